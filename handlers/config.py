@@ -1,0 +1,21 @@
+"""What the core needs to know about the deployment, handed in by main.py."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from handlers.services.deadlines import DeadlineRule
+
+BISHKEK = ZoneInfo("Asia/Bishkek")
+
+
+@dataclass(frozen=True)
+class CoreConfig:
+    deadline_rule: DeadlineRule = field(default_factory=lambda: DeadlineRule.calendar(14))
+    dialog_timeout: timedelta = timedelta(minutes=30)
+    consent_version: str = "2026-11"
+    max_description_chars: int = 3000
+    max_address_chars: int = 300
+    max_photos: int = 5
+    page_size: int = 8
+    timezone: ZoneInfo = BISHKEK

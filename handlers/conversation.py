@@ -1,0 +1,185 @@
+"""The conversation core: one incoming message in, replies into the outbox, in one unit of work.
+
+    Incoming ──► lock the address ──► claim the intake item (once only) ──► log it
+             ──► commands (/start, /cancel, …) or the current step's handler
+             ──► the next step's question ──► outbox ──► commit ──► wake delivery
+
+Channel adapters call ``handle``; the scheduler calls ``expire_idle_dialogs``.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from handlers.commands import Command, parse_command
+from handlers.config import CoreConfig
+from handlers.envelope import Incoming, Reply
+from handlers.flows import menu, my_data, my_requests, onboarding, request
+from handlers.flows.base import Flow
+from handlers.i18n import N_, both, gettext
+from handlers.locks import KeyedLocks
+from handlers.services.identities import load_conversation, load_person, lock_identity, note_inbound
+from handlers.services.intake import do_claim_intake, do_record_inbound
+from handlers.services.outbox import do_enqueue
+from handlers.turn import Turn
+from storage.db import Database
+from storage.enums import Channel
+from storage.models import ChannelIdentity, Conversation
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+FLOWS: dict[str, Flow] = {f.name: f for f in (
+    onboarding.FLOW, menu.FLOW, menu.LANGUAGE_FLOW, request.FLOW, my_requests.FLOW, my_data.FLOW)}
+MAX_PROMPTS_PER_TURN = 8
+CANCEL_OPTION = "cancel"
+
+
+class ConversationCore:
+    def __init__(self, db: Database, config: CoreConfig, *, clock: Callable[[], datetime] = utcnow,
+                 on_outbox: Callable[[], None] = lambda: None) -> None:
+        self.db, self.config, self.clock, self.on_outbox = db, config, clock, on_outbox
+        self._locks = KeyedLocks()
+
+    async def handle(self, incoming: Incoming) -> bool:
+        """Processes one message; false if it was a duplicate already processed."""
+        async with self._locks.hold(incoming.address):
+            async with self.db.transaction() as session:
+                now = self.clock()
+                if incoming.intake_id is not None and not await do_claim_intake(session, incoming.intake_id, now):
+                    return False
+                identity = await lock_identity(session, incoming.channel, incoming.address, now)
+                note_inbound(identity, incoming, now)
+                person = await load_person(session, identity)
+                do_record_inbound(session, identity, incoming, consented=person is not None, now=now)
+                turn = Turn(session, self.config, now, identity, await load_conversation(session, identity, now),
+                            person, incoming)
+                await self._converse(turn)
+                self._finish(turn)
+        self.on_outbox()
+        return True
+
+    async def apologize(self, channel: Channel, address: str) -> None:
+        """Tells the person, in their language, that their message could not be processed."""
+        message = N_("Sorry, something went wrong on our side. Please try again in a minute.")
+        async with self.db.transaction() as session:
+            now = self.clock()
+            identity = await lock_identity(session, channel, address, now)
+            conversation = await session.get(Conversation, identity.id)
+            if conversation is not None and conversation.language is not None:
+                text = gettext(conversation.language, message)
+            else:
+                text = "\n".join(both(message))
+            do_enqueue(session, identity, Reply(text, language=conversation.language if conversation else None), now)
+        self.on_outbox()
+
+    async def expire_idle_dialogs(self) -> int:
+        """Closes dialogs left unfinished longer than the timeout; returns how many."""
+        now = self.clock()
+        async with self.db.reader() as session:
+            rows = (await session.execute(
+                sa.select(ChannelIdentity.channel, ChannelIdentity.address)
+                .join(Conversation, Conversation.identity_id == ChannelIdentity.id)
+                .where(Conversation.expires_at <= now))).all()
+        closed = 0
+        for channel, address in rows:
+            closed += await self._expire_one(channel, address)
+        if closed:
+            self.on_outbox()
+        return closed
+
+    async def _expire_one(self, channel: Channel, address: str) -> int:
+        async with self._locks.hold(address):
+            async with self.db.transaction() as session:
+                now = self.clock()
+                identity = await lock_identity(session, channel, address, now)
+                conversation = await load_conversation(session, identity, now)
+                if conversation.expires_at is None or conversation.expires_at > now:
+                    return 0  # the person answered meanwhile
+                turn = Turn(session, self.config, now, identity, conversation,
+                            await load_person(session, identity), None)
+                minutes = int(self.config.dialog_timeout.total_seconds() // 60)
+                turn.say(turn._("You have not answered for {minutes} minutes, so I closed the unfinished "
+                                "request; it was not sent. You can start again at any time.", minutes=minutes))
+                turn.go("menu", "main")
+                await self._settle(turn)
+                self._finish(turn)
+                return 1
+
+    # -- one turn -------------------------------------------------------------------------------
+    async def _converse(self, turn: Turn) -> None:
+        conversation = turn.conversation
+        command = parse_command(turn.incoming)
+        if command is not None:
+            await self._obey(turn, *command)
+        elif conversation.nonce == 0:
+            turn.go("onboarding", "language")  # first contact: whatever was sent, ask the language
+        elif not self._settled_in(turn) and conversation.flow != "onboarding":
+            turn.go("onboarding", "language")
+        elif turn.pressed_stale_button():
+            turn.say(turn._("That button belongs to an earlier step. Here is where we are now:"))
+        elif turn.choice() == CANCEL_OPTION:
+            self._cancel(turn)
+        else:
+            await FLOWS[conversation.flow].step(conversation.step).handle(turn)
+        await self._settle(turn)
+
+    async def _settle(self, turn: Turn) -> None:
+        """Asks the question of the step the turn ended on (again, if it did not move)."""
+        for _ in range(MAX_PROMPTS_PER_TURN):
+            turn.moved = False
+            conversation = turn.conversation
+            await FLOWS[conversation.flow].step(conversation.step).prompt(turn)
+            if not turn.moved:
+                return
+        raise RuntimeError(f"steps keep moving without asking: {turn.conversation.flow}/{turn.conversation.step}")
+
+    def _settled_in(self, turn: Turn) -> bool:
+        person = turn.person
+        return turn.conversation.language is not None and person is not None and person.quarter_id is not None
+
+    async def _obey(self, turn: Turn, command: Command, word: str) -> None:
+        if command == Command.START:
+            if self._settled_in(turn):
+                turn.say(turn._("Welcome back!"))
+                turn.go("menu", "main")
+            else:
+                turn.go("onboarding", "language")
+        elif command == Command.HELP:
+            if turn.conversation.language is None:
+                turn.say("\n".join(both("Please choose a language first.")))
+            else:
+                menu.say_help(turn)
+        elif not self._settled_in(turn):
+            turn.say("\n".join(both("Let us finish the first steps first.")) if turn.conversation.language is None
+                     else turn._("Let us finish the first steps first."))
+        elif command == Command.CANCEL:
+            self._cancel(turn)
+        else:
+            self._open(turn, command, word)
+
+    def _open(self, turn: Turn, command: Command, word: str) -> None:
+        targets = {Command.LANGUAGE: ("language", "choose"), Command.MENU: ("menu", "main"),
+                   Command.MY_REQUESTS: ("my_requests", "list"), Command.MY_DATA: ("my_data", "show")}
+        if command in targets:
+            turn.go(*targets[command])
+        else:
+            turn.say(turn._("I do not know the command {command}. Send /help to see what I can do.", command=word))
+
+    def _cancel(self, turn: Turn) -> None:
+        flow = FLOWS[turn.conversation.flow]
+        if flow.name == "menu":
+            turn.say(turn._("There is nothing to cancel."))
+        elif flow.times_out:
+            turn.say(turn._("Cancelled. The request was not sent."))
+        turn.go("menu", "main")
+
+    def _finish(self, turn: Turn) -> None:
+        conversation = turn.conversation
+        conversation.updated_at = turn.now
+        times_out = FLOWS[conversation.flow].times_out
+        conversation.expires_at = turn.now + self.config.dialog_timeout if times_out else None
+        for reply in turn.replies:
+            do_enqueue(turn.session, turn.identity, reply, turn.now)

@@ -1,0 +1,99 @@
+"""The demo municipality: Alamudun aiyl okmotu (about 14,000 residents, 16 staff).
+
+Villages and quarters are illustrative; departments, municipal enterprises and
+categories follow the structure the municipal reports describe. The holiday calendar
+holds Kyrgyz public holidays for 2026–2027; the dates of Orozo Ait and Kurman Ait are
+set each year by decree, so an administrator should check them.
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.services import setup
+from storage.enums import DepartmentKind
+from storage.models import Holiday, Municipality
+
+DEMO_CODE = "ALM"
+
+VILLAGES = [
+    ("Аламүдүн", "Аламедин", 12),
+    ("Кара-Жыгач", "Кара-Джигач", 3),
+]
+
+DEPARTMENTS = [
+    ("general", DepartmentKind.DEPARTMENT, "Жалпы бөлүм", "Общий отдел"),
+    ("finance", DepartmentKind.DEPARTMENT, "Финансы-экономика бөлүмү", "Финансово-экономический отдел"),
+    ("social", DepartmentKind.DEPARTMENT, "Социалдык коргоо бөлүмү", "Отдел социальной защиты"),
+    ("land", DepartmentKind.DEPARTMENT, "Жер бөлүмү", "Земельный отдел"),
+    ("water", DepartmentKind.ENTERPRISE, "«Ичүүчү суу» муниципалдык ишканасы", "МП «Питьевая вода»"),
+    ("waste", DepartmentKind.ENTERPRISE, "«Таза айыл» муниципалдык ишканасы (таштанды)", "МП «Таза айыл» (вывоз мусора)"),
+    ("sewerage", DepartmentKind.ENTERPRISE, "Канализация муниципалдык ишканасы", "МП «Канализация»"),
+    ("roads", DepartmentKind.ENTERPRISE, "Ички жолдор муниципалдык ишканасы", "МП «Внутренние дороги»"),
+    ("lighting", DepartmentKind.ENTERPRISE, "Көчөлөрдү жарыктандыруу ишканасы", "МП «Уличное освещение»"),
+]
+
+CATEGORIES = [
+    ("water", "💧 Ичүүчү суу", "💧 Питьевая вода", "water"),
+    ("roads", "🛣 Ички жолдор", "🛣 Внутренние дороги", "roads"),
+    ("garbage", "🗑 Таштанды чыгаруу", "🗑 Вывоз мусора", "waste"),
+    ("lighting", "💡 Көчөлөрдү жарыктандыруу", "💡 Уличное освещение", "lighting"),
+    ("sewerage", "🚰 Канализация", "🚰 Канализация", "sewerage"),
+    ("land", "🌾 Жер маселелери", "🌾 Земельные вопросы", "land"),
+    ("social", "🤝 Социалдык коргоо", "🤝 Социальная защита", "social"),
+    ("other", "📌 Башка маселе", "📌 Другое", "general"),
+]
+
+HOLIDAYS = [
+    ("01-01", "Жаңы жыл", "Новый год"),
+    ("01-07", "Ыйса пайгамбардын туулган күнү", "Рождество Христово"),
+    ("02-23", "Ата Мекенди коргоочулардын күнү", "День защитника Отечества"),
+    ("03-08", "Эл аралык аялдар күнү", "Международный женский день"),
+    ("03-21", "Нооруз майрамы", "Праздник Нооруз"),
+    ("04-07", "Элдик Апрель революциясынын күнү", "День Народной апрельской революции"),
+    ("05-01", "Эмгек майрамы", "Праздник труда"),
+    ("05-05", "Конституция күнү", "День Конституции"),
+    ("05-09", "Жеңиш күнү", "День Победы"),
+    ("08-31", "Эгемендүүлүк күнү", "День независимости"),
+    ("11-07", "Тарых жана ата-бабаларды эскерүү күнү", "День истории и памяти предков"),
+    ("11-08", "Тарых жана ата-бабаларды эскерүү күнү", "День истории и памяти предков"),
+]
+MOVABLE_HOLIDAYS = [
+    (date(2026, 3, 20), "Орозо айт", "Орозо айт"),
+    (date(2026, 5, 27), "Курман айт", "Курман айт"),
+    (date(2027, 3, 10), "Орозо айт", "Орозо айт"),
+    (date(2027, 5, 17), "Курман айт", "Курман айт"),
+]
+
+
+async def do_load_demo(session: AsyncSession) -> Municipality | None:
+    """Creates the demo municipality; does nothing (returns None) if it already exists."""
+    exists = await session.scalar(sa.select(Municipality.id).where(Municipality.code == DEMO_CODE))
+    if exists is not None:
+        return None
+    municipality = await setup.do_create_municipality(
+        session, DEMO_CODE, "Аламүдүн айыл өкмөтү", "Аламудунский айыл окмоту",
+        center=(42.889, 74.637), radius_km=12)
+    for sort, (name_ky, name_ru, quarters) in enumerate(VILLAGES):
+        village = await setup.do_add_village(session, municipality, name_ky, name_ru, sort)
+        for number in range(1, quarters + 1):
+            await setup.do_add_quarter(session, village, f"{number}-квартал", f"Квартал №{number}", number)
+    departments = {code: await setup.do_add_department(session, municipality, code, kind, ky, ru)
+                   for code, kind, ky, ru in DEPARTMENTS}
+    for sort, (code, ky, ru, department) in enumerate(CATEGORIES):
+        await setup.do_add_category(session, municipality, code, ky, ru, departments[department], sort)
+    await do_load_holidays(session, years=(2026, 2027))
+    return municipality
+
+
+async def do_load_holidays(session: AsyncSession, years: tuple[int, ...]) -> int:
+    known = set((await session.scalars(sa.select(Holiday.day))).all())
+    days = [(date(year, int(md[:2]), int(md[3:])), ky, ru) for year in years for md, ky, ru in HOLIDAYS]
+    added = 0
+    for day, ky, ru in days + [h for h in MOVABLE_HOLIDAYS if h[0].year in years]:
+        if day not in known:
+            await setup.do_add_holiday(session, day, ky, ru)
+            known.add(day)
+            added += 1
+    return added

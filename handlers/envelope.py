@@ -1,0 +1,94 @@
+"""The plain shapes the core speaks: what a person sent (Incoming) and what we answer (Reply).
+
+Channel adapters build an ``Incoming`` from their own payloads and render a ``Reply``
+in their own way (Telegram inline keyboards, WhatsApp numbered lines, console lines).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from storage.enums import AttachmentKind, Channel, Language
+
+
+class InputKind(StrEnum):
+    TEXT = "text"
+    OPTION = "option"
+    PHOTO = "photo"
+    VOICE = "voice"
+    DOCUMENT = "document"
+    VIDEO = "video"
+    LOCATION = "location"
+    CONTACT = "contact"
+    STICKER = "sticker"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: AttachmentKind
+    ref: str
+    mime_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Incoming:
+    channel: Channel
+    address: str
+    kind: InputKind
+    text: str | None = None
+    option: str | None = None
+    """The raw payload of a pressed button: ``"<nonce>:<value>"``."""
+    attachments: tuple[Attachment, ...] = ()
+    location: Location | None = None
+    language_hint: str | None = None
+    display_name: str | None = None
+    phone: str | None = None
+    intake_id: int | None = None
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice offered to a person, labelled in both languages so either is understood."""
+
+    value: str
+    ky: str
+    ru: str
+
+    def label(self, language: Language) -> str:
+        return self.ky if language == Language.KY else self.ru
+
+
+@dataclass
+class Reply:
+    text: str
+    options: list[Option] = field(default_factory=list)
+    nonce: int | None = None
+    language: Language | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        language = self.language or Language.RU
+        return {
+            "text": self.text,
+            "nonce": self.nonce,
+            "options": [{"value": o.value, "label": o.label(language)} for o in self.options],
+        }
+
+
+def encode_option(nonce: int, value: str) -> str:
+    return f"{nonce}:{value}"
+
+
+def decode_option(raw: str) -> tuple[int | None, str]:
+    nonce, sep, value = raw.partition(":")
+    if sep and nonce.isdigit():
+        return int(nonce), value
+    return None, raw

@@ -1,0 +1,52 @@
+"""Pieces several flows share: hints for unexpected input and paged option lists."""
+
+from handlers.envelope import InputKind, Option
+from handlers.turn import Turn
+
+PAGE_NEXT = "page:next"
+PAGE_PREV = "page:prev"
+
+
+def explain_unexpected(turn: Turn) -> None:
+    """A short, polite hint for input the current step cannot use."""
+    hints = {
+        InputKind.STICKER: turn._("Stickers are nice, but I cannot read them."),
+        InputKind.VOICE: turn._("I cannot listen to voice messages at this step."),
+        InputKind.PHOTO: turn._("A photo is not needed at this step."),
+        InputKind.DOCUMENT: turn._("A file is not needed at this step."),
+        InputKind.VIDEO: turn._("A video is not needed at this step."),
+        InputKind.LOCATION: turn._("A location is not needed at this step."),
+        InputKind.CONTACT: turn._("A contact is not needed at this step."),
+    }
+    hint = hints.get(turn.kind)
+    if turn.number_out_of_range():
+        hint = turn._("There is no option with that number. Please send a number from 1 to {count}.",
+                      count=len(turn.offered()))
+    if hint is None:
+        hint = turn._("I did not understand that.")
+    turn.say(hint + " " + turn._("Please choose one of the options below."))
+
+
+def page_of(options: list[Option], page: int, size: int, turn: Turn) -> list[Option]:
+    """One page of a long list, with 'more' and 'back' options around it."""
+    last_page = max(0, (len(options) - 1) // size)
+    page = min(max(page, 0), last_page)
+    shown = options[page * size:(page + 1) * size]
+    if page > 0:
+        shown.append(turn.option(PAGE_PREV, "◀ Previous"))
+    if page < last_page:
+        shown.append(turn.option(PAGE_NEXT, "More ▶"))
+    return shown
+
+
+def turned_page(turn: Turn, choice: str | None) -> bool:
+    """Handles 'more'/'back'; true when the person only turned the page."""
+    if choice not in (PAGE_NEXT, PAGE_PREV):
+        return False
+    turn.update(page=turn.data.get("page", 0) + (1 if choice == PAGE_NEXT else -1))
+    return True
+
+
+def is_only_symbols(text: str) -> bool:
+    """Emoji or punctuation with no letter or digit in it."""
+    return bool(text) and not any(ch.isalnum() for ch in text)

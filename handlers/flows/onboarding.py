@@ -1,0 +1,171 @@
+"""First contact: language, personal-data consent, municipality, village and quarter.
+
+Nothing personal is stored before consent: until then the conversation keeps only
+the chosen language and where the dialog stands.
+"""
+
+from handlers.envelope import Option
+from handlers.flows.base import Flow, Step
+from handlers.flows.common import explain_unexpected, page_of, turned_page
+from handlers.i18n import pick
+from handlers.services import places
+from handlers.turn import Turn
+from storage.enums import Language
+from storage.models import Municipality, Person, Quarter, Village
+
+LANGUAGE_OPTIONS = [Option("lang:ky", "Кыргызча", "Кыргызча"), Option("lang:ru", "Русский", "Русский")]
+LANGUAGE_QUESTION = "Кош келиңиз! Тилди тандаңыз.\nДобро пожаловать! Выберите язык."
+
+
+async def ask_language(turn: Turn) -> None:
+    turn.ask(LANGUAGE_QUESTION, LANGUAGE_OPTIONS)
+
+
+def chosen_language(turn: Turn) -> Language | None:
+    choice = turn.choice()
+    return Language(choice.removeprefix("lang:")) if choice else None
+
+
+async def on_language(turn: Turn) -> None:
+    language = chosen_language(turn)
+    if language is None:
+        turn.say("Төмөнкү баскычтардан тилди тандаңыз.\nПожалуйста, выберите язык кнопкой ниже.")
+        return
+    turn.conversation.language = language
+    if turn.person is not None:  # someone who consented before and pressed /start again
+        turn.person.language = language
+        turn.go("onboarding", "municipality")
+    else:
+        turn.go("onboarding", "consent")
+
+
+async def ask_consent(turn: Turn) -> None:
+    turn.ask(
+        turn._("Before we begin: to accept your requests we keep your messages, your quarter and, "
+               "if you send them, photos and a location. Only the municipality's staff see them, "
+               "only to answer you. You can see or delete your data at any time with /mydata.\n\n"
+               "Do you agree?"),
+        [turn.option("consent:yes", "I agree"), turn.option("consent:no", "No")],
+    )
+
+
+async def on_consent(turn: Turn) -> None:
+    choice = turn.choice()
+    if choice == "consent:yes":
+        await _do_record_consent(turn)
+        turn.go("onboarding", "municipality")
+    elif choice == "consent:no":
+        turn.say(turn._("Without your consent we cannot accept requests, and we have stored nothing "
+                        "about you. If you change your mind, send /start."))
+        turn.go("onboarding", "declined")
+    else:
+        explain_unexpected(turn)
+
+
+async def _do_record_consent(turn: Turn) -> None:
+    incoming = turn.incoming
+    person = Person(
+        language=turn.language,
+        display_name=incoming.display_name if incoming else None,
+        phone=incoming.phone if incoming else None,
+        consent_at=turn.now,
+        consent_version=turn.config.consent_version,
+        created_at=turn.now,
+    )
+    turn.session.add(person)
+    await turn.session.flush()
+    turn.identity.person_id = person.id
+    turn.person = person
+
+
+async def ask_again_after_decline(turn: Turn) -> None:
+    turn.ask(turn._("Send /start when you are ready to agree to the personal data notice."))
+
+
+async def on_declined(turn: Turn) -> None:
+    turn.go("onboarding", "consent")
+
+
+async def ask_municipality(turn: Turn) -> None:
+    found = await places.municipalities(turn.session)
+    if len(found) == 1:
+        turn.go("onboarding", "village", municipality_id=found[0].id, page=0)
+        return
+    turn.ask(turn._("Which municipality do you live in?"),
+             [Option(f"m:{m.id}", m.name_ky, m.name_ru) for m in found])
+
+
+async def on_municipality(turn: Turn) -> None:
+    choice = turn.choice()
+    if choice is None:
+        explain_unexpected(turn)
+        return
+    turn.go("onboarding", "village", municipality_id=int(choice.removeprefix("m:")), page=0)
+
+
+async def ask_village(turn: Turn) -> None:
+    found = await places.villages(turn.session, turn.data["municipality_id"])
+    if len(found) == 1:
+        turn.go("onboarding", "quarter", village_id=found[0].id, page=0)
+        return
+    options = [Option(f"v:{v.id}", v.name_ky, v.name_ru) for v in found]
+    turn.ask(turn._("Which village do you live in?"),
+             page_of(options, turn.data.get("page", 0), turn.config.page_size, turn))
+
+
+async def on_village(turn: Turn) -> None:
+    choice = turn.choice()
+    if turned_page(turn, choice):
+        return
+    if choice is None:
+        explain_unexpected(turn)
+        return
+    turn.go("onboarding", "quarter", village_id=int(choice.removeprefix("v:")), page=0)
+
+
+async def ask_quarter(turn: Turn) -> None:
+    found = await places.quarters(turn.session, turn.data["village_id"])
+    if len(found) == 1:
+        await _do_settle(turn, found[0])
+        return
+    options = [Option(f"q:{q.id}", q.name_ky, q.name_ru) for q in found]
+    turn.ask(turn._("Which quarter do you live in?"),
+             page_of(options, turn.data.get("page", 0), turn.config.page_size, turn))
+
+
+async def on_quarter(turn: Turn) -> None:
+    choice = turn.choice()
+    if turned_page(turn, choice):
+        return
+    if choice is None:
+        explain_unexpected(turn)
+        return
+    quarter = await turn.session.get(Quarter, int(choice.removeprefix("q:")))
+    await _do_settle(turn, quarter)
+
+
+async def _do_settle(turn: Turn, quarter: Quarter) -> None:
+    person = turn.person
+    person.municipality_id, person.quarter_id = quarter.municipality_id, quarter.id
+    village = await turn.session.get(Village, quarter.village_id)
+    municipality = await turn.session.get(Municipality, quarter.municipality_id)
+    language = turn.language
+    turn.say(turn._("Thank you! Your address: {quarter}, {village}, {municipality}.",
+                    quarter=pick(language, quarter.name_ky, quarter.name_ru),
+                    village=pick(language, village.name_ky, village.name_ru),
+                    municipality=pick(language, municipality.name_ky, municipality.name_ru)))
+    turn.go("menu", "main")
+
+
+FLOW = Flow(
+    name="onboarding",
+    first="language",
+    steps={
+        "language": Step(ask_language, on_language),
+        "consent": Step(ask_consent, on_consent),
+        "declined": Step(ask_again_after_decline, on_declined),
+        "municipality": Step(ask_municipality, on_municipality),
+        "village": Step(ask_village, on_village),
+        "quarter": Step(ask_quarter, on_quarter),
+    },
+)

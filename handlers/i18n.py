@@ -1,0 +1,69 @@
+"""Translations (gettext catalogs in locales/) and locale-aware formatting with Babel.
+
+Source strings are English and marked with ``_()`` / ``N_()``; the ``ky`` and ``ru``
+catalogs hold what people read. Dates are shown in Asia/Bishkek.
+"""
+
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+from storage.enums import Language
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+BABEL_LOCALES = {Language.KY: "ky_KG", Language.RU: "ru_KG"}
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; it is translated later, where the language is known."""
+    return message
+
+
+@cache
+def translations(language: Language) -> Translations:
+    loaded = Translations.load(str(LOCALES_DIR), [language.value], DOMAIN)
+    if not isinstance(loaded, Translations):
+        raise RuntimeError(
+            f"no compiled catalog for {language.value!r} in {LOCALES_DIR}: run 'pybabel compile -d locales'"
+        )
+    return loaded
+
+
+def gettext(language: Language, message: str, **values: object) -> str:
+    text = translations(language).gettext(message)
+    return text.format(**values) if values else text
+
+
+def ngettext(language: Language, singular: str, plural: str, n: int, **values: object) -> str:
+    text = translations(language).ngettext(singular, plural, n)
+    return text.format(n=format_number(n, language), **values)
+
+
+def both(message: str, **values: object) -> tuple[str, str]:
+    """The message in Kyrgyz and in Russian."""
+    return gettext(Language.KY, message, **values), gettext(Language.RU, message, **values)
+
+
+def format_date(day: date, language: Language) -> str:
+    return babel_format_date(day, format="long", locale=Locale.parse(BABEL_LOCALES[language]))
+
+
+def format_datetime(moment: datetime, language: Language, tz: ZoneInfo) -> str:
+    return babel_format_datetime(moment.astimezone(tz), format="d MMMM y, HH:mm", locale=BABEL_LOCALES[language])
+
+
+def format_number(number: float, language: Language) -> str:
+    return format_decimal(number, locale=BABEL_LOCALES[language])
+
+
+def pick(language: Language, ky: str, ru: str) -> str:
+    """Chooses between the two stored names of a database row."""
+    return ky if language == Language.KY else ru

@@ -1,0 +1,67 @@
+"""Channel identities and their conversations: found, created and locked per address."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.envelope import Incoming
+from storage.enums import Channel
+from storage.models import ChannelIdentity, Conversation, Person
+
+
+async def lock_identity(session: AsyncSession, channel: Channel, address: str, now: datetime) -> ChannelIdentity:
+    """The identity for ``address``, created if new, locked for this unit of work.
+
+    On PostgreSQL the row lock (``FOR UPDATE``) serialises two processes handling the
+    same person; SQLite's ``BEGIN IMMEDIATE`` already serialises every writer.
+    """
+    query = sa.select(ChannelIdentity).where(ChannelIdentity.address == address).with_for_update()
+    identity = (await session.execute(query)).scalar_one_or_none()
+    if identity is None:
+        await session.execute(
+            insert_ignore(session, ChannelIdentity).values(address=address, channel=channel, created_at=now)
+        )
+        identity = (await session.execute(query)).scalar_one()
+    return identity
+
+
+async def load_conversation(session: AsyncSession, identity: ChannelIdentity, now: datetime) -> Conversation:
+    conversation = await session.get(Conversation, identity.id)
+    if conversation is None:
+        conversation = Conversation(identity_id=identity.id, flow="onboarding", step="start", data={},
+                                    options=[], nonce=0, updated_at=now)
+        session.add(conversation)
+    return conversation
+
+
+async def load_person(session: AsyncSession, identity: ChannelIdentity) -> Person | None:
+    if identity.person_id is None:
+        return None
+    return await session.get(Person, identity.person_id)
+
+
+def note_inbound(identity: ChannelIdentity, incoming: Incoming, now: datetime) -> None:
+    identity.last_inbound_at = incoming.received_at or now
+    identity.blocked_at = None  # writing to us means they can be reached again
+
+
+async def reachable_identity(session: AsyncSession, person_id: int) -> ChannelIdentity | None:
+    """The identity a person last wrote from and that has not blocked us."""
+    query = (
+        sa.select(ChannelIdentity)
+        .where(ChannelIdentity.person_id == person_id, ChannelIdentity.blocked_at.is_(None))
+        .order_by(ChannelIdentity.last_inbound_at.desc().nulls_last(), ChannelIdentity.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+def insert_ignore(session: AsyncSession, table: type) -> sa.Insert:
+    """``INSERT … ON CONFLICT DO NOTHING`` in the current dialect."""
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing()
+

@@ -1,0 +1,38 @@
+"""Reading a municipality's places, categories and departments."""
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Category, Department, Municipality, Quarter, Village
+
+
+async def municipalities(session: AsyncSession) -> list[Municipality]:
+    return list((await session.scalars(sa.select(Municipality).order_by(Municipality.id))).all())
+
+
+async def villages(session: AsyncSession, municipality_id: int) -> list[Village]:
+    query = sa.select(Village).where(Village.municipality_id == municipality_id).order_by(Village.sort, Village.id)
+    return list((await session.scalars(query)).all())
+
+
+async def quarters(session: AsyncSession, village_id: int) -> list[Quarter]:
+    query = sa.select(Quarter).where(Quarter.village_id == village_id).order_by(Quarter.sort, Quarter.id)
+    return list((await session.scalars(query)).all())
+
+
+async def categories(session: AsyncSession, municipality_id: int) -> list[Category]:
+    query = (sa.select(Category)
+             .where(Category.municipality_id == municipality_id, Category.active.is_(True))
+             .order_by(Category.sort, Category.id))
+    return list((await session.scalars(query)).all())
+
+
+async def category_in(session: AsyncSession, municipality_id: int, category_id: int) -> Category | None:
+    category = await session.get(Category, category_id)
+    if category is None or category.municipality_id != municipality_id or not category.active:
+        return None
+    return category
+
+
+async def department(session: AsyncSession, department_id: int | None) -> Department | None:
+    return None if department_id is None else await session.get(Department, department_id)

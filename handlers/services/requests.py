@@ -1,0 +1,181 @@
+"""Residents' requests: submitting, changing status, answering, and telling the resident."""
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from handlers.config import CoreConfig
+from handlers.envelope import Reply
+from handlers.errors import ConfigurationError, InvalidInput, NotFound
+from handlers.i18n import N_, format_date, gettext, pick
+from handlers.services import identities, places
+from handlers.services.deadlines import due_date, end_of_day
+from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
+from handlers.services.routing import responsible_department_id
+from handlers.services.tickets import do_take_ticket_number
+from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus, Role
+from storage.models import (Category, Holiday, Municipality, Person, Request, RequestAttachment, RequestEvent,
+                            RoleGrant)
+
+STATUS_LABELS = {
+    RequestStatus.RECEIVED: N_("Received"),
+    RequestStatus.IN_REVIEW: N_("Under review"),
+    RequestStatus.RESOLVED: N_("Resolved"),
+    RequestStatus.REJECTED: N_("Rejected"),
+}
+
+
+def status_label(status: RequestStatus, language: Language) -> str:
+    return gettext(language, STATUS_LABELS[status])
+
+
+@dataclass
+class Draft:
+    """What a resident has told us so far about a request (kept in the conversation)."""
+
+    category_id: int | None = None
+    description: str = ""
+    attachments: list[dict[str, str | None]] = field(default_factory=list)
+    latitude: float | None = None
+    longitude: float | None = None
+    address_text: str | None = None
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> "Draft":
+        # A deep copy: mutating the loaded JSON in place would hide the change from the ORM.
+        return cls(**copy.deepcopy(data.get("draft", {})))
+
+    def save(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "draft": copy.deepcopy(self.__dict__)}
+
+    def count(self, kind: AttachmentKind) -> int:
+        return sum(1 for a in self.attachments if a["kind"] == kind)
+
+
+async def holidays_between(session: AsyncSession, start: date, days: int) -> set[date]:
+    query = sa.select(Holiday.day).where(Holiday.day.between(start, start + timedelta(days=days)))
+    return set((await session.scalars(query)).all())
+
+
+async def do_submit_request(session: AsyncSession, *, person: Person, channel: Channel, draft: Draft,
+                            language: Language, now: datetime, config: CoreConfig) -> Request:
+    if person.municipality_id is None:
+        raise ConfigurationError("the person has no municipality")
+    municipality = await session.get(Municipality, person.municipality_id)
+    category = await places.category_in(session, municipality.id, draft.category_id or 0)
+    if category is None:
+        raise InvalidInput("the chosen category is not offered any more")
+    local_today = now.astimezone(config.timezone).date()
+    holidays = await holidays_between(session, local_today, config.deadline_rule.days * 3 + 30)
+    due = due_date(local_today, config.deadline_rule, holidays)
+    department_id = await responsible_department_id(session, category, person.quarter_id)
+    request = Request(
+        municipality_id=municipality.id,
+        ticket=await do_take_ticket_number(session, municipality, local_today.year),
+        person_id=person.id, category_id=category.id, quarter_id=person.quarter_id,
+        department_id=department_id, channel=channel, language=language,
+        description=draft.description, latitude=draft.latitude, longitude=draft.longitude,
+        address_text=draft.address_text, status=RequestStatus.RECEIVED,
+        created_at=now, updated_at=now, due_date=due, due_at=end_of_day(due, config.timezone),
+    )
+    session.add(request)
+    await session.flush()
+    session.add_all([
+        RequestAttachment(request_id=request.id, kind=AttachmentKind(a["kind"]), channel=channel,
+                          file_ref=a["ref"], mime_type=a.get("mime_type"), created_at=now)
+        for a in draft.attachments
+    ])
+    session.add(RequestEvent(request_id=request.id, kind=RequestEventKind.CREATED, at=now,
+                             actor_person_id=person.id, status_to=RequestStatus.RECEIVED))
+    session.add(RequestEvent(request_id=request.id, kind=RequestEventKind.ROUTED, at=now,
+                             department_id=department_id))
+    if municipality.copy_quarter_head and person.quarter_id is not None:
+        await _do_copy_quarter_heads(session, request, category, now)
+    return request
+
+
+async def _do_copy_quarter_heads(session: AsyncSession, request: Request, category: Category, now: datetime) -> None:
+    query = sa.select(RoleGrant).where(
+        RoleGrant.municipality_id == request.municipality_id, RoleGrant.role == Role.KVARTALKOM,
+        RoleGrant.quarter_id == request.quarter_id).options(selectinload(RoleGrant.person))
+    for grant in (await session.scalars(query)).all():
+        identity = await identities.reachable_identity(session, grant.person_id)
+        if identity is None or grant.person_id == request.person_id:
+            continue
+        language = grant.person.language
+        text = gettext(language, "A new request in your quarter: {ticket}, {category}.\n{description}",
+                       ticket=request.ticket, category=pick(language, category.name_ky, category.name_ru),
+                       description=shorten(request.description, 500))
+        do_enqueue(session, identity, Reply(text, language=language), now, priority=PRIORITY_NOTIFICATION)
+        session.add(RequestEvent(request_id=request.id, kind=RequestEventKind.QUARTER_HEAD_COPIED, at=now,
+                                 actor_person_id=grant.person_id))
+
+
+async def request_by_ticket(session: AsyncSession, municipality_id: int, ticket: str) -> Request:
+    query = (sa.select(Request)
+             .where(Request.municipality_id == municipality_id, Request.ticket == ticket.strip().upper())
+             .options(selectinload(Request.events), selectinload(Request.attachments)))
+    request = (await session.execute(query)).scalar_one_or_none()
+    if request is None:
+        raise NotFound(ticket)
+    return request
+
+
+async def requests_of(session: AsyncSession, person_id: int, limit: int = 10) -> list[Request]:
+    query = (sa.select(Request).where(Request.person_id == person_id)
+             .order_by(Request.created_at.desc(), Request.id.desc()).limit(limit))
+    return list((await session.scalars(query)).all())
+
+
+async def request_of(session: AsyncSession, person_id: int, request_id: int) -> Request | None:
+    """A request of this person, with its history; ``None`` for anyone else's."""
+    query = (sa.select(Request).where(Request.id == request_id, Request.person_id == person_id)
+             .options(selectinload(Request.events), selectinload(Request.attachments)))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def do_change_request_status(session: AsyncSession, request: Request, status: RequestStatus, *,
+                                   actor_person_id: int | None, note: str | None, now: datetime) -> None:
+    if status == request.status:
+        raise InvalidInput(f"the request is already {status.value}")
+    session.add(RequestEvent(request_id=request.id, kind=RequestEventKind.STATUS_CHANGED, at=now,
+                             actor_person_id=actor_person_id, status_from=request.status, status_to=status,
+                             text=note))
+    request.status = status
+    request.updated_at = now
+    language = request.language
+    text = gettext(language, "Your request {ticket}: the status is now «{status}».",
+                   ticket=request.ticket, status=status_label(status, language))
+    if note:
+        text += "\n" + note
+    await _do_tell_resident(session, request, text, now)
+
+
+async def do_answer_request(session: AsyncSession, request: Request, answer: str, *,
+                            actor_person_id: int | None, now: datetime) -> None:
+    if not answer.strip():
+        raise InvalidInput("an answer cannot be empty")
+    session.add(RequestEvent(request_id=request.id, kind=RequestEventKind.ANSWERED, at=now,
+                             actor_person_id=actor_person_id, text=answer.strip()))
+    request.updated_at = now
+    text = gettext(request.language, "The answer to your request {ticket}:", ticket=request.ticket)
+    await _do_tell_resident(session, request, f"{text}\n{answer.strip()}", now)
+
+
+async def _do_tell_resident(session: AsyncSession, request: Request, text: str, now: datetime) -> None:
+    identity = await identities.reachable_identity(session, request.person_id)
+    if identity is not None:
+        do_enqueue(session, identity, Reply(text, language=request.language), now, priority=PRIORITY_NOTIFICATION)
+
+
+def describe_due(request: Request, language: Language) -> str:
+    return format_date(request.due_date, language)
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,142 @@
+"""Setting up a municipality: places, departments, categories, routes, staff roles, holidays.
+
+Used by the admin command line and by the demo loader; every function writes in the
+caller's unit of work and returns what it created.
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.errors import InvalidInput, NotFound
+from storage.enums import Channel, DepartmentKind, Language, Role
+from storage.models import (Category, CategoryRoute, ChannelIdentity, Department, Holiday, Municipality, Person,
+                            Quarter, RoleGrant, Village)
+from storage.types import utcnow
+
+PHONE_PREFIX = "+996"
+
+
+def normalize_phone(phone: str) -> str:
+    """``0555 12-34-56`` or ``996555123456`` → ``+996555123456``; refuses anything else."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if digits.startswith("996") and len(digits) == 12:
+        return "+" + digits
+    if digits.startswith("0") and len(digits) == 10:
+        return PHONE_PREFIX + digits[1:]
+    if len(digits) == 9:
+        return PHONE_PREFIX + digits
+    raise InvalidInput(f"not a Kyrgyz phone number (+996 and 9 digits): {phone!r}")
+
+
+async def municipality_by_code(session: AsyncSession, code: str) -> Municipality:
+    found = (await session.execute(sa.select(Municipality).where(Municipality.code == code.upper()))).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"no municipality with code {code!r}")
+    return found
+
+
+async def do_create_municipality(session: AsyncSession, code: str, name_ky: str, name_ru: str, *,
+                                 center: tuple[float, float] | None = None, radius_km: float | None = None) -> Municipality:
+    code = code.strip().upper()
+    if not code.isalnum() or not 2 <= len(code) <= 8:
+        raise InvalidInput("a municipality code is 2 to 8 letters or digits, e.g. ALM")
+    municipality = Municipality(code=code, name_ky=name_ky, name_ru=name_ru, radius_km=radius_km,
+                                center_lat=center[0] if center else None, center_lon=center[1] if center else None)
+    session.add(municipality)
+    await session.flush()
+    return municipality
+
+
+async def do_add_village(session: AsyncSession, municipality: Municipality, name_ky: str, name_ru: str,
+                         sort: int = 0) -> Village:
+    village = Village(municipality_id=municipality.id, name_ky=name_ky, name_ru=name_ru, sort=sort)
+    session.add(village)
+    await session.flush()
+    return village
+
+
+async def do_add_quarter(session: AsyncSession, village: Village, name_ky: str, name_ru: str, sort: int = 0) -> Quarter:
+    quarter = Quarter(municipality_id=village.municipality_id, village_id=village.id,
+                      name_ky=name_ky, name_ru=name_ru, sort=sort)
+    session.add(quarter)
+    await session.flush()
+    return quarter
+
+
+async def do_add_department(session: AsyncSession, municipality: Municipality, code: str, kind: DepartmentKind,
+                            name_ky: str, name_ru: str) -> Department:
+    department = Department(municipality_id=municipality.id, code=code, kind=kind, name_ky=name_ky, name_ru=name_ru)
+    session.add(department)
+    await session.flush()
+    return department
+
+
+async def do_add_category(session: AsyncSession, municipality: Municipality, code: str, name_ky: str, name_ru: str,
+                          department: Department | None, sort: int = 0) -> Category:
+    category = Category(municipality_id=municipality.id, code=code, name_ky=name_ky, name_ru=name_ru, sort=sort,
+                        department_id=department.id if department else None)
+    session.add(category)
+    await session.flush()
+    return category
+
+
+async def do_add_route(session: AsyncSession, category: Category, quarter: Quarter, department: Department) -> CategoryRoute:
+    if not category.municipality_id == quarter.municipality_id == department.municipality_id:
+        raise InvalidInput("a route must stay within one municipality")
+    route = CategoryRoute(category_id=category.id, quarter_id=quarter.id, department_id=department.id)
+    session.add(route)
+    await session.flush()
+    return route
+
+
+async def do_add_holiday(session: AsyncSession, day: date, name_ky: str, name_ru: str) -> Holiday:
+    holiday = Holiday(day=day, name_ky=name_ky, name_ru=name_ru)
+    session.add(holiday)
+    await session.flush()
+    return holiday
+
+
+async def do_find_or_add_person(session: AsyncSession, *, phone: str | None = None, address: str | None = None,
+                                name: str | None = None, language: Language = Language.KY) -> Person:
+    """A staff member set up by an administrator, found by phone or by a channel address."""
+    if phone is None and address is None:
+        raise InvalidInput("give a phone number or a channel address")
+    person = None
+    if phone is not None:
+        phone = normalize_phone(phone)
+        person = (await session.execute(sa.select(Person).where(Person.phone == phone))).scalar_one_or_none()
+    identity = None
+    if address is not None:
+        identity = (await session.execute(
+            sa.select(ChannelIdentity).where(ChannelIdentity.address == address))).scalar_one_or_none()
+        if identity is not None and identity.person_id is not None:
+            person = await session.get(Person, identity.person_id)
+    if person is None:
+        person = Person(language=language, display_name=name, phone=phone, created_at=utcnow())
+        session.add(person)
+        await session.flush()
+    if address is not None and identity is None:
+        channel = Channel(address.split(":", 1)[0])
+        session.add(ChannelIdentity(address=address, channel=channel, person_id=person.id, created_at=utcnow()))
+    elif identity is not None and identity.person_id is None:
+        identity.person_id = person.id
+    await session.flush()
+    return person
+
+
+async def do_grant_role(session: AsyncSession, person: Person, municipality: Municipality, role: Role, *,
+                        department: Department | None = None, quarter: Quarter | None = None) -> RoleGrant:
+    if role == Role.DEPARTMENT_STAFF and department is None:
+        raise InvalidInput("department staff need a department")
+    if role == Role.KVARTALKOM and quarter is None:
+        raise InvalidInput("a kvartalkom head needs a quarter")
+    for row in (department, quarter):
+        if row is not None and row.municipality_id != municipality.id:
+            raise InvalidInput("the department or quarter belongs to another municipality")
+    grant = RoleGrant(person_id=person.id, municipality_id=municipality.id, role=role,
+                      department_id=department.id if department else None, quarter_id=quarter.id if quarter else None)
+    session.add(grant)
+    await session.flush()
+    return grant

@@ -1,0 +1,136 @@
+"""One turn of a conversation: what came in, where the dialog stands, and what we answer.
+
+Flow steps read ``turn.incoming`` and ``turn.conversation``, write through services in
+``turn.session``, and answer with ``say``/``ask``; ``go`` moves to another step, whose
+question the engine then asks.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.config import CoreConfig
+from handlers.envelope import Incoming, InputKind, Option, Reply, decode_option
+from handlers.i18n import gettext, ngettext
+from storage.enums import Language
+from storage.models import ChannelIdentity, Conversation, Person
+
+MAX_MERGED_TEXT = 3500
+_WORDS = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def _plain(text: str) -> str:
+    """Lower-cased words only: '📝 Submit a request!' and 'submit a request' match."""
+    return _WORDS.sub(" ", text.casefold()).strip()
+
+
+@dataclass
+class Turn:
+    session: AsyncSession
+    config: CoreConfig
+    now: datetime
+    identity: ChannelIdentity
+    conversation: Conversation
+    person: Person | None
+    incoming: Incoming | None
+    replies: list[Reply] = field(default_factory=list)
+    moved: bool = False
+
+    # -- language -------------------------------------------------------------------------
+    @property
+    def language(self) -> Language:
+        return self.conversation.language or Language.RU
+
+    def _(self, message: str, **values: object) -> str:
+        return gettext(self.language, message, **values)
+
+    def n_(self, singular: str, plural: str, n: int, **values: object) -> str:
+        return ngettext(self.language, singular, plural, n, **values)
+
+    def option(self, value: str, message: str, **values: object) -> Option:
+        """An option with a translated label, known in both languages."""
+        return Option(value, gettext(Language.KY, message, **values), gettext(Language.RU, message, **values))
+
+    # -- answering ---------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        """Says something; consecutive plain texts are merged into one message."""
+        last = self.replies[-1] if self.replies else None
+        if last is not None and not last.options and len(last.text) + len(text) < MAX_MERGED_TEXT:
+            last.text = f"{last.text}\n\n{text}"
+        else:
+            self.replies.append(Reply(text, language=self.language))
+
+    def ask(self, text: str, options: list[Option] | None = None) -> None:
+        """Asks the step's question; its options are remembered to understand the answer."""
+        options = options or []
+        self.say(text)
+        reply = self.replies[-1]
+        reply.options, reply.nonce, reply.language = options, self.conversation.nonce, self.language
+        self.conversation.options = [{"value": o.value, "ky": o.ky, "ru": o.ru} for o in options]
+
+    # -- moving -----------------------------------------------------------------------------
+    def go(self, flow: str, step: str, **data: Any) -> None:
+        """Moves to a step; earlier buttons stop working (the nonce changes).
+
+        What a flow collected (``data``) belongs to it: entering another flow starts afresh.
+        """
+        if flow != self.conversation.flow:
+            self.conversation.data = {}
+        self.conversation.flow, self.conversation.step = flow, step
+        self.conversation.nonce += 1
+        self.conversation.options = []
+        if data:
+            self.update(**data)
+        self.moved = True
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.conversation.data or {}
+
+    def update(self, **values: Any) -> None:
+        # A new dict, so SQLAlchemy notices the change of a JSON column.
+        self.conversation.data = {**self.data, **values}
+
+    # -- understanding ------------------------------------------------------------------------
+    @property
+    def kind(self) -> InputKind | None:
+        return self.incoming.kind if self.incoming else None
+
+    @property
+    def text(self) -> str:
+        return (self.incoming.text or "").strip() if self.incoming else ""
+
+    def offered(self) -> list[Option]:
+        return [Option(o["value"], o["ky"], o["ru"]) for o in self.conversation.options or []]
+
+    def pressed_stale_button(self) -> bool:
+        if self.incoming is None or self.incoming.kind != InputKind.OPTION:
+            return False
+        nonce, _value = decode_option(self.incoming.option or "")
+        return nonce != self.conversation.nonce
+
+    def choice(self) -> str | None:
+        """The value of the offered option the person chose: a button, its number, or its words."""
+        offered = self.offered()
+        if self.incoming is None or not offered:
+            return None
+        if self.incoming.kind == InputKind.OPTION:
+            nonce, value = decode_option(self.incoming.option or "")
+            valid = {o.value for o in offered}
+            return value if nonce == self.conversation.nonce and value in valid else None
+        if self.incoming.kind != InputKind.TEXT or not self.text:
+            return None
+        if self.text.isdigit():
+            index = int(self.text) - 1
+            return offered[index].value if 0 <= index < len(offered) else None
+        said = _plain(self.text)
+        for option in offered:
+            if said and said in (_plain(option.ky), _plain(option.ru)):
+                return option.value
+        return None
+
+    def number_out_of_range(self) -> bool:
+        return self.kind == InputKind.TEXT and self.text.isdigit() and self.choice() is None

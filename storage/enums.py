@@ -1,0 +1,69 @@
+"""Enumerations stored in the database (as text, guarded by CHECK constraints)."""
+
+from enum import StrEnum
+
+
+class Language(StrEnum):
+    KY = "ky"
+    RU = "ru"
+
+
+class Channel(StrEnum):
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+    CONSOLE = "console"
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    KVARTALKOM = "kvartalkom"
+    DEPARTMENT_STAFF = "department_staff"
+    LAWYER = "lawyer"
+    HEAD = "head"
+    ADMIN = "admin"
+
+
+class DepartmentKind(StrEnum):
+    DEPARTMENT = "department"
+    ENTERPRISE = "enterprise"
+
+
+class RequestStatus(StrEnum):
+    RECEIVED = "received"
+    IN_REVIEW = "in_review"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+
+
+class RequestEventKind(StrEnum):
+    CREATED = "created"
+    ROUTED = "routed"
+    STATUS_CHANGED = "status_changed"
+    ANSWERED = "answered"
+    QUARTER_HEAD_COPIED = "quarter_head_copied"
+
+
+class AttachmentKind(StrEnum):
+    PHOTO = "photo"
+    VOICE = "voice"
+    DOCUMENT = "document"
+    VIDEO = "video"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+
+
+class MessageDirection(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class IntakeStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"

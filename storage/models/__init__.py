@@ -1,0 +1,13 @@
+"""All tables, importable from one place (Alembic's target metadata)."""
+
+from storage.models.base import Base
+from storage.models.messaging import InboundMessage, IntakeItem, OutboxMessage
+from storage.models.people import ChannelIdentity, Conversation, Person, RoleGrant
+from storage.models.places import Category, CategoryRoute, Department, Holiday, Municipality, Quarter, Village
+from storage.models.requests import Request, RequestAttachment, RequestEvent, TicketCounter
+
+__all__ = [
+    "Base", "Category", "CategoryRoute", "ChannelIdentity", "Conversation", "Department", "Holiday",
+    "InboundMessage", "IntakeItem", "Municipality", "OutboxMessage", "Person", "Quarter", "Request",
+    "RequestAttachment", "RequestEvent", "RoleGrant", "TicketCounter", "Village",
+]

@@ -1,0 +1,74 @@
+"""What comes in (intake, inbound log) and what goes out (outbox)."""
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.enums import Channel, IntakeStatus, OutboxStatus
+from storage.models.base import Base, created_at_column
+from storage.types import UTCDateTime, enum_type
+
+
+class IntakeItem(Base):
+    """A raw update recorded before it is processed, so a crash cannot lose it.
+
+    ``(channel, external_id)`` is unique: a redelivered update is recognised and
+    processed once. The raw payload is cleared once processed (it may hold
+    personal data of someone who has not consented).
+    """
+
+    __tablename__ = "intake"
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "external_id"),
+        sa.Index("ix_intake_pending", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel, "channel"))
+    external_id: Mapped[str] = mapped_column(sa.String(100))
+    routing_key: Mapped[str] = mapped_column(sa.String(100))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    status: Mapped[IntakeStatus] = mapped_column(enum_type(IntakeStatus, "intake_status"))
+    attempts: Mapped[int] = mapped_column(default=0)
+    received_at: Mapped[datetime] = created_at_column()
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class InboundMessage(Base):
+    """Every message a person sent, as the core understood it."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identity_id: Mapped[int] = mapped_column(sa.ForeignKey("channel_identities.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    intake_id: Mapped[int | None] = mapped_column(sa.ForeignKey("intake.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class OutboxMessage(Base):
+    """A message to send, written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "priority", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identity_id: Mapped[int] = mapped_column(sa.ForeignKey("channel_identities.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel, "channel"))
+    address: Mapped[str] = mapped_column(sa.String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    priority: Mapped[int] = mapped_column(default=0)
+    """Lower goes first: 0 a reply in a conversation, 5 a notification, 9 a broadcast."""
+    status: Mapped[OutboxStatus] = mapped_column(enum_type(OutboxStatus, "outbox_status"))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = created_at_column()
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    external_id: Mapped[str | None] = mapped_column(sa.String(100))
+    last_error: Mapped[str | None] = mapped_column(sa.Text)

@@ -1,0 +1,81 @@
+"""Residents' requests (кайрылуу / обращение), their attachments, history and numbering."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus
+from storage.models.base import Base, created_at_column
+from storage.types import UTCDateTime, enum_type
+
+
+class Request(Base):
+    __tablename__ = "requests"
+    __table_args__ = (
+        sa.UniqueConstraint("municipality_id", "ticket"),
+        sa.Index("ix_requests_municipality_status", "municipality_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"))
+    ticket: Mapped[str] = mapped_column(sa.String(32))
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"))
+    quarter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("quarters.id"))
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel, "channel"))
+    language: Mapped[Language] = mapped_column(enum_type(Language, "language"))
+    description: Mapped[str] = mapped_column(sa.Text)
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    address_text: Mapped[str | None] = mapped_column(sa.String(500))
+    status: Mapped[RequestStatus] = mapped_column(enum_type(RequestStatus, "request_status"))
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = created_at_column()
+    due_date: Mapped[date]
+    """The last local (Asia/Bishkek) day on which the law requires an answer."""
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    """The end of ``due_date`` in Asia/Bishkek, in UTC: the moment the request becomes overdue."""
+
+    attachments: Mapped[list["RequestAttachment"]] = relationship(order_by="RequestAttachment.id")
+    events: Mapped[list["RequestEvent"]] = relationship(order_by="RequestEvent.id")
+
+
+class RequestAttachment(Base):
+    __tablename__ = "request_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("requests.id"), index=True)
+    kind: Mapped[AttachmentKind] = mapped_column(enum_type(AttachmentKind, "attachment_kind"))
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel, "channel"))
+    file_ref: Mapped[str] = mapped_column(sa.String(500))
+    """The channel's reference: a Telegram file_id, a Twilio media URL."""
+    mime_type: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class RequestEvent(Base):
+    """One line of a request's history."""
+
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("requests.id"), index=True)
+    kind: Mapped[RequestEventKind] = mapped_column(enum_type(RequestEventKind, "request_event_kind"))
+    at: Mapped[datetime] = created_at_column()
+    actor_person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    status_from: Mapped[RequestStatus | None] = mapped_column(enum_type(RequestStatus, "status_from"))
+    status_to: Mapped[RequestStatus | None] = mapped_column(enum_type(RequestStatus, "status_to"))
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
+    text: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class TicketCounter(Base):
+    """The last ticket number handed out per municipality and year."""
+
+    __tablename__ = "ticket_counters"
+
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
