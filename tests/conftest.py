@@ -76,7 +76,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pg_template() -> str | None:
     base = pg_base_url()
     if base is None:
-        return None
+        yield None
+        return
     name = f"kairyl_tpl_{uuid.uuid4().hex[:8]}"
     run_in_thread(_pg_admin(base, f'CREATE DATABASE "{name}"'))
     run_in_thread(build_template(make_url(base).set(database=name).render_as_string(hide_password=False)))

@@ -65,6 +65,10 @@ class Chat:
     async def location(self, latitude: float, longitude: float) -> list[dict[str, Any]]:
         return await self.send(kind=InputKind.LOCATION, location=Location(latitude, longitude))
 
+    async def receive(self) -> list[dict[str, Any]]:
+        """What was written to this address since the last look, without sending (e.g. notifications)."""
+        return await self._collect()
+
     async def _collect(self) -> list[dict[str, Any]]:
         async with self.db.reader() as session:
             rows = (await session.scalars(

@@ -74,6 +74,7 @@ async def on_description(turn: Turn) -> None:
         _attach(draft, turn.incoming.attachments)
         _keep(turn, draft)
         if turn.text and _accept_description(turn, draft, turn.text):
+            turn.say(turn.n_("{n} photo added.", "{n} photos added.", draft.count(AttachmentKind.PHOTO)))
             turn.go("request", "photos")
         elif not turn.text:
             turn.say(turn._("The photo is added. Now describe the problem briefly in words."))

@@ -122,7 +122,7 @@ async def request_by_ticket(session: AsyncSession, municipality_id: int, ticket:
              .options(selectinload(Request.events), selectinload(Request.attachments)))
     request = (await session.execute(query)).scalar_one_or_none()
     if request is None:
-        raise NotFound(ticket)
+        raise NotFound(f"no request {ticket} in this municipality")
     return request
 
 

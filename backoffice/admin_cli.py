@@ -1,0 +1,194 @@
+"""The administrator's command line: `python main.py admin …`.
+
+    load-demo
+    municipality add ALM --ky "Аламүдүн айыл өкмөтү" --ru "Аламудунский айыл окмоту" [--center 42.88,74.63 --radius 12]
+    show ALM                                   villages, quarters (with ids), departments, categories, staff
+    village add ALM --ky … --ru …
+    quarter add ALM --village ID --ky … --ru …
+    department add ALM water --kind enterprise --ky … --ru …
+    category add ALM water --ky … --ru … --department water
+    route add ALM lighting --quarter ID --department general
+    staff add ALM --role department_staff --department water (--phone +996… | --address telegram:BOT:CHAT) [--name …]
+    holiday add 2026-12-31 --ky … --ru …
+    request status ALM ALM-2026-000001 in_review [--note …]
+    request answer ALM ALM-2026-000001 "text of the answer"
+"""
+
+import argparse
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+import sqlalchemy as sa
+
+from handlers.demo import do_load_demo
+from handlers.errors import KairylError
+from handlers.services import requests as request_service
+from handlers.services import setup
+from storage.db import Database
+from storage.enums import DepartmentKind, RequestStatus, Role
+from storage.models import Category, Department, Quarter, RoleGrant, Village
+from storage.types import utcnow
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py admin", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    sub = parser.add_subparsers(dest="what", required=True)
+    sub.add_parser("load-demo")
+    show = sub.add_parser("show")
+    show.add_argument("code")
+
+    def names(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--ky", required=True, help="the name in Kyrgyz")
+        p.add_argument("--ru", required=True, help="the name in Russian")
+
+    municipality = sub.add_parser("municipality").add_subparsers(dest="action", required=True)
+    add = municipality.add_parser("add")
+    add.add_argument("code")
+    names(add)
+    add.add_argument("--center", help="LAT,LON of the centre")
+    add.add_argument("--radius", type=float, help="km from the centre that still counts as inside")
+    add = sub.add_parser("village").add_subparsers(dest="action", required=True).add_parser("add")
+    add.add_argument("code")
+    names(add)
+    add = sub.add_parser("quarter").add_subparsers(dest="action", required=True).add_parser("add")
+    add.add_argument("code")
+    add.add_argument("--village", type=int, required=True)
+    names(add)
+    add = sub.add_parser("department").add_subparsers(dest="action", required=True).add_parser("add")
+    add.add_argument("code")
+    add.add_argument("department")
+    add.add_argument("--kind", choices=[k.value for k in DepartmentKind], default="department")
+    names(add)
+    add = sub.add_parser("category").add_subparsers(dest="action", required=True).add_parser("add")
+    add.add_argument("code")
+    add.add_argument("category")
+    add.add_argument("--department")
+    names(add)
+    add = sub.add_parser("route").add_subparsers(dest="action", required=True).add_parser("add")
+    add.add_argument("code")
+    add.add_argument("category")
+    add.add_argument("--quarter", type=int, required=True)
+    add.add_argument("--department", required=True)
+    add = sub.add_parser("staff").add_subparsers(dest="action", required=True).add_parser("add")
+    add.add_argument("code")
+    add.add_argument("--role", choices=[r.value for r in Role], required=True)
+    add.add_argument("--phone")
+    add.add_argument("--address")
+    add.add_argument("--name")
+    add.add_argument("--department")
+    add.add_argument("--quarter", type=int)
+    add = sub.add_parser("holiday").add_subparsers(dest="action", required=True).add_parser("add")
+    add.add_argument("day", type=date.fromisoformat)
+    names(add)
+    request = sub.add_parser("request").add_subparsers(dest="action", required=True)
+    status = request.add_parser("status")
+    status.add_argument("code")
+    status.add_argument("ticket")
+    status.add_argument("status", choices=[s.value for s in RequestStatus])
+    status.add_argument("--note")
+    answer = request.add_parser("answer")
+    answer.add_argument("code")
+    answer.add_argument("ticket")
+    answer.add_argument("text")
+    return parser
+
+
+async def _department(session, municipality_id: int, code: str | None) -> Department | None:
+    if code is None:
+        return None
+    found = (await session.execute(sa.select(Department).where(
+        Department.municipality_id == municipality_id, Department.code == code))).scalar_one_or_none()
+    if found is None:
+        raise KairylError(f"no department {code!r} in this municipality")
+    return found
+
+
+async def _quarter(session, municipality_id: int, quarter_id: int | None) -> Quarter | None:
+    if quarter_id is None:
+        return None
+    found = await session.get(Quarter, quarter_id)
+    if found is None or found.municipality_id != municipality_id:
+        raise KairylError(f"no quarter {quarter_id} in this municipality")
+    return found
+
+
+async def _show(session, code: str) -> str:
+    municipality = await setup.municipality_by_code(session, code)
+    lines = [f"{municipality.code}: {municipality.name_ky} / {municipality.name_ru}"]
+    for village in (await session.scalars(sa.select(Village).where(Village.municipality_id == municipality.id))).all():
+        lines.append(f"  village {village.id}: {village.name_ky} / {village.name_ru}")
+        quarters = (await session.scalars(sa.select(Quarter).where(Quarter.village_id == village.id))).all()
+        lines += [f"    quarter {q.id}: {q.name_ky} / {q.name_ru}" for q in quarters]
+    departments = (await session.scalars(sa.select(Department).where(Department.municipality_id == municipality.id))).all()
+    lines += [f"  department {d.code} ({d.kind.value}): {d.name_ky} / {d.name_ru}" for d in departments]
+    categories = (await session.scalars(sa.select(Category).where(Category.municipality_id == municipality.id))).all()
+    lines += [f"  category {c.code}: {c.name_ky} / {c.name_ru}" for c in categories]
+    grants = (await session.scalars(sa.select(RoleGrant).where(RoleGrant.municipality_id == municipality.id))).all()
+    lines += [f"  staff person {g.person_id}: {g.role.value}" for g in grants]
+    return "\n".join(lines)
+
+
+async def _run(session, args: argparse.Namespace) -> str:
+    if args.what == "load-demo":
+        return "demo municipality loaded" if await do_load_demo(session) else "the demo municipality already exists"
+    if args.what == "holiday":
+        await setup.do_add_holiday(session, args.day, args.ky, args.ru)
+        return f"holiday {args.day} added"
+    if args.what == "municipality":
+        center = tuple(float(x) for x in args.center.split(",")) if args.center else None
+        created = await setup.do_create_municipality(session, args.code, args.ky, args.ru, center=center,
+                                                     radius_km=args.radius)
+        return f"municipality {created.code} added (id {created.id})"
+    municipality = await setup.municipality_by_code(session, args.code)
+    if args.what == "show":
+        return await _show(session, args.code)
+    if args.what == "village":
+        village = await setup.do_add_village(session, municipality, args.ky, args.ru)
+        return f"village {village.id} added"
+    if args.what == "quarter":
+        village = await session.get(Village, args.village)
+        if village is None or village.municipality_id != municipality.id:
+            raise KairylError(f"no village {args.village} in {municipality.code}")
+        return f"quarter {(await setup.do_add_quarter(session, village, args.ky, args.ru)).id} added"
+    if args.what == "department":
+        department = await setup.do_add_department(session, municipality, args.department,
+                                                   DepartmentKind(args.kind), args.ky, args.ru)
+        return f"department {department.code} added"
+    if args.what == "category":
+        department = await _department(session, municipality.id, args.department)
+        category = await setup.do_add_category(session, municipality, args.category, args.ky, args.ru, department)
+        return f"category {category.code} added"
+    if args.what == "route":
+        category = (await session.execute(sa.select(Category).where(
+            Category.municipality_id == municipality.id, Category.code == args.category))).scalar_one()
+        await setup.do_add_route(session, category, await _quarter(session, municipality.id, args.quarter),
+                                 await _department(session, municipality.id, args.department))
+        return "route added"
+    if args.what == "staff":
+        person = await setup.do_find_or_add_person(session, phone=args.phone, address=args.address, name=args.name)
+        await setup.do_grant_role(session, person, municipality, Role(args.role),
+                                  department=await _department(session, municipality.id, args.department),
+                                  quarter=await _quarter(session, municipality.id, args.quarter))
+        return f"person {person.id} is now {args.role} in {municipality.code}"
+    request = await request_service.request_by_ticket(session, municipality.id, args.ticket)
+    if args.action == "status":
+        await request_service.do_change_request_status(session, request, RequestStatus(args.status),
+                                                       actor_person_id=None, note=args.note, now=utcnow())
+        return f"{request.ticket}: {args.status}; the resident will be told"
+    await request_service.do_answer_request(session, request, args.text, actor_person_id=None, now=utcnow())
+    return f"{request.ticket}: answer recorded; the resident will be told"
+
+
+async def run_admin(argv: list[str], open_db: Callable[[], Awaitable[Database]]) -> int:
+    args = _parser().parse_args(argv)
+    db = await open_db()
+    try:
+        async with db.transaction() as session:
+            print(await _run(session, args))
+        return 0
+    except (KairylError, sa.exc.IntegrityError) as error:
+        print(f"error: {error}")
+        return 1
+    finally:
+        await db.dispose()

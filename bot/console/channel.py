@@ -1,0 +1,76 @@
+"""The console channel: the same resident dialogs in a terminal, through the same core.
+
+Type text to answer; a number picks an option. ``@photo [caption]`` sends a (pretend)
+photo, ``@voice`` a voice note, ``@loc 42.88 74.62`` a location pin, ``@quit`` ends.
+"""
+
+import asyncio
+import itertools
+import sys
+from collections.abc import Callable
+
+from bot.delivery.sender import Outgoing
+from handlers.conversation import ConversationCore
+from handlers.envelope import Attachment, Incoming, InputKind, Location
+from storage.enums import AttachmentKind, Channel
+
+_refs = itertools.count(1)
+
+
+class ConsoleSender:
+    """Prints replies with numbered options, the way WhatsApp will show them."""
+
+    channel = Channel.CONSOLE
+    per_chat_interval = 0.0
+
+    def __init__(self, write: Callable[[str], object] = sys.stdout.write) -> None:
+        self.write = write
+        self.printed = asyncio.Event()
+
+    async def send(self, message: Outgoing) -> str | None:
+        lines = ["", message.payload["text"]]
+        lines += [f"  {index}. {option['label']}" for index, option in enumerate(message.payload.get("options", []), 1)]
+        self.write("\n".join(lines) + "\n")
+        self.printed.set()
+        return None
+
+
+def parse_line(line: str, address: str) -> Incoming | None:
+    """A typed line → an Incoming; ``None`` to stop."""
+    text = line.strip()
+    base = {"channel": Channel.CONSOLE, "address": address}
+    if text == "@quit":
+        return None
+    if text.startswith("@photo"):
+        caption = text.removeprefix("@photo").strip() or None
+        return Incoming(**base, kind=InputKind.PHOTO, text=caption,
+                        attachments=(Attachment(AttachmentKind.PHOTO, f"console-photo-{next(_refs)}", "image/jpeg"),))
+    if text == "@voice":
+        return Incoming(**base, kind=InputKind.VOICE,
+                        attachments=(Attachment(AttachmentKind.VOICE, f"console-voice-{next(_refs)}", "audio/ogg"),))
+    if text.startswith("@loc"):
+        try:
+            latitude, longitude = (float(x) for x in text.split()[1:3])
+        except ValueError:
+            return Incoming(**base, kind=InputKind.TEXT, text=text)
+        return Incoming(**base, kind=InputKind.LOCATION, location=Location(latitude, longitude))
+    return Incoming(**base, kind=InputKind.TEXT, text=text)
+
+
+async def chat_loop(core: ConversationCore, deliver: Callable[[], object], address: str,
+                    read_line: Callable[[], str] = input) -> None:
+    """Reads lines until end of input or ``@quit``; each is handled and its replies printed."""
+    print(__doc__.split("\n\n")[1])
+    first = Incoming(channel=Channel.CONSOLE, address=address, kind=InputKind.TEXT, text="/start")
+    await core.handle(first)
+    await deliver()
+    while True:
+        try:
+            line = await asyncio.to_thread(read_line)
+        except EOFError:
+            return
+        incoming = parse_line(line, address)
+        if incoming is None:
+            return
+        await core.handle(incoming)
+        await deliver()

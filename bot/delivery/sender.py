@@ -1,0 +1,71 @@
+"""What a channel's sender promises the delivery worker, and how it reports failures.
+
+DeliveryError
+ ├── RetryLater         the platform asked us to wait (HTTP 429 retry_after)
+ ├── Unreachable        the person blocked the bot or left (HTTP 403): stop sending to them
+ ├── PermanentFailure   the message can never be sent as it is (HTTP 400 and the like)
+ └── TransientFailure   network trouble or a 5xx: try again with back-off
+"""
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from storage.enums import Channel
+
+
+class DeliveryError(Exception):
+    pass
+
+
+class RetryLater(DeliveryError):
+    def __init__(self, seconds: float, reason: str = "rate limited") -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+class Unreachable(DeliveryError):
+    pass
+
+
+class PermanentFailure(DeliveryError):
+    pass
+
+
+class TransientFailure(DeliveryError):
+    pass
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One outbox row as a sender sees it."""
+
+    id: int
+    channel: Channel
+    address: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+class Sender(Protocol):
+    channel: Channel
+    per_chat_interval: float
+    """Seconds between two messages to one chat (0 for none)."""
+
+    async def send(self, message: Outgoing) -> str | None:
+        """Sends the message; returns the platform's message id. Raises a DeliveryError."""
+        ...
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Splits a long text into parts of at most ``limit`` characters, at line or word breaks."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = text.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    parts.append(text)
+    return parts

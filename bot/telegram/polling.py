@@ -1,0 +1,51 @@
+"""Long polling that records each batch of updates before confirming it.
+
+aiogram's own polling confirms updates (by the next getUpdates offset) before their
+handlers finish, so a crash would lose them; here a batch is stored in the intake
+table first, and only then is the next offset asked for.
+"""
+
+import asyncio
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramConflictError, TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
+from aiogram.methods import DeleteWebhook, GetUpdates
+
+from bot.intake import Arrival, IntakeQueue
+from bot.telegram.parse import routing_key
+from storage.enums import Channel
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+
+def arrivals(bot_id: int, updates: list) -> list[Arrival]:
+    result = []
+    for update in updates:
+        payload = update.model_dump(mode="json", exclude_none=True, by_alias=True)
+        result.append(Arrival(f"{bot_id}:{update.update_id}", routing_key(bot_id, payload), payload))
+    return result
+
+
+async def poll(bot: Bot, intake: IntakeQueue, *, timeout: int = 25, stop: asyncio.Event) -> None:
+    await bot(DeleteWebhook(drop_pending_updates=False))
+    offset: int | None = None
+    backoff = 1.0
+    log.info("telegram bot %s: long polling", bot.id)
+    while not stop.is_set():
+        try:
+            updates = await bot(GetUpdates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES),
+                                request_timeout=timeout + 10)
+            backoff = 1.0
+        except TelegramUnauthorizedError:
+            log.error("telegram bot %s: the token was refused; polling stops", bot.id)
+            return
+        except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as error:
+            log.warning("telegram bot %s: getUpdates failed (%s); retrying in %.0f s", bot.id, error, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+            continue
+        if updates:
+            await intake.record(Channel.TELEGRAM, arrivals(bot.id, updates))
+            offset = updates[-1].update_id + 1

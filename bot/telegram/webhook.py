@@ -1,0 +1,49 @@
+"""Webhook mode: Telegram POSTs updates; each is recorded durably before we answer 200.
+
+The ``X-Telegram-Bot-Api-Secret-Token`` header must match the configured secret (a
+forged request gets 403 and nothing is stored). If recording fails we answer 500 and
+Telegram delivers the update again later (same ``update_id``, processed once).
+"""
+
+import hmac
+import logging
+
+from aiogram import Bot
+from aiogram.methods import SetWebhook
+from aiohttp import web
+
+from bot.intake import IntakeQueue
+from bot.telegram.polling import ALLOWED_UPDATES, arrivals
+from storage.enums import Channel
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def webhook_path(bot_id: int) -> str:
+    return f"/telegram/{bot_id}"
+
+
+def add_webhook_routes(app: web.Application, bots: dict[int, Bot], intake: IntakeQueue, secret: str) -> None:
+    from aiogram.types import Update
+
+    async def receive(request: web.Request) -> web.Response:
+        bot = bots.get(int(request.match_info["bot_id"]))
+        given = request.headers.get(SECRET_HEADER, "")
+        if bot is None or not hmac.compare_digest(given.encode(), secret.encode()):
+            log.warning("refused a webhook call to %s from %s: bad secret or unknown bot", request.path, request.remote)
+            return web.Response(status=403)
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": bot})
+        except ValueError:
+            return web.Response(status=400)
+        await intake.record(Channel.TELEGRAM, arrivals(bot.id, [update]))
+        return web.Response(status=200)
+
+    app.router.add_post("/telegram/{bot_id:\\d+}", receive)
+
+
+async def register_webhook(bot: Bot, public_url: str, secret: str) -> None:
+    url = public_url.rstrip("/") + webhook_path(bot.id)
+    await bot(SetWebhook(url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES))
+    log.info("telegram bot %s: webhook set to %s", bot.id, url)

@@ -1,0 +1,214 @@
+"""Kairyl: the composition root. The one place that reads settings and wires the parts.
+
+    python main.py serve                  the service (Telegram if a token is set, scheduler, delivery)
+    python main.py chat [--as NAME]       the resident dialogs in this terminal (no token needed)
+    python main.py admin …                set up municipalities, places, categories, staff (see --help)
+    python main.py db upgrade|downgrade   apply or roll back database migrations
+"""
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import logging
+import signal
+import sys
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy.engine import make_url
+
+from bot.delivery.worker import DeliveryWorker
+from bot.intake import IntakeQueue
+from handlers.config import CoreConfig
+from handlers.conversation import ConversationCore
+from handlers.demo import do_load_demo
+from handlers.services.deadlines import DeadlineRule
+from settings import Settings
+from storage.db import Database
+from storage.enums import Channel
+from storage.migrate import migrate
+
+log = logging.getLogger("kairyl")
+
+
+def core_config(settings: Settings) -> CoreConfig:
+    return CoreConfig(deadline_rule=DeadlineRule.parse(settings.deadline_rule),
+                      dialog_timeout=timedelta(minutes=settings.dialog_timeout_minutes))
+
+
+async def open_database(settings: Settings) -> Database:
+    """Opens the database, upgrades its schema, and loads the demo municipality if asked."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url)
+    await migrate(db)
+    if settings.load_demo:
+        async with db.transaction() as session:
+            if await do_load_demo(session):
+                log.info("loaded the demo municipality (Alamudun, code ALM)")
+    return db
+
+
+@dataclass
+class Service:
+    """Everything that runs in `serve`, built from settings; tests build it the same way."""
+
+    settings: Settings
+    db: Database
+    core: ConversationCore
+    worker: DeliveryWorker
+    intake: IntakeQueue
+    http: web.Application
+    bots: dict = field(default_factory=dict)
+    background: list = field(default_factory=list)
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def start(self) -> None:
+        from scheduler.jobs import build_scheduler
+
+        self._runner = web.AppRunner(self.http)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        self.scheduler = build_scheduler(self.core)
+        self.scheduler.start()
+        self._tasks = [asyncio.create_task(self.worker.run(), name="delivery"),
+                       asyncio.create_task(self.intake.run(), name="intake")]
+        self._tasks += [asyncio.create_task(job(), name="channel") for job in self.background]
+        for task in self._tasks:
+            task.add_done_callback(_report_crash)
+        log.info("Kairyl is running: http://%s:%s/healthz", self.settings.http_host, self.settings.http_port)
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        self.worker.stop()
+        self.intake.stop()
+        self.scheduler.shutdown(wait=False)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._runner.cleanup()
+        for bot in self.bots.values():
+            await bot.session.close()
+        await self.db.dispose()
+
+
+def _report_crash(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.critical("background task %s died", task.get_name(), exc_info=task.exception())
+
+
+async def build_service(settings: Settings) -> Service:
+    db = await open_database(settings)
+    worker = DeliveryWorker(db, {})
+    core = ConversationCore(db, core_config(settings), on_outbox=worker.wake)
+    intake = IntakeQueue(db, {}, apologize=core.apologize)
+    http = web.Application()
+    http.router.add_get("/healthz", lambda _request: web.json_response({"ok": True}))
+    service = Service(settings, db, core, worker, intake, http)
+    if settings.telegram_bot_token is None:
+        log.warning("TELEGRAM_BOT_TOKEN is not set: the Telegram channel is off. "
+                    "Try the resident dialogs with `python main.py chat`.")
+    else:
+        await _wire_telegram(service)
+    return service
+
+
+async def _wire_telegram(service: Service) -> None:
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    from bot.telegram.dispatcher import build_dispatcher, processor
+    from bot.telegram.polling import poll
+    from bot.telegram.sender import TelegramSender
+    from bot.telegram.webhook import add_webhook_routes, register_webhook
+
+    settings = service.settings
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    bot = Bot(settings.telegram_bot_token.get_secret_value(), session=session)
+    service.bots = {bot.id: bot}
+    service.worker.senders[Channel.TELEGRAM] = TelegramSender(
+        service.bots, per_bot_per_second=settings.telegram_per_bot_per_second,
+        per_chat_interval=settings.telegram_per_chat_interval)
+    service.intake.processors[Channel.TELEGRAM] = processor(build_dispatcher(service.core), service.bots)
+    if settings.telegram_mode == "polling":
+        service.background.append(lambda: poll(bot, service.intake, stop=service.stop_event))
+        return
+    if not settings.public_url or settings.telegram_webhook_secret is None:
+        raise SystemExit("TELEGRAM_MODE=webhook needs PUBLIC_URL and TELEGRAM_WEBHOOK_SECRET")
+    secret = settings.telegram_webhook_secret.get_secret_value()
+    add_webhook_routes(service.http, service.bots, service.intake, secret)
+    await register_webhook(bot, settings.public_url, secret)
+
+
+async def serve(settings: Settings) -> None:
+    service = await build_service(settings)
+    await service.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signame in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signame, stop.set)
+    await stop.wait()
+    log.info("stopping")
+    await service.stop()
+
+
+async def chat(settings: Settings, name: str) -> None:
+    from bot.console.channel import ConsoleSender, chat_loop
+
+    db = await open_database(settings)
+    worker = DeliveryWorker(db, {Channel.CONSOLE: ConsoleSender()})
+    core = ConversationCore(db, core_config(settings))
+    try:
+        await chat_loop(core, worker.deliver_due, f"console:{name}")
+    finally:
+        await db.dispose()
+
+
+async def database(settings: Settings, action: str, revision: str) -> None:
+    db = Database(settings.database_url)
+    try:
+        await migrate(db, revision, downgrade=action == "downgrade")
+    finally:
+        await db.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="main.py", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="run the service")
+    chat_parser = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat_parser.add_argument("--as", dest="name", default=getpass.getuser(), help="who you are (an address)")
+    db_parser = commands.add_parser("db", help="database migrations")
+    db_parser.add_argument("action", choices=["upgrade", "downgrade"])
+    db_parser.add_argument("revision", nargs="?", default=None)
+    admin_parser = commands.add_parser("admin", help="set up municipalities, places, staff", add_help=False)
+    admin_parser.add_argument("rest", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    command = args.command or "serve"
+    level = "WARNING" if command in ("chat", "admin") else settings.log_level.upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    with contextlib.suppress(KeyboardInterrupt):
+        if command == "serve":
+            asyncio.run(serve(settings))
+        elif command == "chat":
+            asyncio.run(chat(settings, args.name))
+        elif command == "db":
+            revision = args.revision or ("head" if args.action == "upgrade" else "-1")
+            asyncio.run(database(settings, args.action, revision))
+        elif command == "admin":
+            from backoffice.admin_cli import run_admin
+
+            sys.exit(asyncio.run(run_admin(args.rest, lambda: open_database(settings))))
+
+
+if __name__ == "__main__":
+    main()

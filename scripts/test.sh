@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Sets up and runs the whole test suite, on SQLite and on a real PostgreSQL that this
+# script installs (if needed) and starts on 127.0.0.1. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh dev
+scripts/pg.sh start
+export KAIRYL_TEST_PG_URL="$(scripts/pg.sh url)"
+export KAIRYL_REQUIRE_PG=1
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,30 @@
+"""Deployment settings, read from the environment or a ``.env`` file (only by main.py)."""
+
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///data/kairyl.db"
+    load_demo: bool = True
+    log_level: str = "INFO"
+
+    # Legal term for answering an appeal: "calendar:14" (Law No. 67) or "working:10" (2026 amendment).
+    deadline_rule: str = "calendar:14"
+    dialog_timeout_minutes: int = 30
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_per_bot_per_second: int = 30
+    telegram_per_chat_interval: float = 1.0
+
+    public_url: str | None = None
+    """The HTTPS address the world reaches this service at (for webhooks), e.g. https://kairyl.example.kg"""
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080

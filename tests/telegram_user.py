@@ -1,0 +1,54 @@
+"""A resident on Telegram, as the fake Bot API sees them: sends updates, reads the bot's messages."""
+
+import asyncio
+from dataclasses import dataclass
+
+from tests.fakes.telegram_api import FakeBot, SentMessage
+
+
+@dataclass
+class TelegramUser:
+    bot: FakeBot
+    chat_id: int
+    language_code: str = "ru"
+
+    @property
+    def last(self) -> SentMessage:
+        return self.bot.sent_to(self.chat_id)[-1]
+
+    def buttons(self, message: SentMessage | None = None) -> list[dict]:
+        markup = (message or self.last).reply_markup or {}
+        return [row[0] for row in markup.get("inline_keyboard", [])]
+
+    async def _answer_to(self, update: dict, timeout: float = 10.0) -> SentMessage:
+        """Pushes an update and waits until the bot has answered with a question (buttons)."""
+        before = len(self.bot.sent_to(self.chat_id))
+        self.bot.push_update(update)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            sent = self.bot.sent_to(self.chat_id)
+            if len(sent) > before and sent[-1].reply_markup:
+                return sent[-1]
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"no answer to {update} in {timeout}s; got {[m.text for m in sent[before:]]}")
+            await asyncio.sleep(0.01)
+
+    async def say(self, text: str, **extra) -> SentMessage:
+        return await self._answer_to(self.bot.message_update(self.chat_id, text, language_code=self.language_code,
+                                                             **extra))
+
+    async def press(self, label: str) -> SentMessage:
+        message = self.last
+        matches = [b for b in self.buttons(message) if label.casefold() in b["text"].casefold()]
+        assert matches, f"no button {label!r} in {[b['text'] for b in self.buttons(message)]}"
+        return await self._answer_to(self.bot.callback_update(self.chat_id, matches[0]["callback_data"],
+                                                              message_id=message.message_id))
+
+    async def photo(self, caption: str | None = None) -> SentMessage:
+        return await self._answer_to(self.bot.photo_update(self.chat_id, caption=caption))
+
+    async def location(self, latitude: float, longitude: float) -> SentMessage:
+        return await self._answer_to(self.bot.location_update(self.chat_id, latitude, longitude))
+
+    async def send(self, update: dict) -> SentMessage:
+        return await self._answer_to(update)

@@ -1,0 +1,136 @@
+"""End to end on Telegram: the real Service (aiogram Bot, Dispatcher, intake, delivery)
+against the fake Bot API on 127.0.0.1, with a real database."""
+
+import asyncio
+
+import pytest
+import sqlalchemy as sa
+
+from main import build_service
+from settings import Settings
+from storage.enums import AttachmentKind, OutboxStatus
+from storage.models import ChannelIdentity, InboundMessage, IntakeItem, OutboxMessage, Request
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.telegram_user import TelegramUser
+
+TOKEN = "123456:TEST-kairyl-token"
+
+
+def settings_for(db_url: str, api_url: str, **overrides) -> Settings:
+    values = dict(database_url=db_url, telegram_bot_token=TOKEN, telegram_api_url=api_url, http_port=0,
+                  telegram_per_chat_interval=0.0)
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+async def fake_api():
+    api = FakeTelegramAPI()
+    await api.start()
+    api.add_bot(TOKEN)
+    yield api
+    await api.stop()
+
+
+@pytest.fixture
+async def service(db_url, fake_api):
+    running = await build_service(settings_for(db_url, fake_api.base_url))
+    await running.start()
+    yield running
+    await running.stop()
+
+
+async def test_request_in_kyrgyz_with_photo_and_location(service, fake_api):
+    user = TelegramUser(fake_api.bot(TOKEN), chat_id=5001, language_code="ru")  # the app is in Russian
+    answer = await user.say("/start")
+    assert "Тилди тандаңыз" in answer.text and [b["text"] for b in user.buttons()] == ["Кыргызча", "Русский"]
+    assert (await user.press("Кыргызча")).text.endswith("Макулсузбу?")
+    assert "Кайсы айылда" in (await user.press("Макулмун")).text
+    await user.press("Аламүдүн")
+    assert "Башкы меню" in (await user.press("3-квартал")).text
+    await user.press("Кайрылуу жөнөтүү")
+    await user.press("Көчөлөрдү жарыктандыруу")
+    assert "Кошулган сүрөттөр: 1" in (await user.photo(caption="Көчөдөгү чырак бир жумадан бери күйбөйт")).text
+    await user.press("Даяр")
+    assert "Кайрылууңузду текшериңиз" in (await user.location(42.885, 74.64)).text
+    done = await user.press("Жөнөтүү")
+    assert "ALM-2026-" in done.text and "Кайрылууңуз катталды" in done.text
+    async with service.db.reader() as session:
+        request = (await session.scalars(sa.select(Request))).one()
+        await session.refresh(request, ["attachments"])
+    assert request.language == "ky" and request.description == "Көчөдөгү чырак бир жумадан бери күйбөйт"
+    assert request.latitude == pytest.approx(42.885) and request.attachments[0].kind == AttachmentKind.PHOTO
+    assert request.channel == "telegram" and request.ticket in done.text
+
+
+async def test_request_in_russian_and_status_change_reaches_the_resident(service, fake_api):
+    user = TelegramUser(fake_api.bot(TOKEN), chat_id=5002)
+    await user.say("Здравствуйте")
+    await user.press("Русский")
+    await user.press("Согласен")
+    await user.press("Кара-Джигач")
+    await user.say("2")  # a quarter chosen by its number, as on a phone without buttons
+    await user.press("Подать обращение")
+    await user.press("Питьевая вода")
+    await user.say("Нет воды третий день")
+    await user.photo()
+    await user.press("Готово")
+    await user.location(42.87, 74.60)
+    done = await user.press("Отправить")
+    assert "до " in done.text and "2026" in done.text
+
+    from handlers.services.requests import do_change_request_status, request_by_ticket
+    from storage.enums import RequestStatus
+    from storage.types import utcnow
+    ticket = done.text.split("номер: ")[1].split(".")[0]
+    before = len(user.bot.sent_to(user.chat_id))
+    async with service.db.transaction() as session:
+        request = await request_by_ticket(session, 1, ticket)
+        await do_change_request_status(session, request, RequestStatus.IN_REVIEW, actor_person_id=None,
+                                       note=None, now=utcnow())
+    service.worker.wake()
+    sent = await user.bot.wait_sent(user.chat_id, before + 1)
+    assert f"Статус вашего обращения {ticket} изменён: «На рассмотрении»" in sent[-1].text
+
+
+async def test_the_same_update_twice_is_processed_once(service, fake_api):
+    bot = fake_api.bot(TOKEN)
+    user = TelegramUser(bot, chat_id=5003)
+    update = bot.message_update(5003, "/start", update_id=777)
+    await user.send(update)
+    bot.push_update(dict(update))  # redelivered: same update_id
+    await asyncio.sleep(0.5)
+    assert len(bot.sent_to(5003)) == 1
+    async with service.db.reader() as session:
+        intake = (await session.scalars(sa.select(IntakeItem))).all()
+        inbound = (await session.scalars(sa.select(InboundMessage))).all()
+    assert [i.external_id for i in intake] == [f"123456:777"] and len(inbound) == 1
+    assert intake[0].payload is None  # raw update (with the person's name) dropped once processed
+
+
+async def test_a_blocked_resident_is_marked_and_not_sent_to_again(service, fake_api):
+    bot = fake_api.bot(TOKEN)
+    user = TelegramUser(bot, chat_id=5004)
+    await user.say("/start")
+    bot.blocked_chats.add(5004)
+    bot.push_update(bot.message_update(5004, "/help"))
+    for _ in range(200):
+        async with service.db.reader() as session:
+            identity = (await session.scalars(sa.select(ChannelIdentity))).one()
+            statuses = (await session.scalars(sa.select(OutboxMessage.status).order_by(OutboxMessage.id))).all()
+        if identity.blocked_at is not None:
+            break
+        await asyncio.sleep(0.02)
+    assert identity.blocked_at is not None and statuses[-1] == OutboxStatus.BLOCKED
+    assert len(bot.sent_to(5004)) == 1
+
+
+async def test_stickers_and_voice_get_localized_guidance(service, fake_api):
+    bot = fake_api.bot(TOKEN)
+    user = TelegramUser(bot, chat_id=5005)
+    await user.say("/start")
+    await user.press("Русский")
+    answer = await user.send(bot.sticker_update(5005))
+    assert "Я не понял" not in answer.text and "стикер" in answer.text.lower() or "Стикеры" in answer.text
+    answer = await user.send(bot.voice_update(5005))
+    assert "голосовое" in answer.text and answer.reply_markup
