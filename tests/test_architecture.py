@@ -1,0 +1,89 @@
+"""The core stays free of channel and framework code; every text exists in Kyrgyz and Russian."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = ("aiogram", "twilio", "aiohttp", "apscheduler", "bot", "backoffice", "scheduler", "main", "settings")
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("package", ["handlers", "storage"])
+def test_core_does_not_import_channel_or_framework_code(package):
+    offenders = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        bad = {name for name in imported_modules(path) if name.split(".")[0] in FORBIDDEN}
+        if bad:
+            offenders[str(path.relative_to(ROOT))] = sorted(bad)
+    assert offenders == {}
+
+
+def test_the_boundary_check_would_catch_an_offender(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("from aiogram.types import Message\nimport twilio.rest\n")
+    assert {n.split(".")[0] for n in imported_modules(sample)} & set(FORBIDDEN) == {"aiogram", "twilio"}
+
+
+def _entries(language: str):
+    catalog = read_po((ROOT / "locales" / language / "LC_MESSAGES" / "messages.po").open("rb"), locale=language)
+    return catalog, [m for m in catalog if m.id]
+
+
+@pytest.mark.parametrize("language", ["ky", "ru"])
+def test_every_catalog_entry_is_translated_and_not_fuzzy(language):
+    catalog, entries = _entries(language)
+    untranslated = [m.id for m in entries if not (all(m.string) if isinstance(m.string, tuple) else m.string)]
+    fuzzy = [m.id for m in entries if m.fuzzy]
+    assert untranslated == [] and fuzzy == [] and not catalog.fuzzy
+    assert len(entries) > 50
+
+
+@pytest.mark.parametrize("language", ["ky", "ru"])
+def test_translations_keep_their_placeholders(language):
+    _catalog, entries = _entries(language)
+    import string
+    def fields(text):
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+    wrong = []
+    for m in entries:
+        source = m.id[0] if isinstance(m.id, tuple) else m.id
+        for translated in (m.string if isinstance(m.string, tuple) else (m.string,)):
+            if fields(translated) != fields(source):
+                wrong.append((source, translated))
+    assert wrong == []
+
+
+def test_kyrgyz_catalog_is_written_in_kyrgyz():
+    _catalog, entries = _entries("ky")
+    long_texts = [m.string for m in entries if isinstance(m.string, str) and len(m.string) > 60]
+    assert long_texts and all(any(ch in text for ch in "ңөүҢӨҮ") for text in long_texts)
+
+
+def test_the_catalogs_cover_every_marked_text(tmp_path):
+    """Extracting the marked strings from the code gives nothing the catalogs lack."""
+    pot = tmp_path / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+                    "--no-default-keywords", "-k", "_", "-k", "N_", "-k", "n_:1,2", "-k", "gettext:2",
+                    "-k", "ngettext:2,3", "-k", "both", "-k", "option:2", "-o", str(pot), "."],
+                   cwd=ROOT, check=True, capture_output=True)
+    extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(pot.open("rb")) if m.id}
+    assert len(extracted) > 50
+    for language in ("ky", "ru"):
+        _catalog, entries = _entries(language)
+        known = {m.id if isinstance(m.id, str) else m.id[0] for m in entries}
+        assert extracted - known == set(), f"run scripts/i18n.sh extract and translate ({language})"
