@@ -64,6 +64,7 @@ class Service:
     intake: IntakeQueue
     http: web.Application
     bots: dict = field(default_factory=dict)
+    closers: list = field(default_factory=list)
     background: list = field(default_factory=list)
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -94,6 +95,8 @@ class Service:
         await self._runner.cleanup()
         for bot in self.bots.values():
             await bot.session.close()
+        for close in self.closers:
+            await close()
         await self.db.dispose()
 
 
@@ -102,14 +105,19 @@ def _report_crash(task: asyncio.Task) -> None:
         log.critical("background task %s died", task.get_name(), exc_info=task.exception())
 
 
+async def _health(_request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
 async def build_service(settings: Settings) -> Service:
     db = await open_database(settings)
     worker = DeliveryWorker(db, {})
     core = ConversationCore(db, core_config(settings), on_outbox=worker.wake)
     intake = IntakeQueue(db, {}, apologize=core.apologize)
     http = web.Application()
-    http.router.add_get("/healthz", lambda _request: web.json_response({"ok": True}))
+    http.router.add_get("/healthz", _health)
     service = Service(settings, db, core, worker, intake, http)
+    await _wire_whatsapp(service)
     if settings.telegram_bot_token is None:
         log.warning("TELEGRAM_BOT_TOKEN is not set: the Telegram channel is off. "
                     "Try the resident dialogs with `python main.py chat`.")
@@ -144,6 +152,43 @@ async def _wire_telegram(service: Service) -> None:
     secret = settings.telegram_webhook_secret.get_secret_value()
     add_webhook_routes(service.http, service.bots, service.intake, secret)
     await register_webhook(bot, settings.public_url, secret)
+
+
+async def _wire_whatsapp(service: Service) -> None:
+    settings = service.settings
+    needed = {"TWILIO_ACCOUNT_SID": settings.twilio_account_sid, "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+              "TWILIO_WHATSAPP_FROM": settings.twilio_whatsapp_from, "PUBLIC_URL": settings.public_url}
+    missing = [name for name, value in needed.items() if not value]
+    if missing:
+        log.warning("WhatsApp is off: %s not set (see README, 'WhatsApp through Twilio').", ", ".join(missing))
+        return
+    from twilio.http.async_http_client import AsyncTwilioHttpClient
+    from twilio.rest import Client
+
+    from bot.whatsapp.sender import WhatsAppSender
+    from bot.whatsapp.webhook import STATUS_PATH, add_whatsapp_routes, processor
+    from handlers.services.delivery_reports import do_record_delivery_report
+
+    token = settings.twilio_auth_token.get_secret_value()
+    client = Client(settings.twilio_account_sid, token, http_client=AsyncTwilioHttpClient())
+    client.api.base_url = settings.twilio_api_url
+    service.closers.append(client.http_client.close)
+    sender_number = settings.twilio_whatsapp_from
+    if not sender_number.startswith("whatsapp:"):
+        sender_number = "whatsapp:" + sender_number
+    service.worker.senders[Channel.WHATSAPP] = WhatsAppSender(
+        client, sender_number, status_callback=settings.public_url.rstrip("/") + STATUS_PATH,
+        templates=settings.twilio_templates, messages_per_second=settings.whatsapp_messages_per_second)
+    service.intake.processors[Channel.WHATSAPP] = processor(service.core.handle)
+
+    async def record_status(sid: str, report: str, code: int | None, outcome) -> bool:
+        async with service.db.transaction() as session:
+            return await do_record_delivery_report(session, Channel.WHATSAPP, sid, report,
+                                                   error_code=code, outcome=outcome)
+
+    add_whatsapp_routes(service.http, auth_token=token, public_url=settings.public_url, intake=service.intake,
+                        record_status=record_status)
+    log.info("WhatsApp through Twilio is on, sending as %s", sender_number)
 
 
 async def serve(settings: Settings) -> None:

@@ -24,6 +24,15 @@ class Settings(BaseSettings):
     telegram_per_bot_per_second: int = 30
     telegram_per_chat_interval: float = 1.0
 
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_whatsapp_from: str | None = None
+    """The WhatsApp sender, e.g. whatsapp:+996312000000 (the prefix is added if missing)."""
+    twilio_api_url: str = "https://api.twilio.com"
+    twilio_templates: dict[str, str] = {}
+    """Approved Content SIDs by purpose, as JSON: {"request_status": "HX…", "request_answer": "HX…"}."""
+    whatsapp_messages_per_second: int = 80
+
     public_url: str | None = None
     """The HTTPS address the world reaches this service at (for webhooks), e.g. https://kairyl.example.kg"""
     http_host: str = "127.0.0.1"

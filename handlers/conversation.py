@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from handlers.commands import Command, parse_command
 from handlers.config import CoreConfig
-from handlers.envelope import Incoming, Reply
+from handlers.envelope import Incoming, InputKind, Reply
 from handlers.flows import menu, my_data, my_requests, onboarding, request
 from handlers.flows.base import Flow
 from handlers.i18n import N_, both, gettext
@@ -23,10 +23,11 @@ from handlers.locks import KeyedLocks
 from handlers.services.identities import load_conversation, load_person, lock_identity, note_inbound
 from handlers.services.intake import do_claim_intake, do_record_inbound
 from handlers.services.outbox import do_enqueue
+from handlers.services.people import do_link_phone, person_by_phone
 from handlers.turn import Turn
 from storage.db import Database
 from storage.enums import Channel
-from storage.models import ChannelIdentity, Conversation
+from storage.models import ChannelIdentity, Conversation, Person
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class ConversationCore:
                 identity = await lock_identity(session, incoming.channel, incoming.address, now)
                 note_inbound(identity, incoming, now)
                 person = await load_person(session, identity)
+                if person is None:
+                    person = await self._recognise(session, identity, incoming)
                 do_record_inbound(session, identity, incoming, consented=person is not None, now=now)
                 turn = Turn(session, self.config, now, identity, await load_conversation(session, identity, now),
                             person, incoming)
@@ -108,12 +111,28 @@ class ConversationCore:
                 self._finish(turn)
                 return 1
 
+    async def _recognise(self, session, identity: ChannelIdentity, incoming: Incoming) -> Person | None:
+        """A new address whose phone number belongs to a resident we know (from another messenger)."""
+        person = await person_by_phone(session, incoming.phone)
+        if person is None or person.consent_at is None:
+            return None
+        identity.person_id = person.id
+        return person
+
     # -- one turn -------------------------------------------------------------------------------
     async def _converse(self, turn: Turn) -> None:
         conversation = turn.conversation
         command = parse_command(turn.incoming)
-        if command is not None:
+        if conversation.nonce == 0 and turn.person is not None and turn.person.quarter_id is not None:
+            conversation.language = turn.person.language  # known from another messenger
+            turn.say(turn._("Welcome! We know you from another messenger: your requests are here too."))
+            turn.go("menu", "main")
+        elif command is not None:
             await self._obey(turn, *command)
+        elif turn.kind == InputKind.CONTACT and turn.incoming.phone and turn.person is not None:
+            turn.person = await do_link_phone(turn.session, turn.person, turn.incoming.phone)
+            turn.say(turn._("Thank you, your phone number is saved. If you also write to us on WhatsApp "
+                            "from this number, you will see the same requests there."))
         elif conversation.nonce == 0:
             turn.go("onboarding", "language")  # first contact: whatever was sent, ask the language
         elif not self._settled_in(turn) and conversation.flow != "onboarding":

@@ -73,14 +73,21 @@ class Reply:
     options: list[Option] = field(default_factory=list)
     nonce: int | None = None
     language: Language | None = None
+    template: dict[str, Any] | None = None
+    """For channels that need an approved template outside a service window (WhatsApp):
+    ``{"key": "request_status", "variables": {"1": "ALM-2026-000001", "2": "Решено"}}``."""
 
     def to_payload(self) -> dict[str, Any]:
         language = self.language or Language.RU
-        return {
+        payload = {
             "text": self.text,
+            "language": language.value,
             "nonce": self.nonce,
             "options": [{"value": o.value, "label": o.label(language)} for o in self.options],
         }
+        if self.template:
+            payload["template"] = self.template
+        return payload
 
 
 def encode_option(nonce: int, value: str) -> str:

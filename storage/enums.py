@@ -56,6 +56,8 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"
+    NEEDS_TEMPLATE = "needs_template"
+    """WhatsApp: outside the 24-hour window and no approved template configured; staff must act."""
 
 
 class MessageDirection(StrEnum):

@@ -4,10 +4,12 @@ DeliveryError
  ├── RetryLater         the platform asked us to wait (HTTP 429 retry_after)
  ├── Unreachable        the person blocked the bot or left (HTTP 403): stop sending to them
  ├── PermanentFailure   the message can never be sent as it is (HTTP 400 and the like)
+ ├── NeedsTemplate      WhatsApp, outside the 24-hour window, with no approved template configured
  └── TransientFailure   network trouble or a 5xx: try again with back-off
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from storage.enums import Channel
@@ -35,6 +37,10 @@ class TransientFailure(DeliveryError):
     pass
 
 
+class NeedsTemplate(DeliveryError):
+    """Outside the platform's service window and no approved template: hold it for staff."""
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One outbox row as a sender sees it."""
@@ -44,6 +50,8 @@ class Outgoing:
     address: str
     payload: dict[str, Any]
     attempts: int
+    last_inbound_at: datetime | None = None
+    """When the person last wrote to us on this identity (WhatsApp's 24-hour window)."""
 
 
 class Sender(Protocol):

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from bot.delivery.sender import Outgoing, PermanentFailure, RetryLater, Sender, Unreachable
+from bot.delivery.sender import NeedsTemplate, Outgoing, PermanentFailure, RetryLater, Sender, Unreachable
 from storage.db import Database
 from storage.enums import Channel, OutboxStatus
 from storage.models import ChannelIdentity, OutboxMessage
@@ -88,11 +88,13 @@ class DeliveryWorker:
             sa.and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now),
         )
         query = (sa.select(OutboxMessage.id, OutboxMessage.identity_id, OutboxMessage.channel,
-                           OutboxMessage.address, OutboxMessage.payload, OutboxMessage.attempts)
+                           OutboxMessage.address, OutboxMessage.payload, OutboxMessage.attempts,
+                           ChannelIdentity.last_inbound_at)
+                 .join(ChannelIdentity, ChannelIdentity.id == OutboxMessage.identity_id)
                  .where(due, OutboxMessage.channel.in_(list(self.senders)))
                  .order_by(OutboxMessage.priority, OutboxMessage.id).limit(self.batch))
         if self.db.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True)
+            query = query.with_for_update(of=OutboxMessage, skip_locked=True)
         async with self.db.transaction() as session:
             rows = (await session.execute(query)).all()
             if rows:
@@ -100,7 +102,7 @@ class DeliveryWorker:
                                       .where(OutboxMessage.id.in_([r.id for r in rows]))
                                       .values(status=OutboxStatus.SENDING, lease_until=now + self.lease))
         self._identity_of = {r.id: r.identity_id for r in rows}
-        return [Outgoing(r.id, r.channel, r.address, r.payload, r.attempts) for r in rows]
+        return [Outgoing(r.id, r.channel, r.address, r.payload, r.attempts, r.last_inbound_at) for r in rows]
 
     async def _send_in_order(self, queue: list[Outgoing]) -> list[Outcome]:
         """Sends one address's messages in order; after a failure the rest wait for the next round."""
@@ -108,9 +110,8 @@ class DeliveryWorker:
         for index, message in enumerate(queue):
             outcome = await self._send_one(message)
             outcomes.append(outcome)
-            if outcome.status != OutboxStatus.SENT:
-                rest_status = OutboxStatus.BLOCKED if outcome.status == OutboxStatus.BLOCKED else OutboxStatus.PENDING
-                outcomes += [Outcome(m.id, self._identity_of[m.id], rest_status, retry_in=outcome.retry_in or 0)
+            if outcome.status in (OutboxStatus.PENDING, OutboxStatus.BLOCKED):  # the rest must wait, in order
+                outcomes += [Outcome(m.id, self._identity_of[m.id], outcome.status, retry_in=outcome.retry_in or 0)
                              for m in queue[index + 1:]]
                 break
         return outcomes
@@ -125,6 +126,9 @@ class DeliveryWorker:
             return Outcome(message.id, identity_id, OutboxStatus.PENDING, error=str(error), retry_in=error.seconds)
         except Unreachable as error:
             return Outcome(message.id, identity_id, OutboxStatus.BLOCKED, error=str(error))
+        except NeedsTemplate as error:
+            log.warning("message %s to %s is held: %s", message.id, message.address, error)
+            return Outcome(message.id, identity_id, OutboxStatus.NEEDS_TEMPLATE, error=str(error))
         except PermanentFailure as error:
             log.warning("message %s to %s failed for good: %s", message.id, message.address, error)
             return Outcome(message.id, identity_id, OutboxStatus.FAILED, error=str(error))

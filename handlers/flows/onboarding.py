@@ -9,6 +9,7 @@ from handlers.flows.base import Flow, Step
 from handlers.flows.common import explain_unexpected, page_of, turned_page
 from handlers.i18n import pick
 from handlers.services import places
+from handlers.services.people import canonical_phone
 from handlers.turn import Turn
 from storage.enums import Language
 from storage.models import Municipality, Person, Quarter, Village
@@ -67,7 +68,7 @@ async def _do_record_consent(turn: Turn) -> None:
     person = Person(
         language=turn.language,
         display_name=incoming.display_name if incoming else None,
-        phone=incoming.phone if incoming else None,
+        phone=canonical_phone(incoming.phone) if incoming else None,
         consent_at=turn.now,
         consent_version=turn.config.consent_version,
         created_at=turn.now,

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelIdentity, InboundMessage, Person, Quarter, Request, Village
+from storage.models import ChannelIdentity, InboundMessage, Person, Quarter, Request, RequestEvent, RoleGrant, Village
 
 
 @dataclass(frozen=True)
@@ -46,3 +46,47 @@ async def do_erase_person(session: AsyncSession, person: Person, now: datetime) 
     person.phone = None
     person.quarter_id = None
     person.consent_at = None
+
+
+def canonical_phone(phone: str | None) -> str | None:
+    """``+996555123456`` for a Kyrgyz number however written; other numbers as ``+`` and digits."""
+    if not phone:
+        return None
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) == 9:
+        digits = "996" + digits
+    elif len(digits) == 10 and digits.startswith("0"):
+        digits = "996" + digits[1:]
+    return "+" + digits if 8 <= len(digits) <= 15 else None
+
+
+async def person_by_phone(session: AsyncSession, phone: str | None) -> Person | None:
+    phone = canonical_phone(phone)
+    if phone is None:
+        return None
+    return (await session.execute(sa.select(Person).where(Person.phone == phone))).scalar_one_or_none()
+
+
+async def do_link_phone(session: AsyncSession, person: Person, phone: str) -> Person:
+    """Records a person's own phone number and returns the person to continue with.
+
+    If someone else already has the number, it is the same resident writing from another
+    messenger: their identities, requests and roles are joined into the person who had
+    the number first, and the newer record is removed.
+    """
+    phone = canonical_phone(phone)
+    other = await person_by_phone(session, phone)
+    if phone is None or other is None or other.id == person.id:
+        if phone is not None:
+            person.phone = phone
+        return person
+    for model, column in ((ChannelIdentity, ChannelIdentity.person_id), (Request, Request.person_id),
+                          (RoleGrant, RoleGrant.person_id), (RequestEvent, RequestEvent.actor_person_id)):
+        await session.execute(sa.update(model).where(column == person.id).values({column.key: other.id}))
+    if other.quarter_id is None:
+        other.municipality_id, other.quarter_id = person.municipality_id, person.quarter_id
+    other.consent_at = other.consent_at or person.consent_at
+    other.consent_version = other.consent_version or person.consent_version
+    await session.flush()
+    await session.delete(person)
+    return other

@@ -111,7 +111,9 @@ async def _do_copy_quarter_heads(session: AsyncSession, request: Request, catego
         text = gettext(language, "A new request in your quarter: {ticket}, {category}.\n{description}",
                        ticket=request.ticket, category=pick(language, category.name_ky, category.name_ru),
                        description=shorten(request.description, 500))
-        do_enqueue(session, identity, Reply(text, language=language), now, priority=PRIORITY_NOTIFICATION)
+        template = {"key": "quarter_request", "variables": {"1": request.ticket, "2": shorten(request.description, 300)}}
+        do_enqueue(session, identity, Reply(text, language=language, template=template), now,
+                   priority=PRIORITY_NOTIFICATION)
         session.add(RequestEvent(request_id=request.id, kind=RequestEventKind.QUARTER_HEAD_COPIED, at=now,
                                  actor_person_id=grant.person_id))
 
@@ -153,7 +155,9 @@ async def do_change_request_status(session: AsyncSession, request: Request, stat
                    ticket=request.ticket, status=status_label(status, language))
     if note:
         text += "\n" + note
-    await _do_tell_resident(session, request, text, now)
+    template = {"key": "request_status",
+                "variables": {"1": request.ticket, "2": status_label(status, language)}}
+    await _do_tell_resident(session, request, text, now, template)
 
 
 async def do_answer_request(session: AsyncSession, request: Request, answer: str, *,
@@ -164,13 +168,16 @@ async def do_answer_request(session: AsyncSession, request: Request, answer: str
                              actor_person_id=actor_person_id, text=answer.strip()))
     request.updated_at = now
     text = gettext(request.language, "The answer to your request {ticket}:", ticket=request.ticket)
-    await _do_tell_resident(session, request, f"{text}\n{answer.strip()}", now)
+    template = {"key": "request_answer", "variables": {"1": request.ticket, "2": shorten(answer.strip(), 900)}}
+    await _do_tell_resident(session, request, f"{text}\n{answer.strip()}", now, template)
 
 
-async def _do_tell_resident(session: AsyncSession, request: Request, text: str, now: datetime) -> None:
+async def _do_tell_resident(session: AsyncSession, request: Request, text: str, now: datetime,
+                            template: dict[str, Any]) -> None:
     identity = await identities.reachable_identity(session, request.person_id)
     if identity is not None:
-        do_enqueue(session, identity, Reply(text, language=request.language), now, priority=PRIORITY_NOTIFICATION)
+        reply = Reply(text, language=request.language, template=template)
+        do_enqueue(session, identity, reply, now, priority=PRIORITY_NOTIFICATION)
 
 
 def describe_due(request: Request, language: Language) -> str:

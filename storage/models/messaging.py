@@ -70,5 +70,9 @@ class OutboxMessage(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    external_id: Mapped[str | None] = mapped_column(sa.String(100))
+    external_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    """The platform's id of the sent message (Telegram message_id, Twilio MessageSid)."""
+    delivery_status: Mapped[str | None] = mapped_column(sa.String(20))
+    """What the platform reported later (Twilio status callbacks: sent, delivered, read, failed…)."""
+    error_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)

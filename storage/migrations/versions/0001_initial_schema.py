@@ -257,19 +257,22 @@ def upgrade() -> None:
     sa.Column('address', sa.String(length=100), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('priority', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', 'blocked', name='outbox_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', 'blocked', 'needs_template', name='outbox_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('lease_until', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('external_id', sa.String(length=100), nullable=True),
+    sa.Column('delivery_status', sa.String(length=20), nullable=True),
+    sa.Column('error_code', sa.Integer(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['identity_id'], ['channel_identities.id'], name=op.f('fk_outbox_identity_id_channel_identities')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_due', ['status', 'priority', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_external_id'), ['external_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_identity_id'), ['identity_id'], unique=False)
 
     op.create_table('request_attachments',
@@ -319,6 +322,7 @@ def downgrade() -> None:
     op.drop_table('request_attachments')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_identity_id'))
+        batch_op.drop_index(batch_op.f('ix_outbox_external_id'))
         batch_op.drop_index('ix_outbox_due')
 
     op.drop_table('outbox')

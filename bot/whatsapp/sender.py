@@ -1,0 +1,67 @@
+"""Sending outbox messages through Twilio's REST API (the twilio library's async client).
+
+Inside the 24-hour customer-service window a free-form body goes out; outside it, the
+approved template (Content SID) configured for the message's template key, with its
+variables; with none configured the message is held as 'needs_template' for staff.
+"""
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+from bot.delivery.limiter import SlidingWindowLimiter
+from bot.delivery.sender import NeedsTemplate, Outgoing, PermanentFailure, RetryLater, TransientFailure
+from bot.whatsapp.render import bodies
+from storage.enums import Channel
+from storage.types import utcnow
+
+SERVICE_WINDOW = timedelta(hours=24)
+OUTSIDE_WINDOW_ERRORS = {63016}
+
+
+class WhatsAppSender:
+    channel = Channel.WHATSAPP
+    per_chat_interval = 0.0
+
+    def __init__(self, client: Client, from_number: str, *, status_callback: str | None,
+                 templates: dict[str, str], messages_per_second: int = 80,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.client, self.from_number = client, from_number
+        self.status_callback, self.templates, self.clock = status_callback, templates, clock
+        self.limiter = SlidingWindowLimiter(messages_per_second, 1.0)
+
+    def in_window(self, message: Outgoing) -> bool:
+        last = message.last_inbound_at
+        return last is not None and self.clock() - last < SERVICE_WINDOW
+
+    async def send(self, message: Outgoing) -> str | None:
+        if self.in_window(message):
+            sid = None
+            for text in bodies(message.payload):
+                sid = await self._create(message.address, body=text)
+            return sid
+        template = message.payload.get("template") or {}
+        content_sid = self.templates.get(template.get("key", ""))
+        if not content_sid:
+            raise NeedsTemplate(f"outside the 24-hour window and no template for {template.get('key') or 'a reply'}")
+        return await self._create(message.address, content_sid=content_sid,
+                                  content_variables=json.dumps(template.get("variables") or {}, ensure_ascii=False))
+
+    async def _create(self, to: str, **content: str) -> str:
+        await self.limiter.acquire()
+        extra = {"status_callback": self.status_callback} if self.status_callback else {}
+        try:
+            created = await self.client.messages.create_async(from_=self.from_number, to=to, **content, **extra)
+        except TwilioRestException as error:
+            if error.status == 429:
+                self.limiter.pause(1.0)
+                raise RetryLater(1.0, f"Twilio {error.code}: {error.msg}") from error
+            if error.status >= 500:
+                raise TransientFailure(f"Twilio {error.status} {error.code}: {error.msg}") from error
+            if error.code in OUTSIDE_WINDOW_ERRORS:
+                raise NeedsTemplate(f"Twilio {error.code}: {error.msg}") from error
+            raise PermanentFailure(f"Twilio {error.code}: {error.msg}") from error
+        return created.sid
