@@ -1,0 +1,44 @@
+"""Twilio WhatsApp webhook forms (stored fixtures) → Incoming, and replies → numbered WhatsApp text."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.whatsapp.parse import form_to_incoming
+from bot.whatsapp.render import BODY_LIMIT, bodies, body
+
+FORMS = json.loads((Path(__file__).parent / "fixtures" / "twilio_whatsapp_forms.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_form_becomes_the_expected_incoming(name):
+    case = FORMS[name]
+    incoming = form_to_incoming(case["form"], intake_id=9)
+    expected = case["expected"]
+    assert incoming.kind == expected["kind"]
+    assert incoming.address == "whatsapp:+996555123456" and incoming.phone == "+996555123456"
+    assert incoming.display_name == "Айгүл" and incoming.intake_id == 9
+    if "text" in expected:
+        assert incoming.text == expected["text"]
+    if "option" in expected:
+        assert incoming.option == expected["option"]
+    if "attachments" in expected:
+        assert [[a.kind.value, a.ref, a.mime_type] for a in incoming.attachments] == expected["attachments"]
+    if "location" in expected:
+        assert [incoming.location.latitude, incoming.location.longitude] == expected["location"]
+
+
+def test_options_become_numbered_lines_with_a_hint_in_the_language():
+    payload = {"text": "Башкы меню.", "language": "ky", "nonce": 3,
+               "options": [{"value": "a", "label": "📝 Кайрылуу жөнөтүү"}, {"value": "b", "label": "📋 Менин кайрылууларым"}]}
+    assert body(payload) == "Башкы меню.\n\n1. 📝 Кайрылуу жөнөтүү\n2. 📋 Менин кайрылууларым\n(Жооп катары санды жөнөтүңүз.)"
+    assert body({**payload, "language": "ru"}).endswith("(Ответьте цифрой.)")
+    assert body({"text": "Рахмат", "options": []}) == "Рахмат"
+
+
+def test_a_long_answer_is_split_and_nothing_is_cut():
+    text = " ".join(f"сөз{i}" for i in range(1200))
+    parts = bodies({"text": text, "language": "ky", "options": []})
+    assert len(parts) > 1 and all(len(p) <= BODY_LIMIT for p in parts)
+    assert " ".join(parts).split() == text.split()
