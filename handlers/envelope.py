@@ -81,7 +81,7 @@ class Reply:
         language = self.language or Language.RU
         payload = {
             "text": self.text,
-            "language": language.value,
+            "language": self.language.value if self.language else None,
             "nonce": self.nonce,
             "options": [{"value": o.value, "label": o.label(language)} for o in self.options],
         }

@@ -61,14 +61,14 @@ class Turn:
         if last is not None and not last.options and len(last.text) + len(text) < MAX_MERGED_TEXT:
             last.text = f"{last.text}\n\n{text}"
         else:
-            self.replies.append(Reply(text, language=self.language))
+            self.replies.append(Reply(text, language=self.conversation.language))
 
     def ask(self, text: str, options: list[Option] | None = None) -> None:
         """Asks the step's question; its options are remembered to understand the answer."""
         options = options or []
         self.say(text)
         reply = self.replies[-1]
-        reply.options, reply.nonce, reply.language = options, self.conversation.nonce, self.language
+        reply.options, reply.nonce, reply.language = options, self.conversation.nonce, self.conversation.language
         self.conversation.options = [{"value": o.value, "ky": o.ky, "ru": o.ru} for o in options]
 
     # -- moving -----------------------------------------------------------------------------

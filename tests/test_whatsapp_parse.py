@@ -42,3 +42,17 @@ def test_a_long_answer_is_split_and_nothing_is_cut():
     parts = bodies({"text": text, "language": "ky", "options": []})
     assert len(parts) > 1 and all(len(p) <= BODY_LIMIT for p in parts)
     assert " ".join(parts).split() == text.split()
+
+
+async def test_media_is_fetched_with_the_account_credentials():
+    from bot.whatsapp.media import fetch_media
+    from tests.fakes.twilio_api import FakeTwilioAPI
+
+    async with FakeTwilioAPI("AC" + "2" * 32, "secret-token") as twilio:
+        form = twilio.inbound_form("+996555000111", "Сүрөт", media=[("image/jpeg", b"")])
+        data, content_type = await fetch_media(form["MediaUrl0"], "AC" + "2" * 32, "secret-token")
+        assert content_type == "image/jpeg" and data[:2] == b"\xff\xd8"
+        import aiohttp
+        with pytest.raises(aiohttp.ClientResponseError) as refused:
+            await fetch_media(form["MediaUrl0"], "AC" + "2" * 32, "wrong-token")
+        assert refused.value.status == 401

@@ -13,7 +13,11 @@ def body(payload: dict) -> str:
     if not options:
         return payload["text"]
     lines = [f"{index}. {option['label']}" for index, option in enumerate(options, start=1)]
-    hint = gettext(Language(payload.get("language") or "ru"), NUMBER_HINT)
+    language = payload.get("language")
+    if language:
+        hint = gettext(Language(language), NUMBER_HINT)
+    else:  # before the person chose a language
+        hint = " / ".join(gettext(each, NUMBER_HINT) for each in (Language.KY, Language.RU))
     return "\n".join([payload["text"], "", *lines, hint])
 
 

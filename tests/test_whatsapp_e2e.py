@@ -1,0 +1,207 @@
+"""End to end on WhatsApp: signed Twilio webhooks into the running service, replies through the
+twilio REST client to a fake Twilio API on 127.0.0.1, status callbacks back."""
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from aiohttp import ClientSession
+
+from handlers.services.requests import do_change_request_status, request_by_ticket
+from main import build_service
+from settings import Settings
+from storage.enums import OutboxStatus, RequestStatus
+from storage.models import ChannelIdentity, IntakeItem, OutboxMessage, Request
+from storage.types import utcnow
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.twilio_api import FakeTwilioAPI
+from tests.telegram_user import TelegramUser
+from tests.whatsapp_user import WhatsAppUser
+
+SID, TOKEN = "AC" + "1" * 32, "twilio-auth-token"
+STATUS_TEMPLATE = "HX" + "a" * 32
+PHONE = "+996555123456"
+
+
+@pytest.fixture
+async def twilio():
+    api = FakeTwilioAPI(SID, TOKEN)
+    await api.start()
+    yield api
+    await api.stop()
+
+
+async def start_service(db_url, twilio, port, *, templates=None, telegram=None):
+    values = dict(database_url=db_url, http_port=port, public_url=f"http://127.0.0.1:{port}",
+                  twilio_account_sid=SID, twilio_auth_token=TOKEN, twilio_whatsapp_from="whatsapp:+996312000000",
+                  twilio_api_url=twilio.base_url, twilio_templates=templates or {})
+    if telegram is not None:
+        values.update(telegram_bot_token="123456:TEST-kairyl-token", telegram_api_url=telegram.base_url,
+                      telegram_per_chat_interval=0.0)
+    service = await build_service(Settings(_env_file=None, **values))
+    await service.start()
+    return service
+
+
+@pytest.fixture
+async def service(db_url, twilio, unused_tcp_port):
+    running = await start_service(db_url, twilio, unused_tcp_port, templates={"request_status": STATUS_TEMPLATE})
+    running.port = unused_tcp_port
+    yield running
+    await running.stop()
+
+
+def user_of(service, twilio, phone=PHONE) -> WhatsAppUser:
+    return WhatsAppUser(twilio, f"http://127.0.0.1:{service.port}/whatsapp/incoming", phone)
+
+
+async def submit_request(user: WhatsAppUser, language: str) -> str:
+    await user.say("Салам")
+    await user.choose(language)
+    await user.choose("Макулмун" if language == "Кыргызча" else "Согласен")
+    await user.choose("Аламүдүн" if language == "Кыргызча" else "Аламедин")
+    await user.say("4")
+    await user.choose("Кайрылуу жөнөтүү" if language == "Кыргызча" else "Подать обращение")
+    await user.say("1")  # drinking water
+    await user.say("Көчөдө суу түтүгү жарылды" if language == "Кыргызча" else "Прорвало трубу на улице")
+    await user.photo()
+    await user.say("1")  # done
+    await user.location(42.889, 74.63)
+    done = await user.choose("Жөнөтүү" if language == "Кыргызча" else "Отправить")
+    return done["body"]
+
+
+async def test_a_request_in_kyrgyz_over_whatsapp(service, twilio):
+    user = user_of(service, twilio)
+    body = await submit_request(user, "Кыргызча")
+    assert "Кайрылууңуз катталды" in body and "ALM-2026-" in body
+    first = twilio.sent_to(PHONE)[0]
+    assert first["from"] == "whatsapp:+996312000000" and first["to"] == "whatsapp:" + PHONE
+    assert twilio.forms[first["sid"]]["StatusCallback"] == f"http://127.0.0.1:{service.port}/whatsapp/status"
+    assert "1. Кыргызча\n2. Русский" in first["body"]
+    async with service.db.reader() as session:
+        request = (await session.scalars(sa.select(Request))).one()
+        await session.refresh(request, ["attachments"])
+    assert request.channel == "whatsapp" and request.language == "ky"
+    assert request.attachments[0].file_ref.startswith(twilio.base_url) and request.latitude == pytest.approx(42.889)
+
+
+async def test_a_status_change_after_25_hours_goes_out_as_the_template(service, twilio):
+    user = user_of(service, twilio, "+996700111222")
+    body = await submit_request(user, "Русский")
+    ticket = body.split("номер: ")[1].split(".")[0]
+    async with service.db.transaction() as session:  # the resident's last message was 25 hours ago
+        await session.execute(sa.update(ChannelIdentity).values(last_inbound_at=utcnow() - timedelta(hours=25)))
+        request = await request_by_ticket(session, 1, ticket)
+        await do_change_request_status(session, request, RequestStatus.RESOLVED, actor_person_id=None,
+                                       note=None, now=utcnow())
+    service.worker.wake()
+    sent = await twilio.wait_sent("+996700111222", len(twilio.sent_to("+996700111222")) + 1)
+    form = twilio.forms[sent[-1]["sid"]]
+    assert form["ContentSid"] == STATUS_TEMPLATE and "Body" not in form
+    assert form["ContentVariables"] == '{"1": "%s", "2": "Решено"}' % ticket
+
+
+async def test_without_a_template_the_message_is_held_for_staff(service, twilio):
+    user = user_of(service, twilio, "+996700333444")
+    body = await submit_request(user, "Русский")
+    ticket = body.split("номер: ")[1].split(".")[0]
+    async with service.db.transaction() as session:
+        await session.execute(sa.update(ChannelIdentity).values(last_inbound_at=utcnow() - timedelta(hours=25)))
+        request = await request_by_ticket(session, 1, ticket)
+        from handlers.services.requests import do_answer_request
+        await do_answer_request(session, request, "Трубу заменят в четверг.", actor_person_id=None, now=utcnow())
+    count = len(twilio.sent_to("+996700333444"))
+    service.worker.wake()
+    for _ in range(200):
+        async with service.db.reader() as session:
+            held = (await session.scalars(sa.select(OutboxMessage).where(
+                OutboxMessage.status == OutboxStatus.NEEDS_TEMPLATE))).all()
+        if held:
+            break
+        await asyncio.sleep(0.02)
+    assert len(held) == 1 and "Трубу заменят" in held[0].payload["text"]
+    assert len(twilio.sent_to("+996700333444")) == count
+
+
+async def test_forged_or_unsigned_webhooks_are_refused_and_nothing_is_stored(service, twilio):
+    url = f"http://127.0.0.1:{service.port}/whatsapp/incoming"
+    form = twilio.inbound_form(PHONE, "Салам")
+    assert await twilio.post_webhook(url, form, auth_token_for_signing="not-the-token") == 403
+    async with ClientSession() as client:
+        async with client.post(url, data=form) as response:
+            assert response.status == 403
+        tampered = dict(form, Body="Бузулган")
+        async with client.post(url, data=tampered, headers={"X-Twilio-Signature": twilio.sign(url, form)}) as response:
+            assert response.status == 403
+    async with service.db.reader() as session:
+        assert (await session.scalar(sa.select(sa.func.count()).select_from(IntakeItem))) == 0
+
+
+async def test_a_replayed_message_sid_is_processed_once(service, twilio):
+    url = f"http://127.0.0.1:{service.port}/whatsapp/incoming"
+    form = twilio.inbound_form(PHONE, "Салам")
+    assert await twilio.post_webhook(url, form) == 200
+    await twilio.wait_sent(PHONE, 1)
+    assert await twilio.post_webhook(url, form) == 200
+    await asyncio.sleep(0.5)
+    assert len(twilio.sent_to(PHONE)) == 1
+
+
+async def test_status_callbacks_update_the_message_and_unknown_ones_are_ignored(service, twilio):
+    user = user_of(service, twilio)
+    await user.say("Салам")
+    sid = user.last["sid"]
+    assert await twilio.send_status_callback(sid, "delivered") == 204
+    assert await twilio.send_status_callback(sid, "sent") == 204  # late and out of order
+    async with service.db.reader() as session:
+        message = (await session.scalars(sa.select(OutboxMessage).where(OutboxMessage.external_id == sid))).one()
+    assert message.delivery_status == "delivered"
+    url = f"http://127.0.0.1:{service.port}/whatsapp/status"
+    unknown = {"MessageSid": "SM" + "f" * 32, "MessageStatus": "failed", "ErrorCode": "63018"}
+    assert await twilio.post_webhook(url, unknown) == 204
+
+
+async def test_options_are_understood_by_number_and_by_words_and_bad_numbers_get_a_hint(service, twilio):
+    user = user_of(service, twilio)
+    await user.say("Здравствуйте")
+    assert "(Жооп катары санды жөнөтүңүз.) / (Ответьте цифрой.)" in user.last["body"]  # no language chosen yet
+    answer = await user.say("русский")
+    assert "Вы согласны?" in answer["body"]
+    answer = await user.say("99")
+    assert "Отправьте число от 1 до 2" in answer["body"] and "(Ответьте цифрой.)" in answer["body"]
+    answer = await user.say("0")
+    assert "от 1 до 2" in answer["body"]
+
+
+async def test_the_same_resident_on_telegram_and_whatsapp_sees_one_list(db_url, twilio, unused_tcp_port):
+    telegram = FakeTelegramAPI()
+    await telegram.start()
+    telegram.add_bot("123456:TEST-kairyl-token")
+    service = await start_service(db_url, twilio, unused_tcp_port, telegram=telegram)
+    try:
+        tg = TelegramUser(telegram.bot("123456:TEST-kairyl-token"), chat_id=7001)
+        await tg.say("/start")
+        await tg.press("Русский")
+        await tg.press("Согласен")
+        await tg.press("Аламедин")
+        await tg.say("1")
+        await tg.press("Подать обращение")
+        await tg.press("Вывоз мусора")
+        await tg.say("Мусор не вывозят две недели")
+        await tg.press("Пропустить")
+        await tg.press("Пропустить")
+        ticket = (await tg.press("Отправить")).text.split("номер: ")[1].split(".")[0]
+        shared = await tg.send(tg.bot.contact_update(7001, "996555987654"))
+        assert "номер телефона сохранён" in shared.text
+
+        service.port = unused_tcp_port
+        wa = user_of(service, twilio, "+996555987654")
+        welcome = await wa.say("Салам")
+        assert "Мы знаем вас по другому мессенджеру" in welcome["body"]
+        listing = await wa.choose("Мои обращения")
+        assert ticket in listing["body"]
+    finally:
+        await service.stop()
+        await telegram.stop()
