@@ -24,7 +24,8 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-Processor = Callable[[IntakeItem], Awaitable[None]]
+Processor = Callable[[IntakeItem], Awaitable[bool]]
+"""Processes one item; returns false if nothing took it (then the queue closes it)."""
 Apology = Callable[[Channel, str], Awaitable[None]]
 
 
@@ -82,15 +83,20 @@ class IntakeQueue:
                 await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
 
     async def start_due(self) -> int:
+        """Starts the oldest pending item of every chat that is not busy; returns how many."""
         async with self.db.reader() as session:
-            items = (await session.scalars(
-                sa.select(IntakeItem).where(IntakeItem.status == IntakeStatus.PENDING,
-                                            IntakeItem.channel.in_(list(self.processors)))
-                .order_by(IntakeItem.id).limit(500))).all()
+            pending = (await session.execute(
+                sa.select(IntakeItem.id, IntakeItem.routing_key).where(
+                    IntakeItem.status == IntakeStatus.PENDING, IntakeItem.channel.in_(list(self.processors)))
+                .order_by(IntakeItem.id).limit(1000))).all()
+            chosen: dict[str, int] = {}
+            for item_id, key in pending:
+                if item_id not in self._in_flight and key not in self._busy_keys and key not in chosen:
+                    chosen[key] = item_id
+            items = (await session.scalars(sa.select(IntakeItem).where(IntakeItem.id.in_(list(chosen.values())))
+                                           .order_by(IntakeItem.id))).all() if chosen else []
         started = 0
         for item in items:
-            if item.id in self._in_flight or item.routing_key in self._busy_keys:
-                continue
             self._busy_keys.add(item.routing_key)
             self._in_flight.add(item.id)
             task = asyncio.create_task(self._process(item))
@@ -102,8 +108,9 @@ class IntakeQueue:
     async def _process(self, item: IntakeItem) -> None:
         try:
             async with self._slots:
-                await self.processors[item.channel](item)
-            await self._do_close_unclaimed(item)
+                handled = await self.processors[item.channel](item)
+            if not handled:
+                await self._do_close_unclaimed(item)
         except Exception as error:
             log.exception("processing %s update %s (%s) failed", item.channel, item.external_id, item.routing_key)
             await self._do_note_failure(item, error)

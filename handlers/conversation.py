@@ -20,7 +20,7 @@ from handlers.flows import menu, my_data, my_requests, onboarding, request
 from handlers.flows.base import Flow
 from handlers.i18n import N_, both, gettext
 from handlers.locks import KeyedLocks
-from handlers.services.identities import load_conversation, load_person, lock_identity, note_inbound
+from handlers.services.identities import load_conversation, load_dialog, load_person, lock_identity, note_inbound
 from handlers.services.intake import do_claim_intake, do_record_inbound
 from handlers.services.outbox import do_enqueue
 from handlers.services.people import do_link_phone, person_by_phone
@@ -51,14 +51,12 @@ class ConversationCore:
                 now = self.clock()
                 if incoming.intake_id is not None and not await do_claim_intake(session, incoming.intake_id, now):
                     return False
-                identity = await lock_identity(session, incoming.channel, incoming.address, now)
+                identity, conversation, person = await load_dialog(session, incoming.channel, incoming.address, now)
                 note_inbound(identity, incoming, now)
-                person = await load_person(session, identity)
                 if person is None:
                     person = await self._recognise(session, identity, incoming)
                 do_record_inbound(session, identity, incoming, consented=person is not None, now=now)
-                turn = Turn(session, self.config, now, identity, await load_conversation(session, identity, now),
-                            person, incoming)
+                turn = Turn(session, self.config, now, identity, conversation, person, incoming)
                 await self._converse(turn)
                 self._finish(turn)
         self.on_outbox()

@@ -37,17 +37,17 @@ def translations(language: Language) -> Translations:
     return loaded
 
 
-def gettext(language: Language, message: str, **values: object) -> str:
+def gettext(language: Language, message: str, /, **values: object) -> str:
     text = translations(language).gettext(message)
     return text.format(**values) if values else text
 
 
-def ngettext(language: Language, singular: str, plural: str, n: int, **values: object) -> str:
+def ngettext(language: Language, singular: str, plural: str, n: int, /, **values: object) -> str:
     text = translations(language).ngettext(singular, plural, n)
     return text.format(n=format_number(n, language), **values)
 
 
-def both(message: str, **values: object) -> tuple[str, str]:
+def both(message: str, /, **values: object) -> tuple[str, str]:
     """The message in Kyrgyz and in Russian."""
     return gettext(Language.KY, message, **values), gettext(Language.RU, message, **values)
 

@@ -44,13 +44,13 @@ class Turn:
     def language(self) -> Language:
         return self.conversation.language or Language.RU
 
-    def _(self, message: str, **values: object) -> str:
+    def _(self, message: str, /, **values: object) -> str:
         return gettext(self.language, message, **values)
 
-    def n_(self, singular: str, plural: str, n: int, **values: object) -> str:
+    def n_(self, singular: str, plural: str, n: int, /, **values: object) -> str:
         return ngettext(self.language, singular, plural, n, **values)
 
-    def option(self, value: str, message: str, **values: object) -> Option:
+    def option(self, value: str, message: str, /, **values: object) -> Option:
         """An option with a translated label, known in both languages."""
         return Option(value, gettext(Language.KY, message, **values), gettext(Language.RU, message, **values))
 

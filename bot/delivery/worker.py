@@ -39,7 +39,7 @@ class Outcome:
 
 class DeliveryWorker:
     def __init__(self, db: Database, senders: dict[Channel, Sender], *, clock: Callable[[], datetime] = utcnow,
-                 batch: int = 200, lease: timedelta = timedelta(minutes=2), max_attempts: int = 8,
+                 batch: int = 50, lease: timedelta = timedelta(minutes=2), max_attempts: int = 8,
                  idle_poll: float = 1.0) -> None:
         self.db, self.senders, self.clock = db, senders, clock
         self.batch, self.lease, self.max_attempts, self.idle_poll = batch, lease, max_attempts, idle_poll

@@ -1,8 +1,10 @@
 """The aiogram Dispatcher: routes private-chat updates to the conversation core."""
 
+import asyncio
 import logging
 
 from aiogram import Bot, Dispatcher, F, Router
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import CallbackQuery, Message, Update
 
 from bot.telegram.parse import callback_to_incoming, message_to_incoming
@@ -12,7 +14,15 @@ from storage.models import IntakeItem
 log = logging.getLogger(__name__)
 
 
+async def _stop_spinner(query: CallbackQuery) -> None:
+    try:
+        await query.answer()
+    except Exception as error:  # noqa: BLE001 - a spinner is not worth failing anything for
+        log.debug("answerCallbackQuery failed: %r", error)
+
+
 def build_dispatcher(core: ConversationCore) -> Dispatcher:
+    spinners: set[asyncio.Task] = set()
     router = Router(name="residents")
     private = F.chat.type == "private"
 
@@ -23,10 +33,9 @@ def build_dispatcher(core: ConversationCore) -> Dispatcher:
     @router.callback_query(F.message.chat.type == "private")
     async def on_button(query: CallbackQuery, bot: Bot, intake_id: int | None = None) -> None:
         await core.handle(callback_to_incoming(query, bot.id, intake_id))
-        try:
-            await query.answer()  # stops the button's spinner; harmless if it fails
-        except Exception as error:  # noqa: BLE001 - a spinner is not worth failing the update for
-            log.debug("answerCallbackQuery failed: %r", error)
+        task = asyncio.create_task(_stop_spinner(query))  # not awaited: the reply need not wait for it
+        spinners.add(task)
+        task.add_done_callback(spinners.discard)
 
     dispatcher = Dispatcher()
     dispatcher.include_router(router)
@@ -40,6 +49,6 @@ def processor(dispatcher: Dispatcher, bots: dict[int, Bot]):
         bot_id = int(item.external_id.split(":")[0])
         bot = bots[bot_id]
         update = Update.model_validate(item.payload, context={"bot": bot})
-        await dispatcher.feed_update(bot, update, intake_id=item.id)
+        return await dispatcher.feed_update(bot, update, intake_id=item.id) is not UNHANDLED
 
     return process

@@ -71,7 +71,8 @@ def processor(handle: Callable):
     """The intake processing function for WhatsApp items: the stored form → the core."""
     from bot.whatsapp.parse import form_to_incoming
 
-    async def process(item) -> None:
+    async def process(item) -> bool:
         await handle(form_to_incoming(item.payload, item.id))
+        return True
 
     return process

@@ -1,6 +1,6 @@
 """Channel identities and their conversations: found, created and locked per address."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,24 @@ async def lock_identity(session: AsyncSession, channel: Channel, address: str, n
     return identity
 
 
+async def load_dialog(session: AsyncSession, channel: Channel, address: str,
+                      now: datetime) -> tuple[ChannelIdentity, Conversation, Person | None]:
+    """The identity (created if new, locked), its conversation and its person, in one query."""
+    query = (sa.select(ChannelIdentity, Conversation, Person)
+             .outerjoin(Conversation, Conversation.identity_id == ChannelIdentity.id)
+             .outerjoin(Person, Person.id == ChannelIdentity.person_id)
+             .where(ChannelIdentity.address == address)
+             .with_for_update(of=ChannelIdentity))
+    row = (await session.execute(query)).first()
+    if row is None:
+        await lock_identity(session, channel, address, now)
+        row = (await session.execute(query)).one()
+    identity, conversation, person = row
+    if conversation is None:
+        conversation = await load_conversation(session, identity, now)
+    return identity, conversation, person
+
+
 async def load_conversation(session: AsyncSession, identity: ChannelIdentity, now: datetime) -> Conversation:
     conversation = await session.get(Conversation, identity.id)
     if conversation is None:
@@ -42,8 +60,12 @@ async def load_person(session: AsyncSession, identity: ChannelIdentity) -> Perso
 
 
 def note_inbound(identity: ChannelIdentity, incoming: Incoming, now: datetime) -> None:
-    identity.last_inbound_at = incoming.received_at or now
-    identity.blocked_at = None  # writing to us means they can be reached again
+    """Remembers when the person last wrote (to the minute: WhatsApp's window needs no more)."""
+    at = incoming.received_at or now
+    if identity.last_inbound_at is None or at - identity.last_inbound_at > timedelta(minutes=1):
+        identity.last_inbound_at = at
+    if identity.blocked_at is not None:
+        identity.blocked_at = None  # writing to us means they can be reached again
 
 
 async def reachable_identity(session: AsyncSession, person_id: int) -> ChannelIdentity | None:

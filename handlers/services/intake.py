@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.envelope import Incoming, InputKind
@@ -11,11 +12,12 @@ from storage.models import ChannelIdentity, InboundMessage, IntakeItem
 
 async def do_claim_intake(session: AsyncSession, intake_id: int, now: datetime) -> bool:
     """Marks the update processed in the caller's unit of work; false if it already was."""
-    item = await session.get(IntakeItem, intake_id, with_for_update=True)
-    if item is None or item.status == IntakeStatus.DONE:
-        return False
-    item.status, item.processed_at, item.payload = IntakeStatus.DONE, now, None
-    return True
+    claimed = await session.execute(
+        sa.update(IntakeItem)
+        .where(IntakeItem.id == intake_id, IntakeItem.status == IntakeStatus.PENDING)
+        .values(status=IntakeStatus.DONE, processed_at=now, payload=None)
+        .returning(IntakeItem.id))
+    return claimed.scalar_one_or_none() is not None
 
 
 def do_record_inbound(session: AsyncSession, identity: ChannelIdentity, incoming: Incoming, *,
