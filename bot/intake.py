@@ -5,13 +5,18 @@ confirms them, before a webhook answers 200); ``run`` feeds recorded items to th
 channel's processing function. Items of one routing key (one chat) go in order and
 never two at a time; different chats go concurrently. A failing item is retried a few
 times, then marked failed (its payload kept for staff) and the person gets an apology.
+
+Items recorded by this process are queued in memory as well, so the hot path reads
+nothing back; the table is scanned at start (what a crash left) and every few seconds
+(what another process recorded).
 """
 
 import asyncio
 import logging
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,32 +29,49 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-Processor = Callable[[IntakeItem], Awaitable[bool]]
-"""Processes one item; returns false if nothing took it (then the queue closes it)."""
-Apology = Callable[[Channel, str], Awaitable[None]]
-
 
 @dataclass(frozen=True)
 class Arrival:
     external_id: str
     routing_key: str
     payload: dict[str, Any]
+    parsed: Any = None
+    """The adapter's own parsed form of the payload, to spare parsing it again."""
+
+
+@dataclass
+class Queued:
+    id: int
+    channel: Channel
+    external_id: str
+    routing_key: str
+    payload: dict[str, Any]
+    attempts: int = 0
+    parsed: Any = field(default=None, repr=False)
+
+
+Processor = Callable[[Queued], Awaitable[bool]]
+"""Processes one item; returns false if nothing took it (then the queue closes it)."""
+Apology = Callable[[Channel, str], Awaitable[None]]
 
 
 class IntakeQueue:
     def __init__(self, db: Database, processors: dict[Channel, Processor], *, apologize: Apology,
-                 concurrency: int = 16, max_attempts: int = 3, idle_poll: float = 1.0) -> None:
+                 concurrency: int = 16, max_attempts: int = 3, idle_poll: float = 1.0,
+                 scan_every: float = 5.0) -> None:
         self.db, self.processors, self.apologize = db, processors, apologize
-        self.max_attempts, self.idle_poll = max_attempts, idle_poll
+        self.max_attempts, self.idle_poll, self.scan_every = max_attempts, idle_poll, scan_every
         self._slots = asyncio.Semaphore(concurrency)
+        self._ready: dict[str, deque[Queued]] = {}
+        self._known: set[int] = set()
         self._busy_keys: set[str] = set()
-        self._in_flight: set[int] = set()
         self._tasks: set[asyncio.Task] = set()
         self._wake = asyncio.Event()
+        self._next_scan = 0.0
         self._stopping = False
 
     async def record(self, channel: Channel, arrivals: list[Arrival]) -> None:
-        """Stores new updates durably; an update already recorded is ignored."""
+        """Stores new updates durably and queues them; an update already recorded is ignored."""
         if not arrivals:
             return
         now = utcnow()
@@ -57,8 +79,19 @@ class IntakeQueue:
                  "payload": a.payload, "status": IntakeStatus.PENDING, "attempts": 0, "received_at": now}
                 for a in arrivals]
         async with self.db.transaction() as session:
-            await session.execute(insert_ignore(session, IntakeItem), rows)
+            stored = (await session.execute(
+                insert_ignore(session, IntakeItem).returning(IntakeItem.id, IntakeItem.external_id), rows)).all()
+        by_external_id = {a.external_id: a for a in arrivals}
+        for item_id, external_id in sorted(stored):
+            arrival = by_external_id[external_id]
+            self._enqueue(Queued(item_id, channel, external_id, arrival.routing_key, arrival.payload,
+                                 parsed=arrival.parsed))
         self._wake.set()
+
+    def _enqueue(self, item: Queued) -> None:
+        if item.id not in self._known:
+            self._known.add(item.id)
+            self._ready.setdefault(item.routing_key, deque()).append(item)
 
     def stop(self) -> None:
         self._stopping = True
@@ -77,63 +110,76 @@ class IntakeQueue:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def drain(self) -> None:
-        """Processes everything recorded so far (for tests and the console)."""
+        """Processes everything recorded so far (for tests and benchmarks)."""
+        self._next_scan = 0.0
         while await self.start_due() or self._tasks:
             if self._tasks:
                 await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
 
     async def start_due(self) -> int:
-        """Starts the oldest pending item of every chat that is not busy; returns how many."""
-        async with self.db.reader() as session:
-            pending = (await session.execute(
-                sa.select(IntakeItem.id, IntakeItem.routing_key).where(
-                    IntakeItem.status == IntakeStatus.PENDING, IntakeItem.channel.in_(list(self.processors)))
-                .order_by(IntakeItem.id).limit(1000))).all()
-            chosen: dict[str, int] = {}
-            for item_id, key in pending:
-                if item_id not in self._in_flight and key not in self._busy_keys and key not in chosen:
-                    chosen[key] = item_id
-            items = (await session.scalars(sa.select(IntakeItem).where(IntakeItem.id.in_(list(chosen.values())))
-                                           .order_by(IntakeItem.id))).all() if chosen else []
+        """Starts the next item of every chat that is not busy; returns how many."""
+        if time.monotonic() >= self._next_scan:
+            await self._scan()
         started = 0
-        for item in items:
-            self._busy_keys.add(item.routing_key)
-            self._in_flight.add(item.id)
+        for key in [k for k in self._ready if k not in self._busy_keys]:
+            queue = self._ready[key]
+            item = queue.popleft()
+            if not queue:
+                del self._ready[key]
+            self._busy_keys.add(key)
             task = asyncio.create_task(self._process(item))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             started += 1
         return started
 
-    async def _process(self, item: IntakeItem) -> None:
+    async def _scan(self) -> None:
+        """Queues pending items this process does not know: left by a crash, or recorded elsewhere."""
+        self._next_scan = time.monotonic() + self.scan_every
+        async with self.db.reader() as session:
+            pending = (await session.execute(
+                sa.select(IntakeItem.id).where(IntakeItem.status == IntakeStatus.PENDING,
+                                               IntakeItem.channel.in_(list(self.processors)))
+                .order_by(IntakeItem.id).limit(1000))).scalars().all()
+            unknown = [item_id for item_id in pending if item_id not in self._known]
+            if not unknown:
+                return
+            items = (await session.scalars(sa.select(IntakeItem).where(IntakeItem.id.in_(unknown))
+                                           .order_by(IntakeItem.id))).all()
+        for row in items:
+            self._enqueue(Queued(row.id, row.channel, row.external_id, row.routing_key, row.payload, row.attempts))
+
+    async def _process(self, item: Queued) -> None:
         try:
             async with self._slots:
                 handled = await self.processors[item.channel](item)
             if not handled:
                 await self._do_close_unclaimed(item)
+            self._known.discard(item.id)
         except Exception as error:
             log.exception("processing %s update %s (%s) failed", item.channel, item.external_id, item.routing_key)
             await self._do_note_failure(item, error)
         finally:
             self._busy_keys.discard(item.routing_key)
-            self._in_flight.discard(item.id)
             self._wake.set()
 
-    async def _do_close_unclaimed(self, item: IntakeItem) -> None:
+    async def _do_close_unclaimed(self, item: Queued) -> None:
         """An update no handler took (a service message, a group chat): done, payload dropped."""
         async with self.db.transaction() as session:
             await session.execute(sa.update(IntakeItem).where(
                 IntakeItem.id == item.id, IntakeItem.status == IntakeStatus.PENDING)
                 .values(status=IntakeStatus.DONE, processed_at=utcnow(), payload=None))
 
-    async def _do_note_failure(self, item: IntakeItem, error: Exception) -> None:
-        attempts = item.attempts + 1
-        final = attempts >= self.max_attempts
+    async def _do_note_failure(self, item: Queued, error: Exception) -> None:
+        item.attempts += 1
+        final = item.attempts >= self.max_attempts
         async with self.db.transaction() as session:
             await session.execute(sa.update(IntakeItem).where(IntakeItem.id == item.id).values(
-                attempts=attempts, error=repr(error)[:2000],
+                attempts=item.attempts, error=repr(error)[:2000],
                 status=IntakeStatus.FAILED if final else IntakeStatus.PENDING))
         if final:
+            self._known.discard(item.id)
             await self.apologize(item.channel, item.routing_key)
-        else:
-            await asyncio.sleep(min(2 ** attempts, 10) * 0.1)
+            return
+        await asyncio.sleep(min(2 ** item.attempts, 10) * 0.1)
+        self._ready.setdefault(item.routing_key, deque()).appendleft(item)  # first again, in order

@@ -102,6 +102,7 @@ class DeliveryWorker:
                                       .where(OutboxMessage.id.in_([r.id for r in rows]))
                                       .values(status=OutboxStatus.SENDING, lease_until=now + self.lease))
         self._identity_of = {r.id: r.identity_id for r in rows}
+        self._attempts_of = {r.id: r.attempts for r in rows}
         return [Outgoing(r.id, r.channel, r.address, r.payload, r.attempts, r.last_inbound_at) for r in rows]
 
     async def _send_in_order(self, queue: list[Outgoing]) -> list[Outcome]:
@@ -158,10 +159,10 @@ class DeliveryWorker:
         now = self.clock()
         sent = [o for o in outcomes if o.status == OutboxStatus.SENT]
         async with self.db.transaction() as session:
-            for outcome in sent:
-                await session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == outcome.row_id).values(
-                    status=OutboxStatus.SENT, sent_at=now, external_id=outcome.external_id,
-                    attempts=OutboxMessage.attempts + 1, lease_until=None))
+            if sent:  # one executemany for the common case
+                await session.execute(sa.update(OutboxMessage), [
+                    {"id": o.row_id, "status": OutboxStatus.SENT, "sent_at": now, "external_id": o.external_id,
+                     "attempts": self._attempts_of[o.row_id] + 1, "lease_until": None} for o in sent])
             for outcome in outcomes:
                 if outcome.status == OutboxStatus.SENT:
                     continue

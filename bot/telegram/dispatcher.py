@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message, Update
 
 from bot.telegram.parse import callback_to_incoming, message_to_incoming
 from handlers.conversation import ConversationCore
-from storage.models import IntakeItem
+from bot.intake import Queued
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,10 @@ def build_dispatcher(core: ConversationCore) -> Dispatcher:
 def processor(dispatcher: Dispatcher, bots: dict[int, Bot]):
     """The intake processing function for Telegram items: feed the stored update to aiogram."""
 
-    async def process(item: IntakeItem) -> None:
+    async def process(item: Queued) -> bool:
         bot_id = int(item.external_id.split(":")[0])
         bot = bots[bot_id]
-        update = Update.model_validate(item.payload, context={"bot": bot})
+        update = item.parsed or Update.model_validate(item.payload, context={"bot": bot})
         return await dispatcher.feed_update(bot, update, intake_id=item.id) is not UNHANDLED
 
     return process

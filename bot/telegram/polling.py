@@ -24,7 +24,7 @@ def arrivals(bot_id: int, updates: list) -> list[Arrival]:
     result = []
     for update in updates:
         payload = update.model_dump(mode="json", exclude_none=True, by_alias=True)
-        result.append(Arrival(f"{bot_id}:{update.update_id}", routing_key(bot_id, payload), payload))
+        result.append(Arrival(f"{bot_id}:{update.update_id}", routing_key(bot_id, payload), payload, update))
     return result
 
 

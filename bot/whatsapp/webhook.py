@@ -7,6 +7,7 @@ recorded in the intake (idempotent by ``MessageSid``) and answered at once with 
 empty TwiML response; the reply goes out later through the outbox.
 """
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -21,6 +22,7 @@ INCOMING_PATH = "/whatsapp/incoming"
 STATUS_PATH = "/whatsapp/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 OUTSIDE_WINDOW = 63016
+LATE_REPORT_RETRIES = (0.5, 2.0, 5.0)
 
 StatusRecorder = Callable[[str, str, int | None, OutboxStatus | None], Awaitable[bool]]
 
@@ -60,8 +62,20 @@ def add_whatsapp_routes(app: web.Application, *, auth_token: str, public_url: st
         sid, report = form.get("MessageSid", ""), form.get("MessageStatus", "")
         code = int(form["ErrorCode"]) if (form.get("ErrorCode") or "").isdigit() else None
         if not await record_status(sid, report, code, outcome_of(report, code)):
-            log.info("status callback %s for a message we do not know (%s): ignored", report, sid)
+            # Twilio can report before the delivery worker has recorded the sid it got back.
+            task = asyncio.create_task(retry_later(sid, report, code))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
         return web.Response(status=204)
+
+    pending: set[asyncio.Task] = set()
+
+    async def retry_later(sid: str, report: str, code: int | None) -> None:
+        for delay in LATE_REPORT_RETRIES:
+            await asyncio.sleep(delay)
+            if await record_status(sid, report, code, outcome_of(report, code)):
+                return
+        log.info("status callback %s for a message we do not know (%s): ignored", report, sid)
 
     app.router.add_post(INCOMING_PATH, incoming)
     app.router.add_post(STATUS_PATH, status)
