@@ -77,7 +77,7 @@ async def test_request_in_russian_and_status_change_reaches_the_resident(service
     await user.press("Готово")
     await user.location(42.87, 74.60)
     done = await user.press("Отправить")
-    assert "до " in done.text and "2026" in done.text
+    assert "Срок ответа по закону: " in done.text and "2026" in done.text
 
     from handlers.services.requests import do_change_request_status, request_by_ticket
     from storage.enums import RequestStatus

@@ -47,6 +47,6 @@ def turned_page(turn: Turn, choice: str | None) -> bool:
     return True
 
 
-def is_only_symbols(text: str) -> bool:
-    """Emoji or punctuation with no letter or digit in it."""
-    return bool(text) and not any(ch.isalnum() for ch in text)
+def lacks_words(text: str) -> bool:
+    """Empty, or emoji and punctuation with no letter or digit in it."""
+    return not any(ch.isalnum() for ch in text)

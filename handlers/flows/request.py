@@ -4,7 +4,7 @@ import math
 
 from handlers.envelope import Attachment, InputKind, Option
 from handlers.flows.base import Flow, Step
-from handlers.flows.common import explain_unexpected, is_only_symbols
+from handlers.flows.common import explain_unexpected, lacks_words
 from handlers.i18n import format_date, format_number, pick
 from handlers.services import places
 from handlers.services.requests import Draft, do_submit_request, shorten
@@ -84,7 +84,7 @@ async def on_description(turn: Turn) -> None:
 
 def _accept_description(turn: Turn, draft: Draft, text: str) -> bool:
     limit = turn.config.max_description_chars
-    if is_only_symbols(text):
+    if lacks_words(text):
         turn.say(turn._("Please describe the problem in words, so that the staff understand it."))
         return False
     if len(text) > limit:
@@ -156,7 +156,7 @@ async def on_location(turn: Turn) -> None:
         _keep(turn, draft)
         turn.go("request", "confirm")
     elif kind == InputKind.TEXT and not turn.number_out_of_range():
-        if is_only_symbols(turn.text):
+        if lacks_words(turn.text):
             turn.say(turn._("Please write the address or a landmark in words."))
         elif len(turn.text) > turn.config.max_address_chars:
             turn.say(turn._("The address is too long. Please write it shorter, up to {limit} characters.",
@@ -204,8 +204,9 @@ async def on_confirm(turn: Turn) -> None:
     request = await do_submit_request(turn.session, person=turn.person, channel=turn.identity.channel,
                                       draft=_draft(turn), language=turn.language, now=turn.now, config=turn.config)
     turn.say(turn._("Your request is registered. Its number is {ticket}.\n"
-                    "By law the municipality must answer by {date}. We will write to you here when its status "
-                    "changes.", ticket=request.ticket, date=format_date(request.due_date, turn.language)))
+                    "The answer is due by law by: {date}\n"
+                    "We will write to you here when its status changes.",
+                    ticket=request.ticket, date=format_date(request.due_date, turn.language)))
     turn.go("menu", "main")
 
 

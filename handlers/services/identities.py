@@ -28,17 +28,21 @@ async def lock_identity(session: AsyncSession, channel: Channel, address: str, n
 
 async def load_dialog(session: AsyncSession, channel: Channel, address: str,
                       now: datetime) -> tuple[ChannelIdentity, Conversation, Person | None]:
-    """The identity (created if new, locked), its conversation and its person, in one query."""
-    query = (sa.select(ChannelIdentity, Conversation, Person)
-             .outerjoin(Conversation, Conversation.identity_id == ChannelIdentity.id)
-             .outerjoin(Person, Person.id == ChannelIdentity.person_id)
-             .where(ChannelIdentity.address == address)
-             .with_for_update(of=ChannelIdentity))
-    row = (await session.execute(query)).first()
-    if row is None:
-        await lock_identity(session, channel, address, now)
-        row = (await session.execute(query)).one()
-    identity, conversation, person = row
+    """The identity (created if new, locked), its conversation and its person.
+
+    The lock is taken first and the rest read after it: under PostgreSQL's READ COMMITTED a
+    joined read in the locking statement would return the conversation as it was *before*
+    the lock was granted, and a second press of a button would be processed twice.
+    """
+    identity = await lock_identity(session, channel, address, now)
+    row = (await session.execute(
+        sa.select(Conversation, Person)
+        .select_from(ChannelIdentity)
+        .outerjoin(Conversation, Conversation.identity_id == ChannelIdentity.id)
+        .outerjoin(Person, Person.id == ChannelIdentity.person_id)
+        .where(ChannelIdentity.id == identity.id)
+        .execution_options(populate_existing=True))).one()
+    conversation, person = row
     if conversation is None:
         conversation = await load_conversation(session, identity, now)
     return identity, conversation, person
