@@ -325,11 +325,6 @@ async def test_cancel_in_the_main_menu(core, db, language):
                                                       language), "menu", language)
 
 
-BLANK_BUG = ("handlers/flows/request.py: _accept_description and on_location accept a blank text "
-             "(is_only_symbols('') is False), so an empty description or address is taken and the flow moves on")
-
-
-@pytest.mark.xfail(strict=True, reason=BLANK_BUG)
 @pytest.mark.parametrize("step, hint", [("description", IN_WORDS), ("location", ADDRESS_IN_WORDS)])
 async def test_blank_text_is_not_taken_as_a_description_or_an_address(core, db, step, hint):
     chat = Chat(core, db, "console:blank")
