@@ -27,9 +27,9 @@ class TelegramSender:
         limiter = self.limiters[bot_id]
         sent_id = None
         for text, markup in parts(message.payload):
-            await limiter.acquire()
             try:
-                sent = await bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
+                async with limiter.slot():
+                    sent = await bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
             except TelegramRetryAfter as error:
                 limiter.pause(error.retry_after)
                 raise RetryLater(error.retry_after) from error

@@ -51,10 +51,10 @@ class WhatsAppSender:
                                   content_variables=json.dumps(template.get("variables") or {}, ensure_ascii=False))
 
     async def _create(self, to: str, **content: str) -> str:
-        await self.limiter.acquire()
         extra = {"status_callback": self.status_callback} if self.status_callback else {}
         try:
-            created = await self.client.messages.create_async(from_=self.from_number, to=to, **content, **extra)
+            async with self.limiter.slot():
+                created = await self.client.messages.create_async(from_=self.from_number, to=to, **content, **extra)
         except TwilioRestException as error:
             if error.status == 429:
                 self.limiter.pause(1.0)

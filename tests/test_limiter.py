@@ -1,0 +1,55 @@
+"""The sliding-window limiter: no window of W seconds ever sees more than N requests at the server."""
+
+import asyncio
+import random
+import time
+
+from bot.delivery.limiter import SlidingWindowLimiter
+
+
+def busiest_window(times: list[float], window: float) -> int:
+    times = sorted(times)
+    best, start = 0, 0
+    for end, moment in enumerate(times):
+        while times[start] <= moment - window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def test_no_window_at_the_server_holds_more_than_the_limit_even_with_network_delay():
+    limiter, window, limit = SlidingWindowLimiter(10, 0.2), 0.2, 10
+    arrivals: list[float] = []
+    rng = random.Random(7)
+
+    async def request() -> None:
+        async with limiter.slot():
+            await asyncio.sleep(rng.uniform(0, 0.03))  # on the way to the server
+            arrivals.append(time.monotonic())
+            await asyncio.sleep(rng.uniform(0, 0.03))  # the answer on its way back
+
+    await asyncio.gather(*(request() for _ in range(60)))
+    assert len(arrivals) == 60
+    assert busiest_window(arrivals, window) <= limit
+    assert busiest_window(arrivals, window * 2) > limit  # it does not starve either
+
+
+async def test_a_burst_after_idle_is_not_doubled():
+    limiter = SlidingWindowLimiter(5, 0.3)
+    starts: list[float] = []
+
+    async def request() -> None:
+        async with limiter.slot():
+            starts.append(time.monotonic())
+
+    await asyncio.gather(*(request() for _ in range(12)))
+    assert busiest_window(starts, 0.3) <= 5 and len(starts) == 12
+
+
+async def test_pause_holds_everyone_back():
+    limiter = SlidingWindowLimiter(100, 1.0)
+    limiter.pause(0.2)
+    began = time.monotonic()
+    async with limiter.slot():
+        waited = time.monotonic() - began
+    assert waited >= 0.19
