@@ -1,24 +1,34 @@
 """Throughput of the full Telegram flow against a bare aiogram echo bot, on the fake Bot API.
 
     .venv/bin/python -m bench.telegram_flow [--residents N] [--db sqlite|postgresql] [--profile FILE]
+                                            [--same-process | --only-separate]
 
-Both bots long-poll the same FakeTelegramAPI (127.0.0.1, no rate limit). N simulated
-residents each take 12 turns concurrently; a turn is "push an update, wait for the bot's
-answer with buttons" (tests/telegram_user.py). The full flow is the real Service
-(intake → aiogram Dispatcher → core → outbox → delivery worker) with its per-bot limit
-raised to 100000/s, since neither the fake server nor the echo bot has one. PostgreSQL:
-KAIRYL_TEST_PG_URL (scripts/pg.sh url); a fresh database is created and dropped.
-"CPU ms/upd" is this whole process's CPU (service, fake server and simulated users) per update.
+As in production, the Bot API and the users are elsewhere: the FakeTelegramAPI (127.0.0.1, no
+rate limit) and the N simulated residents run in a separate process (bench/_telegram_load.py),
+and this process runs only the bot under test: first the real Service (intake -> aiogram
+Dispatcher -> core -> outbox -> delivery worker, its per-bot limit raised to 100000/s since
+neither the fake server nor the echo bot has one), then a bare aiogram echo bot
+(dp.start_polling). Each resident takes 12 turns concurrently; a turn is "push an update, wait
+for the bot's answer with buttons", timed in the load process. "CPU ms/upd" is this (the bot's)
+process's CPU per update, all threads; "load ms/upd" the load process's. Peak RSS is this
+process's. PostgreSQL: KAIRYL_TEST_PG_URL (scripts/pg.sh url); a fresh database is created and
+dropped (the server's own CPU is in neither figure).
+
+By default the old arrangement (bot, fake server and residents on one event loop, so the
+harness competes with the bot for the loop and the GIL) is then run too, in a fresh process, and
+both are printed; --same-process runs only the old one, --only-separate only the new one.
 Prints figures and writes them to bench/results/telegram_flow.json; asserts nothing.
 """
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import json
 import logging
 import os
-import resource
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -31,99 +41,48 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.engine import make_url
 
+from bench._telegram_load import (DRIVE_TIMEOUT, ECHO_TOKEN, FULL_TOKEN, REPO, TURNS, InProcessLoad, SubprocessLoad,
+                                  die_with_parent, peak_rss_mb)
 from main import build_service
 from settings import Settings
 from storage.enums import IntakeStatus, OutboxStatus
 from storage.models import IntakeItem, OutboxMessage, Request
 from tests.conftest import _pg_admin
-from tests.fakes.telegram_api import FakeBot, FakeTelegramAPI
-from tests.telegram_user import TelegramUser
 
-FULL_TOKEN, ECHO_TOKEN = "123456:BENCH-kairyl", "654321:BENCH-echo"
-TURNS, TURN_TIMEOUT, PER_BOT_PER_SECOND = 12, 60.0, 100_000
+PER_BOT_PER_SECOND = 100_000
 RESULTS = Path(__file__).parent / "results" / "telegram_flow.json"
+COMPARE_TIMEOUT = 2 * DRIVE_TIMEOUT + 600  # the whole old-mode run in its own process
+MODES = {True: "separate_process", False: "same_process"}
 
 
-def watch(bot: FakeBot) -> dict[int, asyncio.Event]:
-    """Per-chat events set whenever the fake server records a message to that chat (no polling)."""
-    events: dict[int, asyncio.Event] = {}
-    record = bot._record
-
-    def recording(method, chat_id, params, result) -> None:
-        record(method, chat_id, params, result)
-        if chat_id in events:
-            events[chat_id].set()
-
-    bot._record = recording
-    return events
-
-
-class TimedUser(TelegramUser):
-    """A TelegramUser that waits on an event instead of sleeping and notes each turn's latency."""
-
-    def __init__(self, bot: FakeBot, chat_id: int, events: dict[int, asyncio.Event], latencies: list[float]):
-        super().__init__(bot, chat_id)
-        self.event = events.setdefault(chat_id, asyncio.Event())
-        self.latencies = latencies
-
-    async def _answer_to(self, update: dict, timeout: float = TURN_TIMEOUT):
-        before = len(self.bot.sent_to(self.chat_id))
-        started = time.perf_counter()
-        self.bot.push_update(update)
-        async with asyncio.timeout(timeout):
-            while True:
-                sent = self.bot.sent_to(self.chat_id)
-                if len(sent) > before and sent[-1].reply_markup:
-                    self.latencies.append(time.perf_counter() - started)
-                    return sent[-1]
-                self.event.clear()
-                await self.event.wait()
+async def measured(load, token: str, script: str, n: int, profile: str | None = None) -> dict:
+    """Drives n users of `script` against the bot of `token`; adds this process's CPU to the figures."""
+    profiler = cProfile.Profile() if profile else None
+    cpu, main_cpu = time.process_time(), time.thread_time()
+    if profiler:
+        profiler.enable()
+    try:
+        figures = await load.drive(token, script, n)
+    finally:
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
+        cpu, main_cpu = time.process_time() - cpu, time.thread_time() - main_cpu
+    for failure in figures.get("failures", []):
+        print(f"  a user failed: {failure}"[:300])
+    if profiler:
+        figures["profiled"] = True
+    figures.update(cpu_s=round(cpu, 2), main_thread_cpu_s=round(main_cpu, 2),
+                   cpu_ms_per_update=round(cpu / max(figures["updates"], 1) * 1000, 2),
+                   cpu_busy_pct=round(100 * cpu / figures["wall_s"], 1) if figures["wall_s"] else None)
+    if not load.separate:  # one process: the load's CPU is included in cpu_s, not apart from it
+        for key in ("load_cpu_s", "load_cpu_ms_per_update", "load_peak_rss_mb"):
+            figures.pop(key)
+    return figures
 
 
-async def resident(user: TimedUser) -> None:
-    """The full request flow: 12 turns, each answered by a question with buttons."""
-    await user.say("/start")
-    await user.press("Русский")
-    await user.press("Согласен")
-    await user.press("Кара-Джигач")
-    await user.press(user.buttons()[0]["text"])  # a quarter
-    await user.press("Подать обращение")
-    await user.press("Питьевая вода")
-    await user.say(f"Нет воды третий день (житель {user.chat_id})")
-    await user.photo()
-    await user.press("Готово")
-    await user.location(42.87, 74.60)
-    await user.press("Отправить")
-
-
-async def chatter(user: TimedUser) -> None:
-    for turn in range(TURNS):
-        await user.say(f"сообщение {turn} от {user.chat_id}")
-
-
-async def drive(bot: FakeBot, n: int, script) -> dict:
-    """Runs n users through `script` at once; returns throughput and latency figures."""
-    events, latencies = watch(bot), []
-    users = [TimedUser(bot, 10_000 + i, events, latencies) for i in range(n)]
-    calls_before = len(bot.calls)
-    cpu, main_cpu, started = time.process_time(), time.thread_time(), time.perf_counter()
-    outcomes = await asyncio.gather(*(script(u) for u in users), return_exceptions=True)
-    wall = time.perf_counter() - started
-    cpu, main_cpu = time.process_time() - cpu, time.thread_time() - main_cpu
-    failures = [o for o in outcomes if isinstance(o, BaseException)]
-    for failure in failures[:3]:
-        print(f"  a user failed: {failure!r}"[:300])
-    latencies.sort()
-    pct = (lambda q: round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 1)
-           if latencies else None)
-    return {"updates": len(latencies), "wall_s": round(wall, 3), "updates_per_s": round(len(latencies) / wall, 1),
-            "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": pct(1.0), "failed_users": len(failures),
-            "api_calls": len(bot.calls) - calls_before, "cpu_s": round(cpu, 2), "main_thread_cpu_s": round(main_cpu, 2),
-            "cpu_ms_per_update": round(cpu / max(len(latencies), 1) * 1000, 2)}
-
-
-async def run_echo(api: FakeTelegramAPI, n: int) -> dict:
-    bot = Bot(ECHO_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api.base_url)))
+async def run_echo(load, base_url: str, n: int) -> dict:
+    bot = Bot(ECHO_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(base_url)))
     dispatcher = Dispatcher()
     keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Да", callback_data="yes"),
                                                       InlineKeyboardButton(text="Нет", callback_data="no")]])
@@ -134,26 +93,26 @@ async def run_echo(api: FakeTelegramAPI, n: int) -> dict:
 
     polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=10))
     try:
-        return await drive(api.bot(ECHO_TOKEN), n, chatter)
+        return await measured(load, ECHO_TOKEN, "chatter", n)
     finally:
-        await asyncio.wait_for(dispatcher.stop_polling(), 15)
-        await asyncio.wait_for(polling, 15)
+        try:
+            await asyncio.wait_for(dispatcher.stop_polling(), 15)
+            await asyncio.wait_for(polling, 15)
+        finally:
+            if not polling.done():
+                polling.cancel()
+                await asyncio.gather(polling, return_exceptions=True)
+            await bot.session.close()
 
 
-async def run_full(api: FakeTelegramAPI, n: int, db_url: str, profile: str | None) -> dict:
+async def run_full(load, base_url: str, n: int, db_url: str, profile: str | None) -> dict:
     settings = Settings(_env_file=None, database_url=db_url, telegram_bot_token=FULL_TOKEN,
-                        telegram_api_url=api.base_url, http_port=0, telegram_per_chat_interval=0.0,
+                        telegram_api_url=base_url, http_port=0, telegram_per_chat_interval=0.0,
                         telegram_per_bot_per_second=PER_BOT_PER_SECOND)
     service = await asyncio.wait_for(build_service(settings), 60)
     await service.start()
-    profiler = cProfile.Profile() if profile else None
     try:
-        if profiler:
-            profiler.enable()
-        figures = await drive(api.bot(FULL_TOKEN), n, resident)
-        if profiler:
-            profiler.disable()
-            profiler.dump_stats(profile)
+        figures = await measured(load, FULL_TOKEN, "resident", n, profile)
         unsent = sa.select(sa.func.count()).where(OutboxMessage.status != OutboxStatus.SENT)
         for _ in range(50):  # the worker records its last sends just after the fake server saw them
             async with service.db.reader() as session:
@@ -175,71 +134,134 @@ async def run_full(api: FakeTelegramAPI, n: int, db_url: str, profile: str | Non
         await asyncio.wait_for(service.stop(), 30)
 
 
-async def fresh_pg_database() -> tuple[str, str]:
+@contextlib.asynccontextmanager
+async def fresh_database(backend: str):
+    """An empty SQLite file in a temp dir, or a new PostgreSQL database on KAIRYL_TEST_PG_URL's server."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="kairyl-bench-") as directory:
+            yield f"sqlite+aiosqlite:///{directory}/kairyl.db"
+        return
     base = os.environ.get("KAIRYL_TEST_PG_URL")
     if not base:
         raise SystemExit("--db postgresql needs KAIRYL_TEST_PG_URL: scripts/pg.sh start; "
                          "export KAIRYL_TEST_PG_URL=$(scripts/pg.sh url)")
     name = f"kairyl_bench_{uuid.uuid4().hex[:8]}"
     await asyncio.wait_for(_pg_admin(base, f'CREATE DATABASE "{name}"'), 30)
-    return base, name
-
-
-async def bench(n: int, backend: str, profile: str | None) -> dict:
-    api = FakeTelegramAPI()  # no rate limit
-    await api.start()
-    api.add_bot(FULL_TOKEN)
-    api.add_bot(ECHO_TOKEN)
-    tmp, pg = tempfile.TemporaryDirectory(prefix="kairyl-bench-"), None
     try:
-        echo = await asyncio.wait_for(run_echo(api, n), TURN_TIMEOUT * TURNS)
-        rss_echo = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        if backend == "sqlite":
-            db_url = f"sqlite+aiosqlite:///{tmp.name}/kairyl.db"
-        else:
-            pg = await fresh_pg_database()
-            db_url = make_url(pg[0]).set(database=pg[1]).render_as_string(hide_password=False)
-        full = await asyncio.wait_for(run_full(api, n, db_url, profile), TURN_TIMEOUT * TURNS + 120)
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
-        await api.stop()
-        if pg:
-            await asyncio.wait_for(_pg_admin(pg[0], f'DROP DATABASE IF EXISTS "{pg[1]}" WITH (FORCE)'), 30)
-        tmp.cleanup()
-    return {"residents": n, "turns_per_resident": TURNS, "db": backend, "full": full, "echo": echo,
-            "ratio_full_to_echo": round(full["updates_per_s"] / echo["updates_per_s"], 3),
-            "peak_rss_mb_after_echo": round(rss_echo / 1024, 1),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        await asyncio.wait_for(_pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'), 30)
+
+
+async def bench(n: int, backend: str, profile: str | None, separate: bool) -> dict:
+    """One mode: the full flow, then the echo bot, in this process; the load beside or inside it."""
+    load = SubprocessLoad() if separate else InProcessLoad()
+    rss_start = peak_rss_mb()
+    try:
+        base_url = await load.start()
+        async with fresh_database(backend) as db_url:
+            full = await asyncio.wait_for(run_full(load, base_url, n, db_url, profile), DRIVE_TIMEOUT + 180)
+        rss_full = peak_rss_mb()
+        echo = await asyncio.wait_for(run_echo(load, base_url, n), DRIVE_TIMEOUT + 60)
+    finally:
+        await load.stop()
+    return {"mode": MODES[separate], "residents": n, "turns_per_resident": TURNS, "db": backend,
+            "full": full, "echo": echo,
+            "ratio_full_to_echo": round(full["updates_per_s"] / echo["updates_per_s"], 3)
+            if echo["updates_per_s"] else None,
+            "peak_rss_mb_after_imports": rss_start, "peak_rss_mb_after_full": rss_full, "peak_rss_mb": peak_rss_mb(),
             "telegram_per_bot_per_second": PER_BOT_PER_SECOND}
 
 
+def run_old_mode(n: int, backend: str) -> dict | None:
+    """The same-process mode in a fresh process (so that its RSS and warm-up are its own)."""
+    with tempfile.NamedTemporaryFile(prefix="kairyl-bench-", suffix=".json") as out:
+        command = [sys.executable, "-m", "bench.telegram_flow", "--residents", str(n), "--db", backend,
+                   "--same-process", "--json", out.name]
+        env = {**os.environ, "KAIRYL_BENCH_PARENT": str(os.getpid())}
+        print(f"\nnow the old mode, in a fresh process: {' '.join(command[1:-2])}", flush=True)
+        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL)  # stderr: ours
+        try:
+            code = proc.wait(COMPARE_TIMEOUT)
+        except BaseException:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+            raise
+        if code != 0:
+            print(f"the same-process run failed (exit code {code}); only the separate-process figures follow")
+            return None
+        return json.loads(Path(out.name).read_text())
+
+
 def report(result: dict) -> None:
-    full, echo = result["full"], result["echo"]
+    full, echo, separate = result["full"], result["echo"], result["mode"] == MODES[True]
+    where = ("the bot alone in this process; fake Bot API + residents in a separate process" if separate else
+             "OLD mode: bot, fake Bot API and residents in one process (CPU and RSS include the harness)")
     print(f"\nTelegram flow, {result['residents']} residents x {TURNS} turns, DB {result['db']}; "
-          f"fake Bot API without rate limit, service limit {PER_BOT_PER_SECOND}/s per bot (echo has none)")
+          f"fake Bot API without rate limit, service limit {PER_BOT_PER_SECOND}/s per bot (echo has none)\n{where}")
     print(f"{'':>12} {'updates':>8} {'wall s':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-          f"{'CPU ms/upd':>10} {'failed':>7}")
+          f"{'CPU ms/upd':>10} {'load ms/upd':>11} {'failed':>7}")
     for name, row in (("full flow", full), ("aiogram echo", echo)):
         print(f"{name:>12} {row['updates']:>8} {row['wall_s']:>8} {row['updates_per_s']:>8} {row['p50_ms']:>8} "
-              f"{row['p99_ms']:>8} {row['max_ms']:>8} {row['cpu_ms_per_update']:>10} {row['failed_users']:>7}")
+              f"{row['p99_ms']:>8} {row['max_ms']:>8} {row['cpu_ms_per_update']:>10} "
+              f"{row.get('load_cpu_ms_per_update', '-'):>11} {row['failed_users']:>7}")
     print(f"ratio full/echo: {result['ratio_full_to_echo']} (goal >= 0.5)")
+    print(f"{'bot' if separate else 'whole'} process CPU busy: full flow {full['cpu_busy_pct']}%, "
+          f"echo {echo['cpu_busy_pct']}% of the wall time (100% = one core; the GIL caps useful work near it)")
+    if full.get("profiled"):
+        print("(cProfile was on during the full flow: its figures include the profiler's overhead)")
     print(f"stored: {full['requests_stored']} requests, {full['distinct_tickets']} distinct tickets "
           f"(expected {result['residents']}); intake done {full['intake_done']}, outbox sent {full['outbox_sent']}, "
           f"not sent {full['outbox_not_sent']}")
-    print(f"peak RSS: {result['peak_rss_mb_after_echo']} MB after echo, {result['peak_rss_mb']} MB after full flow")
+    print(f"peak RSS of the {'bot' if separate else 'whole'} process: {result['peak_rss_mb_after_imports']} MB "
+          f"after imports, "
+          f"{result['peak_rss_mb_after_full']} MB after the full flow, {result['peak_rss_mb']} MB after echo"
+          + (f"; load process {echo['load_peak_rss_mb']} MB" if separate else ""))
+
+
+def compare(new: dict, old: dict) -> None:
+    def pair(*keys):
+        a, b = old, new
+        for key in keys:
+            a, b = a[key], b[key]
+        return f"{a} -> {b}"
+
+    print("\nold (one process) -> new (bot process alone):")
+    for name in ("full", "echo"):
+        print(f"  {name:>4}: upd/s {pair(name, 'updates_per_s')}, p50 ms {pair(name, 'p50_ms')}, "
+              f"p99 ms {pair(name, 'p99_ms')}, CPU ms/upd {pair(name, 'cpu_ms_per_update')}")
+    print(f"  ratio full/echo {pair('ratio_full_to_echo')}, peak RSS MB {pair('peak_rss_mb')}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--profile", help="write cProfile stats of the full-flow phase to this file")
+    parser.add_argument("--profile", help="write cProfile stats of the bot process's full-flow phase to this file")
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument("--same-process", action="store_true",
+                       help="only the old mode: the fake Bot API and the residents in the bot's process")
+    modes.add_argument("--only-separate", action="store_true", help="do not also run the old mode for comparison")
+    parser.add_argument("--json", type=Path, default=RESULTS, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if os.environ.get("KAIRYL_BENCH_PARENT"):  # run by another benchmark process: do not outlive it
+        die_with_parent()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    result = asyncio.run(bench(args.residents, args.db, args.profile))
+    result = asyncio.run(bench(args.residents, args.db, args.profile, separate=not args.same_process))
     report(result)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(f"figures written to {RESULTS}")
+    if not args.same_process and not args.only_separate:
+        old = run_old_mode(args.residents, args.db)
+        if old:
+            result["same_process"] = old
+            report(old)
+            compare(result, old)
+    args.json.parent.mkdir(exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(f"figures written to {args.json}")
 
 
 if __name__ == "__main__":

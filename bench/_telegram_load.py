@@ -1,0 +1,249 @@
+"""The load side of bench/telegram_flow.py: the fake Telegram Bot API and the simulated residents.
+
+In production the Bot API and the residents are elsewhere, so the benchmark runs them in a
+separate process (SubprocessLoad), leaving the measured process with only the bot under test.
+InProcessLoad keeps the old arrangement (everything on one event loop) for --same-process.
+
+The child is `python -m bench._telegram_load`; it talks JSON lines over its stdin/stdout:
+
+    child -> {"ready": "http://127.0.0.1:PORT"}
+    main  -> {"cmd": "drive", "token": ..., "script": "resident"|"chatter", "n": N}
+    child -> {"result": {...figures...}}            (or {"error": "..."})
+    main  -> {"cmd": "stop"}  (or just closes stdin)  child stops the server and exits
+
+The child exits when its stdin closes or its parent dies (PR_SET_PDEATHSIG), so it never
+outlives the benchmark; the parent also kills it if it does not exit in time.
+"""
+
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import signal
+import sys
+import time
+from pathlib import Path
+
+from tests.fakes.telegram_api import FakeBot, FakeTelegramAPI
+from tests.telegram_user import TelegramUser
+
+FULL_TOKEN, ECHO_TOKEN = "123456:BENCH-kairyl", "654321:BENCH-echo"
+TURNS, TURN_TIMEOUT = 12, 60.0
+DRIVE_TIMEOUT = TURN_TIMEOUT * TURNS + 30  # bounds a whole drive, whatever happens to single turns
+START_TIMEOUT, STOP_TIMEOUT = 60.0, 15.0
+REPO = Path(__file__).resolve().parent.parent
+
+
+def watch(bot: FakeBot) -> dict[int, asyncio.Event]:
+    """Per-chat events set whenever the fake server records a message to that chat (no polling)."""
+    events: dict[int, asyncio.Event] = {}
+    record = bot._record
+
+    def recording(method, chat_id, params, result) -> None:
+        record(method, chat_id, params, result)
+        if chat_id in events:
+            events[chat_id].set()
+
+    bot._record = recording
+    return events
+
+
+class TimedUser(TelegramUser):
+    """A TelegramUser that waits on an event instead of sleeping and notes each turn's latency."""
+
+    def __init__(self, bot: FakeBot, chat_id: int, events: dict[int, asyncio.Event], latencies: list[float]):
+        super().__init__(bot, chat_id)
+        self.event = events.setdefault(chat_id, asyncio.Event())
+        self.latencies = latencies
+
+    async def _answer_to(self, update: dict, timeout: float = TURN_TIMEOUT):
+        before = len(self.bot.sent_to(self.chat_id))
+        started = time.perf_counter()
+        self.bot.push_update(update)
+        async with asyncio.timeout(timeout):
+            while True:
+                sent = self.bot.sent_to(self.chat_id)
+                if len(sent) > before and sent[-1].reply_markup:
+                    self.latencies.append(time.perf_counter() - started)
+                    return sent[-1]
+                self.event.clear()
+                await self.event.wait()
+
+
+async def resident(user: TimedUser) -> None:
+    """The full request flow: 12 turns, each answered by a question with buttons."""
+    await user.say("/start")
+    await user.press("Русский")
+    await user.press("Согласен")
+    await user.press("Кара-Джигач")
+    await user.press(user.buttons()[0]["text"])  # a quarter
+    await user.press("Подать обращение")
+    await user.press("Питьевая вода")
+    await user.say(f"Нет воды третий день (житель {user.chat_id})")
+    await user.photo()
+    await user.press("Готово")
+    await user.location(42.87, 74.60)
+    await user.press("Отправить")
+
+
+async def chatter(user: TimedUser) -> None:
+    for turn in range(TURNS):
+        await user.say(f"сообщение {turn} от {user.chat_id}")
+
+
+SCRIPTS = {"resident": resident, "chatter": chatter}
+
+
+async def drive(bot: FakeBot, n: int, script) -> dict:
+    """Runs n users through `script` at once; returns throughput and latency figures.
+    "load_cpu_s" is the CPU of the process running the users and the fake server (in the
+    same-process mode that is also the bot's process)."""
+    events, latencies = watch(bot), []
+    users = [TimedUser(bot, 10_000 + i, events, latencies) for i in range(n)]
+    calls_before = len(bot.calls)
+    cpu, started = time.process_time(), time.perf_counter()
+    try:
+        outcomes = await asyncio.gather(*(script(u) for u in users), return_exceptions=True)
+    finally:
+        wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        bot.__dict__.pop("_record", None)  # undo watch()
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    latencies.sort()
+    pct = (lambda q: round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 1)
+           if latencies else None)
+    return {"updates": len(latencies), "wall_s": round(wall, 3),
+            "updates_per_s": round(len(latencies) / wall, 1) if wall else 0.0,
+            "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": pct(1.0), "failed_users": len(failures),
+            "failures": [repr(f)[:300] for f in failures[:3]],
+            "api_calls": len(bot.calls) - calls_before, "load_cpu_s": round(cpu, 2),
+            "load_cpu_ms_per_update": round(cpu / max(len(latencies), 1) * 1000, 2),
+            "load_peak_rss_mb": peak_rss_mb()}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM, not ru_maxrss: that one survives execve(2), so a child
+    started by a 200 MB parent would report the parent's peak."""
+    with contextlib.suppress(OSError, StopIteration):
+        with open("/proc/self/status") as status:
+            return round(int(next(line for line in status if line.startswith("VmHWM:")).split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
+
+
+class InProcessLoad:
+    """The fake Bot API and the residents on the caller's own event loop (the old mode)."""
+
+    separate = False
+
+    async def start(self) -> str:
+        self.api = FakeTelegramAPI()  # no rate limit
+        base_url = await self.api.start()
+        self.api.add_bot(FULL_TOKEN)
+        self.api.add_bot(ECHO_TOKEN)
+        return base_url
+
+    async def drive(self, token: str, script: str, n: int) -> dict:
+        return await asyncio.wait_for(drive(self.api.bot(token), n, SCRIPTS[script]), DRIVE_TIMEOUT)
+
+    async def stop(self) -> None:
+        if getattr(self, "api", None) is not None:
+            await asyncio.wait_for(self.api.stop(), STOP_TIMEOUT)
+            self.api = None
+
+
+class SubprocessLoad:
+    """The fake Bot API and the residents in a child process (`python -m bench._telegram_load`)."""
+
+    separate = True
+    proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> str:
+        env = {**os.environ, "KAIRYL_BENCH_PARENT": str(os.getpid())}
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench._telegram_load", cwd=REPO, env=env, limit=1 << 22,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)  # stderr: ours
+        return (await self._receive(START_TIMEOUT, "start"))["ready"]
+
+    async def drive(self, token: str, script: str, n: int) -> dict:
+        self.proc.stdin.write(json.dumps({"cmd": "drive", "token": token, "script": script, "n": n}).encode() + b"\n")
+        await self.proc.stdin.drain()
+        return (await self._receive(DRIVE_TIMEOUT + 10, f"{script} x{n}"))["result"]
+
+    async def _receive(self, timeout: float, what: str) -> dict:
+        line = await asyncio.wait_for(self.proc.stdout.readline(), timeout)
+        if not line:
+            raise RuntimeError(f"the load process exited during {what} (code {await self.proc.wait()})")
+        message = json.loads(line)
+        if "error" in message:
+            raise RuntimeError(f"the load process failed during {what}: {message['error']}")
+        return message
+
+    async def stop(self) -> None:
+        """Asks the child to stop, waits a bounded time, then kills it: it never outlives us."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            if proc.returncode is None:
+                with contextlib.suppress(Exception):
+                    proc.stdin.write(b'{"cmd": "stop"}\n')
+                    proc.stdin.close()
+                await asyncio.wait_for(proc.wait(), STOP_TIMEOUT)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(proc.wait(), 5)
+
+
+def die_with_parent() -> None:
+    """Linux: get SIGTERM when the benchmark process dies, however it dies."""
+    parent = int(os.environ.get("KAIRYL_BENCH_PARENT", "0"))
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if parent and os.getppid() != parent:  # it died before prctl
+        os._exit(1)
+
+
+async def _serve_stdio() -> None:
+    loop = asyncio.get_running_loop()
+    stdin = asyncio.StreamReader(limit=1 << 22)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
+    out = sys.stdout.buffer
+
+    def send(message: dict) -> None:
+        out.write(json.dumps(message, ensure_ascii=False).encode() + b"\n")
+        out.flush()
+
+    load = InProcessLoad()
+    try:
+        send({"ready": await asyncio.wait_for(load.start(), START_TIMEOUT)})
+        while True:
+            line = await stdin.readline()  # EOF ("" ) when the parent closes the pipe or dies
+            command = json.loads(line) if line.strip() else {"cmd": "stop"}
+            if command["cmd"] != "drive":
+                break
+            running = asyncio.create_task(load.drive(command["token"], command["script"], command["n"]))
+            eof = asyncio.create_task(stdin.read())  # the parent sends nothing while a drive runs
+            done, _ = await asyncio.wait({running, eof}, return_when=asyncio.FIRST_COMPLETED)
+            if running not in done:  # the parent gave up or died: stop now
+                running.cancel()
+                await asyncio.gather(running, return_exceptions=True)
+                break
+            eof.cancel()
+            await asyncio.gather(eof, return_exceptions=True)
+            try:
+                send({"result": running.result()})
+            except Exception as e:  # noqa: BLE001 - reported to the parent, which raises it
+                send({"error": repr(e)[:1000]})
+    finally:
+        await load.stop()
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which stops us
+    die_with_parent()
+    asyncio.run(_serve_stdio())
