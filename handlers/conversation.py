@@ -138,7 +138,7 @@ class ConversationCore:
         elif turn.pressed_stale_button():
             turn.say(turn._("That button belongs to an earlier step. Here is where we are now:"))
         elif turn.choice() == CANCEL_OPTION:
-            self._cancel(turn)
+            self._confirm_cancel(turn)
         else:
             await FLOWS[conversation.flow].step(conversation.step).handle(turn)
         await self._settle(turn)
@@ -160,6 +160,7 @@ class ConversationCore:
     async def _obey(self, turn: Turn, command: Command, word: str) -> None:
         if command == Command.START:
             if self._settled_in(turn):
+                self._say_if_draft_dropped(turn)
                 turn.say(turn._("Welcome back!"))
                 turn.go("menu", "main")
             else:
@@ -181,9 +182,20 @@ class ConversationCore:
         targets = {Command.LANGUAGE: ("language", "choose"), Command.MENU: ("menu", "main"),
                    Command.MY_REQUESTS: ("my_requests", "list"), Command.MY_DATA: ("my_data", "show")}
         if command in targets:
+            self._say_if_draft_dropped(turn)
             turn.go(*targets[command])
         else:
             turn.say(turn._("I do not know the command {command}. Send /help to see what I can do.", command=word))
+
+    def _confirm_cancel(self, turn: Turn) -> None:
+        """The Cancel button (or its number, easy to send by mistake) asks first if there is a draft."""
+        flow = FLOWS[turn.conversation.flow]
+        if "cancel" in flow.steps and turn.conversation.step != "cancel":
+            back = turn.conversation.step
+            turn.go(flow.name, "cancel")
+            turn.update(back=back)
+        else:
+            self._cancel(turn)
 
     def _cancel(self, turn: Turn) -> None:
         flow = FLOWS[turn.conversation.flow]
@@ -192,6 +204,10 @@ class ConversationCore:
         elif flow.times_out:
             turn.say(turn._("Cancelled. The request was not sent."))
         turn.go("menu", "main")
+
+    def _say_if_draft_dropped(self, turn: Turn) -> None:
+        if FLOWS[turn.conversation.flow].times_out:
+            turn.say(turn._("Cancelled. The request was not sent."))
 
     def _finish(self, turn: Turn) -> None:
         conversation = turn.conversation

@@ -195,6 +195,7 @@ max_connections = 200
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+autovacuum = off
 password_encryption = 'scram-sha-256'
 EOF
 
@@ -220,6 +221,8 @@ BEGIN
     END IF;
 END
 \$\$;
+-- DROP DATABASE ... WITH (FORCE) must be able to end autovacuum workers on test databases.
+GRANT pg_signal_backend TO ${DB_USER};
 SELECT 'CREATE DATABASE ${DB_NAME} OWNER ${DB_USER}'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '${DB_NAME}')
 \gexec

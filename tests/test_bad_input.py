@@ -305,8 +305,8 @@ async def test_cancel_at_every_step(core, db, step, word, language):
 
 @pytest.mark.parametrize("language, way", [
     ("ru", send("/stop")), ("ky", send("/cancel@kairyl_bot")), ("ru", send("  Отмена! ")),
-    ("ky", send("Жокко чыгаруу.")), ("ru", send("ОТМЕНИТЬ")), ("ky", lambda chat: chat.press("✖")),
-    ("ru", lambda chat: chat.press("✖")),
+    ("ky", send("Жокко чыгаруу.")), ("ru", send("ОТМЕНИТЬ")), ("ky", lambda chat: press_and_confirm(chat, "Ооба")),
+    ("ru", lambda chat: press_and_confirm(chat, "Да, отменить")),
 ], ids=["slash-stop", "slash-cancel-at-bot", "otmena-exclaimed", "zhokko-chygaruu-dot", "otmenit-caps",
         "button-ky", "button-ru"])
 async def test_other_ways_out(core, db, language, way):
@@ -314,6 +314,32 @@ async def test_other_ways_out(core, db, language, way):
     await at_step(chat, "description", language)
     await way(chat)
     await assert_cancelled(chat, db, language)
+
+
+async def press_and_confirm(chat: Chat, yes: str) -> None:
+    """The Cancel button asks first (it is easy to press, or to send its number, by mistake)."""
+    await chat.press("✖")
+    assert len(chat.labels()) == 2 and await count(db_of(chat), Request) == 0
+    await chat.press(yes)
+
+
+def db_of(chat: Chat):
+    return chat.db
+
+
+@pytest.mark.parametrize("language, question, keep_going", [
+    ("ru", "Отменить это обращение?", "Нет, продолжить"), ("ky", "Бул кайрылууну жокко чыгарасызбы?", "Жок, улантуу")])
+async def test_a_number_that_means_cancel_is_confirmed_and_the_draft_survives_a_no(core, db, language, question,
+                                                                                     keep_going):
+    chat = Chat(core, db, "console:by-number")
+    await at_step(chat, "photos", language)
+    await chat.send("2")  # on a phone without buttons: "2. ✖ Cancel"
+    assert question in chat.text
+    await chat.press(keep_going)
+    conversation = await conversation_of(db, chat.address)
+    assert (conversation.flow, conversation.step) == ("request", "photos")
+    assert conversation.data["draft"]["description"]  # nothing was lost
+    assert await count(db, Request) == 0
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -2,7 +2,7 @@
 
 from handlers.flows.base import Flow, Step
 from handlers.flows.common import explain_unexpected
-from handlers.i18n import pick
+from handlers.i18n import format_date, pick
 from handlers.services.people import do_erase_person, personal_data_summary
 from handlers.turn import Turn
 
@@ -17,7 +17,8 @@ async def ask_show(turn: Turn) -> None:
         turn._("Address: {address}", address=pick(language, *summary.address) if summary.address else "—"),
         turn._("Language: {language}", language="Кыргызча" if language == "ky" else "Русский"),
         turn.n_("{n} request", "{n} requests", summary.requests),
-        turn._("Consent given: {date}", date=summary.consent_at),
+        turn._("Consent given: {date}", date=format_date(summary.consent_at.astimezone(turn.config.timezone).date(),
+                                                         language) if summary.consent_at else "—"),
     ]
     turn.ask("\n".join(lines), [turn.option("erase", "🗑 Delete my data"), turn.option("menu", "◀ Main menu")])
 

@@ -80,7 +80,8 @@ async def _do_record_consent(turn: Turn) -> None:
 
 
 async def ask_again_after_decline(turn: Turn) -> None:
-    turn.ask(turn._("Send /start when you are ready to agree to the personal data notice."))
+    turn.ask(turn._("When you are ready to agree to the personal data notice, press the button below."),
+             [turn.option("consent:again", "Read the notice again")])
 
 
 async def on_declined(turn: Turn) -> None:

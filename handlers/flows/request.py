@@ -210,6 +210,23 @@ async def on_confirm(turn: Turn) -> None:
     turn.go("menu", "main")
 
 
+# -- leaving by the Cancel button -------------------------------------------------------------------
+async def ask_cancel(turn: Turn) -> None:
+    turn.ask(turn._("Cancel this request? What you have told us will not be sent."),
+             [turn.option("cancel:yes", "Yes, cancel"), turn.option("cancel:no", "No, continue")])
+
+
+async def on_cancel(turn: Turn) -> None:
+    choice = turn.choice()
+    if choice == "cancel:yes":
+        turn.say(turn._("Cancelled. The request was not sent."))
+        turn.go("menu", "main")
+    elif choice == "cancel:no":
+        turn.go("request", turn.data.get("back", "category"))
+    else:
+        explain_unexpected(turn)
+
+
 FLOW = Flow(
     name="request",
     first="category",
@@ -220,5 +237,6 @@ FLOW = Flow(
         "photos": Step(ask_photos, on_photos),
         "location": Step(ask_location, on_location),
         "confirm": Step(ask_confirm, on_confirm),
+        "cancel": Step(ask_cancel, on_cancel),
     },
 )

@@ -16,7 +16,7 @@ class PersonalData:
     address: tuple[str, str] | None
     """(Kyrgyz, Russian) names of the quarter and village."""
     requests: int
-    consent_at: str
+    consent_at: datetime | None
 
 
 async def personal_data_summary(session: AsyncSession, person: Person) -> PersonalData:
@@ -26,8 +26,7 @@ async def personal_data_summary(session: AsyncSession, person: Person) -> Person
         village = await session.get(Village, quarter.village_id)
         address = (f"{quarter.name_ky}, {village.name_ky}", f"{quarter.name_ru}, {village.name_ru}")
     count = await session.scalar(sa.select(sa.func.count()).select_from(Request).where(Request.person_id == person.id))
-    consent = person.consent_at.date().isoformat() if person.consent_at else "—"
-    return PersonalData(person.display_name, person.phone, address, count or 0, consent)
+    return PersonalData(person.display_name, person.phone, address, count or 0, person.consent_at)
 
 
 async def do_erase_person(session: AsyncSession, person: Person, now: datetime) -> None:

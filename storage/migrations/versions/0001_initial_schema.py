@@ -38,7 +38,7 @@ def upgrade() -> None:
     sa.Column('processed_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_intake')),
-    sa.UniqueConstraint('channel', 'external_id', name=op.f('uq_intake_channel'))
+    sa.UniqueConstraint('channel', 'external_id', name=op.f('uq_intake_channel_external_id'))
     )
     with op.batch_alter_table('intake', schema=None) as batch_op:
         batch_op.create_index('ix_intake_pending', ['status', 'id'], unique=False)
@@ -65,7 +65,7 @@ def upgrade() -> None:
     sa.Column('staff_chat', sa.String(length=100), nullable=True),
     sa.ForeignKeyConstraint(['municipality_id'], ['municipalities.id'], name=op.f('fk_departments_municipality_id_municipalities')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_departments')),
-    sa.UniqueConstraint('municipality_id', 'code', name=op.f('uq_departments_municipality_id'))
+    sa.UniqueConstraint('municipality_id', 'code', name=op.f('uq_departments_municipality_id_code'))
     )
     with op.batch_alter_table('departments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_departments_municipality_id'), ['municipality_id'], unique=False)
@@ -101,7 +101,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_categories_department_id_departments')),
     sa.ForeignKeyConstraint(['municipality_id'], ['municipalities.id'], name=op.f('fk_categories_municipality_id_municipalities')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_categories')),
-    sa.UniqueConstraint('municipality_id', 'code', name=op.f('uq_categories_municipality_id'))
+    sa.UniqueConstraint('municipality_id', 'code', name=op.f('uq_categories_municipality_id_code'))
     )
     with op.batch_alter_table('categories', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_categories_municipality_id'), ['municipality_id'], unique=False)
@@ -130,7 +130,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_category_routes_department_id_departments')),
     sa.ForeignKeyConstraint(['quarter_id'], ['quarters.id'], name=op.f('fk_category_routes_quarter_id_quarters')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_category_routes')),
-    sa.UniqueConstraint('category_id', 'quarter_id', name=op.f('uq_category_routes_category_id'))
+    sa.UniqueConstraint('category_id', 'quarter_id', name=op.f('uq_category_routes_category_id_quarter_id'))
     )
     with op.batch_alter_table('category_routes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_category_routes_category_id'), ['category_id'], unique=False)
@@ -193,7 +193,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_requests_person_id_people')),
     sa.ForeignKeyConstraint(['quarter_id'], ['quarters.id'], name=op.f('fk_requests_quarter_id_quarters')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_requests')),
-    sa.UniqueConstraint('municipality_id', 'ticket', name=op.f('uq_requests_municipality_id'))
+    sa.UniqueConstraint('municipality_id', 'ticket', name=op.f('uq_requests_municipality_id_ticket'))
     )
     with op.batch_alter_table('requests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_requests_department_id'), ['department_id'], unique=False)
@@ -213,7 +213,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_role_grants_person_id_people')),
     sa.ForeignKeyConstraint(['quarter_id'], ['quarters.id'], name=op.f('fk_role_grants_quarter_id_quarters')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_role_grants')),
-    sa.UniqueConstraint('person_id', 'municipality_id', 'role', 'department_id', 'quarter_id', name=op.f('uq_role_grants_person_id'))
+    sa.UniqueConstraint('person_id', 'municipality_id', 'role', 'department_id', 'quarter_id', name=op.f('uq_role_grants_person_id_municipality_id_role_department_id_quarter_id'))
     )
     with op.batch_alter_table('role_grants', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_role_grants_municipality_id'), ['municipality_id'], unique=False)
