@@ -22,7 +22,6 @@ Prints figures and writes them to bench/results/telegram_flow.json; asserts noth
 
 import argparse
 import asyncio
-import contextlib
 import cProfile
 import json
 import logging
@@ -31,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -39,15 +37,14 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
-from sqlalchemy.engine import make_url
 
 from bench._telegram_load import (DRIVE_TIMEOUT, ECHO_TOKEN, FULL_TOKEN, REPO, TURNS, InProcessLoad, SubprocessLoad,
                                   die_with_parent, peak_rss_mb)
+from bench._common import fresh_database
 from main import build_service
 from settings import Settings
 from storage.enums import IntakeStatus, OutboxStatus
 from storage.models import IntakeItem, OutboxMessage, Request
-from tests.conftest import _pg_admin
 
 PER_BOT_PER_SECOND = 100_000
 RESULTS = Path(__file__).parent / "results" / "telegram_flow.json"
@@ -134,23 +131,6 @@ async def run_full(load, base_url: str, n: int, db_url: str, profile: str | None
         await asyncio.wait_for(service.stop(), 30)
 
 
-@contextlib.asynccontextmanager
-async def fresh_database(backend: str):
-    """An empty SQLite file in a temp dir, or a new PostgreSQL database on KAIRYL_TEST_PG_URL's server."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="kairyl-bench-") as directory:
-            yield f"sqlite+aiosqlite:///{directory}/kairyl.db"
-        return
-    base = os.environ.get("KAIRYL_TEST_PG_URL")
-    if not base:
-        raise SystemExit("--db postgresql needs KAIRYL_TEST_PG_URL: scripts/pg.sh start; "
-                         "export KAIRYL_TEST_PG_URL=$(scripts/pg.sh url)")
-    name = f"kairyl_bench_{uuid.uuid4().hex[:8]}"
-    await asyncio.wait_for(_pg_admin(base, f'CREATE DATABASE "{name}"'), 30)
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        await asyncio.wait_for(_pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'), 30)
 
 
 async def bench(n: int, backend: str, profile: str | None, separate: bool) -> dict:

@@ -113,3 +113,18 @@ async def db(db_url: str) -> Database:
     database = Database(db_url)
     yield database
     await database.dispose()
+
+
+TELEGRAM_TOKEN = "123456:TEST-kairyl-token"
+
+
+@pytest.fixture
+async def fake_api():
+    """A fake Telegram Bot API on 127.0.0.1 with the test bot's token registered."""
+    from tests.fakes.telegram_api import FakeTelegramAPI
+
+    api = FakeTelegramAPI()
+    await api.start()
+    api.add_bot(TELEGRAM_TOKEN)
+    yield api
+    await api.stop()

@@ -2,7 +2,6 @@
 
 import asyncio
 
-import pytest
 import sqlalchemy as sa
 from aiohttp import ClientSession
 
@@ -12,19 +11,10 @@ from main import build_service
 from storage.db import Database
 from storage.enums import Channel, IntakeStatus
 from storage.models import IntakeItem
-from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.test_telegram_e2e import TOKEN, settings_for
 
 SECRET = "s3cret-webhook-token"
 
-
-@pytest.fixture
-async def fake_api():
-    api = FakeTelegramAPI()
-    await api.start()
-    api.add_bot(TOKEN)
-    yield api
-    await api.stop()
 
 
 async def _port(service) -> int:

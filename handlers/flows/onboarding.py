@@ -105,45 +105,46 @@ async def on_municipality(turn: Turn) -> None:
     turn.go("onboarding", "village", municipality_id=int(choice.removeprefix("m:")), page=0)
 
 
+def _ask_place(turn: Turn, question: str, prefix: str, found: list[Village] | list[Quarter]) -> None:
+    options = [Option(f"{prefix}{place.id}", place.name_ky, place.name_ru) for place in found]
+    turn.ask(question, page_of(options, turn.data.get("page", 0), turn.config.page_size, turn))
+
+
+def _chosen_place(turn: Turn, prefix: str) -> int | None:
+    """The id of the place chosen from a paged list; None (and the page turned or a hint given) otherwise."""
+    choice = turn.choice()
+    if turned_page(turn, choice):
+        return None
+    if choice is None:
+        explain_unexpected(turn)
+        return None
+    return int(choice.removeprefix(prefix))
+
+
 async def ask_village(turn: Turn) -> None:
     found = await places.villages(turn.session, turn.data["municipality_id"])
     if len(found) == 1:
         turn.go("onboarding", "quarter", village_id=found[0].id, page=0)
-        return
-    options = [Option(f"v:{v.id}", v.name_ky, v.name_ru) for v in found]
-    turn.ask(turn._("Which village do you live in?"),
-             page_of(options, turn.data.get("page", 0), turn.config.page_size, turn))
+    else:
+        _ask_place(turn, turn._("Which village do you live in?"), "v:", found)
 
 
 async def on_village(turn: Turn) -> None:
-    choice = turn.choice()
-    if turned_page(turn, choice):
-        return
-    if choice is None:
-        explain_unexpected(turn)
-        return
-    turn.go("onboarding", "quarter", village_id=int(choice.removeprefix("v:")), page=0)
+    if (village_id := _chosen_place(turn, "v:")) is not None:
+        turn.go("onboarding", "quarter", village_id=village_id, page=0)
 
 
 async def ask_quarter(turn: Turn) -> None:
     found = await places.quarters(turn.session, turn.data["village_id"])
     if len(found) == 1:
         await _do_settle(turn, found[0])
-        return
-    options = [Option(f"q:{q.id}", q.name_ky, q.name_ru) for q in found]
-    turn.ask(turn._("Which quarter do you live in?"),
-             page_of(options, turn.data.get("page", 0), turn.config.page_size, turn))
+    else:
+        _ask_place(turn, turn._("Which quarter do you live in?"), "q:", found)
 
 
 async def on_quarter(turn: Turn) -> None:
-    choice = turn.choice()
-    if turned_page(turn, choice):
-        return
-    if choice is None:
-        explain_unexpected(turn)
-        return
-    quarter = await turn.session.get(Quarter, int(choice.removeprefix("q:")))
-    await _do_settle(turn, quarter)
+    if (quarter_id := _chosen_place(turn, "q:")) is not None:
+        await _do_settle(turn, await turn.session.get(Quarter, quarter_id))
 
 
 async def _do_settle(turn: Turn, quarter: Quarter) -> None:
