@@ -22,7 +22,7 @@ from handlers.i18n import N_, both, gettext
 from handlers.locks import KeyedLocks
 from handlers.services.identities import load_conversation, load_dialog, load_person, lock_identity, note_inbound
 from handlers.services.intake import do_claim_intake, do_record_inbound
-from handlers.services.outbox import do_enqueue
+from handlers.services.outbox import do_enqueue, do_mark_unreachable
 from handlers.services.people import do_link_phone, person_by_phone
 from handlers.turn import Turn
 from storage.db import Database
@@ -75,6 +75,17 @@ class ConversationCore:
                 text = "\n".join(both(message))
             do_enqueue(session, identity, Reply(text, language=conversation.language if conversation else None), now)
         self.on_outbox()
+
+    async def note_blocked(self, channel: Channel, address: str, blocked: bool) -> None:
+        """The platform told us the person blocked (or unblocked) the bot."""
+        async with self._locks.hold(address):
+            async with self.db.transaction() as session:
+                now = self.clock()
+                identity = await lock_identity(session, channel, address, now)
+                if blocked:
+                    await do_mark_unreachable(session, {identity.id}, now)
+                else:
+                    identity.blocked_at = None
 
     async def expire_idle_dialogs(self) -> int:
         """Closes dialogs left unfinished longer than the timeout; returns how many."""

@@ -123,3 +123,42 @@ async def test_stickers_and_voice_get_localized_guidance(service, fake_api):
     assert "Стикеры — это приятно, но я не умею их читать." in answer.text and answer.reply_markup
     answer = await user.send(bot.voice_update(5005))
     assert "голосовое" in answer.text and answer.reply_markup
+
+
+async def test_blocking_the_bot_is_noted_before_any_message_fails(service, fake_api):
+    bot = fake_api.bot(TOKEN)
+    user = TelegramUser(bot, chat_id=5006)
+    await user.say("/start")
+    bot.push_update(bot.my_chat_member_update(5006, status="kicked"))
+    identity = await _identity_when(service, lambda i: i.blocked_at is not None)
+    assert identity.blocked_at is not None
+    bot.push_update(bot.my_chat_member_update(5006, status="member"))
+    identity = await _identity_when(service, lambda i: i.blocked_at is None)
+    assert identity.blocked_at is None
+
+
+async def _identity_when(service, condition, attempts: int = 250):
+    for _ in range(attempts):
+        async with service.db.reader() as session:
+            identity = (await session.scalars(sa.select(ChannelIdentity))).one()
+        if condition(identity):
+            return identity
+        await asyncio.sleep(0.02)
+    return identity
+
+
+async def test_an_update_aiogram_cannot_read_does_not_stop_polling(service, fake_api):
+    bot = fake_api.bot(TOKEN)
+    broken = bot.message_update(5007, "/start")
+    del broken["message"]["chat"]["type"]  # a required field missing
+    bot.push_update(broken)
+    user = TelegramUser(bot, chat_id=5008)
+    assert "Тилди тандаңыз" in (await user.say("/start")).text  # the next update still gets through
+    async with service.db.reader() as session:
+        kept = (await session.scalars(sa.select(IntakeItem).where(IntakeItem.routing_key == "telegram:123456:5007"))).one()
+    assert kept.external_id == f"123456:{broken['update_id']}"
+    apology = await bot.wait_sent(5007, 1, timeout=10)  # tried a few times, then kept for staff
+    assert "Кечиресиз" in apology[0].text and "Извините" in apology[0].text
+    async with service.db.reader() as session:
+        kept = await session.get(IntakeItem, kept.id)
+    assert kept.status == "failed" and kept.payload["message"]["text"] == "/start" and kept.error

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from bot.delivery.sender import NeedsTemplate, Outgoing, PermanentFailure, RetryLater, Sender, Unreachable
+from handlers.services.outbox import do_mark_unreachable
 from storage.db import Database
 from storage.enums import Channel, OutboxStatus
 from storage.models import ChannelIdentity, OutboxMessage
@@ -175,12 +176,5 @@ class DeliveryWorker:
                                       .values(**values))
             blocked = {o.identity_id for o in outcomes if o.status == OutboxStatus.BLOCKED and o.error is not None}
             if blocked:
-                await self._do_mark_blocked(session, blocked, now)
-
-    async def _do_mark_blocked(self, session, identity_ids: set[int], now: datetime) -> None:
-        await session.execute(sa.update(ChannelIdentity).where(ChannelIdentity.id.in_(identity_ids))
-                              .values(blocked_at=now))
-        await session.execute(sa.update(OutboxMessage).where(
-            OutboxMessage.identity_id.in_(identity_ids), OutboxMessage.status == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.BLOCKED, last_error="the person blocked the bot"))
-        log.info("identities %s blocked the bot; their queued messages are dropped", sorted(identity_ids))
+                await do_mark_unreachable(session, blocked, now)
+                log.info("identities %s blocked the bot; their queued messages are dropped", sorted(blocked))

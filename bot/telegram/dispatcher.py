@@ -5,10 +5,11 @@ import logging
 
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.types import CallbackQuery, Message, Update
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, Update
 
-from bot.telegram.parse import callback_to_incoming, message_to_incoming
+from bot.telegram.parse import address_of, callback_to_incoming, message_to_incoming
 from handlers.conversation import ConversationCore
+from storage.enums import Channel
 from bot.intake import Queued
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,11 @@ def build_dispatcher(core: ConversationCore) -> Dispatcher:
         task = asyncio.create_task(_stop_spinner(query))  # not awaited: the reply need not wait for it
         spinners.add(task)
         task.add_done_callback(spinners.discard)
+
+    @router.my_chat_member(F.chat.type == "private")
+    async def on_membership(update: ChatMemberUpdated, bot: Bot) -> None:
+        blocked = update.new_chat_member.status == "kicked"
+        await core.note_blocked(Channel.TELEGRAM, address_of(bot.id, update.chat.id), blocked)
 
     dispatcher = Dispatcher()
     dispatcher.include_router(router)

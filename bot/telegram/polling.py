@@ -9,7 +9,8 @@ import asyncio
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramConflictError, TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
+from aiogram.exceptions import (ClientDecodeError, TelegramConflictError, TelegramNetworkError, TelegramServerError,
+                                TelegramUnauthorizedError)
 from aiogram.methods import DeleteWebhook, GetUpdates
 
 from bot.intake import Arrival, IntakeQueue
@@ -18,6 +19,13 @@ from storage.enums import Channel
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+
+def raw_updates(data: object) -> list[dict]:
+    """The updates in a getUpdates answer as plain JSON, if it is one."""
+    if isinstance(data, dict) and data.get("ok") and isinstance(data.get("result"), list):
+        return [u for u in data["result"] if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
+    return []
 
 
 def arrivals(bot_id: int, updates: list) -> list[Arrival]:
@@ -41,8 +49,26 @@ async def poll(bot: Bot, intake: IntakeQueue, *, timeout: int = 25, stop: asynci
         except TelegramUnauthorizedError:
             log.error("telegram bot %s: the token was refused; polling stops", bot.id)
             return
+        except ClientDecodeError as error:
+            # An update aiogram cannot read (a newer Bot API field, say): keep it raw, move on.
+            raw = raw_updates(error.data)
+            if not raw:
+                log.error("telegram bot %s: unreadable getUpdates answer: %s", bot.id, error)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            log.error("telegram bot %s: %s updates aiogram cannot read are kept raw", bot.id, len(raw))
+            await intake.record(Channel.TELEGRAM, [
+                Arrival(f"{bot.id}:{u['update_id']}", routing_key(bot.id, u), u) for u in raw])
+            offset = raw[-1]["update_id"] + 1
+            continue
         except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as error:
             log.warning("telegram bot %s: getUpdates failed (%s); retrying in %.0f s", bot.id, error, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+            continue
+        except Exception:  # noqa: BLE001 - polling must outlive any one bad answer
+            log.exception("telegram bot %s: getUpdates failed; retrying in %.0f s", bot.id, backoff)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 30.0)
             continue

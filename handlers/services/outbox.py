@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.envelope import Reply
@@ -28,3 +29,12 @@ def do_enqueue(session: AsyncSession, identity: ChannelIdentity, reply: Reply, n
     )
     session.add(message)
     return message
+
+
+async def do_mark_unreachable(session: AsyncSession, identity_ids: set[int], now: datetime) -> None:
+    """The people behind these identities blocked the bot: stop writing to them there."""
+    await session.execute(sa.update(ChannelIdentity).where(ChannelIdentity.id.in_(identity_ids))
+                          .values(blocked_at=now))
+    await session.execute(sa.update(OutboxMessage).where(
+        OutboxMessage.identity_id.in_(identity_ids), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.BLOCKED, last_error="the person blocked the bot"))

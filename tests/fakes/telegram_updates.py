@@ -166,8 +166,9 @@ class UpdateBuilders:
         """What Telegram sends when a private-chat user blocks (``kicked``) or unblocks (``member``) the bot."""
         sender = self._user(chat_id, user, language_code)
         old, new = ("member", "kicked") if status == "kicked" else ("kicked", status)
+        kicked = {"status": "kicked", "user": self.user, "until_date": 0}
         change = {"chat": self.chat_for(chat_id, sender), "from": sender, "date": int(time.time()),
-                  "old_chat_member": {"status": old, "user": self.user},
+                  "old_chat_member": kicked if old == "kicked" else {"status": old, "user": self.user},
                   "new_chat_member": {"status": new, "user": self.user}
                   if new != "kicked" else {"status": new, "user": self.user, "until_date": 0}}
         return self._wrap("my_chat_member", change, update_id)
