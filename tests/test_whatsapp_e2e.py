@@ -209,3 +209,26 @@ async def test_the_same_resident_on_telegram_and_whatsapp_sees_one_list(db_url, 
     finally:
         await service.stop()
         await telegram.stop()
+
+
+async def test_bad_input_over_whatsapp_gets_a_polite_localized_hint(service, twilio):
+    user = user_of(service, twilio, "+996700555666")
+    await user.say("Салам")
+    await user.choose("Кыргызча")
+    await user.choose("Макулмун")
+    await user.choose("Аламүдүн")
+    await user.say("4")
+    await user.choose("Кайрылуу жөнөтүү")
+    await user.say("1")
+    empty = await user.post(twilio.inbound_form(user.phone, ""))
+    assert "Жообуңузду түшүнгөн жокмун" in empty["body"] and "1. ✖ Жокко чыгаруу" in empty["body"]
+    sticker = await user.post(twilio.inbound_form(user.phone, media=[("image/webp", b"RIFF")]))
+    assert "Стикерлер жакшы" in sticker["body"]
+    too_long = await user.say("ы" * 5000)
+    assert "Текстиңиз өтө узун (5 000 белги)" in too_long["body"].replace("\u00a0", " ")
+    kept = await user.say("Көчөдө суу жок")
+    assert "сүрөтүн жөнөтүңүз" in kept["body"]
+    async with service.db.reader() as session:
+        texts = (await session.scalars(sa.select(sa.func.length(sa.text("inbound_messages.text")))
+                                       .select_from(sa.text("inbound_messages")))).all()
+    assert 5000 in texts  # the long message itself is kept, nothing lost
