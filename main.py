@@ -112,7 +112,7 @@ async def _health(_request: web.Request) -> web.Response:
 async def build_service(settings: Settings) -> Service:
     db = await open_database(settings)
     worker = DeliveryWorker(db, {})
-    core = ConversationCore(db, core_config(settings), on_outbox=worker.wake, handover=worker)
+    core = ConversationCore(db, core_config(settings), on_outbox=worker.wake)
     intake = IntakeQueue(db, {}, apologize=core.apologize)
     http = web.Application()
     http.router.add_get("/healthz", _health)

@@ -22,12 +22,12 @@ from handlers.i18n import N_, both, gettext
 from handlers.locks import KeyedLocks
 from handlers.services.identities import load_conversation, load_dialog, load_person, lock_identity, note_inbound
 from handlers.services.intake import do_claim_intake, do_record_inbound
-from handlers.services.outbox import Handover, do_enqueue, do_mark_unreachable, handed_over
+from handlers.services.outbox import do_enqueue, do_mark_unreachable
 from handlers.services.people import do_link_phone, person_by_phone
 from handlers.turn import Turn
 from storage.db import Database
-from storage.enums import Channel, OutboxStatus
-from storage.models import ChannelIdentity, Conversation, OutboxMessage, Person
+from storage.enums import Channel
+from storage.models import ChannelIdentity, Conversation, Person
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,8 @@ CANCEL_OPTION = "cancel"
 
 class ConversationCore:
     def __init__(self, db: Database, config: CoreConfig, *, clock: Callable[[], datetime] = utcnow,
-                 on_outbox: Callable[[], None] = lambda: None, handover: Handover | None = None) -> None:
+                 on_outbox: Callable[[], None] = lambda: None) -> None:
         self.db, self.config, self.clock, self.on_outbox = db, config, clock, on_outbox
-        self.handover = handover
         self._locks = KeyedLocks()
 
     async def handle(self, incoming: Incoming) -> bool:
@@ -59,8 +58,8 @@ class ConversationCore:
                 do_record_inbound(session, identity, incoming, consented=person is not None, now=now)
                 turn = Turn(session, self.config, now, identity, conversation, person, incoming)
                 await self._converse(turn)
-                written = self._finish(turn)
-        self._deliver(written, identity)
+                self._finish(turn)
+        self.on_outbox()
         return True
 
     async def apologize(self, channel: Channel, address: str) -> None:
@@ -118,9 +117,8 @@ class ConversationCore:
                                 "request; it was not sent. You can start again at any time.", minutes=minutes))
                 turn.go("menu", "main")
                 await self._settle(turn)
-                written = self._finish(turn)
-        self._deliver(written, identity)
-        return 1
+                self._finish(turn)
+                return 1
 
     async def _recognise(self, session, identity: ChannelIdentity, incoming: Incoming) -> Person | None:
         """A new address whose phone number belongs to a resident we know (from another messenger)."""
@@ -222,19 +220,10 @@ class ConversationCore:
         if FLOWS[turn.conversation.flow].times_out:
             turn.say(turn._("Cancelled. The request was not sent."))
 
-    def _finish(self, turn: Turn) -> list[OutboxMessage]:
+    def _finish(self, turn: Turn) -> None:
         conversation = turn.conversation
         conversation.updated_at = turn.now
         times_out = FLOWS[conversation.flow].times_out
         conversation.expires_at = turn.now + self.config.dialog_timeout if times_out else None
-        lease = None
-        if self.handover is not None and self.handover.takes(turn.identity.channel):
-            lease = turn.now + self.handover.lease
-        return [do_enqueue(turn.session, turn.identity, reply, turn.now, leased_until=lease) for reply in turn.replies]
-
-    def _deliver(self, written: list[OutboxMessage], identity: ChannelIdentity) -> None:
-        """After commit: hand the replies to the local delivery worker, or wake whoever delivers."""
-        if written and written[0].status == OutboxStatus.SENDING:
-            self.handover.take(handed_over(written, identity))
-        else:
-            self.on_outbox()
+        for reply in turn.replies:
+            do_enqueue(turn.session, turn.identity, reply, turn.now)

@@ -8,9 +8,10 @@ DeliveryError
  └── TransientFailure   network trouble or a 5xx: try again with back-off
 """
 
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
-from handlers.services.outbox import OutgoingMessage
 from storage.enums import Channel
 
 
@@ -40,7 +41,18 @@ class NeedsTemplate(DeliveryError):
     """Outside the platform's service window and no approved template: hold it for staff."""
 
 
-Outgoing = OutgoingMessage
+@dataclass(frozen=True)
+class Outgoing:
+    """One outbox row as a sender sees it."""
+
+    id: int
+    channel: Channel
+    address: str
+    payload: dict[str, Any]
+    attempts: int
+    last_inbound_at: datetime | None = None
+    """When the person last wrote to us on this identity (WhatsApp's 24-hour window)."""
+
 
 class Sender(Protocol):
     channel: Channel

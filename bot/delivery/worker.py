@@ -1,11 +1,8 @@
 """The delivery worker: drains the outbox through the channels' senders.
 
-- Replies written by a conversation in this process are handed over at once, already
-  leased to this worker (no claim needed); everything else is claimed from the table in
-  order of priority, then age, with a lease, when woken or every ``idle_poll`` seconds.
-  A crash leaves rows 'sending' until their lease runs out, then they are sent again (at
-  most the messages in flight at the crash can go twice; nothing is lost).
-- Outcomes are recorded in batches (every ``record_every`` seconds while busy).
+- Rows are claimed in order of priority, then age, with a lease: a crash leaves them
+  'sending' until the lease runs out, then they are sent again (at most the messages in
+  flight at the crash can go twice; nothing is lost).
 - Messages to one address go one at a time and in order, paced per chat; different
   addresses go concurrently, within each sender's per-bot limit.
 - 429 → wait ``retry_after``; 403 → the identity is marked blocked and its queue dropped
@@ -35,7 +32,6 @@ log = logging.getLogger(__name__)
 class Outcome:
     row_id: int
     identity_id: int
-    attempts: int
     status: OutboxStatus
     external_id: str | None = None
     error: str | None = None
@@ -45,28 +41,14 @@ class Outcome:
 class DeliveryWorker:
     def __init__(self, db: Database, senders: dict[Channel, Sender], *, clock: Callable[[], datetime] = utcnow,
                  batch: int = 50, lease: timedelta = timedelta(minutes=2), max_attempts: int = 8,
-                 idle_poll: float = 1.0, record_every: float = 0.05) -> None:
+                 idle_poll: float = 1.0) -> None:
         self.db, self.senders, self.clock = db, senders, clock
         self.batch, self.lease, self.max_attempts, self.idle_poll = batch, lease, max_attempts, idle_poll
-        self.record_every = record_every
         self._wake = asyncio.Event()
         self._stopping = False
         self._last_sent_at: dict[str, float] = {}
-        self._handed: list[Outgoing] = []
-        self._scan_at = 0.0
-        self._unrecorded: list[Outcome] = []
-
-    # -- the handover port the conversation core uses ---------------------------------------------
-    def takes(self, channel: Channel) -> bool:
-        return channel in self.senders
-
-    def take(self, messages: list[Outgoing]) -> None:
-        self._handed.extend(messages)
-        self._wake.set()
 
     def wake(self) -> None:
-        """Something was written to the outbox that only the table knows about: look there."""
-        self._scan_at = 0.0
         self._wake.set()
 
     def stop(self) -> None:
@@ -75,62 +57,30 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         log.info("delivery worker started for %s", ", ".join(sorted(self.senders)) or "no channel")
-        recorder = asyncio.create_task(self._record_continuously())
-        try:
-            while not self._stopping:
+        while not self._stopping:
+            try:
+                delivered = await self.deliver_due()
+            except Exception:
+                log.exception("delivery round failed; retrying shortly")
+                delivered = 0
+            if delivered == 0 and not self._stopping:
+                self._wake.clear()
                 try:
-                    delivered = await self._round()
-                except Exception:
-                    log.exception("delivery round failed; retrying shortly")
-                    delivered = 0
-                if delivered == 0 and not self._stopping:
-                    self._wake.clear()
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), max(0.0, self._scan_at - time.monotonic()))
-                    except TimeoutError:
-                        pass
-        finally:
-            recorder.cancel()
-            await self._flush()
+                    await asyncio.wait_for(self._wake.wait(), self.idle_poll)
+                except TimeoutError:
+                    pass
 
     async def deliver_due(self) -> int:
-        """One round, with the table looked at and the outcomes recorded at once; returns how many."""
-        self._scan_at = 0.0
-        delivered = await self._round()
-        await self._flush()
-        return delivered
-
-    async def _round(self) -> int:
-        """Sends what was handed over and, when due, what the table holds; returns how many."""
-        messages, self._handed = self._handed, []
-        if time.monotonic() >= self._scan_at:
-            self._scan_at = time.monotonic() + self.idle_poll
-            messages += await self._claim()
-        if not messages:
+        """Claims a batch of due messages, sends them, records the outcomes; returns how many."""
+        claimed = await self._claim()
+        if not claimed:
             return 0
         by_address: dict[str, list[Outgoing]] = {}
-        for message in sorted(messages, key=lambda m: m.id):
+        for message in claimed:
             by_address.setdefault(message.address, []).append(message)
         results = await asyncio.gather(*(self._send_in_order(queue) for queue in by_address.values()))
-        self._unrecorded += [outcome for outcomes in results for outcome in outcomes]
-        return len(messages)
-
-    async def _record_continuously(self) -> None:
-        while True:
-            await asyncio.sleep(self.record_every)
-            try:
-                await self._flush()
-            except Exception:
-                log.exception("recording delivery outcomes failed; will try again")
-
-    async def _flush(self) -> None:
-        outcomes, self._unrecorded = self._unrecorded, []
-        if outcomes:
-            try:
-                await self._record(outcomes)
-            except Exception:
-                self._unrecorded = outcomes + self._unrecorded
-                raise
+        await self._record([outcome for outcomes in results for outcome in outcomes])
+        return len(claimed)
 
     async def _claim(self) -> list[Outgoing]:
         now = self.clock()
@@ -152,8 +102,9 @@ class DeliveryWorker:
                 await session.execute(sa.update(OutboxMessage)
                                       .where(OutboxMessage.id.in_([r.id for r in rows]))
                                       .values(status=OutboxStatus.SENDING, lease_until=now + self.lease))
-        return [Outgoing(r.id, r.channel, r.address, r.payload, r.attempts, r.last_inbound_at, r.identity_id)
-                for r in rows]
+        self._identity_of = {r.id: r.identity_id for r in rows}
+        self._attempts_of = {r.id: r.attempts for r in rows}
+        return [Outgoing(r.id, r.channel, r.address, r.payload, r.attempts, r.last_inbound_at) for r in rows]
 
     async def _send_in_order(self, queue: list[Outgoing]) -> list[Outcome]:
         """Sends one address's messages in order; after a failure the rest wait for the next round."""
@@ -162,7 +113,7 @@ class DeliveryWorker:
             outcome = await self._send_one(message)
             outcomes.append(outcome)
             if outcome.status in (OutboxStatus.PENDING, OutboxStatus.BLOCKED):  # the rest must wait, in order
-                outcomes += [Outcome(m.id, m.identity_id, m.attempts, outcome.status, retry_in=outcome.retry_in or 0)
+                outcomes += [Outcome(m.id, self._identity_of[m.id], outcome.status, retry_in=outcome.retry_in or 0)
                              for m in queue[index + 1:]]
                 break
         return outcomes
@@ -170,31 +121,30 @@ class DeliveryWorker:
     async def _send_one(self, message: Outgoing) -> Outcome:
         sender = self.senders[message.channel]
         await self._pace(message.address, sender.per_chat_interval)
-        identity_id, attempts = message.identity_id, message.attempts
+        identity_id = self._identity_of[message.id]
         try:
             external_id = await sender.send(message)
         except RetryLater as error:
-            return Outcome(message.id, identity_id, attempts, OutboxStatus.PENDING, error=str(error),
-                           retry_in=error.seconds)
+            return Outcome(message.id, identity_id, OutboxStatus.PENDING, error=str(error), retry_in=error.seconds)
         except Unreachable as error:
-            return Outcome(message.id, identity_id, attempts, OutboxStatus.BLOCKED, error=str(error))
+            return Outcome(message.id, identity_id, OutboxStatus.BLOCKED, error=str(error))
         except NeedsTemplate as error:
             log.warning("message %s to %s is held: %s", message.id, message.address, error)
-            return Outcome(message.id, identity_id, attempts, OutboxStatus.NEEDS_TEMPLATE, error=str(error))
+            return Outcome(message.id, identity_id, OutboxStatus.NEEDS_TEMPLATE, error=str(error))
         except PermanentFailure as error:
             log.warning("message %s to %s failed for good: %s", message.id, message.address, error)
-            return Outcome(message.id, identity_id, attempts, OutboxStatus.FAILED, error=str(error))
+            return Outcome(message.id, identity_id, OutboxStatus.FAILED, error=str(error))
         except Exception as error:  # transient: network, 5xx, anything unexpected
-            tries = message.attempts + 1
-            if tries >= self.max_attempts:
-                log.error("message %s to %s failed after %s attempts: %r", message.id, message.address, tries, error)
-                return Outcome(message.id, identity_id, attempts, OutboxStatus.FAILED, error=repr(error))
+            attempts = message.attempts + 1
+            if attempts >= self.max_attempts:
+                log.error("message %s to %s failed after %s attempts: %r", message.id, message.address, attempts, error)
+                return Outcome(message.id, identity_id, OutboxStatus.FAILED, error=repr(error))
             log.info("message %s to %s will be retried: %r", message.id, message.address, error)
-            return Outcome(message.id, identity_id, attempts, OutboxStatus.PENDING, error=repr(error),
-                           retry_in=min(2.0 ** tries, 300.0))
+            return Outcome(message.id, identity_id, OutboxStatus.PENDING, error=repr(error),
+                           retry_in=min(2.0 ** attempts, 300.0))
         finally:
             self._last_sent_at[message.address] = time.monotonic()
-        return Outcome(message.id, identity_id, attempts, OutboxStatus.SENT, external_id=external_id)
+        return Outcome(message.id, identity_id, OutboxStatus.SENT, external_id=external_id)
 
     async def _pace(self, address: str, interval: float) -> None:
         last = self._last_sent_at.get(address)
@@ -213,7 +163,7 @@ class DeliveryWorker:
             if sent:  # one executemany for the common case
                 await session.execute(sa.update(OutboxMessage), [
                     {"id": o.row_id, "status": OutboxStatus.SENT, "sent_at": now, "external_id": o.external_id,
-                     "attempts": o.attempts + 1, "lease_until": None} for o in sent])
+                     "attempts": self._attempts_of[o.row_id] + 1, "lease_until": None} for o in sent])
             for outcome in outcomes:
                 if outcome.status == OutboxStatus.SENT:
                     continue
