@@ -1,0 +1,124 @@
+"""The delivery worker against a scripted sender (the network edge): crash safety,
+order per chat, retries, blocked people, permanent failures."""
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from bot.delivery.sender import PermanentFailure, RetryLater, TransientFailure, Unreachable
+from bot.delivery.worker import DeliveryWorker
+from handlers.config import CoreConfig
+from handlers.conversation import ConversationCore
+from handlers.envelope import Incoming, InputKind
+from storage.enums import Channel, OutboxStatus
+from storage.models import ChannelIdentity, OutboxMessage
+
+START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+
+
+class ScriptedSender:
+    channel = Channel.CONSOLE
+    per_chat_interval = 0.0
+
+    def __init__(self, script: list[Exception | None] | None = None) -> None:
+        self.script, self.sent = list(script or []), []
+
+    async def send(self, message):
+        outcome = self.script.pop(0) if self.script else None
+        if outcome is not None:
+            raise outcome
+        self.sent.append((message.address, message.payload["text"]))
+        return f"ext-{message.id}"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def say(core: ConversationCore, address: str, text: str = "/start") -> None:
+    await core.handle(Incoming(channel=Channel.CONSOLE, address=address, kind=InputKind.TEXT, text=text))
+
+
+async def statuses(db) -> list[str]:
+    async with db.reader() as session:
+        return list((await session.scalars(sa.select(OutboxMessage.status).order_by(OutboxMessage.id))).all())
+
+
+class HangingSender(ScriptedSender):
+    """A send that never comes back: the process dies while it is under way."""
+
+    async def send(self, message):
+        await asyncio.Event().wait()
+
+
+async def test_a_crash_while_sending_delays_the_message_until_the_lease_ends_and_it_goes_out_once(db):
+    clock = Clock()
+    core = ConversationCore(db, CoreConfig(), clock=clock)
+    await say(core, "console:a")
+    crashed = DeliveryWorker(db, {Channel.CONSOLE: HangingSender()}, clock=clock)
+    round_ = asyncio.create_task(crashed.deliver_due())
+    while await statuses(db) != ["sending"]:
+        await asyncio.sleep(0.01)
+    round_.cancel()  # the process is killed mid-send
+
+    sender = ScriptedSender()
+    restarted = DeliveryWorker(db, {Channel.CONSOLE: sender}, clock=clock)
+    assert await restarted.deliver_due() == 0  # the lease still holds: nobody else takes it yet
+    clock.now += crashed.lease + timedelta(seconds=1)
+    assert await restarted.deliver_due() == 1
+    assert await restarted.deliver_due() == 0
+    assert [a for a, _ in sender.sent] == ["console:a"] and await statuses(db) == ["sent"]
+
+
+async def test_messages_to_one_chat_keep_their_order_after_a_retry(db):
+    clock = Clock()
+    sender = ScriptedSender([RetryLater(3)])
+    worker = DeliveryWorker(db, {Channel.CONSOLE: sender}, clock=clock)
+    core = ConversationCore(db, CoreConfig(), clock=clock)
+    await say(core, "console:b")
+    await say(core, "console:b", "/help")
+    assert await worker.deliver_due() == 2  # the first waits for retry_after, so the second waits too
+    assert sender.sent == [] and await statuses(db) == ["pending", "pending"]
+    clock.now += timedelta(seconds=3)
+    assert await worker.deliver_due() == 2
+    assert len(sender.sent) == 2 and "Тилди тандаңыз" in sender.sent[0][1]
+    assert await statuses(db) == ["sent", "sent"]
+
+
+@pytest.mark.parametrize("failure, final", [
+    (Unreachable("Forbidden: bot was blocked by the user"), "blocked"),
+    (PermanentFailure("Bad Request: chat not found"), "failed"),
+])
+async def test_blocked_and_permanent_failures_are_recorded(db, failure, final):
+    clock = Clock()
+    worker = DeliveryWorker(db, {Channel.CONSOLE: ScriptedSender([failure])}, clock=clock)
+    await say(ConversationCore(db, CoreConfig(), clock=clock), "console:c")
+    await worker.deliver_due()
+    async with db.reader() as session:
+        row = (await session.scalars(sa.select(OutboxMessage))).one()
+        identity = (await session.scalars(sa.select(ChannelIdentity))).one()
+    assert row.status == final and str(failure) in row.last_error
+    assert (identity.blocked_at is not None) == (final == "blocked")
+
+
+async def test_transient_failures_back_off_then_give_up(db):
+    clock = Clock()
+    sender = ScriptedSender([TransientFailure("502")] * 3)
+    worker = DeliveryWorker(db, {Channel.CONSOLE: sender}, clock=clock, max_attempts=3)
+    await say(ConversationCore(db, CoreConfig(), clock=clock), "console:d")
+    await worker.deliver_due()
+    async with db.reader() as session:
+        row = (await session.scalars(sa.select(OutboxMessage))).one()
+    assert row.status == OutboxStatus.PENDING and row.next_attempt_at == START + timedelta(seconds=2)
+    assert await worker.deliver_due() == 0  # not before its time
+    clock.now = row.next_attempt_at
+    await worker.deliver_due()
+    clock.now += timedelta(seconds=10)
+    await worker.deliver_due()
+    assert await statuses(db) == ["failed"] and sender.sent == []
