@@ -56,7 +56,8 @@ def user_of(service, twilio, phone=PHONE) -> WhatsAppUser:
     return WhatsAppUser(twilio, f"http://127.0.0.1:{service.port}/whatsapp/incoming", phone)
 
 
-async def submit_request(user: WhatsAppUser, language: str) -> str:
+async def to_description(user: WhatsAppUser, language: str) -> None:
+    """A new resident: language, consent, village, quarter 4, then a drinking-water request."""
     await user.say("Салам")
     await user.choose(language)
     await user.choose("Макулмун" if language == "Кыргызча" else "Согласен")
@@ -64,6 +65,10 @@ async def submit_request(user: WhatsAppUser, language: str) -> str:
     await user.say("4")
     await user.choose("Кайрылуу жөнөтүү" if language == "Кыргызча" else "Подать обращение")
     await user.say("1")  # drinking water
+
+
+async def submit_request(user: WhatsAppUser, language: str) -> str:
+    await to_description(user, language)
     await user.say("Көчөдө суу түтүгү жарылды" if language == "Кыргызча" else "Прорвало трубу на улице")
     await user.photo()
     await user.say("1")  # done
@@ -213,13 +218,7 @@ async def test_the_same_resident_on_telegram_and_whatsapp_sees_one_list(db_url, 
 
 async def test_bad_input_over_whatsapp_gets_a_polite_localized_hint(service, twilio):
     user = user_of(service, twilio, "+996700555666")
-    await user.say("Салам")
-    await user.choose("Кыргызча")
-    await user.choose("Макулмун")
-    await user.choose("Аламүдүн")
-    await user.say("4")
-    await user.choose("Кайрылуу жөнөтүү")
-    await user.say("1")
+    await to_description(user, "Кыргызча")
     empty = await user.post(twilio.inbound_form(user.phone, ""))
     assert "Жообуңузду түшүнгөн жокмун" in empty["body"] and "1. ✖ Жокко чыгаруу" in empty["body"]
     sticker = await user.post(twilio.inbound_form(user.phone, media=[("image/webp", b"RIFF")]))
