@@ -62,6 +62,8 @@ class Option:
     value: str
     ky: str
     ru: str
+    asks_location: bool = False
+    """A channel that can (Telegram) shows this option as a button that sends the person's location."""
 
     def label(self, language: Language) -> str:
         return self.ky if language == Language.KY else self.ru
@@ -83,7 +85,9 @@ class Reply:
             "text": self.text,
             "language": self.language.value if self.language else None,
             "nonce": self.nonce,
-            "options": [{"value": o.value, "label": o.label(language)} for o in self.options],
+            "options": [{"value": o.value, "label": o.label(language), **({"asks_location": True}
+                                                                          if o.asks_location else {})}
+                        for o in self.options],
         }
         if self.template:
             payload["template"] = self.template

@@ -50,9 +50,10 @@ class Turn:
     def n_(self, singular: str, plural: str, n: int, /, **values: object) -> str:
         return ngettext(self.language, singular, plural, n, **values)
 
-    def option(self, value: str, message: str, /, **values: object) -> Option:
+    def option(self, value: str, message: str, /, asks_location: bool = False, **values: object) -> Option:
         """An option with a translated label, known in both languages."""
-        return Option(value, gettext(Language.KY, message, **values), gettext(Language.RU, message, **values))
+        return Option(value, gettext(Language.KY, message, **values), gettext(Language.RU, message, **values),
+                      asks_location)
 
     # -- answering ---------------------------------------------------------------------------
     def say(self, text: str) -> None:
@@ -69,7 +70,7 @@ class Turn:
         self.say(text)
         reply = self.replies[-1]
         reply.options, reply.nonce, reply.language = options, self.conversation.nonce, self.conversation.language
-        self.conversation.options = [{"value": o.value, "ky": o.ky, "ru": o.ru} for o in options]
+        self.conversation.options = [{"value": o.value, "ky": o.ky, "ru": o.ru} for o in options]  # for choice()
 
     # -- moving -----------------------------------------------------------------------------
     def go(self, flow: str, step: str, **data: Any) -> None:

@@ -17,8 +17,9 @@ class TelegramUser:
         return self.bot.sent_to(self.chat_id)[-1]
 
     def buttons(self, message: SentMessage | None = None) -> list[dict]:
+        """Inline buttons, or the buttons of a reply keyboard (those send their text)."""
         markup = (message or self.last).reply_markup or {}
-        return [row[0] for row in markup.get("inline_keyboard", [])]
+        return [row[0] for row in markup.get("inline_keyboard", markup.get("keyboard", []))]
 
     async def _answer_to(self, update: dict, timeout: float = 10.0) -> SentMessage:
         """Pushes an update and waits until the bot has answered with a question (buttons)."""
@@ -41,6 +42,8 @@ class TelegramUser:
         message = self.last
         matches = [b for b in self.buttons(message) if label.casefold() in b["text"].casefold()]
         assert matches, f"no button {label!r} in {[b['text'] for b in self.buttons(message)]}"
+        if "callback_data" not in matches[0]:  # a reply-keyboard button: the app sends its text
+            return await self.say(matches[0]["text"])
         return await self._answer_to(self.bot.callback_update(self.chat_id, matches[0]["callback_data"],
                                                               message_id=message.message_id))
 

@@ -146,7 +146,7 @@ CASES = [
     ("photos", "unknown-command", send("/foo"), UNKNOWN_COMMAND),
     ("location", "osh", OSH, OUTSIDE),
     ("location", "emoji", send("🏠📍"), ADDRESS_IN_WORDS),
-    ("location", "zero", send("0"), no_number(2)),
+    ("location", "zero", send("0"), no_number(3)),
     ("location", "sticker", send_kind(InputKind.STICKER), STICKER),
     ("location", "voice", lambda chat: chat.voice(), VOICE),
     ("location", "unknown-command", send("/foo"), UNKNOWN_COMMAND),
@@ -357,3 +357,14 @@ async def test_blank_text_is_not_taken_as_a_description_or_an_address(core, db, 
     await at_step(chat, step, "ru")
     await chat.send("   ")
     assert_answered_and_asked_again(chat, hint[0], step, "ru")
+
+
+@pytest.mark.parametrize("language, answer, hint", [
+    ("ru", "2", "Чтобы отправить местоположение, нажмите 📎 (скрепка) → Геопозиция"),
+    ("ky", "📍 Жайгашкан жеримди жөнөтүү", "Жайгашкан жериңизди жөнөтүү үчүн 📎 (тиркөө) → Жайгашкан жер"),
+])
+async def test_choosing_send_my_location_where_no_button_can_send_it_explains_how(core, db, language, answer, hint):
+    chat = Chat(core, db, "console:where")
+    await at_step(chat, "location", language)
+    await chat.send(answer)
+    assert_answered_and_asked_again(chat, hint, "location", language)

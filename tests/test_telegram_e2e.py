@@ -43,7 +43,10 @@ async def test_request_in_kyrgyz_with_photo_and_location(service, fake_api):
     await user.press("Кайрылуу жөнөтүү")
     await user.press("Көчөлөрдү жарыктандыруу")
     assert "Кошулган сүрөттөр: 1" in (await user.photo(caption="Көчөдөгү чырак бир жумадан бери күйбөйт")).text
-    await user.press("Даяр")
+    where = await user.press("Даяр")
+    keyboard = where.reply_markup["keyboard"]  # a reply keyboard: one tap sends the phone's position
+    assert {"text": "📍 Жайгашкан жеримди жөнөтүү", "request_location": True} in [row[0] for row in keyboard]
+    assert where.reply_markup["one_time_keyboard"] is True
     assert "Кайрылууңузду текшериңиз" in (await user.location(42.885, 74.64)).text
     done = await user.press("Жөнөтүү")
     assert "ALM-2026-" in done.text and "Кайрылууңуз катталды" in done.text

@@ -1,6 +1,7 @@
 """The core's reply payloads → Telegram messages with inline keyboards."""
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup,
+                           ReplyKeyboardRemove)
 
 from bot.delivery.sender import split_text
 from handlers.envelope import encode_option
@@ -9,11 +10,22 @@ TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 
 
-def keyboard(payload: dict) -> InlineKeyboardMarkup | None:
-    """One button per row: big targets on a small screen."""
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def keyboard(payload: dict) -> Markup | None:
+    """One button per row: big targets on a small screen.
+
+    A question that asks for a location gets a reply keyboard instead, whose location
+    button sends the phone's position in one tap (its other buttons send their words,
+    which the core understands like a press). It hides itself after one use.
+    """
     options, nonce = payload.get("options") or [], payload.get("nonce") or 0
     if not options:
         return None
+    if any(option.get("asks_location") for option in options):
+        rows = [[KeyboardButton(text=o["label"], request_location=bool(o.get("asks_location")))] for o in options]
+        return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, one_time_keyboard=True)
     rows = []
     for option in options:
         data = encode_option(nonce, option["value"])
@@ -23,7 +35,7 @@ def keyboard(payload: dict) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def parts(payload: dict) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+def parts(payload: dict) -> list[tuple[str, Markup | None]]:
     """The texts to send; a long text is split and the keyboard goes with the last part."""
     texts = split_text(payload["text"], TEXT_LIMIT)
     markup = keyboard(payload)

@@ -134,13 +134,16 @@ async def on_photos(turn: Turn) -> None:
 async def ask_location(turn: Turn) -> None:
     turn.ask(turn._("Where is the problem? Send a location pin (📎 → Location), or write the address "
                     "or a landmark. If it is at your home address, press «Skip»."),
-             [turn.option("skip", "Skip ▶"), _cancel(turn)])
+             [turn.option("skip", "Skip ▶"), turn.option("here", "📍 Send my location", asks_location=True),
+              _cancel(turn)])
 
 
 async def on_location(turn: Turn) -> None:
-    draft, kind = _draft(turn), turn.kind
-    if turn.choice() == "skip":
+    draft, kind, choice = _draft(turn), turn.kind, turn.choice()
+    if choice == "skip":
         turn.go("request", "confirm")
+    elif choice == "here":  # chosen by number or words where no button can send a location
+        turn.say(turn._("To send your location, use 📎 (attach) → Location, then send the point."))
     elif kind == InputKind.LOCATION:
         municipality = await turn.session.get(Municipality, turn.person.municipality_id)
         point = turn.incoming.location
