@@ -55,6 +55,11 @@ class Incoming:
     received_at: datetime | None = None
 
 
+class Asks(StrEnum):
+    LOCATION = "location"
+    CONTACT = "contact"
+
+
 @dataclass(frozen=True)
 class Option:
     """A choice offered to a person, labelled in both languages so either is understood."""
@@ -62,8 +67,8 @@ class Option:
     value: str
     ky: str
     ru: str
-    asks_location: bool = False
-    """A channel that can (Telegram) shows this option as a button that sends the person's location."""
+    asks: "Asks | None" = None
+    """A channel that can (Telegram) shows this option as a button that sends the location or own contact."""
 
     def label(self, language: Language) -> str:
         return self.ky if language == Language.KY else self.ru
@@ -85,8 +90,7 @@ class Reply:
             "text": self.text,
             "language": self.language.value if self.language else None,
             "nonce": self.nonce,
-            "options": [{"value": o.value, "label": o.label(language), **({"asks_location": True}
-                                                                          if o.asks_location else {})}
+            "options": [{"value": o.value, "label": o.label(language), **({"asks": o.asks.value} if o.asks else {})}
                         for o in self.options],
         }
         if self.template:

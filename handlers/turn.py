@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
-from handlers.envelope import Incoming, InputKind, Option, Reply, decode_option
+from handlers.envelope import Asks, Incoming, InputKind, Option, Reply, decode_option
 from handlers.i18n import gettext, ngettext
 from storage.enums import Language
 from storage.models import ChannelIdentity, Conversation, Person
@@ -50,10 +50,9 @@ class Turn:
     def n_(self, singular: str, plural: str, n: int, /, **values: object) -> str:
         return ngettext(self.language, singular, plural, n, **values)
 
-    def option(self, value: str, message: str, /, asks_location: bool = False, **values: object) -> Option:
+    def option(self, value: str, message: str, /, asks: Asks | None = None, **values: object) -> Option:
         """An option with a translated label, known in both languages."""
-        return Option(value, gettext(Language.KY, message, **values), gettext(Language.RU, message, **values),
-                      asks_location)
+        return Option(value, gettext(Language.KY, message, **values), gettext(Language.RU, message, **values), asks)
 
     # -- answering ---------------------------------------------------------------------------
     def say(self, text: str) -> None:

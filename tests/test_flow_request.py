@@ -88,3 +88,12 @@ async def test_nothing_personal_is_stored_before_consent(core, db):
         assert (await session.scalar(sa.select(sa.func.count()).select_from(Person))) == 0
         texts = (await session.scalars(sa.text("select coalesce(text, '') from inbound_messages"))).all()
         assert not any("Айбек" in t for t in texts)
+
+
+async def test_sharing_the_phone_where_no_button_can_send_it_explains_how(core, db):
+    chat = Chat(core, db, "console:nophone")
+    await onboard(chat)
+    await chat.send("/mydata")
+    assert chat.labels()[0] == "📱 Поделиться номером телефона" and "Телефон: —" in chat.text
+    await chat.send("1")
+    assert "нажмите 📎 (скрепка) → Контакт и выберите себя" in chat.text and chat.labels()[0].startswith("📱")

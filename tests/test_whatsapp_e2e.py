@@ -202,8 +202,14 @@ async def test_the_same_resident_on_telegram_and_whatsapp_sees_one_list(db_url, 
         await tg.press("Пропустить")
         await tg.press("Пропустить")
         ticket = (await tg.press("Отправить")).text.split("номер: ")[1].split(".")[0]
+        def contact_buttons(message):
+            return [b["text"] for b in tg.buttons(message) if b.get("request_contact")]
+
+        mydata = await tg.say("/mydata")
+        assert contact_buttons(mydata) == ["📱 Поделиться номером телефона"]  # one tap sends the own contact
         shared = await tg.send(tg.bot.contact_update(7001, "996555987654"))
-        assert "номер телефона сохранён" in shared.text
+        assert "номер телефона сохранён" in shared.text and "Телефон: +996555987654" in shared.text
+        assert contact_buttons(shared) == []
 
         service.port = unused_tcp_port
         wa = user_of(service, twilio, "+996555987654")

@@ -16,15 +16,16 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 def keyboard(payload: dict) -> Markup | None:
     """One button per row: big targets on a small screen.
 
-    A question that asks for a location gets a reply keyboard instead, whose location
-    button sends the phone's position in one tap (its other buttons send their words,
+    A question that asks for a location or the person's own contact gets a reply keyboard
+    instead, whose special button sends it in one tap (its other buttons send their words,
     which the core understands like a press). It hides itself after one use.
     """
     options, nonce = payload.get("options") or [], payload.get("nonce") or 0
     if not options:
         return None
-    if any(option.get("asks_location") for option in options):
-        rows = [[KeyboardButton(text=o["label"], request_location=bool(o.get("asks_location")))] for o in options]
+    if any(option.get("asks") for option in options):
+        rows = [[KeyboardButton(text=o["label"], request_location=o.get("asks") == "location",
+                                request_contact=o.get("asks") == "contact")] for o in options]
         return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, one_time_keyboard=True)
     rows = []
     for option in options:

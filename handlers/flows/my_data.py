@@ -1,5 +1,6 @@
 """A person's own data: what we keep, and erasing it (Law "On personal information")."""
 
+from handlers.envelope import Asks
 from handlers.flows.base import Flow, Step
 from handlers.flows.common import explain_unexpected
 from handlers.i18n import format_date, pick
@@ -20,13 +21,18 @@ async def ask_show(turn: Turn) -> None:
         turn._("Consent given: {date}", date=format_date(summary.consent_at.astimezone(turn.config.timezone).date(),
                                                          language) if summary.consent_at else "—"),
     ]
-    turn.ask("\n".join(lines), [turn.option("erase", "🗑 Delete my data"), turn.option("menu", "◀ Main menu")])
+    options = [turn.option("erase", "🗑 Delete my data"), turn.option("menu", "◀ Main menu")]
+    if not summary.phone:  # to be recognised on WhatsApp too
+        options.insert(0, turn.option("phone", "📱 Share my phone number", asks=Asks.CONTACT))
+    turn.ask("\n".join(lines), options)
 
 
 async def on_show(turn: Turn) -> None:
     choice = turn.choice()
     if choice == "erase":
         turn.go("my_data", "confirm_erase")
+    elif choice == "phone":  # chosen by number or words where no button can send a contact
+        turn.say(turn._("To share your number, use 📎 (attach) → Contact and choose yourself."))
     elif choice == "menu":
         turn.go("menu", "main")
     else:

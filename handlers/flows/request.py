@@ -2,7 +2,7 @@
 
 import math
 
-from handlers.envelope import Attachment, InputKind, Option
+from handlers.envelope import Asks, Attachment, InputKind, Option
 from handlers.flows.base import Flow, Step
 from handlers.flows.common import explain_unexpected, lacks_words
 from handlers.i18n import format_date, format_number, pick
@@ -134,7 +134,7 @@ async def on_photos(turn: Turn) -> None:
 async def ask_location(turn: Turn) -> None:
     turn.ask(turn._("Where is the problem? Send a location pin (📎 → Location), or write the address "
                     "or a landmark. If it is at your home address, press «Skip»."),
-             [turn.option("skip", "Skip ▶"), turn.option("here", "📍 Send my location", asks_location=True),
+             [turn.option("skip", "Skip ▶"), turn.option("here", "📍 Send my location", asks=Asks.LOCATION),
               _cancel(turn)])
 
 
