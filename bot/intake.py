@@ -109,13 +109,6 @@ class IntakeQueue:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def drain(self) -> None:
-        """Processes everything recorded so far (for tests and benchmarks)."""
-        self._next_scan = 0.0
-        while await self.start_due() or self._tasks:
-            if self._tasks:
-                await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
-
     async def start_due(self) -> int:
         """Starts the next item of every chat that is not busy; returns how many."""
         if time.monotonic() >= self._next_scan:

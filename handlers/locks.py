@@ -21,6 +21,3 @@ class KeyedLocks:
             self._users[key] -= 1
             if self._users[key] == 0:
                 del self._users[key], self._locks[key]
-
-    def __len__(self) -> int:
-        return len(self._locks)

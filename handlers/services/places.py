@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Category, Department, Municipality, Quarter, Village
+from storage.models import Category, Municipality, Quarter, Village
 
 
 async def municipalities(session: AsyncSession) -> list[Municipality]:
@@ -32,7 +32,3 @@ async def category_in(session: AsyncSession, municipality_id: int, category_id: 
     if category is None or category.municipality_id != municipality_id or not category.active:
         return None
     return category
-
-
-async def department(session: AsyncSession, department_id: int | None) -> Department | None:
-    return None if department_id is None else await session.get(Department, department_id)

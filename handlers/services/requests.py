@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from handlers.config import CoreConfig
 from handlers.envelope import Reply
 from handlers.errors import ConfigurationError, InvalidInput, NotFound
-from handlers.i18n import N_, format_date, gettext, pick
+from handlers.i18n import N_, gettext, pick
 from handlers.services import identities, places
 from handlers.services.deadlines import due_date, end_of_day
 from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
@@ -178,10 +178,6 @@ async def _do_tell_resident(session: AsyncSession, request: Request, text: str, 
     if identity is not None:
         reply = Reply(text, language=request.language, template=template)
         do_enqueue(session, identity, reply, now, priority=PRIORITY_NOTIFICATION)
-
-
-def describe_due(request: Request, language: Language) -> str:
-    return format_date(request.due_date, language)
 
 
 def shorten(text: str, limit: int) -> str:
