@@ -18,7 +18,7 @@ from babel.support import Translations
 from storage.enums import Language
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-DOMAIN = "messages"
+DOMAINS_FILE_SUFFIX = ".cfg"
 BABEL_LOCALES = {Language.KY: "ky_KG", Language.RU: "ru_KG"}
 
 
@@ -27,14 +27,27 @@ def N_(message: str) -> str:
     return message
 
 
+def domains() -> list[str]:
+    """The catalogs' domains: one per ``locales/<domain>.cfg`` (core texts, staff desk, …)."""
+    return sorted(path.stem for path in LOCALES_DIR.glob("*" + DOMAINS_FILE_SUFFIX))
+
+
 @cache
 def translations(language: Language) -> Translations:
-    loaded = Translations.load(str(LOCALES_DIR), [language.value], DOMAIN)
-    if not isinstance(loaded, Translations):
-        raise RuntimeError(
-            f"no compiled catalog for {language.value!r} in {LOCALES_DIR}: run 'pybabel compile -d locales'"
-        )
-    return loaded
+    """All domains' catalogs for the language, merged into one."""
+    merged: Translations | None = None
+    for domain in domains():
+        loaded = Translations.load(str(LOCALES_DIR), [language.value], domain)
+        if not isinstance(loaded, Translations):
+            raise RuntimeError(f"no compiled catalog {domain!r} for {language.value!r} in {LOCALES_DIR}: "
+                               "run scripts/i18n.sh compile")
+        if merged is None:
+            merged = loaded
+        else:
+            merged.merge(loaded)
+    if merged is None:
+        raise RuntimeError(f"no catalogs in {LOCALES_DIR}")
+    return merged
 
 
 def gettext(language: Language, message: str, /, **values: object) -> str:

@@ -1,18 +1,34 @@
 #!/usr/bin/env bash
-# Translation catalogs: `scripts/i18n.sh extract` refreshes locales/messages.pot and merges it
-# into the ky and ru catalogs; `scripts/i18n.sh compile` builds the .mo files the service reads.
+# Translation catalogs, one gettext domain per locales/<domain>.cfg (which lists its sources):
+#   scripts/i18n.sh extract [domain]   refresh locales/<domain>.pot and merge it into ky and ru
+#   scripts/i18n.sh compile            build the .mo files the service reads (all domains)
+# The service merges all domains; a text must be in exactly one of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYBABEL=${PYBABEL:-.venv/bin/pybabel}
+KEYWORDS=(-k _ -k N_ -k n_:1,2 -k gettext:2 -k ngettext:2,3 -k both -k option:2)
+domains() { for cfg in locales/*.cfg; do basename "$cfg" .cfg; done; }
 case "${1:-compile}" in
   extract)
-    "$PYBABEL" extract -F babel.cfg --no-default-keywords \
-      -k _ -k N_ -k n_:1,2 -k gettext:2 -k ngettext:2,3 -k both -k option:2 \
-      --no-location --sort-output --omit-header -o locales/messages.pot . >/dev/null 2>&1
-    "$PYBABEL" update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+    for domain in ${2:-$(domains)}; do
+      "$PYBABEL" extract -F "locales/$domain.cfg" --no-default-keywords "${KEYWORDS[@]}" \
+        --no-location --sort-output --omit-header -o "locales/$domain.pot" . >/dev/null 2>&1
+      for language in ky ru; do
+        po="locales/$language/LC_MESSAGES/$domain.po"
+        if [ -f "$po" ]; then
+          "$PYBABEL" update -i "locales/$domain.pot" -d locales -l "$language" -D "$domain" \
+            --no-fuzzy-matching --ignore-obsolete
+        else
+          "$PYBABEL" init -i "locales/$domain.pot" -d locales -l "$language" -D "$domain"
+        fi
+      done
+    done
     ;;
   compile)
-    "$PYBABEL" compile -d locales -D messages --statistics
+    for domain in $(domains); do
+      [ -f "locales/ky/LC_MESSAGES/$domain.po" ] || continue
+      "$PYBABEL" compile -d locales -D "$domain" --statistics
+    done
     ;;
-  *) echo "usage: $0 extract|compile" >&2; exit 2 ;;
+  *) echo "usage: $0 extract [domain] | compile" >&2; exit 2 ;;
 esac

@@ -21,6 +21,8 @@ class Role(StrEnum):
     LAWYER = "lawyer"
     HEAD = "head"
     ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    """Coordinator of an initiative group."""
 
 
 class DepartmentKind(StrEnum):
@@ -41,6 +43,17 @@ class RequestEventKind(StrEnum):
     STATUS_CHANGED = "status_changed"
     ANSWERED = "answered"
     QUARTER_HEAD_COPIED = "quarter_head_copied"
+    TAKEN = "taken"
+    FORWARDED = "forwarded"
+    CLARIFICATION_ASKED = "clarification_asked"
+    RESIDENT_REPLIED = "resident_replied"
+    NOTE = "note"
+    """An internal note: staff only, never shown to the resident."""
+    EXTENDED = "extended"
+    REMINDED = "reminded"
+    ESCALATED = "escalated"
+    RATED = "rated"
+    REOPENED = "reopened"
 
 
 class AttachmentKind(StrEnum):
@@ -69,3 +82,8 @@ class IntakeStatus(StrEnum):
     PENDING = "pending"
     DONE = "done"
     FAILED = "failed"
+
+
+class AuditOutcome(StrEnum):
+    ALLOWED = "allowed"
+    REFUSED = "refused"

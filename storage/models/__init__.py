@@ -1,5 +1,7 @@
 """All tables, importable from one place (Alembic's target metadata)."""
 
+from storage.models.backoffice import (AuditEntry, JobRun, ReplyTemplate, ResponsibleBody, SchedulerLease,
+                                       StaffAccount, StaffCard, StaffSession)
 from storage.models.base import Base
 from storage.models.messaging import InboundMessage, IntakeItem, OutboxMessage
 from storage.models.people import ChannelIdentity, Conversation, Person, RoleGrant
@@ -7,7 +9,8 @@ from storage.models.places import Category, CategoryRoute, Department, Holiday, 
 from storage.models.requests import Request, RequestAttachment, RequestEvent, TicketCounter
 
 __all__ = [
-    "Base", "Category", "CategoryRoute", "ChannelIdentity", "Conversation", "Department", "Holiday",
+    "AuditEntry", "Base", "JobRun", "ReplyTemplate", "ResponsibleBody", "SchedulerLease", "StaffAccount",
+    "StaffCard", "StaffSession", "Category", "CategoryRoute", "ChannelIdentity", "Conversation", "Department", "Holiday",
     "InboundMessage", "IntakeItem", "Municipality", "OutboxMessage", "Person", "Quarter", "Request",
     "RequestAttachment", "RequestEvent", "RoleGrant", "TicketCounter", "Village",
 ]

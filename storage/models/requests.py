@@ -1,6 +1,7 @@
 """Residents' requests (кайрылуу / обращение), their attachments, history and numbering."""
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,7 +15,11 @@ class Request(Base):
     __tablename__ = "requests"
     __table_args__ = (
         sa.UniqueConstraint("municipality_id", "ticket"),
-        sa.Index("ix_requests_municipality_status", "municipality_id", "status"),
+        sa.Index("ix_requests_municipality_status", "municipality_id", "status", "due_at"),
+        sa.Index("ix_requests_municipality_created", "municipality_id", "created_at"),
+        sa.Index("ix_requests_municipality_category", "municipality_id", "category_id", "created_at"),
+        sa.Index("ix_requests_municipality_quarter", "municipality_id", "quarter_id", "created_at"),
+        sa.Index("ix_requests_department_created", "department_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -23,7 +28,7 @@ class Request(Base):
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"))
     quarter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("quarters.id"))
-    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     channel: Mapped[Channel] = mapped_column(enum_type(Channel, "channel"))
     language: Mapped[Language] = mapped_column(enum_type(Language, "language"))
     description: Mapped[str] = mapped_column(sa.Text)
@@ -37,6 +42,22 @@ class Request(Base):
     """The last local (Asia/Bishkek) day on which the law requires an answer."""
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     """The end of ``due_date`` in Asia/Bishkek, in UTC: the moment the request becomes overdue."""
+    assignee_person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    """The staff member who took it."""
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """The first answer sent to the resident (the time to answer is measured to it)."""
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    responsible_body_id: Mapped[int | None] = mapped_column(sa.ForeignKey("responsible_bodies.id"))
+    """When rejected as not the municipality's matter: who is responsible instead."""
+    extensions: Mapped[int] = mapped_column(default=0)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Escalated to the head because the deadline is near."""
+    overdue_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Escalated to the head because the deadline has passed."""
+    rating: Mapped[int | None]
+    """The resident's rating, 1–5, after resolution."""
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     attachments: Mapped[list["RequestAttachment"]] = relationship(order_by="RequestAttachment.id")
     events: Mapped[list["RequestEvent"]] = relationship(order_by="RequestEvent.id")
@@ -69,6 +90,8 @@ class RequestEvent(Base):
     status_to: Mapped[RequestStatus | None] = mapped_column(enum_type(RequestStatus, "status_to"))
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     text: Mapped[str | None] = mapped_column(sa.Text)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    """What else the event carries: the new due date, the rating, the responsible body…"""
 
 
 class TicketCounter(Base):
