@@ -83,6 +83,10 @@ class Reply:
     template: dict[str, Any] | None = None
     """For channels that need an approved template outside a service window (WhatsApp):
     ``{"key": "request_status", "variables": {"1": "ALM-2026-000001", "2": "Решено"}}``."""
+    edit_of: int | None = None
+    """The outbox id of an earlier message this one replaces in place (a staff card, a progress line)."""
+    reply_to: int | None = None
+    """The outbox id of an earlier message this one answers (a thread under a staff card)."""
 
     def to_payload(self) -> dict[str, Any]:
         language = self.language or Language.RU
@@ -95,6 +99,10 @@ class Reply:
         }
         if self.template:
             payload["template"] = self.template
+        if self.edit_of is not None:
+            payload["edit_of"] = self.edit_of
+        if self.reply_to is not None:
+            payload["reply_to"] = self.reply_to
         return payload
 
 
