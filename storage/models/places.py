@@ -5,7 +5,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.enums import DepartmentKind
+from storage.enums import DepartmentKind, Language
 from storage.models.base import Base
 from storage.types import enum_type
 
@@ -64,6 +64,9 @@ class Department(Base):
     name_ky: Mapped[str] = mapped_column(sa.String(200))
     name_ru: Mapped[str] = mapped_column(sa.String(200))
     staff_chat: Mapped[str | None] = mapped_column(sa.String(100))
+    """The staff group's chat address, e.g. ``telegram:<bot id>:<group chat id>``."""
+    staff_chat_language: Mapped[Language] = mapped_column(enum_type(Language, "staff_chat_language"),
+                                                          default=Language.KY, server_default="ky")
 
 
 class Category(Base):

@@ -137,6 +137,9 @@ def upgrade() -> None:
     with op.batch_alter_table('request_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('detail', sa.JSON(), nullable=True))
 
+    with op.batch_alter_table('departments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('staff_chat_language', sa.Enum('ky', 'ru', name='staff_chat_language', native_enum=False, create_constraint=True, length=32), server_default='ky', nullable=False))
+
     with op.batch_alter_table('requests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('assignee_person_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('answered_at', storage.types.UTCDateTime(timezone=True), nullable=True))
@@ -186,6 +189,10 @@ def downgrade() -> None:
 
     with op.batch_alter_table('request_events', schema=None) as batch_op:
         batch_op.drop_column('detail')
+
+    with op.batch_alter_table('departments', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_departments_staff_chat_language'), type_='check')
+        batch_op.drop_column('staff_chat_language')
 
     with op.batch_alter_table('staff_cards', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_staff_cards_request_id'))
