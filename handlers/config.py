@@ -1,7 +1,7 @@
 """What the core needs to know about the deployment, handed in by main.py."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.services.deadlines import DeadlineRule
@@ -19,3 +19,11 @@ class CoreConfig:
     max_photos: int = 5
     page_size: int = 8
     timezone: ZoneInfo = BISHKEK
+    remind_before: timedelta = timedelta(hours=48)
+    """The assignee (or the department's staff chat) is reminded this long before a deadline."""
+    escalate_before: timedelta = timedelta(hours=24)
+    """The head is told this long before a deadline that a request is still unanswered."""
+    digest_time: time = time(8, 0)
+    """The local time of the morning digest."""
+    quiet_hours: tuple[time, time] | None = (time(22, 0), time(8, 0))
+    """Local times between which ordinary announcements wait (emergencies do not); ``None`` for none."""

@@ -87,3 +87,23 @@ class IntakeStatus(StrEnum):
 class AuditOutcome(StrEnum):
     ALLOWED = "allowed"
     REFUSED = "refused"
+
+
+class BroadcastKind(StrEnum):
+    ORDINARY = "ordinary"
+    MEETING = "meeting"
+    """An invitation: residents can answer "I will come"."""
+    EMERGENCY = "emergency"
+    """Goes first, ignores quiet hours and mutes."""
+
+
+class BroadcastStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class BroadcastAck(StrEnum):
+    SEEN = "seen"
+    COMING = "coming"

@@ -3,13 +3,15 @@
 from storage.models.backoffice import (AuditEntry, JobRun, ReplyTemplate, ResponsibleBody, SchedulerLease,
                                        StaffAccount, StaffCard, StaffSession)
 from storage.models.base import Base
+from storage.models.broadcasts import Broadcast, BroadcastMute, BroadcastRecipient
 from storage.models.messaging import InboundMessage, IntakeItem, OutboxMessage
 from storage.models.people import ChannelIdentity, Conversation, Person, RoleGrant
 from storage.models.places import Category, CategoryRoute, Department, Holiday, Municipality, Quarter, Village
 from storage.models.requests import Request, RequestAttachment, RequestEvent, TicketCounter
 
 __all__ = [
-    "AuditEntry", "Base", "JobRun", "ReplyTemplate", "ResponsibleBody", "SchedulerLease", "StaffAccount",
+    "AuditEntry", "Base", "Broadcast", "BroadcastMute", "BroadcastRecipient", "JobRun", "ReplyTemplate",
+    "ResponsibleBody", "SchedulerLease", "StaffAccount",
     "StaffCard", "StaffSession", "Category", "CategoryRoute", "ChannelIdentity", "Conversation", "Department", "Holiday",
     "InboundMessage", "IntakeItem", "Municipality", "OutboxMessage", "Person", "Quarter", "Request",
     "RequestAttachment", "RequestEvent", "RoleGrant", "TicketCounter", "Village",
