@@ -123,7 +123,25 @@ async def build_service(settings: Settings) -> Service:
                     "Try the resident dialogs with `python main.py chat`.")
     else:
         await _wire_telegram(service)
+    _wire_backoffice(service)
     return service
+
+
+def _wire_backoffice(service: Service) -> None:
+    """The web back office under /office/ (after the channels: it fetches residents' files through them)."""
+    from backoffice.web import PREFIX, build_office
+    from backoffice.web.media import attachment_fetcher
+    from backoffice.web.office import Office
+    from handlers.staff.desk import StaffDesk
+
+    settings = service.settings
+    twilio = ((settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value())
+              if settings.twilio_account_sid and settings.twilio_auth_token else None)
+    desk = StaffDesk(service.db, core_config(settings), on_outbox=service.worker.wake)
+    fetch = attachment_fetcher(bots=service.bots, twilio_api_url=settings.twilio_api_url, twilio_credentials=twilio)
+    secure = bool(settings.public_url and settings.public_url.startswith("https://"))
+    service.http.add_subapp(PREFIX, build_office(Office(desk, service.db, fetch_attachment=fetch,
+                                                        secure_cookies=secure)))
 
 
 async def _wire_telegram(service: Service) -> None:

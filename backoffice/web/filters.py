@@ -1,0 +1,79 @@
+"""The request list's filters, read from the query string (bad values are dropped and named)."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode
+
+from multidict import MultiMapping
+
+from handlers.staff.views import RequestFilters
+from storage.enums import RequestStatus
+
+MAX_TEXT_CHARS = 100
+FIELDS = ("status", "category", "department", "quarter", "overdue", "from", "to", "q")
+
+
+@dataclass
+class ReadFilters:
+    filters: RequestFilters
+    values: dict[str, str]
+    """What the form shows again (only the values that were understood)."""
+    rejected: list[str] = field(default_factory=list)
+    """The names of the fields that could not be read."""
+
+    def query(self, **changes: object) -> str:
+        """The query string for these filters (e.g. another page or an export)."""
+        params = {k: v for k, v in self.values.items() if v}
+        params.update({k: str(v) for k, v in changes.items() if v is not None})
+        return urlencode(params)
+
+
+def read_filters(query: MultiMapping[str]) -> ReadFilters:
+    values: dict[str, str] = {}
+    rejected: list[str] = []
+
+    def number(name: str) -> int | None:
+        raw = query.get(name, "").strip()
+        if not raw:
+            return None
+        if raw.isdigit() and len(raw) < 10:
+            values[name] = raw
+            return int(raw)
+        rejected.append(name)
+        return None
+
+    def day(name: str) -> date | None:
+        raw = query.get(name, "").strip()
+        if not raw:
+            return None
+        try:
+            parsed = date.fromisoformat(raw)
+        except ValueError:
+            rejected.append(name)
+            return None
+        values[name] = raw
+        return parsed
+
+    status = None
+    raw_status = query.get("status", "").strip()
+    if raw_status:
+        if raw_status in {s.value for s in RequestStatus}:
+            status = RequestStatus(raw_status)
+            values["status"] = raw_status
+        else:
+            rejected.append("status")
+    overdue = query.get("overdue", "") in ("1", "on", "true")
+    if overdue:
+        values["overdue"] = "1"
+    text = query.get("q", "").strip()[:MAX_TEXT_CHARS]
+    if text:
+        values["q"] = text
+    filters = RequestFilters(status=status, category_id=number("category"), department_id=number("department"),
+                             quarter_id=number("quarter"), overdue=overdue, created_from=day("from"),
+                             created_to=day("to"), text=text or None)
+    return ReadFilters(filters, values, rejected)
+
+
+def page_number(query: MultiMapping[str]) -> int:
+    raw = query.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1

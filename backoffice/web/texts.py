@@ -1,0 +1,41 @@
+"""Texts the back office's Python code shows (the templates hold the rest)."""
+
+from handlers.i18n import N_
+
+
+def n_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a plural pair for extraction (``n_:1,2``); translated later with ``ngettext``."""
+    return singular, plural
+
+
+LOGIN_REFUSED = N_("The login or the password is wrong.")
+LOGIN_LOCKED = N_("Too many failed attempts: this account is locked until {time}. Please try again later.")
+LOGIN_NO_ROLE = N_("This account has no staff role any more. Please ask the administrator.")
+LOGIN_FORM_EXPIRED = N_("The log-in form had expired. Please enter your login and password again.")
+FORGED_FORM = N_("This form was not sent from the back office page (its security token is missing or wrong), "
+                 "so nothing was done. Please open the page again and repeat.")
+NOT_FOUND = N_("There is no such page, or you have no access to it.")
+NOT_ALLOWED = N_("Your role does not allow this action. The attempt was recorded.")
+INVALID_TEXT = N_("The text is empty or too long to send. Please check it and try again.")
+INVALID_DAYS = N_("Give the number of days (1 to 30) and the reason for the extension.")
+INVALID_CHOICE = N_("Please choose one of the offered options.")
+INVALID_ACTION = N_("This cannot be done with the request in its present state.")
+BAD_FILTERS = N_("Some filters could not be read and were ignored: {fields}.")
+FOUND_ONE, FOUND_MANY = n_("{n} request found", "{n} requests found")
+ATTACHMENT_UNAVAILABLE = N_("The file cannot be fetched from the messenger right now.")
+
+DONE = {
+    "take": N_("You have taken the request."),
+    "answer": N_("The answer has been sent to the resident."),
+    "ask": N_("The question has been sent to the resident."),
+    "forward": N_("The request has been forwarded."),
+    "resolve": N_("The request is marked as resolved."),
+    "reject": N_("The request is rejected; the resident has been told the reason."),
+    "extend": N_("The deadline has been extended; the resident has been told."),
+    "note": N_("The internal note is saved. The resident does not see it."),
+}
+
+EXPORT_COLUMNS = (N_("Ticket"), N_("Created"), N_("Category"), N_("Quarter"), N_("Department"), N_("Status"),
+                  N_("Answer due"), N_("Overdue"), N_("Assignee"), N_("Text"))
+YES = N_("yes")
+NO = N_("no")
