@@ -36,7 +36,10 @@ log = logging.getLogger("kairyl")
 
 def core_config(settings: Settings) -> CoreConfig:
     return CoreConfig(deadline_rule=DeadlineRule.parse(settings.deadline_rule),
-                      dialog_timeout=timedelta(minutes=settings.dialog_timeout_minutes))
+                      dialog_timeout=timedelta(minutes=settings.dialog_timeout_minutes),
+                      remind_before=timedelta(hours=settings.remind_before_hours),
+                      escalate_before=timedelta(hours=settings.escalate_before_hours),
+                      digest_time=settings.digest_time)
 
 
 async def open_database(settings: Settings) -> Database:
@@ -69,14 +72,20 @@ class Service:
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self) -> None:
-        from scheduler.jobs import build_scheduler
+        from handlers.reminders.service import Reminders
+        from scheduler.host import SchedulerHost
+        from scheduler.jobs import jobs
 
         self._runner = web.AppRunner(self.http)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
         await site.start()
-        self.scheduler = build_scheduler(self.core)
-        self.scheduler.start()
+        # Every process builds a host; only the one holding the scheduler lease runs the jobs.
+        reminders = Reminders(self.db, self.core.config, on_outbox=self.worker.wake)
+        self.scheduler = SchedulerHost(
+            self.db, jobs(self.core.config, watch_every=timedelta(minutes=self.settings.deadline_watch_minutes)),
+            {"core": self.core, "reminders": reminders}, timezone=self.core.config.timezone)
+        await self.scheduler.start()
         self._tasks = [asyncio.create_task(self.worker.run(), name="delivery"),
                        asyncio.create_task(self.intake.run(), name="intake")]
         self._tasks += [asyncio.create_task(job(), name="channel") for job in self.background]
@@ -88,7 +97,7 @@ class Service:
         self.stop_event.set()
         self.worker.stop()
         self.intake.stop()
-        self.scheduler.shutdown(wait=False)
+        await self.scheduler.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

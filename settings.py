@@ -1,5 +1,6 @@
 """Deployment settings, read from the environment or a ``.env`` file (only by main.py)."""
 
+from datetime import time
 from typing import Literal
 
 from pydantic import SecretStr
@@ -16,6 +17,12 @@ class Settings(BaseSettings):
     # Legal term for answering an appeal: "calendar:14" (Law No. 67) or "working:10" (2026 amendment).
     deadline_rule: str = "calendar:14"
     dialog_timeout_minutes: int = 30
+    # The deadline watch: remind the assignee (or the staff chat) and tell the head before a deadline.
+    remind_before_hours: int = 48
+    escalate_before_hours: int = 24
+    deadline_watch_minutes: int = 5
+    digest_time: time = time(8, 0)
+    """The local (Asia/Bishkek) time of the morning digest, e.g. 08:00."""
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
