@@ -9,6 +9,7 @@ from handlers.config import BISHKEK, CoreConfig
 from handlers.conversation import ConversationCore
 from handlers.errors import ConfigurationError
 from handlers.services.deadlines import DayCount, DeadlineRule, due_date, end_of_day, is_working_day
+from handlers.services.requests import holidays_between
 from storage.models import Request
 from tests.harness import Chat, onboard
 
@@ -116,3 +117,25 @@ async def test_the_due_date_in_the_confirmation_reads_well(db):
     text = chat.text.replace("\u202f", " ").replace("\xa0", " ")  # Babel's (narrow) no-break spaces
     assert "4 декабря 2026 г." in text
     assert ".." not in text
+
+
+@pytest.mark.parametrize("received, rule, expected", [
+    # Labour Day (Fri 1 May) and Constitution Day (Tue 5 May); Victory Day falls on a Saturday.
+    ("2026-04-30", "working:10", "2026-05-18"),
+    # Orozo Ait (Fri 20 March) and Nooruz on a Saturday: counting starts on Monday 23 March.
+    ("2026-03-19", "working:10", "2026-04-03"),
+    # A calendar term ending on Kurman Ait (Wed 27 May 2026) moves to the next day.
+    ("2026-05-13", "calendar:14", "2026-05-28"),
+    # Independence Day (Mon 31 August) is skipped.
+    ("2026-08-24", "working:10", "2026-09-08"),
+    # Over New Year and Orthodox Christmas 2027.
+    ("2026-12-30", "working:10", "2027-01-15"),
+    # Registration within one working day, from a Friday before a weekend.
+    ("2026-05-08", "working:1", "2026-05-11"),
+])
+async def test_due_dates_over_the_holiday_calendar_in_the_database(db, received, rule, expected):
+    """The same path a submission takes: the holidays are read from the database's calendar."""
+    rule = DeadlineRule.parse(rule)
+    async with db.reader() as session:
+        holidays = await holidays_between(session, D(received), rule.days * 3 + 30)
+    assert due_date(D(received), rule, holidays) == D(expected)
