@@ -13,6 +13,9 @@ class Command(StrEnum):
     MENU = "menu"
     MY_REQUESTS = "my"
     MY_DATA = "mydata"
+    BROADCAST = "broadcast"
+    BROADCASTS = "broadcasts"
+    NOTICES = "notices"
     UNKNOWN = "unknown"
 
 
@@ -21,6 +24,8 @@ SLASH = {
     "/language": Command.LANGUAGE, "/lang": Command.LANGUAGE, "/til": Command.LANGUAGE,
     "/menu": Command.MENU, "/my": Command.MY_REQUESTS, "/requests": Command.MY_REQUESTS,
     "/mydata": Command.MY_DATA,
+    "/broadcast": Command.BROADCAST, "/announce": Command.BROADCAST, "/broadcasts": Command.BROADCASTS,
+    "/notices": Command.NOTICES,
 }
 WORDS = {
     "жокко чыгаруу": Command.CANCEL, "отмена": Command.CANCEL, "отменить": Command.CANCEL,

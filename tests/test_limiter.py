@@ -53,3 +53,19 @@ async def test_pause_holds_everyone_back():
     async with limiter.slot():
         waited = time.monotonic() - began
     assert waited >= 0.19
+
+
+async def test_a_reply_overtakes_queued_broadcast_messages():
+    limiter = SlidingWindowLimiter(2, 0.2)
+    order: list[str] = []
+
+    async def request(name: str, priority: int) -> None:
+        async with limiter.slot(priority):
+            order.append(name)
+
+    notices = [asyncio.create_task(request(f"notice{i}", 9)) for i in range(8)]
+    await asyncio.sleep(0)  # the notices queue up first
+    reply = asyncio.create_task(request("reply", 0))
+    await asyncio.gather(reply, *notices)
+    assert order.index("reply") <= 3  # behind at most the head waiter and the first window
+    assert sorted(order) == sorted(["reply"] + [f"notice{i}" for i in range(8)])

@@ -5,13 +5,48 @@ a sliding window never does. A request holds its slot from the moment it leaves 
 its answer arrives, and counts in the window from then on: the server sees a request
 somewhere between the two, so even with network delay no window of W seconds at the
 server holds more than N. ``pause`` holds every sender back after a 429's ``retry_after``.
+
+Waiting requests leave by priority (lower first), then in arrival order: a reply in a
+conversation overtakes the notices of a broadcast queued before it.
 """
 
 import asyncio
+import heapq
+import itertools
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+
+
+class PriorityLock:
+    """A lock handed to the waiter with the lowest priority number (first come among equals)."""
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._waiters: list[tuple[int, int, asyncio.Future]] = []
+        self._order = itertools.count()
+
+    async def acquire(self, priority: int = 0) -> None:
+        if not self._locked and not self._waiters:
+            self._locked = True
+            return
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._order), future))
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():  # handed over just as we were cancelled
+                self.release()
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            _priority, _order, future = heapq.heappop(self._waiters)
+            if not future.done():
+                future.set_result(None)  # the lock passes on, still held
+                return
+        self._locked = False
 
 
 class SlidingWindowLimiter:
@@ -22,7 +57,7 @@ class SlidingWindowLimiter:
         self._done: deque[float] = deque()
         self._in_flight = 0
         self._paused_until = 0.0
-        self._turn = asyncio.Lock()
+        self._turn = PriorityLock()
         self._freed = asyncio.Event()
 
     def delay(self) -> float | None:
@@ -38,9 +73,10 @@ class SlidingWindowLimiter:
         return wait
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    async def slot(self, priority: int = 0) -> AsyncIterator[None]:
         """Waits for a free slot, holds it while the request is under way."""
-        async with self._turn:  # first come, first served
+        await self._turn.acquire(priority)
+        try:
             while (wait := self.delay()) != 0:
                 self._freed.clear()
                 if wait is None:
@@ -48,6 +84,8 @@ class SlidingWindowLimiter:
                 else:
                     await asyncio.sleep(wait)
             self._in_flight += 1
+        finally:
+            self._turn.release()
         try:
             yield
         finally:

@@ -8,7 +8,7 @@ DeliveryError
  └── TransientFailure   network trouble or a 5xx: try again with back-off
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -52,12 +52,27 @@ class Outgoing:
     attempts: int
     last_inbound_at: datetime | None = None
     """When the person last wrote to us on this identity (WhatsApp's 24-hour window)."""
+    identity_id: int = 0
+    priority: int = 0
+    """The outbox priority: a sender's limiter lets lower numbers go first."""
+    refs: dict[str, str | None] = field(default_factory=dict)
+    """Platform ids of the messages the payload points at by outbox id (``edit_of``, ``reply_to``);
+    ``None`` while the message pointed at is not sent yet."""
+
+
+REFERENCES = ("edit_of", "reply_to")
+"""Payload keys that point at an earlier outbox row: replace it in place, or answer it."""
 
 
 class Sender(Protocol):
     channel: Channel
     per_chat_interval: float
     """Seconds between two messages to one chat (0 for none)."""
+
+    def lanes(self) -> dict[str, int]:
+        """Address prefixes that have a limit of their own (one per Telegram bot), each with how many
+        messages the worker keeps claimed ahead for it. Optional: without it, one lane per channel."""
+        ...
 
     async def send(self, message: Outgoing) -> str | None:
         """Sends the message; returns the platform's message id. Raises a DeliveryError."""

@@ -7,6 +7,7 @@ from bot.delivery.sender import split_text
 from handlers.envelope import encode_option
 
 TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 
 
@@ -41,3 +42,11 @@ def parts(payload: dict) -> list[tuple[str, Markup | None]]:
     texts = split_text(payload["text"], TEXT_LIMIT)
     markup = keyboard(payload)
     return [(text, markup if index == len(texts) - 1 else None) for index, text in enumerate(texts)]
+
+
+def photo_of(payload: dict, bot_id: int) -> str | None:
+    """The payload's photo, if its file id is valid for this bot (a file id belongs to one bot)."""
+    photo = payload.get("photo") or {}
+    if photo.get("ref") and photo.get("channel") == "telegram" and photo.get("bot") == bot_id:
+        return photo["ref"]
+    return None

@@ -3,6 +3,7 @@
 Inside the 24-hour customer-service window a free-form body goes out; outside it, the
 approved template (Content SID) configured for the message's template key, with its
 variables; with none configured the message is held as 'needs_template' for staff.
+A replacement of an earlier message (``edit_of``) is skipped: WhatsApp cannot edit.
 """
 
 import json
@@ -38,6 +39,8 @@ class WhatsAppSender:
         return last is not None and self.clock() - last < SERVICE_WINDOW
 
     async def send(self, message: Outgoing) -> str | None:
+        if message.payload.get("edit_of"):
+            return None  # WhatsApp cannot edit a message; a progress line is not worth a new one
         if self.in_window(message):
             sid = None
             for text in bodies(message.payload):

@@ -1,5 +1,6 @@
 """The main menu, help, and switching the language."""
 
+from handlers.broadcasts.flows.entries import RESIDENT_ENTRIES, STAFF_ENTRIES, broadcast_menu_entries
 from handlers.flows.base import Flow, Step
 from handlers.flows.common import explain_unexpected
 from handlers.flows.onboarding import LANGUAGE_OPTIONS, chosen_language
@@ -15,13 +16,14 @@ MENU_ENTRIES = [
 
 
 async def ask_main(turn: Turn) -> None:
+    entries = MENU_ENTRIES + await broadcast_menu_entries(turn)
     turn.ask(turn._("Main menu. What would you like to do?"),
-             [turn.option(value, label) for value, label, _target in MENU_ENTRIES])
+             [turn.option(value, label) for value, label, _target in entries])
 
 
 async def on_main(turn: Turn) -> None:
     choice = turn.choice()
-    for value, _label, target in MENU_ENTRIES:
+    for value, _label, target in MENU_ENTRIES + STAFF_ENTRIES + RESIDENT_ENTRIES:
         if choice == value:
             if target is None:
                 say_help(turn)

@@ -1,0 +1,77 @@
+"""«My announcements»: the scheduled ones (each can be cancelled) and the latest sent, with
+their counts; municipal staff see those of the whole municipality."""
+
+from handlers.broadcasts.audience import sender_rights
+from handlers.broadcasts.notice import text_for
+from handlers.broadcasts.orders import AlreadyFinished, broadcasts_for, do_cancel_broadcast
+from handlers.broadcasts.progress import report_text, tally
+from handlers.errors import NotAllowed, NotFound
+from handlers.broadcasts.flows.entries import MAIN_MENU_LABEL
+from handlers.flows.common import explain_unexpected
+from handlers.i18n import N_, format_datetime, gettext
+from handlers.services.requests import shorten
+from handlers.turn import Turn
+from storage.enums import BroadcastStatus
+from storage.models import Broadcast
+
+STATUS = {
+    BroadcastStatus.SCHEDULED: N_("scheduled for {time}"),
+    BroadcastStatus.SENDING: N_("being sent"),
+    BroadcastStatus.DONE: N_("sent"),
+    BroadcastStatus.CANCELLED: N_("cancelled"),
+}
+
+
+async def ask_list(turn: Turn) -> None:
+    rights = await sender_rights(turn.session, turn.person)
+    menu = turn.option("menu", MAIN_MENU_LABEL)
+    found = await broadcasts_for(turn.session, rights, turn.person)
+    if not found:
+        turn.ask(turn._("You have no announcements yet."), [menu])
+        return
+    lines, options = [turn._("Your announcements:")], []
+    for broadcast in found:
+        when = format_datetime(broadcast.scheduled_at, turn.language, turn.config.timezone)
+        status = gettext(turn.language, STATUS[broadcast.status], time=when)
+        lines.append(f"#{broadcast.id} ({status}): {shorten(text_for(broadcast, turn.language), 60)}")
+        if broadcast.status == BroadcastStatus.SCHEDULED:
+            options.append(turn.option(f"cancel:{broadcast.id}", "✖ Cancel #{id}", id=broadcast.id))
+        elif broadcast.status == BroadcastStatus.DONE and broadcast.recipients:
+            options.append(turn.option(f"report:{broadcast.id}", "📊 Report #{id}", id=broadcast.id))
+    turn.ask("\n".join(lines), options + [menu])
+
+
+async def on_list(turn: Turn) -> None:
+    choice = turn.choice() or ""
+    action, _sep, number = choice.partition(":")
+    if choice == "menu":
+        turn.go("menu", "main")
+    elif action == "cancel" and number.isdigit():
+        await _do_cancel(turn, int(number))
+    elif action == "report" and number.isdigit():
+        await _say_report(turn, int(number))
+    else:
+        explain_unexpected(turn)
+
+
+async def _do_cancel(turn: Turn, broadcast_id: int) -> None:
+    rights = await sender_rights(turn.session, turn.person)
+    try:
+        await do_cancel_broadcast(turn.session, rights=rights, person=turn.person, identity=turn.identity,
+                                  broadcast_id=broadcast_id, now=turn.now)
+    except AlreadyFinished:
+        turn.say(turn._("Announcement #{id} is already being sent or was sent; it cannot be cancelled.",
+                        id=broadcast_id))
+    except (NotFound, NotAllowed):
+        turn.say(turn._("You cannot cancel announcement #{id}.", id=broadcast_id))
+    else:
+        turn.say(turn._("Announcement #{id} is cancelled; nobody received it.", id=broadcast_id))
+
+
+async def _say_report(turn: Turn, broadcast_id: int) -> None:
+    broadcast = await turn.session.get(Broadcast, broadcast_id)
+    rights = await sender_rights(turn.session, turn.person)
+    if broadcast is None or broadcast not in await broadcasts_for(turn.session, rights, turn.person, limit=50):
+        turn.say(turn._("The report of announcement #{id} is not available to you.", id=broadcast_id))
+        return
+    turn.say(report_text(broadcast, await tally(turn.session, broadcast), turn.language))

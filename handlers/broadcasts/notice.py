@@ -1,0 +1,102 @@
+"""What an announcement may contain, and the message each resident gets.
+
+A notice is refused (never cut) when it is too long for one message: with a photo, the
+caption limit of Telegram applies. The header tells what kind of notice it is and who
+sends it; residents get their own language when both texts were written.
+"""
+
+from typing import Any
+
+from handlers.envelope import Option, Reply
+from handlers.errors import InvalidInput
+from handlers.i18n import N_, gettext, pick
+from storage.enums import BroadcastKind, Channel, Language
+from storage.models import Broadcast, Municipality
+
+MAX_TEXT = 3500
+"""Characters of a notice without a photo (one Telegram message with its header)."""
+MAX_CAPTION_TEXT = 900
+"""Characters of a notice with a photo (Telegram captions hold 1024, the header included)."""
+TEMPLATE_KEY = "broadcast"
+ACK_PREFIX = "bc:"
+MUTE_VALUE = "bc:mute"
+MUTE_LABEL = N_("🔕 Mute announcements")
+
+HEADERS = {
+    BroadcastKind.ORDINARY: N_("📢 Announcement from {sender}"),
+    BroadcastKind.MEETING: N_("📅 Invitation to a meeting from {sender}"),
+    BroadcastKind.EMERGENCY: N_("🚨 EMERGENCY NOTICE from {sender}"),
+}
+ACK_LABELS = {
+    BroadcastKind.ORDINARY: N_("👁 I saw it"),
+    BroadcastKind.EMERGENCY: N_("👁 I saw it"),
+    BroadcastKind.MEETING: N_("🙋 I will come"),
+}
+PLUS_HINTS = {
+    BroadcastKind.ORDINARY: N_("Reply + if you saw this notice."),
+    BroadcastKind.EMERGENCY: N_("Reply + if you saw this notice."),
+    BroadcastKind.MEETING: N_("Reply + if you will come."),
+}
+
+
+class NoticeTooLong(InvalidInput):
+    def __init__(self, length: int, limit: int, with_photo: bool) -> None:
+        super().__init__(f"{length} characters, at most {limit}")
+        self.length, self.limit, self.with_photo = length, limit, with_photo
+
+
+class EmptyNotice(InvalidInput):
+    pass
+
+
+def check_notice_text(text: str | None, *, with_photo: bool) -> str:
+    """The notice's text, stripped; raises EmptyNotice or NoticeTooLong."""
+    text = (text or "").strip()
+    if not any(ch.isalnum() for ch in text):
+        raise EmptyNotice("a notice needs words")
+    limit = MAX_CAPTION_TEXT if with_photo else MAX_TEXT
+    if len(text) > limit:
+        raise NoticeTooLong(len(text), limit, with_photo)
+    return text
+
+
+def text_for(broadcast: Broadcast, language: Language) -> str:
+    if broadcast.text_ky and broadcast.text_ru:
+        return broadcast.text_ky if language == Language.KY else broadcast.text_ru
+    return broadcast.text_ky or broadcast.text_ru or ""
+
+
+def sender_name(municipality: Municipality, language: Language, quarter_names: list[str] | None) -> str:
+    name = pick(language, municipality.name_ky, municipality.name_ru)
+    return f"{name}, {', '.join(quarter_names)}" if quarter_names else name
+
+
+def notice_text(broadcast: Broadcast, language: Language, sender: str) -> str:
+    return gettext(language, HEADERS[broadcast.kind], sender=sender) + "\n\n" + text_for(broadcast, language)
+
+
+def notice_payload(broadcast: Broadcast, language: Language, channel: Channel, sender: str) -> dict[str, Any]:
+    """The outbox payload for one resident: text (or photo and caption), an answer button, a template."""
+    text = notice_text(broadcast, language, sender)
+    value = f"{ACK_PREFIX}{broadcast.id}"
+    options = []
+    if channel == Channel.WHATSAPP:  # no buttons there, and a number would answer the dialog's question
+        text += "\n\n" + gettext(language, PLUS_HINTS[broadcast.kind])
+    else:
+        label = ACK_LABELS[broadcast.kind]
+        options = [Option(value, gettext(Language.KY, label), gettext(Language.RU, label))]
+        if broadcast.kind != BroadcastKind.EMERGENCY:
+            options.append(Option(MUTE_VALUE, gettext(Language.KY, MUTE_LABEL), gettext(Language.RU, MUTE_LABEL)))
+    template = {"key": TEMPLATE_KEY, "variables": {"1": sender, "2": text_for(broadcast, language)[:900]}}
+    payload = Reply(text, options=options, language=language, template=template).to_payload()
+    if broadcast.photo:
+        payload["photo"] = broadcast.photo
+    return payload
+
+
+def parse_ack(value: str) -> int | None:
+    """The broadcast id of an answer button's value, if it is one."""
+    if not value.startswith(ACK_PREFIX):
+        return None
+    rest = value.removeprefix(ACK_PREFIX)
+    return int(rest) if rest.isdigit() else None
