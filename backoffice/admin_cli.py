@@ -10,11 +10,15 @@
     route add ALM lighting --quarter ID --department general
     staff add ALM --role department_staff --department water (--phone +996… | --address telegram:BOT:CHAT) [--name …]
     holiday add 2026-12-31 --ky … --ru …
+    account add --login bakyt (--phone +996… | --person ID) [--language ky|ru]   password asked (or one stdin line)
+    account password --login bakyt                                           a new password; unlocks, ends sessions
     request status ALM ALM-2026-000001 in_review [--note …]
     request answer ALM ALM-2026-000001 "text of the answer"
 """
 
 import argparse
+import getpass
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
 
@@ -24,9 +28,10 @@ from handlers.demo import do_load_demo
 from handlers.errors import KairylError
 from handlers.services import requests as request_service
 from handlers.services import setup
+from handlers.staff import accounts
 from storage.db import Database
-from storage.enums import DepartmentKind, RequestStatus, Role
-from storage.models import Category, Department, Quarter, RoleGrant, Village
+from storage.enums import DepartmentKind, Language, RequestStatus, Role
+from storage.models import Category, Department, Person, Quarter, RoleGrant, Village
 from storage.types import utcnow
 
 
@@ -81,6 +86,13 @@ def _parser() -> argparse.ArgumentParser:
     add = sub.add_parser("holiday").add_subparsers(dest="action", required=True).add_parser("add")
     add.add_argument("day", type=date.fromisoformat)
     names(add)
+    account = sub.add_parser("account").add_subparsers(dest="action", required=True)
+    add = account.add_parser("add", help="a web back office login for a person who holds a staff role")
+    add.add_argument("--login", required=True)
+    add.add_argument("--phone")
+    add.add_argument("--person", type=int)
+    add.add_argument("--language", choices=[language.value for language in Language], default=Language.KY.value)
+    account.add_parser("password", help="set a new password").add_argument("--login", required=True)
     request = sub.add_parser("request").add_subparsers(dest="action", required=True)
     status = request.add_parser("status")
     status.add_argument("code")
@@ -140,6 +152,8 @@ async def _run(session, args: argparse.Namespace) -> str:
         created = await setup.do_create_municipality(session, args.code, args.ky, args.ru, center=center,
                                                      radius_km=args.radius)
         return f"municipality {created.code} added (id {created.id})"
+    if args.what == "account":
+        return await _account(session, args)
     municipality = await setup.municipality_by_code(session, args.code)
     if args.what == "show":
         return await _show(session, args.code)
@@ -178,6 +192,32 @@ async def _run(session, args: argparse.Namespace) -> str:
         return f"{request.ticket}: {args.status}; the resident will be told"
     await request_service.do_answer_request(session, request, args.text, actor_person_id=None, now=utcnow())
     return f"{request.ticket}: answer recorded; the resident will be told"
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise KairylError("the two passwords differ")
+        return password
+    return sys.stdin.readline().rstrip("\n")
+
+
+async def _account(session, args: argparse.Namespace) -> str:
+    if args.action == "password":
+        account = await accounts.account_by_login(session, args.login)
+        await accounts.do_set_password(session, account, _read_password())
+        return f"account {account.login}: password set, sessions ended"
+    if args.person is not None:
+        person = await session.get(Person, args.person)
+        if person is None:
+            raise KairylError(f"no person {args.person}")
+    elif args.phone:
+        person = await setup.do_find_or_add_person(session, phone=args.phone)
+    else:
+        raise KairylError("give --phone or --person")
+    account = await accounts.do_create_account(session, person, args.login, _read_password(), Language(args.language))
+    return f"account {account.login} added for person {person.id}"
 
 
 async def run_admin(argv: list[str], open_db: Callable[[], Awaitable[Database]]) -> int:

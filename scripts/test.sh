@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh dev
 scripts/pg.sh start
+scripts/chromium.sh
 export KAIRYL_TEST_PG_URL="$(scripts/pg.sh url)"
 export KAIRYL_REQUIRE_PG=1
 exec .venv/bin/python -m pytest "$@"

@@ -64,7 +64,8 @@ async def add_staff(session, code: str, login: str, role: Role, *, department: s
 
 
 async def add_request(session, code: str, description: str, *, category: str = "water", quarter_no: int = 1,
-                      resident: str | None = None, attachments: list[dict] | None = None) -> Request:
+                      resident: str | None = None, attachments: list[dict] | None = None,
+                      channel: Channel = Channel.CONSOLE) -> Request:
     municipality = await setup.municipality_by_code(session, code)
     quarter = await session.scalar(sa.select(Quarter).where(Quarter.municipality_id == municipality.id)
                                    .order_by(Quarter.id).offset(quarter_no - 1).limit(1))
@@ -77,7 +78,7 @@ async def add_request(session, code: str, description: str, *, category: str = "
     category_id = await session.scalar(sa.select(Category.id).where(Category.municipality_id == municipality.id,
                                                                     Category.code == category))
     draft = Draft(category_id=category_id, description=description, attachments=attachments or [])
-    return await do_submit_request(session, person=person, channel=Channel.CONSOLE, draft=draft,
+    return await do_submit_request(session, person=person, channel=channel, draft=draft,
                                    language=Language.RU, now=utcnow() - timedelta(minutes=5), config=CoreConfig())
 
 

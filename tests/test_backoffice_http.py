@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from storage.enums import AuditOutcome, RequestEventKind
-from storage.models import OutboxMessage, RequestEvent, StaffAccount, StaffSession
+from storage.enums import AuditOutcome, RequestEventKind, Role
+from storage.models import OutboxMessage, RequestAttachment, RequestEvent, StaffAccount, StaffSession
 from storage.types import utcnow
-from tests.backoffice_world import OfficeClient, add_request, audit_entries, build_world, start_service
+from tests.backoffice_world import OfficeClient, add_request, add_staff, audit_entries, build_world, start_service
 
 
 @pytest.fixture
@@ -234,3 +234,35 @@ async def test_logging_out_ends_the_session(office):
     assert 'name="password"' in (await head.get("/requests"))[1]
     async with service.db.reader() as session:
         assert await session.scalar(sa.select(sa.func.count()).select_from(StaffSession)) == 0
+
+
+async def test_a_person_with_roles_in_two_municipalities_chooses_one_at_log_in(office):
+    service, world, client = office
+    async with service.db.transaction() as session:
+        await add_staff(session, "TKM", "head.alm", Role.HEAD)  # the Alamudun head also serves Tokmok
+    head = client()
+    status, page = await head.log_in("head.alm")
+    assert "Выберите муниципалитет" in page and "Мэрия города Токмок" in page
+    csrf = await head.csrf("/choose")
+    status, page = await head.post("/choose", {"csrf": csrf, "municipality": str(world.tkm_id)})
+    assert status == 200 and "Секрет Токмока" in page
+    status, page = await head.post("/choose", {"csrf": csrf, "municipality": "999"})
+    assert status == 403 and "Ваша роль не позволяет" in page
+    assert "Секрет Токмока" in (await head.get("/requests"))[1]  # still in Tokmok
+    refused = [e for e in await audit_entries(service.db, "choose_municipality") if e.outcome == AuditOutcome.REFUSED]
+    assert [e.object_id for e in refused] == [999]
+
+
+async def test_a_file_from_a_channel_that_is_off_is_explained_not_broken(office):
+    service, _world, client = office
+    async with service.db.transaction() as session:
+        request = await add_request(session, "ALM", "Фото ямы",
+                                    attachments=[{"kind": "photo", "ref": "AgAC-1", "mime_type": "image/jpeg"}])
+        attachment = await session.scalar(sa.select(RequestAttachment.id)
+                                          .where(RequestAttachment.request_id == request.id))
+    head = client()
+    await head.log_in("head.alm")
+    status, page = await head.get(f"/requests/{request.id}")
+    assert f"/requests/{request.id}/attachments/{attachment}" in page
+    status, page = await head.get(f"/requests/{request.id}/attachments/{attachment}")
+    assert status == 502 and "Сейчас не удаётся получить файл из мессенджера." in page
