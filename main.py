@@ -14,7 +14,7 @@ import logging
 import signal
 import sys
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from bot.delivery.worker import DeliveryWorker
 from bot.intake import IntakeQueue
+from handlers.broadcasts.runner import BroadcastRunner
 from handlers.config import CoreConfig
 from handlers.conversation import ConversationCore
 from handlers.demo import do_load_demo
@@ -39,7 +40,25 @@ def core_config(settings: Settings) -> CoreConfig:
                       dialog_timeout=timedelta(minutes=settings.dialog_timeout_minutes),
                       remind_before=timedelta(hours=settings.remind_before_hours),
                       escalate_before=timedelta(hours=settings.escalate_before_hours),
-                      digest_time=settings.digest_time)
+                      digest_time=settings.digest_time,
+                      quiet_hours=parse_quiet_hours(settings.quiet_hours))
+
+
+def parse_quiet_hours(value: str) -> tuple[time, time] | None:
+    """``22:00-08:00`` → (22:00, 08:00); empty → None."""
+    if not value.strip():
+        return None
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError as error:
+        raise SystemExit(f"QUIET_HOURS must look like 22:00-08:00, not {value!r}") from error
+    return start, end
+
+
+def telegram_tokens(settings: Settings) -> list[str]:
+    """The single TELEGRAM_BOT_TOKEN (if set) and those of TELEGRAM_BOTS, each once."""
+    tokens = [settings.telegram_bot_token.get_secret_value()] if settings.telegram_bot_token else []
+    return list(dict.fromkeys(tokens + list(settings.telegram_bots.values())))
 
 
 async def open_database(settings: Settings) -> Database:
@@ -67,6 +86,7 @@ class Service:
     intake: IntakeQueue
     http: web.Application
     bots: dict = field(default_factory=dict)
+    broadcasts: BroadcastRunner | None = None
     closers: list = field(default_factory=list)
     background: list = field(default_factory=list)
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
@@ -84,7 +104,8 @@ class Service:
         reminders = Reminders(self.db, self.core.config, on_outbox=self.worker.wake)
         self.scheduler = SchedulerHost(
             self.db, jobs(self.core.config, watch_every=timedelta(minutes=self.settings.deadline_watch_minutes)),
-            {"core": self.core, "reminders": reminders}, timezone=self.core.config.timezone)
+            {"core": self.core, "reminders": reminders, "broadcasts": self.broadcasts},
+            timezone=self.core.config.timezone)
         await self.scheduler.start()
         self._tasks = [asyncio.create_task(self.worker.run(), name="delivery"),
                        asyncio.create_task(self.intake.run(), name="intake")]
@@ -126,8 +147,9 @@ async def build_service(settings: Settings) -> Service:
     http = web.Application()
     http.router.add_get("/healthz", _health)
     service = Service(settings, db, core, worker, intake, http)
+    service.broadcasts = BroadcastRunner(db, core_config(settings), on_outbox=worker.wake)
     await _wire_whatsapp(service)
-    if settings.telegram_bot_token is None:
+    if not telegram_tokens(settings):
         log.warning("TELEGRAM_BOT_TOKEN is not set: the Telegram channel is off. "
                     "Try the resident dialogs with `python main.py chat`.")
     else:
@@ -164,21 +186,23 @@ async def _wire_telegram(service: Service) -> None:
     from bot.telegram.webhook import add_webhook_routes, register_webhook
 
     settings = service.settings
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    bot = Bot(settings.telegram_bot_token.get_secret_value(), session=session)
-    service.bots = {bot.id: bot}
+    api = TelegramAPIServer.from_base(settings.telegram_api_url)
+    bots = [Bot(token, session=AiohttpSession(api=api)) for token in telegram_tokens(settings)]
+    service.bots = {bot.id: bot for bot in bots}
     service.worker.senders[Channel.TELEGRAM] = TelegramSender(
         service.bots, per_bot_per_second=settings.telegram_per_bot_per_second,
         per_chat_interval=settings.telegram_per_chat_interval)
     service.intake.processors[Channel.TELEGRAM] = processor(build_dispatcher(service.core), service.bots)
     if settings.telegram_mode == "polling":
-        service.background.append(lambda: poll(bot, service.intake, stop=service.stop_event))
+        for bot in bots:
+            service.background.append(lambda bot=bot: poll(bot, service.intake, stop=service.stop_event))
         return
     if not settings.public_url or settings.telegram_webhook_secret is None:
         raise SystemExit("TELEGRAM_MODE=webhook needs PUBLIC_URL and TELEGRAM_WEBHOOK_SECRET")
     secret = settings.telegram_webhook_secret.get_secret_value()
     add_webhook_routes(service.http, service.bots, service.intake, secret)
-    await register_webhook(bot, settings.public_url, secret)
+    for bot in bots:
+        await register_webhook(bot, settings.public_url, secret)
 
 
 async def _wire_whatsapp(service: Service) -> None:

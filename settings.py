@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_per_bot_per_second: int = 30
     telegram_per_chat_interval: float = 1.0
+    telegram_bots: dict[str, str] = {}
+    """More bots in this process, one per municipality, as JSON: {"ALM": "<token>", "TKM": "<token>"}.
+    Each bot has its own rate limit; residents get announcements from the bot they talk to."""
+    quiet_hours: str = "22:00-08:00"
+    """Asia/Bishkek times between which ordinary announcements wait (emergencies do not); empty: none."""
 
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None

@@ -52,6 +52,10 @@ async def expire_idle_dialogs() -> None:
     await running("core").expire_idle_dialogs()
 
 
+async def run_broadcasts() -> None:
+    await running("broadcasts").tick()
+
+
 async def watch_deadlines() -> None:
     await running("reminders").watch_deadlines()
 
@@ -70,4 +74,6 @@ def jobs(config: CoreConfig, *, watch_every: timedelta = timedelta(minutes=5),
                 catch_up=True),
         # The digest knows its day (job_runs): catching up after a crash mid-run cannot send it twice.
         JobSpec("morning_digest", send_morning_digest, digest_at, grace=DIGEST_LATEST, catch_up=True),
+        # Starts due announcements (each once, in its own transaction) and edits their progress in place.
+        JobSpec("broadcasts", run_broadcasts, IntervalTrigger(seconds=2), catch_up=True),
     ]

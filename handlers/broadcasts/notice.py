@@ -88,7 +88,7 @@ def notice_payload(broadcast: Broadcast, language: Language, channel: Channel, s
         if broadcast.kind != BroadcastKind.EMERGENCY:
             options.append(Option(MUTE_VALUE, gettext(Language.KY, MUTE_LABEL), gettext(Language.RU, MUTE_LABEL)))
     template = {"key": TEMPLATE_KEY, "variables": {"1": sender, "2": text_for(broadcast, language)[:900]}}
-    payload = Reply(text, options=options, language=language, template=template).to_payload()
+    payload = Reply(text, options=options, nonce=0, language=language, template=template).to_payload()
     if broadcast.photo:
         payload["photo"] = broadcast.photo
     return payload

@@ -53,3 +53,4 @@ class BroadcastRunner:
         if running:
             self.on_outbox()
         return started, finished
+
