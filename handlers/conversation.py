@@ -13,11 +13,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from handlers.broadcasts.answers import answer_to_notice
 from handlers.commands import Command, parse_command
 from handlers.config import CoreConfig
 from handlers.envelope import Incoming, InputKind, Reply
-from handlers.flows import menu, my_data, my_requests, onboarding, request
-from handlers.flows.base import Flow
+from handlers.dialog import FLOWS, finish, settle
+from handlers.flows import menu
 from handlers.i18n import N_, both, gettext
 from handlers.locks import KeyedLocks
 from handlers.services.identities import load_conversation, load_dialog, load_person, lock_identity, note_inbound
@@ -32,9 +33,6 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-FLOWS: dict[str, Flow] = {f.name: f for f in (
-    onboarding.FLOW, menu.FLOW, menu.LANGUAGE_FLOW, request.FLOW, my_requests.FLOW, my_data.FLOW)}
-MAX_PROMPTS_PER_TURN = 8
 CANCEL_OPTION = "cancel"
 
 
@@ -58,7 +56,7 @@ class ConversationCore:
                 do_record_inbound(session, identity, incoming, consented=person is not None, now=now)
                 turn = Turn(session, self.config, now, identity, conversation, person, incoming)
                 await self._converse(turn)
-                self._finish(turn)
+                finish(turn)
         self.on_outbox()
         return True
 
@@ -116,8 +114,8 @@ class ConversationCore:
                 turn.say(turn._("You have not answered for {minutes} minutes, so I closed the unfinished "
                                 "request; it was not sent. You can start again at any time.", minutes=minutes))
                 turn.go("menu", "main")
-                await self._settle(turn)
-                self._finish(turn)
+                await settle(turn)
+                finish(turn)
                 return 1
 
     async def _recognise(self, session, identity: ChannelIdentity, incoming: Incoming) -> Person | None:
@@ -131,6 +129,8 @@ class ConversationCore:
     # -- one turn -------------------------------------------------------------------------------
     async def _converse(self, turn: Turn) -> None:
         conversation = turn.conversation
+        if self._settled_in(turn) and await answer_to_notice(turn):
+            return  # an answer to an announcement: the dialog stays where it is, nothing is asked again
         command = parse_command(turn.incoming)
         if conversation.nonce == 0 and turn.person is not None and turn.person.quarter_id is not None:
             conversation.language = turn.person.language  # known from another messenger
@@ -152,17 +152,7 @@ class ConversationCore:
             self._confirm_cancel(turn)
         else:
             await FLOWS[conversation.flow].step(conversation.step).handle(turn)
-        await self._settle(turn)
-
-    async def _settle(self, turn: Turn) -> None:
-        """Asks the question of the step the turn ended on (again, if it did not move)."""
-        for _ in range(MAX_PROMPTS_PER_TURN):
-            turn.moved = False
-            conversation = turn.conversation
-            await FLOWS[conversation.flow].step(conversation.step).prompt(turn)
-            if not turn.moved:
-                return
-        raise RuntimeError(f"steps keep moving without asking: {turn.conversation.flow}/{turn.conversation.step}")
+        await settle(turn)
 
     def _settled_in(self, turn: Turn) -> bool:
         person = turn.person
@@ -191,7 +181,9 @@ class ConversationCore:
 
     def _open(self, turn: Turn, command: Command, word: str) -> None:
         targets = {Command.LANGUAGE: ("language", "choose"), Command.MENU: ("menu", "main"),
-                   Command.MY_REQUESTS: ("my_requests", "list"), Command.MY_DATA: ("my_data", "show")}
+                   Command.MY_REQUESTS: ("my_requests", "list"), Command.MY_DATA: ("my_data", "show"),
+                   Command.BROADCAST: ("broadcast", "scope"), Command.BROADCASTS: ("broadcasts", "list"),
+                   Command.NOTICES: ("notices", "show")}
         if command in targets:
             self._say_if_draft_dropped(turn)
             turn.go(*targets[command])
@@ -220,10 +212,3 @@ class ConversationCore:
         if FLOWS[turn.conversation.flow].times_out:
             turn.say(turn._("Cancelled. The request was not sent."))
 
-    def _finish(self, turn: Turn) -> None:
-        conversation = turn.conversation
-        conversation.updated_at = turn.now
-        times_out = FLOWS[conversation.flow].times_out
-        conversation.expires_at = turn.now + self.config.dialog_timeout if times_out else None
-        for reply in turn.replies:
-            do_enqueue(turn.session, turn.identity, reply, turn.now)

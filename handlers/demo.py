@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.services import setup
 from storage.enums import DepartmentKind
-from storage.models import Holiday, Municipality
+from storage.models import Holiday, Municipality, ReplyTemplate, ResponsibleBody
 
 DEMO_CODE = "ALM"
 
@@ -66,6 +66,22 @@ MOVABLE_HOLIDAYS = [
     (date(2027, 5, 17), "Курман айт", "Курман айт"),
 ]
 
+RESPONSIBLE_BODIES = [
+    ("«Северэлектро» ААК (үйлөргө электр берүү)", "ОАО «Северэлектро» (электроснабжение домов)", "1212"),
+    ("«Газпром Кыргызстан» (газ менен камсыздоо)", "«Газпром Кыргызстан» (газоснабжение)", "104"),
+    ("Ички иштер бөлүмү (коомдук тартип)", "Отдел внутренних дел (общественный порядок)", "102"),
+    ("Республикалык маанидеги жолдор: Транспорт министрлиги",
+     "Дороги республиканского значения: Министерство транспорта", "+996 312 31 45 88"),
+]
+REPLY_TEMPLATES = [
+    ("Бригада жиберилди / Бригада направлена",
+     "Кайрылууңуз боюнча бригада жиберилди, иш 3 күндүн ичинде аткарылат.",
+     "По вашему обращению направлена бригада, работы будут выполнены в течение 3 дней."),
+    ("Пландалган иштер / Плановые работы",
+     "Бул көйгөй быйылкы иш планына киргизилди. Иш башталганда кабар беребиз.",
+     "Этот вопрос включён в план работ этого года. Сообщим, когда работы начнутся."),
+]
+
 
 async def do_load_demo(session: AsyncSession) -> Municipality | None:
     """Creates the demo municipality; does nothing (returns None) if it already exists."""
@@ -84,6 +100,10 @@ async def do_load_demo(session: AsyncSession) -> Municipality | None:
     for sort, (code, ky, ru, department) in enumerate(CATEGORIES):
         await setup.do_add_category(session, municipality, code, ky, ru, departments[department], sort)
     await do_load_holidays(session, years=(2026, 2027))
+    session.add_all([ResponsibleBody(municipality_id=municipality.id, name_ky=ky, name_ru=ru, contact=contact, sort=sort)
+                     for sort, (ky, ru, contact) in enumerate(RESPONSIBLE_BODIES)])
+    session.add_all([ReplyTemplate(municipality_id=municipality.id, title=title, text_ky=ky, text_ru=ru)
+                     for title, ky, ru in REPLY_TEMPLATES])
     return municipality
 
 

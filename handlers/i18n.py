@@ -37,6 +37,8 @@ def translations(language: Language) -> Translations:
     """All domains' catalogs for the language, merged into one."""
     merged: Translations | None = None
     for domain in domains():
+        if not (LOCALES_DIR / language.value / "LC_MESSAGES" / f"{domain}.po").exists():
+            continue  # a domain with no texts yet
         loaded = Translations.load(str(LOCALES_DIR), [language.value], domain)
         if not isinstance(loaded, Translations):
             raise RuntimeError(f"no compiled catalog {domain!r} for {language.value!r} in {LOCALES_DIR}: "

@@ -34,16 +34,10 @@ def _tune_sqlite(engine: AsyncEngine, begin_statement: str) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-        # SQLite's lower() folds ASCII only; ILIKE searches in Kyrgyz and Russian need Unicode.
-        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
         connection.exec_driver_sql(begin_statement)
-
-
-def _unicode_lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
 
 
 class Database:

@@ -93,5 +93,19 @@ async def onboard(chat: Chat, *, language: str = "Русский", village: str 
     await chat.send("/start")
     await chat.press(language)
     await chat.press("Макулмун" if language == "Кыргызча" else "Согласен")
+    if any(o["value"].startswith("m:") for o in chat.last["options"]):  # several municipalities: ALM
+        await chat.press("Аламүдүн" if language == "Кыргызча" else "Аламудун")
     await chat.press(village or ("Аламүдүн" if language == "Кыргызча" else "Аламедин"))
     await chat.send(quarter)
+
+
+async def submit_request(chat: Chat, description: str = "Нет воды третий день", *, category: str = "1") -> str:
+    """Submits a request (category by number, no photo, no location) and returns its ticket."""
+    await chat.press("📝")
+    await chat.send(category)
+    await chat.send(description)
+    await chat.send("1")
+    await chat.send("1")
+    await chat.press("✅")
+    assert "ALM-2026-" in chat.text
+    return chat.text.split("ALM-", 1)[1][:11].join(["ALM-", ""])

@@ -16,6 +16,7 @@ from storage.db import Database
 from storage.enums import Language, RequestEventKind, RequestStatus, Role
 from storage.models import OutboxMessage, Quarter, Request, RequestEvent, Village
 from tests.harness import Chat, onboard
+from tests.harness import submit_request as submit
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 LATER = NOW + timedelta(days=2, hours=3)  # 22 November, 18:00 in Bishkek
@@ -32,15 +33,6 @@ def core(db):
     return ConversationCore(db, CoreConfig(), clock=lambda: NOW)
 
 
-async def submit(chat: Chat, description: str = "Нет воды третий день") -> str:
-    await chat.press("📝")
-    await chat.send("1")
-    await chat.send(description)
-    await chat.send("1")
-    await chat.send("1")
-    await chat.press("✅")
-    assert "ALM-2026-" in chat.text
-    return chat.text.split("ALM-", 1)[1][:11].join(["ALM-", ""])
 
 
 async def change_status(db: Database, ticket: str, status: RequestStatus, note: str | None = None) -> None:

@@ -4,6 +4,7 @@ from handlers.envelope import Option
 from handlers.flows.base import Flow, Step
 from handlers.flows.common import explain_unexpected
 from handlers.i18n import format_date, format_datetime, pick
+from handlers.services.feedback import can_be_rated, open_question
 from handlers.services.requests import request_of, requests_of, shorten, status_label
 from handlers.turn import Turn
 from storage.enums import RequestEventKind
@@ -44,6 +45,10 @@ async def ask_detail(turn: Turn) -> None:
     if request is None:
         turn.ask(turn._("This request was not found."), options)
         return
+    if await open_question(turn.session, request.id) is not None:
+        options.insert(0, turn.option("reply", "✍️ Answer the staff's question"))
+    if can_be_rated(request, turn.now):
+        options.insert(0, turn.option("rate", "⭐ Rate the answer"))
     language, tz = turn.language, turn.config.timezone
     category = await turn.session.get(Category, request.category_id)
     lines = [
@@ -62,12 +67,20 @@ async def ask_detail(turn: Turn) -> None:
             lines.append(turn._("{when}: status «{status}»", when=when, status=status_label(event.status_to, language)))
         elif event.kind == RequestEventKind.ANSWERED:
             lines.append(turn._("{when}: answer: {text}", when=when, text=shorten(event.text or "", 800)))
+        elif event.kind == RequestEventKind.CLARIFICATION_ASKED:
+            lines.append(turn._("{when}: question from the staff: {text}", when=when, text=shorten(event.text or "", 400)))
+        elif event.kind == RequestEventKind.RESIDENT_REPLIED:
+            lines.append(turn._("{when}: your answer: {text}", when=when, text=shorten(event.text or "—", 400)))
+        elif event.kind == RequestEventKind.EXTENDED:
+            lines.append(turn._("{when}: the deadline was extended: {text}", when=when, text=event.text or ""))
     turn.ask("\n".join(lines), options)
 
 
 async def on_detail(turn: Turn) -> None:
     choice = turn.choice()
-    if choice == "back":
+    if choice in ("reply", "rate"):
+        turn.go("feedback", choice, request_id=turn.data.get("request_id", 0))
+    elif choice == "back":
         turn.go("my_requests", "list")
     elif choice == "menu":
         turn.go("menu", "main")

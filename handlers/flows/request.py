@@ -8,6 +8,7 @@ from handlers.flows.common import explain_unexpected, lacks_words
 from handlers.i18n import format_date, format_number, pick
 from handlers.services import places
 from handlers.services.requests import Draft, do_submit_request, shorten
+from handlers.staff.cards import do_post_card
 from handlers.turn import Turn
 from storage.enums import AttachmentKind
 from storage.models import Municipality
@@ -206,6 +207,7 @@ async def on_confirm(turn: Turn) -> None:
         return
     request = await do_submit_request(turn.session, person=turn.person, channel=turn.identity.channel,
                                       draft=_draft(turn), language=turn.language, now=turn.now, config=turn.config)
+    await do_post_card(turn.session, request, turn.now)
     turn.say(turn._("Your request is registered. Its number is {ticket}.\n"
                     "The answer is due by law by: {date}\n"
                     "We will write to you here when its status changes.",

@@ -83,6 +83,7 @@ async def do_submit_request(session: AsyncSession, *, person: Person, channel: C
         address_text=draft.address_text, status=RequestStatus.RECEIVED,
         created_at=now, updated_at=now, due_date=due, due_at=end_of_day(due, config.timezone),
     )
+    request.index_for_search()
     session.add(request)
     await session.flush()
     session.add_all([
@@ -157,7 +158,7 @@ async def do_change_request_status(session: AsyncSession, request: Request, stat
         text += "\n" + note
     template = {"key": "request_status",
                 "variables": {"1": request.ticket, "2": status_label(status, language)}}
-    await _do_tell_resident(session, request, text, now, template)
+    await do_tell_resident(session, request, text, now, template)
 
 
 async def do_answer_request(session: AsyncSession, request: Request, answer: str, *,
@@ -169,10 +170,10 @@ async def do_answer_request(session: AsyncSession, request: Request, answer: str
     request.updated_at = now
     text = gettext(request.language, "The answer to your request {ticket}:", ticket=request.ticket)
     template = {"key": "request_answer", "variables": {"1": request.ticket, "2": shorten(answer.strip(), 900)}}
-    await _do_tell_resident(session, request, f"{text}\n{answer.strip()}", now, template)
+    await do_tell_resident(session, request, f"{text}\n{answer.strip()}", now, template)
 
 
-async def _do_tell_resident(session: AsyncSession, request: Request, text: str, now: datetime,
+async def do_tell_resident(session: AsyncSession, request: Request, text: str, now: datetime,
                             template: dict[str, Any]) -> None:
     identity = await identities.reachable_identity(session, request.person_id)
     if identity is not None:

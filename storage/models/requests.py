@@ -58,6 +58,12 @@ class Request(Base):
     rating: Mapped[int | None]
     """The resident's rating, 1–5, after resolution."""
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    """The ticket and the description case-folded in Python, so a search ignores case in Kyrgyz
+    and Russian whatever the database's locale (PostgreSQL with the C locale folds ASCII only)."""
+
+    def index_for_search(self) -> None:
+        self.search_text = f"{self.ticket} {self.description}".casefold()
 
     attachments: Mapped[list["RequestAttachment"]] = relationship(order_by="RequestAttachment.id")
     events: Mapped[list["RequestEvent"]] = relationship(order_by="RequestEvent.id")

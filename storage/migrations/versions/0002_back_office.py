@@ -151,6 +151,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('overdue_escalated_at', storage.types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('rating', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('rated_at', storage.types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('search_text', sa.Text(), server_default='', nullable=False))
         batch_op.drop_index(batch_op.f('ix_requests_department_id'))
         batch_op.drop_index(batch_op.f('ix_requests_municipality_status'))
         batch_op.create_index('ix_requests_municipality_status', ['municipality_id', 'status', 'due_at'], unique=False)
@@ -162,6 +163,17 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f('fk_requests_assignee_person_id_people'), 'people', ['assignee_person_id'], ['id'])
 
     # ### end Alembic commands ###
+    _index_existing_requests_for_search()
+
+
+def _index_existing_requests_for_search() -> None:
+    """Case-folds in Python (the database's lower() may fold ASCII only)."""
+    bind = op.get_bind()
+    requests = sa.table('requests', sa.column('id'), sa.column('ticket'), sa.column('description'),
+                        sa.column('search_text'))
+    for row in bind.execute(sa.select(requests.c.id, requests.c.ticket, requests.c.description)).all():
+        bind.execute(requests.update().where(requests.c.id == row.id)
+                     .values(search_text=f"{row.ticket} {row.description}".casefold()))
 
 
 def downgrade() -> None:
@@ -176,6 +188,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_requests_municipality_status')
         batch_op.create_index(batch_op.f('ix_requests_municipality_status'), ['municipality_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_requests_department_id'), ['department_id'], unique=False)
+        batch_op.drop_column('search_text')
         batch_op.drop_column('rated_at')
         batch_op.drop_column('rating')
         batch_op.drop_column('overdue_escalated_at')

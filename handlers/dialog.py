@@ -1,0 +1,74 @@
+"""The flows a conversation can be in, and how a turn ends: its next question asked, its
+replies written to the outbox.
+
+``do_prompt_resident`` lets staff actions open a step in a resident's conversation (answer
+a clarifying question, rate an answer) without waiting for the resident to write first.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.config import CoreConfig
+from handlers.broadcasts import flows as broadcast_flows
+from handlers.flows import feedback, menu, my_data, my_requests, onboarding, request
+from handlers.flows.base import Flow
+from handlers.services.identities import load_conversation, lock_identity, reachable_identity
+from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
+from handlers.turn import Turn
+from storage.models import Person
+
+FLOWS: dict[str, Flow] = {f.name: f for f in (
+    onboarding.FLOW, menu.FLOW, menu.LANGUAGE_FLOW, request.FLOW, my_requests.FLOW, my_data.FLOW,
+    feedback.FLOW, *broadcast_flows.FLOWS)}
+MAX_PROMPTS_PER_TURN = 8
+
+
+async def settle(turn: Turn) -> None:
+    """Asks the question of the step the turn ended on (again, if it did not move)."""
+    for _ in range(MAX_PROMPTS_PER_TURN):
+        turn.moved = False
+        conversation = turn.conversation
+        await FLOWS[conversation.flow].step(conversation.step).prompt(turn)
+        if not turn.moved:
+            return
+    raise RuntimeError(f"steps keep moving without asking: {turn.conversation.flow}/{turn.conversation.step}")
+
+
+def finish(turn: Turn, *, priority: int = 0) -> None:
+    """Stamps the conversation (and its timeout) and writes the turn's replies to the outbox."""
+    conversation = turn.conversation
+    conversation.updated_at = turn.now
+    times_out = FLOWS[conversation.flow].times_out
+    conversation.expires_at = turn.now + turn.config.dialog_timeout if times_out else None
+    for reply in turn.replies:
+        do_enqueue(turn.session, turn.identity, reply, turn.now, priority=priority)
+
+
+async def do_prompt_resident(session: AsyncSession, config: CoreConfig, person_id: int, text: str,
+                             flow: str, step: str, now: datetime, *, busy_hint: str, **data: Any) -> bool:
+    """Tells a resident ``text`` and opens ``flow``/``step`` in their conversation.
+
+    A resident in the middle of a draft (a flow that times out) is not interrupted: they
+    get ``text`` and ``busy_hint`` (where to find the step later). False if the resident
+    cannot be reached at all.
+    """
+    found = await reachable_identity(session, person_id)
+    if found is None:
+        return False
+    identity = await lock_identity(session, found.channel, found.address, now)
+    conversation = await load_conversation(session, identity, now)
+    person = await session.get(Person, person_id)
+    turn = Turn(session, config, now, identity, conversation, person, None)
+    if conversation.language is None:
+        conversation.language = person.language
+    if text:
+        turn.say(text)
+    if FLOWS[conversation.flow].times_out:
+        turn.say(turn._(busy_hint))
+    else:
+        turn.go(flow, step, **data)
+        await settle(turn)
+    finish(turn, priority=PRIORITY_NOTIFICATION)
+    return True

@@ -1,0 +1,100 @@
+"""A resident answers staff about a request: replies to a clarifying question, or rates the
+resolution (1–5) or says it is not solved, which reopens the request and escalates it.
+
+Staff actions open these steps (``handlers.dialog.do_prompt_resident``); "My requests"
+offers them too, for a resident who was busy when the question came.
+"""
+
+from handlers.flows.base import Flow, Step
+from handlers.flows.common import explain_unexpected, lacks_words
+from handlers.envelope import InputKind
+from handlers.errors import InvalidInput
+from handlers.services.feedback import (can_be_rated, do_rate_request, do_record_resident_reply, do_reopen_request,
+                                        open_question)
+from handlers.services.requests import request_of
+from handlers.staff.notify import do_tell_staff_of_reopening, do_tell_staff_of_reply
+from handlers.turn import Turn
+from storage.models import Request
+
+NOT_SOLVED = "not_solved"
+LATER = "later"
+STARS = {1: "1 ⭐", 2: "2 ⭐⭐", 3: "3 ⭐⭐⭐", 4: "4 ⭐⭐⭐⭐", 5: "5 ⭐⭐⭐⭐⭐"}
+
+
+async def _request(turn: Turn) -> Request | None:
+    return await request_of(turn.session, turn.person.id, turn.data.get("request_id", 0))
+
+
+# -- answering a clarifying question ----------------------------------------------------------
+async def ask_reply(turn: Turn) -> None:
+    request = await _request(turn)
+    question = await open_question(turn.session, request.id) if request else None
+    if question is None:
+        turn.say(turn._("There is no open question about this request."))
+        turn.go("menu", "main")
+        return
+    turn.ask(turn._("Request {ticket}. The staff asked:\n«{question}»\n\nWrite your answer (you can add a photo).",
+                    ticket=request.ticket, question=question.text or ""),
+             [turn.option("cancel", "✖ Cancel")])
+
+
+async def on_reply(turn: Turn) -> None:
+    request = await _request(turn)
+    if request is None or await open_question(turn.session, request.id) is None:
+        turn.go("menu", "main")
+        return
+    incoming = turn.incoming
+    attachments = incoming.attachments if turn.kind in (InputKind.PHOTO, InputKind.DOCUMENT, InputKind.VOICE) else ()
+    text = turn.text if turn.kind in (InputKind.TEXT, InputKind.PHOTO, InputKind.DOCUMENT) else ""
+    if not attachments and (turn.kind != InputKind.TEXT or lacks_words(text)):
+        explain_unexpected(turn)
+        return
+    try:
+        event = do_record_resident_reply(turn.session, request, text, attachments, turn.identity.channel, turn.now)
+    except InvalidInput:
+        turn.say(turn._("That is too long: please keep the answer under {limit} characters.", limit=3000))
+        return
+    await do_tell_staff_of_reply(turn.session, request, event, turn.now)
+    turn.say(turn._("Thank you! Your answer was passed to the staff."))
+    turn.go("menu", "main")
+
+
+# -- rating the resolution --------------------------------------------------------------------
+async def ask_rating(turn: Turn) -> None:
+    request = await _request(turn)
+    if request is None or not can_be_rated(request, turn.now):
+        turn.go("menu", "main")
+        return
+    options = [turn.option(str(score), label) for score, label in STARS.items()]
+    options += [turn.option(NOT_SOLVED, "❌ Not solved"), turn.option(LATER, "Later")]
+    turn.ask(turn._("Request {ticket} is resolved. How satisfied are you? Choose from 1 to 5, "
+                    "or tell us it is not solved.", ticket=request.ticket), options)
+
+
+async def on_rating(turn: Turn) -> None:
+    choice = turn.choice()
+    request = await _request(turn)
+    if request is None or not can_be_rated(request, turn.now):
+        turn.go("menu", "main")
+    elif choice is None:
+        explain_unexpected(turn)
+    elif choice == LATER:
+        turn.say(turn._("You can rate it later in «My requests»."))
+        turn.go("menu", "main")
+    elif choice == NOT_SOLVED:
+        event = do_reopen_request(turn.session, request, turn.now)
+        await do_tell_staff_of_reopening(turn.session, request, event, turn.now)
+        turn.say(turn._("We are sorry. Request {ticket} is open again and the head of the municipality "
+                        "has been told.", ticket=request.ticket))
+        turn.go("menu", "main")
+    else:
+        do_rate_request(turn.session, request, int(choice), turn.now)
+        turn.say(turn._("Thank you for your rating!"))
+        turn.go("menu", "main")
+
+
+FLOW = Flow(
+    name="feedback",
+    first="rate",
+    steps={"reply": Step(ask_reply, on_reply), "rate": Step(ask_rating, on_rating)},
+)

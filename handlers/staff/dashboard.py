@@ -1,0 +1,79 @@
+"""The numbers for a period: requests by status, category and quarter, overdue ones, the
+median time to the first answer, and residents' ratings (over what the actor may see)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from statistics import median
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.i18n import pick
+from handlers.services.requests import status_label
+from handlers.staff.access import Actor, visible
+from handlers.staff.views import OPEN_STATUSES, RequestRow, row_query, to_row, local_day_start
+from storage.enums import RequestEventKind, RequestStatus
+from storage.models import Category, Quarter, Request, RequestEvent
+
+OVERDUE_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    date_from: date
+    date_to: date
+    total: int
+    by_status: list[tuple[str, int]]
+    by_category: list[tuple[str, int]]
+    by_quarter: list[tuple[str, int]]
+    overdue: int
+    overdue_rows: list[RequestRow]
+    median_hours_to_answer: float | None
+    ratings: dict[int, int]
+    average_rating: float | None
+    not_solved: int
+
+
+async def dashboard(session: AsyncSession, actor: Actor, date_from: date, date_to: date, now: datetime,
+                    tz) -> Dashboard:
+    language = actor.language
+    in_period = sa.and_(visible(actor), Request.created_at >= local_day_start(date_from, tz),
+                        Request.created_at < local_day_start(date_to + timedelta(days=1), tz))
+
+    async def grouped(*columns, join=None) -> list[tuple]:
+        query = sa.select(*columns, sa.func.count()).select_from(Request)
+        if join is not None:
+            query = query.outerjoin(*join)
+        return list((await session.execute(query.where(in_period).group_by(*columns))).all())
+
+    statuses = dict(await grouped(Request.status))
+    categories = await grouped(Category.id, Category.name_ky, Category.name_ru,
+                               join=(Category, Category.id == Request.category_id))
+    quarters = await grouped(Quarter.id, Quarter.name_ky, Quarter.name_ru,
+                             join=(Quarter, Quarter.id == Request.quarter_id))
+    ratings = dict((await session.execute(
+        sa.select(Request.rating, sa.func.count()).where(in_period, Request.rating.is_not(None))
+        .group_by(Request.rating))).all())
+    answered = (await session.execute(
+        sa.select(Request.created_at, Request.answered_at).where(in_period, Request.answered_at.is_not(None)))).all()
+    overdue_condition = sa.and_(visible(actor), Request.status.in_(OPEN_STATUSES), Request.due_at <= now)
+    overdue = await session.scalar(sa.select(sa.func.count()).select_from(Request).where(overdue_condition))
+    overdue_rows = (await session.execute(row_query().where(overdue_condition)
+                                          .order_by(Request.due_at, Request.id).limit(OVERDUE_SHOWN))).all()
+    not_solved = await session.scalar(
+        sa.select(sa.func.count()).select_from(RequestEvent).join(Request, Request.id == RequestEvent.request_id)
+        .where(in_period, RequestEvent.kind == RequestEventKind.REOPENED))
+    rated = sum(ratings.values())
+    hours = [(answered_at - created_at).total_seconds() / 3600 for created_at, answered_at in answered]
+    return Dashboard(
+        date_from=date_from, date_to=date_to, total=sum(statuses.values()),
+        by_status=[(status_label(s, language), statuses.get(s, 0)) for s in RequestStatus],
+        by_category=sorted(((pick(language, ky, ru), n) for _id, ky, ru, n in categories), key=lambda x: -x[1]),
+        by_quarter=sorted(((pick(language, ky, ru) if ky else "—", n) for _id, ky, ru, n in quarters),
+                          key=lambda x: -x[1]),
+        overdue=overdue or 0, overdue_rows=[to_row(r, language, now) for r in overdue_rows],
+        median_hours_to_answer=round(median(hours), 1) if hours else None,
+        ratings={score: ratings.get(score, 0) for score in range(1, 6)},
+        average_rating=round(sum(s * n for s, n in ratings.items()) / rated, 2) if rated else None,
+        not_solved=not_solved or 0,
+    )

@@ -1,0 +1,251 @@
+"""What staff see: request rows, one request in full, and the choices for forms and filters.
+
+Every query is limited by ``access.visible(actor)``; labels are in the actor's language.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from handlers.i18n import N_, gettext, pick
+from handlers.services.requests import shorten, status_label
+from handlers.staff.access import Actor, StaffAction, visible
+from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus
+from storage.models import (Category, Department, Person, Quarter, ReplyTemplate, Request, RequestAttachment,
+                            RequestEvent, ResponsibleBody)
+
+OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW)
+MAX_EXPORT_ROWS = 100_000
+MAX_SEARCH_CHARS = 100
+
+EVENT_LABELS = {
+    RequestEventKind.CREATED: N_("Request received"),
+    RequestEventKind.ROUTED: N_("Routed to a department"),
+    RequestEventKind.STATUS_CHANGED: N_("Status changed"),
+    RequestEventKind.ANSWERED: N_("Answer sent to the resident"),
+    RequestEventKind.QUARTER_HEAD_COPIED: N_("Copy sent to the quarter head"),
+    RequestEventKind.TAKEN: N_("Taken"),
+    RequestEventKind.FORWARDED: N_("Forwarded"),
+    RequestEventKind.CLARIFICATION_ASKED: N_("Question to the resident"),
+    RequestEventKind.RESIDENT_REPLIED: N_("The resident replied"),
+    RequestEventKind.NOTE: N_("Internal note"),
+    RequestEventKind.EXTENDED: N_("Deadline extended"),
+    RequestEventKind.REMINDED: N_("Reminder sent"),
+    RequestEventKind.ESCALATED: N_("Escalated to the head"),
+    RequestEventKind.RATED: N_("Rated by the resident"),
+    RequestEventKind.REOPENED: N_("Reopened: the resident says it is not solved"),
+}
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    status: RequestStatus | None = None
+    category_id: int | None = None
+    department_id: int | None = None
+    quarter_id: int | None = None
+    overdue: bool = False
+    created_from: date | None = None
+    created_to: date | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    id: int
+    ticket: str
+    created_at: datetime
+    category: str
+    quarter: str
+    department: str
+    status: RequestStatus
+    status_label: str
+    due_date: date
+    overdue: bool
+    preview: str
+    assignee: str
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    rows: list[RequestRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    kind: AttachmentKind
+    file_ref: str
+    channel: Channel
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    kind: RequestEventKind
+    label: str
+    actor: str
+    text: str | None
+    internal: bool
+
+
+@dataclass(frozen=True)
+class RequestDetail:
+    row: RequestRow
+    description: str
+    resident_name: str
+    resident_phone: str | None
+    channel: Channel
+    language: Language
+    latitude: float | None
+    longitude: float | None
+    map_url: str | None
+    address_text: str | None
+    attachments: list[AttachmentView]
+    events: list[EventView]
+    allowed: set[StaffAction]
+    rating: int | None
+    responsible_body: str | None
+    department_id: int | None
+
+
+@dataclass(frozen=True)
+class Choices:
+    statuses: list[tuple[str, str]] = field(default_factory=list)
+    categories: list[tuple[int, str]] = field(default_factory=list)
+    departments: list[tuple[int, str]] = field(default_factory=list)
+    quarters: list[tuple[int, str]] = field(default_factory=list)
+    responsible_bodies: list[tuple[int, str]] = field(default_factory=list)
+    reply_templates: list[tuple[int, str, str]] = field(default_factory=list)
+    """(id, title, text in the actor's language)"""
+
+
+def local_day_start(day: date, actor_tz) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=actor_tz)
+
+
+def filtered(actor: Actor, filters: RequestFilters, now: datetime, tz) -> sa.ColumnElement[bool]:
+    conditions = [visible(actor)]
+    if filters.status is not None:
+        conditions.append(Request.status == filters.status)
+    if filters.category_id is not None:
+        conditions.append(Request.category_id == filters.category_id)
+    if filters.department_id is not None:
+        conditions.append(Request.department_id == filters.department_id)
+    if filters.quarter_id is not None:
+        conditions.append(Request.quarter_id == filters.quarter_id)
+    if filters.overdue:
+        conditions += [Request.status.in_(OPEN_STATUSES), Request.due_at <= now]
+    if filters.created_from is not None:
+        conditions.append(Request.created_at >= local_day_start(filters.created_from, tz))
+    if filters.created_to is not None:
+        conditions.append(Request.created_at < local_day_start(filters.created_to + timedelta(days=1), tz))
+    text = (filters.text or "").strip()[:MAX_SEARCH_CHARS].casefold()
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(Request.search_text.like(f"%{escaped}%", escape="\\"))
+    return sa.and_(*conditions)
+
+
+def row_query():
+    assignee = aliased(Person)
+    return (sa.select(Request, Category.name_ky, Category.name_ru, Quarter.name_ky, Quarter.name_ru,
+                      Department.name_ky, Department.name_ru, assignee.display_name)
+            .join(Category, Category.id == Request.category_id)
+            .outerjoin(Quarter, Quarter.id == Request.quarter_id)
+            .outerjoin(Department, Department.id == Request.department_id)
+            .outerjoin(assignee, assignee.id == Request.assignee_person_id))
+
+
+def to_row(record, language: Language, now: datetime) -> RequestRow:
+    request, cat_ky, cat_ru, q_ky, q_ru, d_ky, d_ru, assignee = record
+    return RequestRow(
+        id=request.id, ticket=request.ticket, created_at=request.created_at,
+        category=pick(language, cat_ky, cat_ru), quarter=pick(language, q_ky, q_ru) if q_ky else "—",
+        department=pick(language, d_ky, d_ru) if d_ky else "—", status=request.status,
+        status_label=status_label(request.status, language), due_date=request.due_date,
+        overdue=request.status in OPEN_STATUSES and request.due_at <= now,
+        preview=shorten(request.description, 140), assignee=assignee or "")
+
+
+async def request_page(session: AsyncSession, actor: Actor, filters: RequestFilters, page: int, per_page: int,
+                       now: datetime, tz) -> RequestPage:
+    condition = filtered(actor, filters, now, tz)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Request).where(condition))
+    page = max(1, page)
+    records = (await session.execute(
+        row_query().where(condition).order_by(Request.created_at.desc(), Request.id.desc())
+        .limit(per_page).offset((page - 1) * per_page))).all()
+    return RequestPage([to_row(r, actor.language, now) for r in records], total or 0, page, per_page)
+
+
+async def export_rows(session: AsyncSession, actor: Actor, filters: RequestFilters, now: datetime, tz) -> list[RequestRow]:
+    records = (await session.execute(
+        row_query().where(filtered(actor, filters, now, tz)).order_by(Request.created_at.desc(), Request.id.desc())
+        .limit(MAX_EXPORT_ROWS))).all()
+    return [to_row(r, actor.language, now) for r in records]
+
+
+async def visible_request(session: AsyncSession, actor: Actor, request_id: int, *, lock: bool = False) -> Request | None:
+    query = sa.select(Request).where(Request.id == request_id, visible(actor))
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def request_detail(session: AsyncSession, actor: Actor, request: Request, allowed: set[StaffAction],
+                         now: datetime) -> RequestDetail:
+    language = actor.language
+    record = (await session.execute(row_query().where(Request.id == request.id))).one()
+    resident = await session.get(Person, request.person_id)
+    body = await session.get(ResponsibleBody, request.responsible_body_id) if request.responsible_body_id else None
+    people = aliased(Person)
+    events = (await session.execute(
+        sa.select(RequestEvent, people.display_name).outerjoin(people, people.id == RequestEvent.actor_person_id)
+        .where(RequestEvent.request_id == request.id).order_by(RequestEvent.id))).all()
+    attachments = (await session.scalars(sa.select(RequestAttachment).where(
+        RequestAttachment.request_id == request.id).order_by(RequestAttachment.id))).all()
+    has_place = request.latitude is not None and request.longitude is not None
+    return RequestDetail(
+        row=to_row(record, language, now), description=request.description,
+        resident_name=(resident.display_name if resident else None) or "—",
+        resident_phone=resident.phone if resident else None, channel=request.channel, language=request.language,
+        latitude=request.latitude, longitude=request.longitude,
+        map_url=(f"https://www.openstreetmap.org/?mlat={request.latitude}&mlon={request.longitude}#map=17/"
+                 f"{request.latitude}/{request.longitude}") if has_place else None,
+        address_text=request.address_text,
+        attachments=[AttachmentView(a.id, a.kind, a.file_ref, a.channel) for a in attachments],
+        events=[EventView(e.at, e.kind, gettext(language, EVENT_LABELS[e.kind]), name or "", e.text,
+                          e.kind == RequestEventKind.NOTE) for e, name in events],
+        allowed=allowed, rating=request.rating,
+        responsible_body=pick(language, body.name_ky, body.name_ru) if body else None,
+        department_id=request.department_id)
+
+
+async def choices(session: AsyncSession, actor: Actor) -> Choices:
+    language, municipality = actor.language, actor.municipality_id
+
+    async def named(model, *order) -> list[tuple[int, str]]:
+        rows = (await session.scalars(sa.select(model).where(model.municipality_id == municipality)
+                                      .order_by(*order, model.id))).all()
+        return [(r.id, pick(language, r.name_ky, r.name_ru)) for r in rows]
+
+    templates = (await session.scalars(sa.select(ReplyTemplate).where(ReplyTemplate.municipality_id == municipality)
+                                       .order_by(ReplyTemplate.title))).all()
+    return Choices(
+        statuses=[(s.value, status_label(s, language)) for s in RequestStatus],
+        categories=await named(Category, Category.sort),
+        departments=await named(Department, Department.name_ru),
+        quarters=await named(Quarter, Quarter.village_id, Quarter.sort),
+        responsible_bodies=await named(ResponsibleBody, ResponsibleBody.sort),
+        reply_templates=[(t.id, t.title, pick(language, t.text_ky, t.text_ru)) for t in templates],
+    )
