@@ -1,0 +1,38 @@
+"""A delivery process for the crash test: ticks the broadcasts and runs the delivery worker
+against a (fake) Bot API until it is killed.
+
+    python -m tests.broadcast_child DB_URL API_URL TOKEN [LEASE_SECONDS]
+"""
+
+import asyncio
+import sys
+from datetime import timedelta
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from bot.delivery.worker import DeliveryWorker
+from bot.telegram.sender import TelegramSender
+from handlers.broadcasts.runner import BroadcastRunner
+from handlers.config import CoreConfig
+from storage.db import Database
+from storage.enums import Channel
+
+
+async def main(db_url: str, api_url: str, token: str, lease: float) -> None:
+    db = Database(db_url)
+    bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
+    sender = TelegramSender({bot.id: bot}, per_bot_per_second=30, per_chat_interval=0.0)
+    worker = DeliveryWorker(db, {Channel.TELEGRAM: sender}, lease=timedelta(seconds=lease))
+    runner = BroadcastRunner(db, CoreConfig(quiet_hours=None), on_outbox=worker.wake)
+    delivery = asyncio.create_task(worker.run())
+    print("ready", flush=True)
+    while not delivery.done():
+        await runner.tick()
+        await asyncio.sleep(0.5)
+    await delivery
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]) if len(sys.argv) > 4 else 3.0))
