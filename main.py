@@ -26,6 +26,7 @@ from handlers.broadcasts.runner import BroadcastRunner
 from handlers.config import CoreConfig
 from handlers.conversation import ConversationCore
 from handlers.demo import do_load_demo
+from handlers.staff.desk import StaffDesk
 from handlers.services.deadlines import DeadlineRule
 from settings import Settings
 from storage.db import Database
@@ -87,6 +88,7 @@ class Service:
     http: web.Application
     bots: dict = field(default_factory=dict)
     broadcasts: BroadcastRunner | None = None
+    desk: StaffDesk | None = None
     closers: list = field(default_factory=list)
     background: list = field(default_factory=list)
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
@@ -148,6 +150,7 @@ async def build_service(settings: Settings) -> Service:
     http.router.add_get("/healthz", _health)
     service = Service(settings, db, core, worker, intake, http)
     service.broadcasts = BroadcastRunner(db, core_config(settings), on_outbox=worker.wake)
+    service.desk = StaffDesk(db, core_config(settings), on_outbox=worker.wake)
     await _wire_whatsapp(service)
     if not telegram_tokens(settings):
         log.warning("TELEGRAM_BOT_TOKEN is not set: the Telegram channel is off. "
@@ -163,12 +166,11 @@ def _wire_backoffice(service: Service) -> None:
     from backoffice.web import PREFIX, build_office
     from backoffice.web.media import attachment_fetcher
     from backoffice.web.office import Office
-    from handlers.staff.desk import StaffDesk
 
     settings = service.settings
     twilio = ((settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value())
               if settings.twilio_account_sid and settings.twilio_auth_token else None)
-    desk = StaffDesk(service.db, core_config(settings), on_outbox=service.worker.wake)
+    desk = service.desk
     fetch = attachment_fetcher(bots=service.bots, twilio_api_url=settings.twilio_api_url, twilio_credentials=twilio)
     secure = bool(settings.public_url and settings.public_url.startswith("https://"))
     service.http.add_subapp(PREFIX, build_office(Office(desk, service.db, fetch_attachment=fetch,
@@ -184,6 +186,7 @@ async def _wire_telegram(service: Service) -> None:
     from bot.telegram.polling import poll
     from bot.telegram.sender import TelegramSender
     from bot.telegram.webhook import add_webhook_routes, register_webhook
+    from handlers.staff.chat import StaffChat
 
     settings = service.settings
     api = TelegramAPIServer.from_base(settings.telegram_api_url)
@@ -192,7 +195,8 @@ async def _wire_telegram(service: Service) -> None:
     service.worker.senders[Channel.TELEGRAM] = TelegramSender(
         service.bots, per_bot_per_second=settings.telegram_per_bot_per_second,
         per_chat_interval=settings.telegram_per_chat_interval)
-    service.intake.processors[Channel.TELEGRAM] = processor(build_dispatcher(service.core), service.bots)
+    staff_chat = StaffChat(service.db, service.desk, on_outbox=service.worker.wake)
+    service.intake.processors[Channel.TELEGRAM] = processor(build_dispatcher(service.core, staff_chat), service.bots)
     if settings.telegram_mode == "polling":
         for bot in bots:
             service.background.append(lambda bot=bot: poll(bot, service.intake, stop=service.stop_event))

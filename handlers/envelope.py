@@ -87,6 +87,9 @@ class Reply:
     """The outbox id of an earlier message this one replaces in place (a staff card, a progress line)."""
     reply_to: int | None = None
     """The outbox id of an earlier message this one answers (a thread under a staff card)."""
+    expects_reply: dict[str, Any] | None = None
+    """A prompt in a group chat whose answer comes as a reply to it (channels that can open
+    the reply box for it do); the dict says what the answer is for."""
 
     def to_payload(self) -> dict[str, Any]:
         language = self.language or Language.RU
@@ -103,6 +106,8 @@ class Reply:
             payload["edit_of"] = self.edit_of
         if self.reply_to is not None:
             payload["reply_to"] = self.reply_to
+        if self.expects_reply is not None:
+            payload["expects_reply"] = self.expects_reply
         return payload
 
 

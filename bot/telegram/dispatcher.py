@@ -1,4 +1,4 @@
-"""The aiogram Dispatcher: routes private-chat updates to the conversation core."""
+"""The aiogram Dispatcher: private chats go to the conversation core, staff group chats to the staff chat."""
 
 import asyncio
 import logging
@@ -9,6 +9,8 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, Update
 
 from bot.telegram.parse import address_of, callback_to_incoming, message_to_incoming
 from handlers.conversation import ConversationCore
+from handlers.envelope import decode_option
+from handlers.staff.chat import StaffChat
 from storage.enums import Channel
 from bot.intake import Queued
 
@@ -22,7 +24,7 @@ async def _stop_spinner(query: CallbackQuery) -> None:
         log.debug("answerCallbackQuery failed: %r", error)
 
 
-def build_dispatcher(core: ConversationCore) -> Dispatcher:
+def build_dispatcher(core: ConversationCore, staff_chat: StaffChat | None = None) -> Dispatcher:
     spinners: set[asyncio.Task] = set()
     router = Router(name="residents")
     private = F.chat.type == "private"
@@ -45,7 +47,36 @@ def build_dispatcher(core: ConversationCore) -> Dispatcher:
 
     dispatcher = Dispatcher()
     dispatcher.include_router(router)
+    if staff_chat is not None:
+        dispatcher.include_router(staff_router(staff_chat))
     return dispatcher
+
+
+def staff_router(staff_chat: StaffChat) -> Router:
+    """Group chats: presses on request cards, and replies to the bot's prompts under them."""
+    router = Router(name="staff chats")
+    group = F.chat.type.in_({"group", "supergroup"})
+
+    @router.callback_query(F.message.chat.type.in_({"group", "supergroup"}))
+    async def on_card_button(query: CallbackQuery, bot: Bot, intake_id: int | None = None) -> None:
+        _nonce, value = decode_option(query.data or "")
+        if not await staff_chat.claim(intake_id):
+            return
+        answer = await staff_chat.press(address_of(bot.id, query.message.chat.id),
+                                        address_of(bot.id, query.from_user.id), value, query.from_user.full_name)
+        try:
+            await query.answer(answer, show_alert=bool(answer and len(answer) > 60))
+        except Exception as error:  # noqa: BLE001 - the press is done; a lost toast is not worth failing it
+            log.debug("answerCallbackQuery failed: %r", error)
+
+    @router.message(group, F.reply_to_message.from_user.is_bot, F.text)
+    async def on_reply(message: Message, bot: Bot, intake_id: int | None = None) -> None:
+        if message.reply_to_message.from_user.id != bot.id or not await staff_chat.claim(intake_id):
+            return
+        await staff_chat.reply(address_of(bot.id, message.chat.id), address_of(bot.id, message.from_user.id),
+                               str(message.reply_to_message.message_id), message.text)
+
+    return router
 
 
 def processor(dispatcher: Dispatcher, bots: dict[int, Bot]):

@@ -1,7 +1,7 @@
 """The core's reply payloads → Telegram messages with inline keyboards."""
 
-from aiogram.types import (InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup,
-                           ReplyKeyboardRemove)
+from aiogram.types import (ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
+                           ReplyKeyboardMarkup, ReplyKeyboardRemove)
 
 from bot.delivery.sender import split_text
 from handlers.envelope import encode_option
@@ -11,7 +11,7 @@ CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 
 
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
 
 def keyboard(payload: dict) -> Markup | None:
@@ -22,6 +22,8 @@ def keyboard(payload: dict) -> Markup | None:
     which the core understands like a press). It hides itself after one use.
     """
     options, nonce = payload.get("options") or [], payload.get("nonce") or 0
+    if payload.get("expects_reply"):
+        return ForceReply(force_reply=True)  # a staff-chat prompt: the reply box opens for it
     if not options:
         return None
     if any(option.get("asks") for option in options):

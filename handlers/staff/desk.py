@@ -70,6 +70,14 @@ class StaffDesk:
         async with self.db.reader() as session:
             return await dashboard(session, actor, date_from, date_to, self.clock(), self.config.timezone)
 
+    async def check(self, actor: Actor, request_id: int, action: StaffAction) -> None:
+        """Raises (and logs) as the action itself would, without doing it: before asking for its text."""
+        try:
+            async with self.db.reader() as session:
+                await self._visible(actor, request_id, action, session)
+        except _Refused as refused:
+            raise await self._refuse(actor, action, request_id, refused)
+
     # -- doing -----------------------------------------------------------------------------------
     async def take(self, actor: Actor, request_id: int) -> None:
         await self._do(actor, request_id, StaffAction.TAKE,

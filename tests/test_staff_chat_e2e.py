@@ -1,0 +1,201 @@
+"""The staff chat end to end: a department's Telegram group sees a resident's request as a
+card, staff act on it with its buttons and by replying to the bot's prompts, the card
+changes in place, the resident hears everything in their own chat, and a group member
+without a role is refused and logged. Real Service, real aiogram, fake Bot API."""
+
+import asyncio
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from handlers.services import setup
+from main import build_service
+from storage.enums import AuditOutcome, Language, RequestStatus, Role
+from storage.models import AuditEntry, Department, Request
+from tests.conftest import TELEGRAM_TOKEN as TOKEN
+from tests.telegram_user import TelegramUser
+from tests.test_telegram_e2e import settings_for
+
+GROUP = -1001500
+STAFF_ID, OUTSIDER_ID = 7001, 7002
+STAFF = {"id": STAFF_ID, "first_name": "Айгуль", "last_name": "Суу"}
+OUTSIDER = {"id": OUTSIDER_ID, "first_name": "Сосед"}
+
+
+@pytest.fixture
+async def service(db_url, fake_api):
+    running = await build_service(settings_for(db_url, fake_api.base_url))
+    bot_id = fake_api.bot(TOKEN).id
+    async with running.db.transaction() as session:
+        alm = await setup.municipality_by_code(session, "ALM")
+        water = (await session.execute(sa.select(Department).where(
+            Department.municipality_id == alm.id, Department.code == "water"))).scalar_one()
+        water.staff_chat, water.staff_chat_language = f"telegram:{bot_id}:{GROUP}", Language.RU
+        person = await setup.do_find_or_add_person(session, address=f"telegram:{bot_id}:{STAFF_ID}",
+                                                   name="Айгуль Суу", language=Language.RU)
+        await setup.do_grant_role(session, person, alm, Role.DEPARTMENT_STAFF, department=water)
+    await running.start()
+    yield running
+    await running.stop()
+
+
+class Group:
+    """The staff group as its members see it in the fake Bot API."""
+
+    def __init__(self, bot):
+        self.bot = bot
+
+    async def wait(self, count: int) -> list:
+        return await self.bot.wait_sent(GROUP, count, timeout=10)
+
+    def card(self):
+        cards = [m for m in self.bot.sent_to(GROUP) if m.method == "sendMessage" and "📌" in (m.text or "")]
+        assert cards, [(m.method, m.text) for m in self.bot.sent_to(GROUP)]
+        return cards[0]
+
+    def press(self, message, label: str, user: dict) -> None:
+        buttons = [row[0] for row in (message.reply_markup or {}).get("inline_keyboard", [])]
+        matches = [b for b in buttons if label in b["text"]]
+        assert matches, f"no button {label!r} in {[b['text'] for b in buttons]}"
+        self.answered_before = len(self._answers())
+        self.bot.push_update(self.bot.callback_update(GROUP, matches[0]["callback_data"],
+                                                      message_id=message.message_id, user=user))
+
+    def reply(self, message, text: str, user: dict) -> None:
+        replied = self.bot.messages[(GROUP, message.message_id)]
+        self.bot.push_update(self.bot.message_update(GROUP, text, user=user, reply_to_message=dict(replied)))
+
+    def _answers(self) -> list[dict]:
+        return [params for method, params in self.bot.calls if method == "answerCallbackQuery"]
+
+    async def toast(self) -> str:
+        """The short answer to the last press in the group."""
+        for _ in range(1000):
+            answers = self._answers()
+            if len(answers) > self.answered_before:
+                return answers[self.answered_before].get("text") or ""
+            await asyncio.sleep(0.01)
+        raise TimeoutError("no answer to the press")
+
+
+async def submit_on_telegram(user: TelegramUser) -> str:
+    await user.say("/start")
+    await user.press("Русский")
+    await user.press("Согласен")
+    await user.press("Аламедин")
+    await user.say("1")
+    await user.press("Подать обращение")
+    await user.press("Питьевая вода")
+    await user.say("Нет воды третий день, ул. Ленина")
+    await user.press("Пропустить")  # no photo
+    await user.press("Пропустить")  # no location
+    done = await user.press("Отправить")
+    return done.text.split("номер: ")[1].split(".")[0]
+
+
+_bot = None
+
+
+async def wait_for(condition, what: str):
+    for _ in range(1000):
+        value = await condition()
+        if value:
+            return value
+        await asyncio.sleep(0.01)
+    raise TimeoutError(what + ": " + repr([(m.method, m.text) for m in _bot.sent_to(GROUP)]))
+
+
+async def test_card_take_answer_ask_and_resolve_from_the_group(service, fake_api):
+    global _bot
+    bot = _bot = fake_api.bot(TOKEN)
+    group = Group(bot)
+    resident = TelegramUser(bot, chat_id=5101)
+    ticket = await submit_on_telegram(resident)
+
+    await group.wait(1)
+    card = group.card()
+    assert ticket in card.text and "Нет воды третий день" in card.text
+    assert [row[0]["text"] for row in card.reply_markup["inline_keyboard"]][:2] == ["🙋 Взять", "✍️ Ответить"]
+
+    # A resident who was added to the group presses Take: refused, answered, logged, nothing changes.
+    group.press(card, "Взять", OUTSIDER)
+    assert "Только сотрудники" in await group.toast()
+    async with service.db.reader() as session:
+        request = (await session.execute(sa.select(Request).where(Request.ticket == ticket))).scalar_one()
+        refused = (await session.scalars(sa.select(AuditEntry).where(AuditEntry.outcome == AuditOutcome.REFUSED))).all()
+    assert request.assignee_person_id is None and request.status == RequestStatus.RECEIVED
+    assert [(r.via, json.dumps(r.detail)) for r in refused] == [
+        ("staff_chat", json.dumps({"user": f"telegram:{bot.id}:{OUTSIDER_ID}", "what": refused[0].detail["what"],
+                                   "reason": "no staff role"}))]
+
+    # The staff member takes it: the card changes in place, the resident hears it.
+    group.press(card, "Взять", STAFF)
+    assert ticket in await group.toast()
+    edits = await wait_for(lambda: _edits(bot, card.message_id), "the card was not edited")
+    assert "Айгуль Суу" in edits[-1].params["text"]
+    await wait_for(lambda: _contains(resident, "На рассмотрении"), "the resident was not told")
+
+    # Answer: the bot asks for the text under the card; the reply to that prompt goes to the resident.
+    group.press(card, "Ответить", STAFF)
+    prompt = (await wait_for(lambda: _prompts(bot), "no prompt"))[-1]
+    assert prompt.reply_markup == {"force_reply": True} and ticket in prompt.text
+    group.reply(prompt, "Бригада выехала, вода будет к вечеру.", STAFF)
+    await wait_for(lambda: _contains(resident, "Бригада выехала, вода будет к вечеру."), "no answer")
+    confirmation = await wait_for(lambda: _replies_to(bot, prompt.message_id), "no confirmation")
+    assert "отправлен жителю" in confirmation[-1].text
+
+    # Ask the resident: the question reaches them, their reply comes back under the card.
+    group.press(card, "Спросить жителя", STAFF)
+    prompt = (await wait_for(lambda: _prompts(bot, 2), "no second prompt"))[-1]
+    group.reply(prompt, "Какой номер дома?", STAFF)
+    await wait_for(lambda: _contains(resident, "Какой номер дома?"), "the question did not reach the resident")
+    await resident.say("Дом 12")
+    thread = await wait_for(lambda: _replies_to(bot, card.message_id, "Дом 12"), "the reply is not under the card")
+    assert "житель ответил" in thread[-1].text
+
+    # Resolve from the card: the resident is asked to rate, the card loses its buttons.
+    group.press(card, "Решено", STAFF)
+    await wait_for(lambda: _contains(resident, "Насколько вы довольны"), "no rating question")
+    final = (await wait_for(lambda: _edits(bot, card.message_id, "Решено"), "the card was not closed"))[-1]
+    assert not (final.reply_markup or {}).get("inline_keyboard")
+
+
+async def test_an_answer_too_long_for_a_message_is_refused_with_advice(service, fake_api):
+    bot = fake_api.bot(TOKEN)
+    group = Group(bot)
+    resident = TelegramUser(bot, chat_id=5102)
+    await submit_on_telegram(resident)
+    await group.wait(1)
+    group.press(group.card(), "Ответить", STAFF)
+    prompt = (await wait_for(lambda: _prompts(bot), "no prompt"))[-1]
+    before = len(bot.sent_to(resident.chat_id))
+    group.reply(prompt, "очень длинный ответ " * 300, STAFF)
+    advice = await wait_for(lambda: _replies_to(bot, prompt.message_id), "no advice")
+    assert "4" in advice[-1].text and "Не отправлено" in advice[-1].text
+    assert len(bot.sent_to(resident.chat_id)) == before
+
+
+def _param(message, key: str) -> dict:
+    value = message.params.get(key) or {}
+    return json.loads(value) if isinstance(value, str) else value
+
+
+async def _edits(bot, message_id: int, containing: str = ""):
+    return [m for m in bot.sent_to(GROUP) if m.method == "editMessageText" and m.message_id == message_id
+            and containing in m.params.get("text", "")]
+
+
+async def _prompts(bot, count: int = 1):
+    found = [m for m in bot.sent_to(GROUP) if m.method == "sendMessage" and m.reply_markup == {"force_reply": True}]
+    return found if len(found) >= count else None
+
+
+async def _replies_to(bot, message_id: int, containing: str = ""):
+    found = [m for m in bot.sent_to(GROUP) if m.method == "sendMessage" and containing in (m.text or "")
+             and _param(m, "reply_parameters").get("message_id") == message_id]
+    return found or None
+
+
+async def _contains(user: TelegramUser, text: str) -> bool:
+    return any(text in (m.text or "") for m in user.bot.sent_to(user.chat_id))
