@@ -105,8 +105,8 @@ async def test_a_staff_member_answers_a_telegram_request_in_the_browser(office, 
     assert await page.locator(".description b").count() == 0 and dialogs == []
     photo = page.locator(".attachments img")
     await photo.wait_for()
-    await page.wait_for_function("document.querySelector('.attachments img').complete")
-    assert await photo.evaluate("img => img.naturalWidth") == 3  # fetched from Telegram through the service
+    # decode() waits for the image (the page's CSP forbids the eval that wait_for_function would poll with)
+    assert await photo.evaluate("img => img.decode().then(() => img.naturalWidth)") == 3  # fetched via Telegram
     assert "openstreetmap.org" in await page.get_attribute("a[href*=openstreetmap]", "href")
 
     before = len(user.bot.sent_to(user.chat_id))

@@ -17,12 +17,7 @@ def attachment_fetcher(*, bots: Mapping[int, Any], twilio_api_url: str | None = 
                        twilio_credentials: tuple[str, str] | None = None) -> AttachmentFetcher:
     async def fetch(channel: str, file_ref: str) -> tuple[bytes, str]:
         if channel == "telegram" and bots:
-            bot = next(iter(bots.values()))
-            found = await bot.get_file(file_ref)
-            if not found.file_path:
-                raise LookupError("Telegram gave no file path")
-            data = await bot.download_file(found.file_path)
-            return data.read(), mimetypes.guess_type(found.file_path)[0] or "application/octet-stream"
+            return await _from_telegram(bots, file_ref)
         if channel == "whatsapp" and twilio_credentials and twilio_api_url:
             if not file_ref.startswith(twilio_api_url.rstrip("/") + "/"):
                 raise LookupError(f"not a media URL of the Twilio API: {file_ref[:80]!r}")
@@ -30,3 +25,19 @@ def attachment_fetcher(*, bots: Mapping[int, Any], twilio_api_url: str | None = 
         raise LookupError(f"the {channel} channel is off: its files cannot be fetched")
 
     return fetch
+
+
+async def _from_telegram(bots: Mapping[int, Any], file_id: str) -> tuple[bytes, str]:
+    """A file id belongs to the bot that received it: with several bots, the one that knows it answers."""
+    failures = []
+    for bot in bots.values():
+        try:
+            found = await bot.get_file(file_id)
+        except Exception as error:  # aiogram's TelegramBadRequest: not this bot's file
+            failures.append(error)
+            continue
+        if not found.file_path:
+            raise LookupError("Telegram gave no file path")
+        data = await bot.download_file(found.file_path)
+        return data.read(), mimetypes.guess_type(found.file_path)[0] or "application/octet-stream"
+    raise LookupError(f"no bot could fetch the file: {failures}")
