@@ -97,6 +97,7 @@ def shapes(place: Place) -> list[Shape]:
         ("first page", dict()),
         ("status in review", dict(status=RequestStatus.IN_REVIEW)),
         ("status resolved", dict(status=RequestStatus.RESOLVED)),
+        ("category", dict(make=lambda rng: {"category_id": rng.choice(categories)})),
         ("category+quarter", dict(make=lambda rng: {"category_id": rng.choice(categories),
                                                    "quarter_id": rng.choice(place.quarters)})),
         ("overdue", dict(overdue=True)),
@@ -106,7 +107,8 @@ def shapes(place: Place) -> list[Shape]:
         ("page 50", dict(page=50)),
     ]
     water = place.categories["water"][0]
-    staff_shapes = [(name, spec) for name, spec in list_shapes if name not in ("status resolved", "ticket search")]
+    staff_shapes = [(name, spec) for name, spec in list_shapes
+                    if name not in ("status resolved", "category", "ticket search")]
     staff_shapes[2] = ("category+quarter", dict(make=lambda rng: {"category_id": water,  # their own category
                                                                   "quarter_id": rng.choice(place.quarters)}))
     result = [Shape(f"list: {name}", who, listing(**spec), LIST_GOAL_MS)

@@ -3,6 +3,7 @@
 Every query is limited by ``access.visible(actor)``; labels are in the actor's language.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -20,6 +21,11 @@ from storage.models import (Category, Department, Person, Quarter, ReplyTemplate
 OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW)
 MAX_EXPORT_ROWS = 100_000
 MAX_SEARCH_CHARS = 100
+TOTAL_COUNTED = 10_000
+"""A list counts its rows only up to here (or up to the page asked for): counting a million
+takes longer than the page itself; beyond it the total is shown as "10,000+"."""
+WHOLE_TICKET = re.compile(r"[a-z]{2,10}-\d{4}-\d{6}")
+"""A whole ticket number (case-folded): looked up by the ticket's index, not searched for."""
 
 EVENT_LABELS = {
     RequestEventKind.CREATED: N_("Request received"),
@@ -74,10 +80,13 @@ class RequestPage:
     total: int
     page: int
     per_page: int
+    total_exact: bool = True
+    """False when there are more than ``total`` rows (the count stopped there)."""
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        """The pages known to exist, plus one beyond them when the count stopped early."""
+        return max(1, -(-self.total // self.per_page)) + (0 if self.total_exact else 1)
 
 
 @dataclass(frozen=True)
@@ -150,7 +159,9 @@ def filtered(actor: Actor, filters: RequestFilters, now: datetime, tz) -> sa.Col
     if filters.created_to is not None:
         conditions.append(Request.created_at < local_day_start(filters.created_to + timedelta(days=1), tz))
     text = (filters.text or "").strip()[:MAX_SEARCH_CHARS].casefold()
-    if text:
+    if WHOLE_TICKET.fullmatch(text):
+        conditions.append(Request.ticket == text.upper())
+    elif text:
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(Request.search_text.like(f"%{escaped}%", escape="\\"))
     return sa.and_(*conditions)
@@ -180,12 +191,15 @@ def to_row(record, language: Language, now: datetime) -> RequestRow:
 async def request_page(session: AsyncSession, actor: Actor, filters: RequestFilters, page: int, per_page: int,
                        now: datetime, tz) -> RequestPage:
     condition = filtered(actor, filters, now, tz)
-    total = await session.scalar(sa.select(sa.func.count()).select_from(Request).where(condition))
     page = max(1, page)
+    enough = max(TOTAL_COUNTED, page * per_page) + 1
+    counted = await session.scalar(sa.select(sa.func.count()).select_from(
+        sa.select(Request.id).where(condition).limit(enough).subquery())) or 0
     records = (await session.execute(
         row_query().where(condition).order_by(Request.created_at.desc(), Request.id.desc())
         .limit(per_page).offset((page - 1) * per_page))).all()
-    return RequestPage([to_row(r, actor.language, now) for r in records], total or 0, page, per_page)
+    return RequestPage([to_row(r, actor.language, now) for r in records], min(counted, enough - 1), page, per_page,
+                       total_exact=counted < enough)
 
 
 async def export_rows(session: AsyncSession, actor: Actor, filters: RequestFilters, now: datetime, tz) -> list[RequestRow]:

@@ -19,7 +19,9 @@ class Request(Base):
         sa.Index("ix_requests_municipality_created", "municipality_id", "created_at"),
         sa.Index("ix_requests_municipality_category", "municipality_id", "category_id", "created_at"),
         sa.Index("ix_requests_municipality_quarter", "municipality_id", "quarter_id", "created_at"),
-        sa.Index("ix_requests_department_created", "department_id", "created_at"),
+        sa.Index("ix_requests_municipality_category_quarter", "municipality_id", "category_id", "quarter_id",
+                 "created_at"),
+        sa.Index("ix_requests_municipality_department", "municipality_id", "department_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
