@@ -60,11 +60,17 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("code")
     add.add_argument("--village", type=int, required=True)
     names(add)
-    add = sub.add_parser("department").add_subparsers(dest="action", required=True).add_parser("add")
+    department = sub.add_parser("department").add_subparsers(dest="action", required=True)
+    add = department.add_parser("add")
     add.add_argument("code")
     add.add_argument("department")
     add.add_argument("--kind", choices=[k.value for k in DepartmentKind], default="department")
     names(add)
+    chat = department.add_parser("chat", help="link the department's staff group (the bot tells its address)")
+    chat.add_argument("code")
+    chat.add_argument("department")
+    chat.add_argument("address", help="e.g. telegram:123456:-1001234567890; 'none' unlinks")
+    chat.add_argument("--language", choices=[x.value for x in Language], default="ky")
     add = sub.add_parser("category").add_subparsers(dest="action", required=True).add_parser("add")
     add.add_argument("code")
     add.add_argument("category")
@@ -165,6 +171,11 @@ async def _run(session, args: argparse.Namespace) -> str:
         if village is None or village.municipality_id != municipality.id:
             raise KairylError(f"no village {args.village} in {municipality.code}")
         return f"quarter {(await setup.do_add_quarter(session, village, args.ky, args.ru)).id} added"
+    if args.what == "department" and args.action == "chat":
+        department = await _department(session, municipality.id, args.department)
+        address = None if args.address == "none" else args.address
+        await setup.do_link_staff_chat(session, department, address, Language(args.language))
+        return f"department {department.code}: staff chat {address or 'unlinked'}"
     if args.what == "department":
         department = await setup.do_add_department(session, municipality, args.department,
                                                    DepartmentKind(args.kind), args.ky, args.ru)

@@ -15,6 +15,7 @@ from storage.enums import AuditOutcome, Language, RequestStatus, Role
 from storage.models import AuditEntry, Department, Request
 from tests.conftest import TELEGRAM_TOKEN as TOKEN
 from tests.telegram_user import TelegramUser
+from tests.test_admin_and_console import admin  # noqa: F401 - a fixture
 from tests.test_telegram_e2e import settings_for
 
 GROUP = -1001500
@@ -46,13 +47,11 @@ class Group:
     def __init__(self, bot):
         self.bot = bot
 
-    async def wait(self, count: int) -> list:
-        return await self.bot.wait_sent(GROUP, count, timeout=10)
-
-    def card(self):
-        cards = [m for m in self.bot.sent_to(GROUP) if m.method == "sendMessage" and "📌" in (m.text or "")]
-        assert cards, [(m.method, m.text) for m in self.bot.sent_to(GROUP)]
-        return cards[0]
+    async def card(self):
+        """The request's card (the group may first get the morning digest, sent when the service starts)."""
+        async def cards():
+            return [m for m in self.bot.sent_to(GROUP) if m.method == "sendMessage" and "📌" in (m.text or "")]
+        return (await wait_for(cards, "no card in the group"))[0]
 
     def press(self, message, label: str, user: dict) -> None:
         buttons = [row[0] for row in (message.reply_markup or {}).get("inline_keyboard", [])]
@@ -94,27 +93,22 @@ async def submit_on_telegram(user: TelegramUser) -> str:
     return done.text.split("номер: ")[1].split(".")[0]
 
 
-_bot = None
-
-
 async def wait_for(condition, what: str):
     for _ in range(1000):
         value = await condition()
         if value:
             return value
         await asyncio.sleep(0.01)
-    raise TimeoutError(what + ": " + repr([(m.method, m.text) for m in _bot.sent_to(GROUP)]))
+    raise TimeoutError(what)
 
 
 async def test_card_take_answer_ask_and_resolve_from_the_group(service, fake_api):
-    global _bot
-    bot = _bot = fake_api.bot(TOKEN)
+    bot = fake_api.bot(TOKEN)
     group = Group(bot)
     resident = TelegramUser(bot, chat_id=5101)
     ticket = await submit_on_telegram(resident)
 
-    await group.wait(1)
-    card = group.card()
+    card = await group.card()
     assert ticket in card.text and "Нет воды третий день" in card.text
     assert [row[0]["text"] for row in card.reply_markup["inline_keyboard"]][:2] == ["🙋 Взять", "✍️ Ответить"]
 
@@ -166,8 +160,7 @@ async def test_an_answer_too_long_for_a_message_is_refused_with_advice(service, 
     group = Group(bot)
     resident = TelegramUser(bot, chat_id=5102)
     await submit_on_telegram(resident)
-    await group.wait(1)
-    group.press(group.card(), "Ответить", STAFF)
+    group.press(await group.card(), "Ответить", STAFF)
     prompt = (await wait_for(lambda: _prompts(bot), "no prompt"))[-1]
     before = len(bot.sent_to(resident.chat_id))
     group.reply(prompt, "очень длинный ответ " * 300, STAFF)
@@ -199,3 +192,36 @@ async def _replies_to(bot, message_id: int, containing: str = ""):
 
 async def _contains(user: TelegramUser, text: str) -> bool:
     return any(text in (m.text or "") for m in user.bot.sent_to(user.chat_id))
+
+
+async def test_a_new_group_is_told_its_address_and_the_administrator_links_it(service, fake_api, admin):
+    bot = fake_api.bot(TOKEN)
+    new_group = -1001777
+    bot.push_update(bot.my_chat_member_update(new_group, status="member", user=STAFF))
+    hello = (await bot.wait_sent(new_group, 1, timeout=10))[0]
+    address = f"telegram:{bot.id}:{new_group}"
+    assert address in hello.text and "Саламатсызбы" in hello.text and "Здравствуйте" in hello.text
+
+    code, said = await admin("department", "chat", "ALM", "roads", "telegram:1:12345")
+    assert code != 0 and "Telegram" in said  # a private chat is not a staff group
+    code, said = await admin("department", "chat", "ALM", "roads", address, "--language", "ru")
+    assert code == 0 and address in said
+
+    resident = TelegramUser(bot, chat_id=5103)
+    await resident.say("/start")
+    await resident.press("Русский")
+    await resident.press("Согласен")
+    await resident.press("Аламедин")
+    await resident.say("1")
+    await resident.press("Подать обращение")
+    await resident.press("Внутренние дороги")
+    await resident.say("Яма на дороге у школы")
+    await resident.press("Пропустить")
+    await resident.press("Пропустить")
+    await resident.press("Отправить")
+    card = (await wait_for(lambda: _cards_in(bot, new_group), "no card in the new group"))[-1]
+    assert "Яма на дороге у школы" in card.text and "🙋 Взять" in str(card.reply_markup)
+
+
+async def _cards_in(bot, chat_id: int):
+    return [m for m in bot.sent_to(chat_id) if "📌" in (m.text or "")]

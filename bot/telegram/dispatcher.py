@@ -76,6 +76,12 @@ def staff_router(staff_chat: StaffChat) -> Router:
         await staff_chat.reply(address_of(bot.id, message.chat.id), address_of(bot.id, message.from_user.id),
                                str(message.reply_to_message.message_id), message.text)
 
+    @router.my_chat_member(group)
+    async def on_added(update: ChatMemberUpdated, bot: Bot) -> None:
+        if update.new_chat_member.status in ("member", "administrator") and \
+                update.old_chat_member.status in ("left", "kicked"):
+            await staff_chat.introduce(address_of(bot.id, update.chat.id))
+
     return router
 
 

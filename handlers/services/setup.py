@@ -73,6 +73,17 @@ async def do_add_department(session: AsyncSession, municipality: Municipality, c
     return department
 
 
+async def do_link_staff_chat(session: AsyncSession, department: Department, address: str | None,
+                             language: Language) -> None:
+    """Links (or with None unlinks) the department's staff group, e.g. ``telegram:<bot>:<chat id>``."""
+    if address is not None:
+        channel, _, rest = address.partition(":")
+        bot, _, chat = rest.partition(":")
+        if channel != "telegram" or not bot.isdigit() or not chat.lstrip("-").isdigit() or not chat.startswith("-"):
+            raise InvalidInput("a staff chat is a Telegram group: telegram:<bot id>:<negative chat id>")
+    department.staff_chat, department.staff_chat_language = address, language
+
+
 async def do_add_category(session: AsyncSession, municipality: Municipality, code: str, name_ky: str, name_ru: str,
                           department: Department | None, sort: int = 0) -> Category:
     category = Category(municipality_id=municipality.id, code=code, name_ky=name_ky, name_ru=name_ru, sort=sort,

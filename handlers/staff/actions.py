@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
 from handlers.dialog import do_prompt_resident
-from handlers.errors import InvalidInput, NotFound
+from handlers.errors import InvalidInput
 from handlers.i18n import N_, format_date, gettext, pick
 from handlers.services.deadlines import DeadlineRule, due_date, end_of_day
 from handlers.services.requests import (do_answer_request, do_change_request_status, do_tell_resident,
@@ -87,7 +87,7 @@ async def do_reject(session: AsyncSession, actor: Actor, request: Request, reaso
     if responsible_body_id is not None:
         body = await session.get(ResponsibleBody, responsible_body_id)
         if body is None or body.municipality_id != request.municipality_id:
-            raise NotFound("no such responsible body in this municipality")
+            raise InvalidInput("no such responsible body in this municipality")
     request.responsible_body_id = body.id if body else None
     note = reason
     if body is not None:
@@ -118,7 +118,7 @@ async def do_forward(session: AsyncSession, actor: Actor, request: Request, depa
     check_open(request)
     department = await session.get(Department, department_id)
     if department is None or department.municipality_id != request.municipality_id:
-        raise NotFound("no such department in this municipality")
+        raise InvalidInput("no such department in this municipality")
     if department.id == request.department_id:
         raise InvalidInput("the request is already with this department")
     _event(session, request, RequestEventKind.FORWARDED, actor, now, department_id=department.id,

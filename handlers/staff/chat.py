@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from handlers.envelope import Option, Reply
 from handlers.errors import InvalidInput, NotAllowed, NotFound
-from handlers.i18n import N_, gettext, pick
+from handlers.i18n import N_, both, gettext, pick
 from handlers.services.intake import do_claim_intake
 from handlers.services.outbox import PRIORITY_REPLY, do_enqueue
 from handlers.staff.access import Actor, StaffAction
@@ -63,6 +63,16 @@ class StaffChat:
             return True
         async with self.db.transaction() as session:
             return await do_claim_intake(session, intake_id, self.clock())
+
+    async def introduce(self, chat_address: str) -> None:
+        """The bot was added to a group: it says the group's address, so an administrator can link it."""
+        message = N_("Hello! I am the Kairyl bot. To receive a department's requests here, an administrator "
+                     "links this group with:\npython main.py admin department chat <municipality> <department> {address}")
+        async with self.db.transaction() as session:
+            now = self.clock()
+            identity = await staff_chat_identity(session, chat_address, now)
+            do_enqueue(session, identity, Reply("\n\n".join(both(message, address=chat_address))), now)
+        self.on_outbox()
 
     async def press(self, chat_address: str, user_address: str, value: str, user_name: str) -> str | None:
         """A button under a card was pressed; returns the short answer to show the presser."""

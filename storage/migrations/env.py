@@ -11,12 +11,18 @@ from storage.models import Base
 target_metadata = Base.metadata
 
 
+def _ours(obj, name, type_, reflected, compare_to) -> bool:
+    """APScheduler keeps its job store (``apscheduler_jobs``) in the same PostgreSQL database."""
+    return not (type_ == "table" and name.startswith("apscheduler_"))
+
+
 def run_on(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_ours,
     )
     with context.begin_transaction():
         context.run_migrations()
