@@ -49,8 +49,10 @@ async def do_start_broadcast(session: AsyncSession, broadcast_id: int, now: date
     quarter_names = await _quarter_names(session, broadcast.quarter_ids)
     senders = {language: sender_name(municipality, language, quarter_names.get(language)) for language in Language}
     priority = PRIORITY_EMERGENCY if emergency else PRIORITY_BROADCAST
+    payloads = {(language, channel): notice_payload(broadcast, language, channel, senders[language])
+                for language, channel in {(r.language, r.channel) for r in found.recipients}}
     rows = [{"identity_id": r.identity_id, "channel": r.channel, "address": r.address,
-             "payload": notice_payload(broadcast, r.language, r.channel, senders[r.language]),
+             "payload": payloads[r.language, r.channel],
              "priority": priority, "status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": now,
              "created_at": now} for r in found.recipients]
     outbox_ids: list[int] = []

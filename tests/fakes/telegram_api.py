@@ -24,7 +24,7 @@ import math
 import re
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import ClientSession, web
@@ -116,6 +116,7 @@ class SentMessage:
     reply_markup: dict | None
     params: dict
     result: dict | bool | None = None  # what the API answered (Message or true)
+    at: float = field(default_factory=time.monotonic)  # when the server accepted it
 
 
 class FakeBot(UpdateBuilders):
