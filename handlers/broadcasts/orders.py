@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.broadcasts.audience import SenderRights, check_may_address, check_quarters_in
 from handlers.errors import InvalidInput, NotAllowed, NotFound
-from storage.enums import AuditOutcome, BroadcastKind, BroadcastStatus
-from storage.models import AuditEntry, Broadcast, ChannelIdentity, Person
+from handlers.staff import audit
+from storage.enums import BroadcastKind, BroadcastStatus
+from storage.models import Broadcast, ChannelIdentity, Person
 
 MAX_AHEAD = timedelta(days=60)
 
@@ -27,10 +28,9 @@ class AlreadyFinished(InvalidInput):
 def do_audit(session: AsyncSession, *, via: str, action: str, now: datetime, allowed: bool,
              municipality_id: int | None, actor_person_id: int | None, object_id: int | None = None,
              detail: dict[str, Any] | None = None) -> None:
-    # handlers/staff/audit.py's do_audit is not in the tree yet: the same row, written here.
-    session.add(AuditEntry(at=now, via=via[:40], action=action, municipality_id=municipality_id,
-                           actor_person_id=actor_person_id, object_type="broadcast", object_id=object_id,
-                           outcome=AuditOutcome.ALLOWED if allowed else AuditOutcome.REFUSED, detail=detail or {}))
+    """An audit log row about a broadcast (through the staff desk's shared helper)."""
+    audit.do_audit(session, via=via[:40], action=action, now=now, allowed=allowed, municipality_id=municipality_id,
+                   actor_person_id=actor_person_id, object_type="broadcast", object_id=object_id, detail=detail)
 
 
 def in_quiet_hours(moment: datetime, quiet: tuple[time, time] | None, tz: ZoneInfo) -> bool:
