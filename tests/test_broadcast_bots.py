@@ -1,0 +1,29 @@
+"""Several Telegram bots in one process (one per municipality): each is polled, answers its
+own residents, and has its own rate limit lane in the delivery worker."""
+
+from main import build_service, telegram_tokens
+from settings import Settings
+from tests.conftest import TELEGRAM_TOKEN
+from tests.telegram_user import TelegramUser
+
+SECOND_TOKEN = "654321:TEST-second-municipality"
+
+
+async def test_two_bots_in_one_process_each_answer_their_own_residents(db_url, fake_api):
+    fake_api.add_bot(SECOND_TOKEN, username="kairyl_second_bot")
+    settings = Settings(_env_file=None, database_url=db_url, telegram_bot_token=TELEGRAM_TOKEN,
+                        telegram_bots={"TKM": SECOND_TOKEN, "ALM": TELEGRAM_TOKEN}, telegram_api_url=fake_api.base_url,
+                        http_port=0, telegram_per_chat_interval=0.0)
+    assert telegram_tokens(settings) == [TELEGRAM_TOKEN, SECOND_TOKEN]  # the same token is one bot
+    service = await build_service(settings)
+    await service.start()
+    try:
+        assert sorted(service.bots) == [123456, 654321]
+        assert sorted(service.worker.senders["telegram"].lanes()) == ["telegram:123456:", "telegram:654321:"]
+        first = TelegramUser(fake_api.bot(TELEGRAM_TOKEN), chat_id=7001)
+        second = TelegramUser(fake_api.bot(SECOND_TOKEN), chat_id=7002)
+        assert "Тилди тандаңыз" in (await first.say("/start")).text
+        assert "Тилди тандаңыз" in (await second.say("/start")).text
+        assert fake_api.bot(TELEGRAM_TOKEN).sent_to(7002) == [] and fake_api.bot(SECOND_TOKEN).sent_to(7001) == []
+    finally:
+        await service.stop()
