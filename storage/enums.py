@@ -107,3 +107,27 @@ class BroadcastStatus(StrEnum):
 class BroadcastAck(StrEnum):
     SEEN = "seen"
     COMING = "coming"
+
+
+class LegalTopic(StrEnum):
+    """Topics of legal questions: the LSG Union's most frequent ones, then the others."""
+
+    EMERGENCIES = "emergencies"
+    LABOUR = "labour"
+    """Labour law and municipal service: vacation pay and other payments."""
+    HEAD_DISMISSAL = "head_dismissal"
+    """Early dismissal of the head of the aiyl okmotu."""
+    PROPERTY = "property"
+    """Management of municipal property."""
+    LAND = "land"
+    BUDGET = "budget"
+    COUNCIL = "council"
+    """The local council (keнеш)."""
+    OTHER = "other"
+
+
+class AnswerStatus(StrEnum):
+    DRAFT = "draft"
+    """Anonymised and waiting for the lawyer's approval: never shown in search."""
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"

@@ -4,6 +4,7 @@ from storage.models.backoffice import (AuditEntry, JobRun, ReplyTemplate, Respon
                                        StaffAccount, StaffCard, StaffSession)
 from storage.models.base import Base
 from storage.models.broadcasts import Broadcast, BroadcastMute, BroadcastRecipient
+from storage.models.legal import LegalAnswer, LegalEvent, LegalQuestion
 from storage.models.messaging import InboundMessage, IntakeItem, OutboxMessage
 from storage.models.people import ChannelIdentity, Conversation, Person, RoleGrant
 from storage.models.places import Category, CategoryRoute, Department, Holiday, Municipality, Quarter, Village
@@ -13,6 +14,6 @@ __all__ = [
     "AuditEntry", "Base", "Broadcast", "BroadcastMute", "BroadcastRecipient", "JobRun", "ReplyTemplate",
     "ResponsibleBody", "SchedulerLease", "StaffAccount",
     "StaffCard", "StaffSession", "Category", "CategoryRoute", "ChannelIdentity", "Conversation", "Department", "Holiday",
-    "InboundMessage", "IntakeItem", "Municipality", "OutboxMessage", "Person", "Quarter", "Request",
+    "InboundMessage", "IntakeItem", "LegalAnswer", "LegalEvent", "LegalQuestion", "Municipality", "OutboxMessage", "Person", "Quarter", "Request",
     "RequestAttachment", "RequestEvent", "RoleGrant", "TicketCounter", "Village",
 ]
