@@ -6,7 +6,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelIdentity, InboundMessage, Person, Quarter, Request, RequestEvent, RoleGrant, Village
+from storage.models import (AuditEntry, Broadcast, BroadcastMute, BroadcastRecipient, ChannelIdentity, InboundMessage,
+                            Person, Quarter, Request, RequestEvent, RoleGrant, Village)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,17 @@ async def person_by_phone(session: AsyncSession, phone: str | None) -> Person | 
     return (await session.execute(sa.select(Person).where(Person.phone == phone))).scalar_one_or_none()
 
 
+async def _do_move_broadcast_answers(session: AsyncSession, from_id: int, to_id: int) -> None:
+    """Announcements received and mutes move to the kept person (where they have none of their own)."""
+    theirs = sa.select(BroadcastRecipient.broadcast_id).where(BroadcastRecipient.person_id == to_id)
+    await session.execute(sa.update(BroadcastRecipient).where(
+        BroadcastRecipient.person_id == from_id, BroadcastRecipient.broadcast_id.not_in(theirs))
+        .values(person_id=to_id))
+    mute = await session.get(BroadcastMute, from_id)
+    if mute is not None and await session.get(BroadcastMute, to_id) is None:
+        session.add(BroadcastMute(person_id=to_id, muted_at=mute.muted_at))
+
+
 async def do_link_phone(session: AsyncSession, person: Person, phone: str) -> Person:
     """Records a person's own phone number and returns the person to continue with.
 
@@ -80,8 +92,11 @@ async def do_link_phone(session: AsyncSession, person: Person, phone: str) -> Pe
             person.phone = phone
         return person
     for model, column in ((ChannelIdentity, ChannelIdentity.person_id), (Request, Request.person_id),
-                          (RoleGrant, RoleGrant.person_id), (RequestEvent, RequestEvent.actor_person_id)):
+                          (Request, Request.assignee_person_id), (RoleGrant, RoleGrant.person_id),
+                          (RequestEvent, RequestEvent.actor_person_id), (AuditEntry, AuditEntry.actor_person_id),
+                          (Broadcast, Broadcast.author_person_id)):
         await session.execute(sa.update(model).where(column == person.id).values({column.key: other.id}))
+    await _do_move_broadcast_answers(session, person.id, other.id)
     if other.quarter_id is None:
         other.municipality_id, other.quarter_id = person.municipality_id, person.quarter_id
     other.consent_at = other.consent_at or person.consent_at
