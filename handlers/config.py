@@ -27,3 +27,7 @@ class CoreConfig:
     """The local time of the morning digest."""
     quiet_hours: tuple[time, time] | None = (time(22, 0), time(8, 0))
     """Local times between which ordinary announcements wait (emergencies do not); ``None`` for none."""
+    legal_deadline_rule: DeadlineRule = field(default_factory=lambda: DeadlineRule.calendar(14))
+    """The term for answering a legal question (counted like a request's)."""
+    lawyers_chat: str | None = None
+    """The lawyers' group chat address (``telegram:<bot>:<chat>``): legal question cards, reminders."""

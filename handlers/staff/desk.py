@@ -8,6 +8,7 @@ transaction, so it survives the rollback), do it, write the audit entry, and wak
 
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,13 +26,79 @@ from storage.enums import Language
 from storage.models import Request
 from storage.types import utcnow
 
-Work = Callable[[AsyncSession, Request, datetime], Awaitable[None]]
+Work = Callable[[AsyncSession, Any, datetime], Awaitable[None]]
 
 
-class StaffDesk:
+class DeskMachinery:
+    """One unit of work per staff action on one item, refusals logged after the rollback.
+
+    A desk over a kind of item (requests here, legal questions in ``handlers.legal``) says
+    how to find an item the actor may act on (``_visible``, raising ``Refused``), what to
+    refresh after a change (``_after``) and how the item is named in the audit log.
+    """
+
+    object_type = "item"
+
     def __init__(self, db: Database, config: CoreConfig, *, clock: Callable[[], datetime] = utcnow,
                  on_outbox: Callable[[], None] = lambda: None) -> None:
         self.db, self.config, self.clock, self.on_outbox = db, config, clock, on_outbox
+
+    async def _visible(self, actor: Any, item_id: int, action: StrEnum, session: AsyncSession, *,
+                       lock: bool = False) -> Any:
+        raise NotImplementedError
+
+    async def _after(self, session: AsyncSession, item: Any, now: datetime) -> None:
+        """What follows every change (e.g. the staff-chat cards shown again)."""
+
+    async def _do(self, actor: Any, item_id: int, action: StrEnum, work: Work, *,
+                  detail: dict[str, Any] | None = None, refresh_cards: bool = True) -> None:
+        try:
+            async with self.db.transaction() as session:
+                now = self.clock()
+                item = await self._visible(actor, item_id, action, session, lock=True)
+                await work(session, item, now)
+                if refresh_cards:
+                    await self._after(session, item, now)
+                do_audit(session, via=actor.via, action=action.value, now=now, allowed=True,
+                         municipality_id=item.municipality_id, actor_person_id=actor.person_id,
+                         object_type=self.object_type, object_id=item.id, detail=detail)
+        except Refused as refused:
+            raise await self._refuse(actor, action, item_id, refused)
+        self.on_outbox()
+
+    async def check(self, actor: Any, item_id: int, action: StrEnum) -> None:
+        """Raises (and logs) as the action itself would, without doing it: before asking for its text."""
+        try:
+            async with self.db.reader() as session:
+                await self._visible(actor, item_id, action, session)
+        except Refused as refused:
+            raise await self._refuse(actor, action, item_id, refused)
+
+    async def _refuse(self, actor: Any, action: StrEnum, item_id: int, refused: "Refused") -> Exception:
+        """Logs a refusal (after the refused unit of work has ended) and gives the error to raise."""
+        reason = "no role for the action" if refused.visible else "not visible"
+        await self._audit(actor, action, item_id, False, {"reason": reason})
+        if not refused.visible:
+            return NotFound(f"no {self.object_type} {item_id} for this actor")
+        return NotAllowed(f"{action.value} on {self.object_type} {item_id} is not allowed for person {actor.person_id}")
+
+    async def _audit(self, actor: Any, action: StrEnum, item_id: int | None, allowed: bool,
+                     detail: dict[str, Any]) -> None:
+        async with self.db.transaction() as session:
+            do_audit(session, via=actor.via, action=action.value, now=self.clock(), allowed=allowed,
+                     municipality_id=actor.municipality_id, actor_person_id=actor.person_id,
+                     object_type=self.object_type if item_id is not None else None, object_id=item_id,
+                     detail=detail)
+
+
+class Refused(Exception):
+    def __init__(self, *, visible: bool) -> None:
+        super().__init__("refused")
+        self.visible = visible
+
+
+class StaffDesk(DeskMachinery):
+    object_type = "request"
 
     async def actor(self, person_id: int, municipality_id: int, *, via: str,
                     language: Language | None = None) -> Actor | None:
@@ -51,7 +118,7 @@ class StaffDesk:
                 request = await self._visible(actor, request_id, StaffAction.VIEW, session)
                 return await views.request_detail(session, actor, request, allowed_actions(actor, request),
                                                   self.clock())
-        except _Refused as refused:
+        except Refused as refused:
             raise await self._refuse(actor, StaffAction.VIEW, request_id, refused)
 
     async def choices(self, actor: Actor) -> Choices:
@@ -69,14 +136,6 @@ class StaffDesk:
         await self._check_overall(actor, StaffAction.DASHBOARD)
         async with self.db.reader() as session:
             return await dashboard(session, actor, date_from, date_to, self.clock(), self.config.timezone)
-
-    async def check(self, actor: Actor, request_id: int, action: StaffAction) -> None:
-        """Raises (and logs) as the action itself would, without doing it: before asking for its text."""
-        try:
-            async with self.db.reader() as session:
-                await self._visible(actor, request_id, action, session)
-        except _Refused as refused:
-            raise await self._refuse(actor, action, request_id, refused)
 
     # -- doing -----------------------------------------------------------------------------------
     async def take(self, actor: Actor, request_id: int) -> None:
@@ -116,55 +175,19 @@ class StaffDesk:
         await self._do(actor, request_id, StaffAction.NOTE, note, refresh_cards=False)
 
     # -- the machinery ---------------------------------------------------------------------------
-    async def _do(self, actor: Actor, request_id: int, action: StaffAction, work: Work, *,
-                  detail: dict[str, Any] | None = None, refresh_cards: bool = True) -> None:
-        try:
-            async with self.db.transaction() as session:
-                now = self.clock()
-                request = await self._visible(actor, request_id, action, session, lock=True)
-                await work(session, request, now)
-                if refresh_cards:
-                    await do_refresh_cards(session, request, now)
-                do_audit(session, via=actor.via, action=action.value, now=now, allowed=True,
-                         municipality_id=actor.municipality_id, actor_person_id=actor.person_id,
-                         object_type="request", object_id=request.id, detail=detail)
-        except _Refused as refused:
-            raise await self._refuse(actor, action, request_id, refused)
-        self.on_outbox()
+    async def _after(self, session: AsyncSession, item: Request, now: datetime) -> None:
+        await do_refresh_cards(session, item, now)
 
-    @staticmethod
-    async def _visible(actor: Actor, request_id: int, action: StaffAction, session: AsyncSession, *,
+    async def _visible(self, actor: Actor, request_id: int, action: StaffAction, session: AsyncSession, *,
                        lock: bool = False) -> Request:
-        """The request if the actor may do ``action`` on it; ``_Refused`` otherwise."""
+        """The request if the actor may do ``action`` on it; ``Refused`` otherwise."""
         request = await session.get(Request, request_id, with_for_update=lock)
         allowed = allowed_actions(actor, request) if request is not None else set()
         if action in allowed:
             return request
-        raise _Refused(visible=bool(allowed))
-
-    async def _refuse(self, actor: Actor, action: StaffAction, request_id: int, refused: "_Refused") -> Exception:
-        """Logs a refusal (after the refused unit of work has ended) and gives the error to raise."""
-        reason = "no role for the action" if refused.visible else "not visible"
-        await self._audit(actor, action, request_id, False, {"reason": reason})
-        if not refused.visible:
-            return NotFound(f"no request {request_id} for this actor")
-        return NotAllowed(f"{action.value} on request {request_id} is not allowed for person {actor.person_id}")
+        raise Refused(visible=bool(allowed))
 
     async def _check_overall(self, actor: Actor, action: StaffAction) -> None:
         if not can_overall(actor, action):
             await self._audit(actor, action, None, False, {"reason": "no role for the action"})
             raise NotAllowed(f"{action.value} is not allowed for person {actor.person_id}")
-
-    async def _audit(self, actor: Actor, action: StaffAction, request_id: int | None, allowed: bool,
-                     detail: dict[str, Any]) -> None:
-        async with self.db.transaction() as session:
-            do_audit(session, via=actor.via, action=action.value, now=self.clock(), allowed=allowed,
-                     municipality_id=actor.municipality_id, actor_person_id=actor.person_id,
-                     object_type="request" if request_id is not None else None, object_id=request_id,
-                     detail=detail)
-
-
-class _Refused(Exception):
-    def __init__(self, *, visible: bool) -> None:
-        super().__init__("refused")
-        self.visible = visible
