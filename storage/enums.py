@@ -95,6 +95,8 @@ class BroadcastKind(StrEnum):
     """An invitation: residents can answer "I will come"."""
     EMERGENCY = "emergency"
     """Goes first, ignores quiet hours and mutes."""
+    HEARING = "hearing"
+    """A public hearing's announcement: "I will come" registers the resident."""
 
 
 class BroadcastStatus(StrEnum):
@@ -131,3 +133,54 @@ class AnswerStatus(StrEnum):
     """Anonymised and waiting for the lawyer's approval: never shown in search."""
     PUBLISHED = "published"
     WITHDRAWN = "withdrawn"
+
+
+class MembershipStatus(StrEnum):
+    """A resident's place in an initiative group (демилгелүү топ)."""
+
+    PENDING = "pending"
+    """Asked to join; the coordinator has not decided yet."""
+    MEMBER = "member"
+    DECLINED = "declined"
+    LEFT = "left"
+
+
+class Gender(StrEnum):
+    """Asked optionally, for participation statistics only."""
+
+    FEMALE = "female"
+    MALE = "male"
+
+
+class AgeGroup(StrEnum):
+    """Asked optionally, for participation statistics only."""
+
+    UNDER_30 = "18-29"
+    FROM_30 = "30-44"
+    FROM_45 = "45-59"
+    FROM_60 = "60+"
+
+
+class HearingKind(StrEnum):
+    BUDGET = "budget"
+    """The local budget."""
+    PROGRAMME = "programme"
+    """The social-economic development programme (СЭӨП / ПСЭР)."""
+    OTHER = "other"
+
+
+class HearingStatus(StrEnum):
+    ANNOUNCED = "announced"
+    CLOSED = "closed"
+    """Held; proposals that arrive now are kept and marked late."""
+    CANCELLED = "cancelled"
+
+
+class ProposalOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    """Taken into the budget / programme."""
+    PARTLY = "partly"
+    REJECTED = "rejected"
+    """Rejected, with a reason."""
+    MERGED = "merged"
+    """Merged with another proposal."""

@@ -4,6 +4,8 @@ from storage.models.backoffice import (AuditEntry, JobRun, ReplyTemplate, Respon
                                        StaffAccount, StaffCard, StaffSession)
 from storage.models.base import Base
 from storage.models.broadcasts import Broadcast, BroadcastMute, BroadcastRecipient
+from storage.models.initiatives import (GroupMember, Hearing, HearingRegistration, InitiativeGroup,
+                                        ParticipantProfile, Proposal)
 from storage.models.legal import LegalAnswer, LegalEvent, LegalQuestion
 from storage.models.messaging import InboundMessage, IntakeItem, OutboxMessage
 from storage.models.people import ChannelIdentity, Conversation, Person, RoleGrant
@@ -16,4 +18,5 @@ __all__ = [
     "StaffCard", "StaffSession", "Category", "CategoryRoute", "ChannelIdentity", "Conversation", "Department", "Holiday",
     "InboundMessage", "IntakeItem", "LegalAnswer", "LegalEvent", "LegalQuestion", "Municipality", "OutboxMessage", "Person", "Quarter", "Request",
     "RequestAttachment", "RequestEvent", "RoleGrant", "TicketCounter", "Village",
+    "GroupMember", "Hearing", "HearingRegistration", "InitiativeGroup", "ParticipantProfile", "Proposal",
 ]

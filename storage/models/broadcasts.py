@@ -28,7 +28,9 @@ class Broadcast(Base):
     kind: Mapped[BroadcastKind] = mapped_column(enum_type(BroadcastKind, "broadcast_kind"))
     status: Mapped[BroadcastStatus] = mapped_column(enum_type(BroadcastStatus, "broadcast_status"))
     quarter_ids: Mapped[list[int] | None] = mapped_column(sa.JSON)
-    """The quarters addressed; ``None`` for the whole municipality."""
+    """The quarters addressed; ``None`` (and no groups) for the whole municipality."""
+    group_ids: Mapped[list[int] | None] = mapped_column(sa.JSON)
+    """Initiative groups addressed (their approved members), alone or with the quarters."""
     text_ky: Mapped[str | None] = mapped_column(sa.Text)
     text_ru: Mapped[str | None] = mapped_column(sa.Text)
     """One of them alone: everybody gets that text; both: each resident gets their language."""
