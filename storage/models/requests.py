@@ -22,6 +22,7 @@ class Request(Base):
         sa.Index("ix_requests_municipality_category_quarter", "municipality_id", "category_id", "quarter_id",
                  "created_at"),
         sa.Index("ix_requests_municipality_department", "municipality_id", "department_id", "created_at"),
+        sa.Index("ix_requests_municipality_department_status", "municipality_id", "department_id", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
