@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     deadline_watch_minutes: int = 5
     digest_time: time = time(8, 0)
     """The local (Asia/Bishkek) time of the morning digest, e.g. 08:00."""
+    # Legal consultations: the term for answering a question, and the lawyers' Telegram group.
+    legal_deadline_rule: str = "calendar:14"
+    lawyers_chat: str | None = None
+    """The lawyers' group, e.g. telegram:<bot id>:-100123 (the bot says it when added to the group)."""
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"

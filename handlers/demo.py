@@ -11,9 +11,11 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.legal.demo_base import do_load_demo_answers
 from handlers.services import setup
 from storage.enums import DepartmentKind
 from storage.models import Holiday, Municipality, ReplyTemplate, ResponsibleBody
+from storage.types import utcnow
 
 DEMO_CODE = "ALM"
 
@@ -104,6 +106,7 @@ async def do_load_demo(session: AsyncSession) -> Municipality | None:
                      for sort, (ky, ru, contact) in enumerate(RESPONSIBLE_BODIES)])
     session.add_all([ReplyTemplate(municipality_id=municipality.id, title=title, text_ky=ky, text_ru=ru)
                      for title, ky, ru in REPLY_TEMPLATES])
+    await do_load_demo_answers(session, utcnow())
     return municipality
 
 

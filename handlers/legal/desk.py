@@ -1,0 +1,103 @@
+"""The lawyers' desk: the one service the lawyers' chat and the back office call.
+
+Each call is one unit of work through the staff desk's machinery (``DeskMachinery``): the
+question must be of a municipality the lawyer serves (``NotFound`` otherwise, logged),
+the action is done, the card in the lawyers' chat is shown again, the audit log says who.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.legal import actions, publishing
+from handlers.legal.cards import LegalAction, do_post_legal_card
+from handlers.legal.lawyers import Lawyer, load_lawyer
+from handlers.legal.search import Hit, search_answers
+from handlers.staff.desk import DeskMachinery, Refused
+from storage.enums import Language, RequestStatus
+from storage.models import LegalAnswer, LegalQuestion
+
+OPEN = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW)
+
+
+@dataclass(frozen=True)
+class QuestionDetail:
+    question: LegalQuestion
+    similar: list[Hit]
+    """Published answers like it, to reuse."""
+    draft: LegalAnswer | None
+
+
+class LegalDesk(DeskMachinery):
+    object_type = "legal_question"
+
+    async def lawyer(self, person_id: int, *, via: str, language: Language | None = None) -> Lawyer | None:
+        async with self.db.reader() as session:
+            return await load_lawyer(session, person_id, via, language)
+
+    # -- seeing ----------------------------------------------------------------------------------
+    async def queue(self, lawyer: Lawyer, *, open_only: bool = True, limit: int = 100) -> list[LegalQuestion]:
+        query = sa.select(LegalQuestion).where(LegalQuestion.municipality_id.in_(sorted(lawyer.municipality_ids)))
+        if open_only:
+            query = query.where(LegalQuestion.status.in_(OPEN))
+        async with self.db.reader() as session:
+            return list((await session.scalars(query.order_by(LegalQuestion.due_at, LegalQuestion.id)
+                                               .limit(limit))).all())
+
+    async def detail(self, lawyer: Lawyer, question_id: int) -> QuestionDetail:
+        try:
+            async with self.db.reader() as session:
+                question = await self._visible(lawyer, question_id, LegalAction.VIEW, session)
+                await session.refresh(question, ["events"])
+                return QuestionDetail(question, await search_answers(session, question.text, limit=3),
+                                      await publishing.draft_of(session, question))
+        except Refused as refused:
+            raise await self._refuse(lawyer, LegalAction.VIEW, question_id, refused)
+
+    # -- doing -----------------------------------------------------------------------------------
+    async def take(self, lawyer: Lawyer, question_id: int) -> None:
+        await self._do(lawyer, question_id, LegalAction.TAKE, lambda s, q, now: actions.do_take(s, lawyer, q, now))
+
+    async def answer(self, lawyer: Lawyer, question_id: int, text: str) -> None:
+        await self._do(lawyer, question_id, LegalAction.ANSWER,
+                       lambda s, q, now: actions.do_answer(s, lawyer, q, text, now))
+
+    async def ask_asker(self, lawyer: Lawyer, question_id: int, text: str) -> None:
+        await self._do(lawyer, question_id, LegalAction.ASK,
+                       lambda s, q, now: actions.do_ask_asker(s, self.config, lawyer, q, text, now))
+
+    async def hand_over(self, lawyer: Lawyer, question_id: int, to_person_id: int) -> None:
+        async def hand(session: AsyncSession, question: LegalQuestion, now: datetime) -> None:
+            await actions.do_hand_over(session, lawyer, question, to_person_id, now)
+        await self._do(lawyer, question_id, LegalAction.HAND_OVER, hand, detail={"to_person_id": to_person_id})
+
+    async def prepare_publication(self, lawyer: Lawyer, question_id: int) -> LegalAnswer:
+        drafted: list[LegalAnswer] = []
+
+        async def prepare(session: AsyncSession, question: LegalQuestion, now: datetime) -> None:
+            drafted.append(await publishing.do_prepare_publication(session, lawyer, question, now))
+        await self._do(lawyer, question_id, LegalAction.PUBLISH, prepare, refresh_cards=False,
+                       detail={"step": "draft"})
+        return drafted[0]
+
+    async def approve_publication(self, lawyer: Lawyer, question_id: int, asked: str, answer: str) -> LegalAnswer:
+        published: list[LegalAnswer] = []
+
+        async def approve(session: AsyncSession, question: LegalQuestion, now: datetime) -> None:
+            published.append(await publishing.do_approve_publication(session, lawyer, question, asked, answer, now))
+        await self._do(lawyer, question_id, LegalAction.PUBLISH, approve, refresh_cards=False,
+                       detail={"step": "approve"})
+        return published[0]
+
+    # -- the machinery ---------------------------------------------------------------------------
+    async def _visible(self, lawyer: Lawyer, question_id: int, action: LegalAction, session: AsyncSession, *,
+                       lock: bool = False) -> LegalQuestion:
+        question = await session.get(LegalQuestion, question_id, with_for_update=lock)
+        if question is None or not lawyer.serves(question):
+            raise Refused(visible=False)
+        return question
+
+    async def _after(self, session: AsyncSession, item: LegalQuestion, now: datetime) -> None:
+        await do_post_legal_card(session, self.config, item, now)
