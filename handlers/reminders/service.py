@@ -6,13 +6,16 @@ from datetime import datetime
 
 from handlers.config import CoreConfig
 from handlers.reminders.digest import do_send_morning_digest
-from handlers.reminders.watch import WATCH_STEPS
+from handlers.legal.deadlines import LEGAL_QUESTIONS
+from handlers.reminders.watch import REQUESTS, WATCH_STEPS
 from storage.db import Database
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 BATCH = 100
+WATCHED = (REQUESTS, LEGAL_QUESTIONS)
+"""Every kind of item with a deadline: requests, legal questions."""
 
 
 class Reminders:
@@ -21,17 +24,19 @@ class Reminders:
         self.db, self.config, self.clock, self.on_outbox = db, config, clock, on_outbox
 
     async def watch_deadlines(self) -> dict[str, int]:
-        """Reminds and escalates whatever is due now; returns how many requests each step handled."""
+        """Reminds and escalates whatever is due now; returns how many items (requests and legal
+        questions) each step handled."""
         now = self.clock()
         handled = {}
         for step in WATCH_STEPS:
             handled[step.__name__] = 0
-            while True:
-                async with self.db.transaction() as session:
-                    count = await step(session, now, self.config, limit=BATCH)
-                handled[step.__name__] += count
-                if count < BATCH:
-                    break
+            for watched in WATCHED:
+                while True:
+                    async with self.db.transaction() as session:
+                        count = await step(session, now, self.config, limit=BATCH, watched=watched)
+                    handled[step.__name__] += count
+                    if count < BATCH:
+                        break
         if any(handled.values()):
             log.info("deadline watch: %s", handled)
             self.on_outbox()

@@ -9,9 +9,16 @@ another unit of work holds: the next sweep takes them), so a notice is never giv
     due_at - remind_before    remind the assignee, or the staff chat when nobody took it
     due_at - escalate_before  tell the head(s): the deadline is near
     due_at                    tell the head(s): the deadline has passed
+
+The same watch serves every kind of item with a legal deadline (``Watched``): requests here,
+legal questions in ``handlers.legal.deadlines`` (reminding their lawyer, escalating to the
+lawyers' chat).
 """
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,25 +34,43 @@ from storage.models import Request, RequestEvent
 OPEN = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW)
 
 
-def is_watched() -> sa.ColumnElement[bool]:
+@dataclass(frozen=True)
+class Watched:
+    """A kind of item with a deadline: a model with ``status``, ``answered_at``, ``due_at``,
+    ``reminded_at``, ``escalated_at`` and ``overdue_escalated_at``; how to remind of one; how
+    to escalate one (near or past its deadline)."""
+
+    model: Any
+    remind: Callable[[AsyncSession, Any, datetime, CoreConfig], Awaitable[str]]
+    escalate: Callable[[AsyncSession, Any, EscalationReason, datetime, CoreConfig], Awaitable[int]]
+
+
+REQUESTS = Watched(Request, lambda session, request, now, _config: do_remind(session, request, now),
+                   lambda session, request, reason, now, _config: do_escalate_to_head(session, request, reason, now))
+
+
+def is_watched(model: Any = Request) -> sa.ColumnElement[bool]:
     """Open and not answered yet: its deadline still matters."""
-    return sa.and_(Request.status.in_(OPEN), Request.answered_at.is_(None))
+    return sa.and_(model.status.in_(OPEN), model.answered_at.is_(None))
 
 
-async def _claim(session: AsyncSession, *conditions: sa.ColumnElement[bool], limit: int) -> list[Request]:
-    query = (sa.select(Request).where(is_watched(), *conditions)
-             .order_by(Request.due_at, Request.id).limit(limit).with_for_update(skip_locked=True))
+async def _claim(session: AsyncSession, watched: Watched, *conditions: sa.ColumnElement[bool],
+                 limit: int) -> list[Any]:
+    model = watched.model
+    query = (sa.select(model).where(is_watched(model), *conditions)
+             .order_by(model.due_at, model.id).limit(limit).with_for_update(skip_locked=True))
     return list((await session.scalars(query)).all())
 
 
 async def do_remind_before_deadline(session: AsyncSession, now: datetime, config: CoreConfig, *,
-                                   limit: int = 100) -> int:
-    """Reminds of the requests whose deadline is less than ``remind_before`` away; returns how many."""
-    requests = await _claim(session, Request.reminded_at.is_(None), Request.due_at > now,
-                            Request.due_at <= now + config.remind_before, limit=limit)
-    for request in requests:
-        await do_remind(session, request, now)
-    return len(requests)
+                                   limit: int = 100, watched: Watched = REQUESTS) -> int:
+    """Reminds of the items whose deadline is less than ``remind_before`` away; returns how many."""
+    model = watched.model
+    items = await _claim(session, watched, model.reminded_at.is_(None), model.due_at > now,
+                         model.due_at <= now + config.remind_before, limit=limit)
+    for item in items:
+        await watched.remind(session, item, now, config)
+    return len(items)
 
 
 async def do_remind(session: AsyncSession, request: Request, now: datetime) -> str:
@@ -73,24 +98,26 @@ async def do_remind(session: AsyncSession, request: Request, now: datetime) -> s
 
 
 async def do_escalate_near_deadline(session: AsyncSession, now: datetime, config: CoreConfig, *,
-                                    limit: int = 100) -> int:
-    """Tells the head(s) of the requests whose deadline is less than ``escalate_before`` away."""
-    requests = await _claim(session, Request.escalated_at.is_(None), Request.due_at > now,
-                            Request.due_at <= now + config.escalate_before, limit=limit)
-    for request in requests:
-        await do_escalate_to_head(session, request, EscalationReason.DEADLINE_NEAR, now)
-        request.escalated_at = now
-    return len(requests)
+                                    limit: int = 100, watched: Watched = REQUESTS) -> int:
+    """Escalates the items whose deadline is less than ``escalate_before`` away (requests: to the head)."""
+    model = watched.model
+    items = await _claim(session, watched, model.escalated_at.is_(None), model.due_at > now,
+                         model.due_at <= now + config.escalate_before, limit=limit)
+    for item in items:
+        await watched.escalate(session, item, EscalationReason.DEADLINE_NEAR, now, config)
+        item.escalated_at = now
+    return len(items)
 
 
 async def do_escalate_overdue(session: AsyncSession, now: datetime, config: CoreConfig, *,
-                              limit: int = 100) -> int:
-    """Tells the head(s) of the requests whose deadline has passed without an answer."""
-    requests = await _claim(session, Request.overdue_escalated_at.is_(None), Request.due_at <= now, limit=limit)
-    for request in requests:
-        await do_escalate_to_head(session, request, EscalationReason.OVERDUE, now)
-        request.overdue_escalated_at = now
-    return len(requests)
+                              limit: int = 100, watched: Watched = REQUESTS) -> int:
+    """Escalates the items whose deadline has passed without an answer."""
+    model = watched.model
+    items = await _claim(session, watched, model.overdue_escalated_at.is_(None), model.due_at <= now, limit=limit)
+    for item in items:
+        await watched.escalate(session, item, EscalationReason.OVERDUE, now, config)
+        item.overdue_escalated_at = now
+    return len(items)
 
 
 WATCH_STEPS = (do_remind_before_deadline, do_escalate_near_deadline, do_escalate_overdue)
