@@ -26,6 +26,7 @@ from handlers.broadcasts.runner import BroadcastRunner
 from handlers.config import CoreConfig
 from handlers.conversation import ConversationCore
 from handlers.demo import do_load_demo
+from handlers.legal.desk import LegalDesk
 from handlers.staff.desk import StaffDesk
 from handlers.services.deadlines import DeadlineRule
 from settings import Settings
@@ -42,7 +43,9 @@ def core_config(settings: Settings) -> CoreConfig:
                       remind_before=timedelta(hours=settings.remind_before_hours),
                       escalate_before=timedelta(hours=settings.escalate_before_hours),
                       digest_time=settings.digest_time,
-                      quiet_hours=parse_quiet_hours(settings.quiet_hours))
+                      quiet_hours=parse_quiet_hours(settings.quiet_hours),
+                      legal_deadline_rule=DeadlineRule.parse(settings.legal_deadline_rule),
+                      lawyers_chat=settings.lawyers_chat or None)
 
 
 def parse_quiet_hours(value: str) -> tuple[time, time] | None:
@@ -89,6 +92,7 @@ class Service:
     bots: dict = field(default_factory=dict)
     broadcasts: BroadcastRunner | None = None
     desk: StaffDesk | None = None
+    legal_desk: LegalDesk | None = None
     closers: list = field(default_factory=list)
     background: list = field(default_factory=list)
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
@@ -151,6 +155,7 @@ async def build_service(settings: Settings) -> Service:
     service = Service(settings, db, core, worker, intake, http)
     service.broadcasts = BroadcastRunner(db, core_config(settings), on_outbox=worker.wake)
     service.desk = StaffDesk(db, core_config(settings), on_outbox=worker.wake)
+    service.legal_desk = LegalDesk(db, core_config(settings), on_outbox=worker.wake)
     await _wire_whatsapp(service)
     if not telegram_tokens(settings):
         log.warning("TELEGRAM_BOT_TOKEN is not set: the Telegram channel is off. "
@@ -186,6 +191,7 @@ async def _wire_telegram(service: Service) -> None:
     from bot.telegram.polling import poll
     from bot.telegram.sender import TelegramSender
     from bot.telegram.webhook import add_webhook_routes, register_webhook
+    from handlers.legal.chat import LegalChat
     from handlers.staff.chat import StaffChat
 
     settings = service.settings
@@ -195,7 +201,9 @@ async def _wire_telegram(service: Service) -> None:
     service.worker.senders[Channel.TELEGRAM] = TelegramSender(
         service.bots, per_bot_per_second=settings.telegram_per_bot_per_second,
         per_chat_interval=settings.telegram_per_chat_interval)
-    staff_chat = StaffChat(service.db, service.desk, on_outbox=service.worker.wake)
+    lawyers = ([LegalChat(service.db, service.legal_desk, settings.lawyers_chat, on_outbox=service.worker.wake)]
+               if settings.lawyers_chat else [])
+    staff_chat = StaffChat(service.db, service.desk, on_outbox=service.worker.wake, others=lawyers)
     service.intake.processors[Channel.TELEGRAM] = processor(build_dispatcher(service.core, staff_chat), service.bots)
     if settings.telegram_mode == "polling":
         for bot in bots:

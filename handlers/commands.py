@@ -16,6 +16,7 @@ class Command(StrEnum):
     BROADCAST = "broadcast"
     BROADCASTS = "broadcasts"
     NOTICES = "notices"
+    LEGAL = "legal"
     UNKNOWN = "unknown"
 
 
@@ -26,6 +27,7 @@ SLASH = {
     "/mydata": Command.MY_DATA,
     "/broadcast": Command.BROADCAST, "/announce": Command.BROADCAST, "/broadcasts": Command.BROADCASTS,
     "/notices": Command.NOTICES,
+    "/legal": Command.LEGAL, "/law": Command.LEGAL,
 }
 WORDS = {
     "жокко чыгаруу": Command.CANCEL, "отмена": Command.CANCEL, "отменить": Command.CANCEL,

@@ -53,8 +53,14 @@ NOT_STAFF = N_("Only staff of this department can do this. Ask the administrator
 
 class StaffChat:
     def __init__(self, db: Database, desk: StaffDesk, *, clock: Callable[[], datetime] = utcnow,
-                 on_outbox: Callable[[], None] = lambda: None) -> None:
+                 on_outbox: Callable[[], None] = lambda: None, others: list | None = None) -> None:
         self.db, self.desk, self.clock, self.on_outbox = db, desk, clock, on_outbox
+        self.others = others or []
+        """Other group chats with cards of their own (the lawyers'): each ``serves(chat)``, takes
+        ``press(chat, user, value, name)`` and ``answer_prompt(chat, user, prompt, text)``."""
+
+    def _other(self, chat_address: str):
+        return next((other for other in self.others if other.serves(chat_address)), None)
 
     async def claim(self, intake_id: int | None) -> bool:
         """Marks a recorded update processed before acting on it: a staff action is done at most once
@@ -76,6 +82,8 @@ class StaffChat:
 
     async def press(self, chat_address: str, user_address: str, value: str, user_name: str) -> str | None:
         """A button under a card was pressed; returns the short answer to show the presser."""
+        if (other := self._other(chat_address)) is not None:
+            return await other.press(chat_address, user_address, value, user_name)
         department = await self._department(chat_address)
         if department is None:
             return None  # not a staff chat
@@ -109,6 +117,9 @@ class StaffChat:
     async def reply(self, chat_address: str, user_address: str, replied_message_id: str, text: str) -> bool:
         """A message replying to one of our prompts: the text the prompt asked for. False if not ours."""
         prompt = await self._prompt_replied_to(chat_address, replied_message_id)
+        if prompt is not None and (other := self._other(chat_address)) is not None:
+            await other.answer_prompt(chat_address, user_address, prompt, text)
+            return True
         department = await self._department(chat_address)
         if prompt is None or department is None:
             return False

@@ -1,0 +1,133 @@
+"""Legal consultations end to end on Telegram: a resident asks, the question's card appears in the
+lawyers' group, a lawyer takes it, answers by replying to the bot's prompt, publishes the
+anonymised answer, and the next resident who asks the same is shown it before anything is
+queued. A group member without the lawyer role is refused and logged. Real Service, real
+aiogram, fake Bot API."""
+
+import pytest
+import sqlalchemy as sa
+
+from handlers.services import setup
+from main import build_service
+from storage.enums import AnswerStatus, AuditOutcome, Language, Role
+from storage.models import AuditEntry, LegalAnswer
+from tests.conftest import TELEGRAM_TOKEN as TOKEN
+from tests.telegram_user import TelegramUser
+from tests.test_staff_chat_e2e import wait_for
+from tests.test_telegram_e2e import settings_for
+
+GROUP = -1002600
+LAWYER_ID, OUTSIDER_ID = 7101, 7102
+LAWYER = {"id": LAWYER_ID, "first_name": "Бермет", "last_name": "Юрист"}
+OUTSIDER = {"id": OUTSIDER_ID, "first_name": "Сосед"}
+QUESTION = ("Можно ли выдавать жителям дрова для отопления школы со склада айыл окмоту зимой без решения кенеша? "
+            "Мой телефон 0555 123 456.")
+ANSWER = "Нет: муниципальное имущество передаётся только по решению айылного кенеша. Звоните Асанову Бакыту."
+
+
+@pytest.fixture
+async def service(db_url, fake_api):
+    bot_id = fake_api.bot(TOKEN).id
+    running = await build_service(settings_for(db_url, fake_api.base_url, lawyers_chat=f"telegram:{bot_id}:{GROUP}"))
+    async with running.db.transaction() as session:
+        alm = await setup.municipality_by_code(session, "ALM")
+        lawyer = await setup.do_find_or_add_person(session, address=f"telegram:{bot_id}:{LAWYER_ID}",
+                                                   name="Бермет Юрист", language=Language.RU)
+        await setup.do_grant_role(session, lawyer, alm, Role.LAWYER)
+    await running.start()
+    yield running
+    await running.stop()
+
+
+class LawyersGroup:
+    def __init__(self, bot):
+        self.bot = bot
+
+    def messages(self, containing: str):
+        return [m for m in self.bot.sent_to(GROUP) if m.method == "sendMessage" and containing in (m.text or "")]
+
+    async def message(self, containing: str):
+        async def found():
+            return self.messages(containing)
+        return (await wait_for(found, f"no {containing!r} in the lawyers' group"))[-1]
+
+    def press(self, message, label: str, user: dict) -> None:
+        buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
+        matches = [b for b in buttons if label in b["text"]]
+        assert matches, f"no button {label!r} in {[b['text'] for b in buttons]}"
+        self.answered = len(self._answers())
+        self.bot.push_update(self.bot.callback_update(GROUP, matches[0]["callback_data"],
+                                                      message_id=message.message_id, user=user))
+
+    def reply(self, message, text: str, user: dict) -> None:
+        replied = self.bot.messages[(GROUP, message.message_id)]
+        self.bot.push_update(self.bot.message_update(GROUP, text, user=user, reply_to_message=dict(replied)))
+
+    def _answers(self) -> list[dict]:
+        return [params for method, params in self.bot.calls if method == "answerCallbackQuery"]
+
+    async def toast(self) -> str:
+        async def answered():
+            answers = self._answers()
+            return answers[self.answered:]
+        return (await wait_for(answered, "no answer to the press"))[0].get("text") or ""
+
+
+async def onboard(user: TelegramUser) -> None:
+    await user.say("/start")
+    await user.press("Русский")
+    await user.press("Согласен")
+    await user.press("Аламедин")
+    await user.say("1")
+
+
+async def ask(user: TelegramUser, text: str):
+    await user.press("Юридическая помощь")
+    await user.press("Задать вопрос")
+    await user.press("Муниципальное имущество")
+    return await user.say(text)
+
+
+async def test_ask_answer_publish_and_the_next_asker_is_shown_it(service, fake_api):
+    bot = fake_api.bot(TOKEN)
+    group = LawyersGroup(bot)
+    asker = TelegramUser(bot, chat_id=5201)
+    await onboard(asker)
+    shown = await ask(asker, QUESTION)
+    if "Нет, отправить" in str(asker.buttons(shown)):
+        await asker.press("Нет, отправить")
+    done = await asker.press("Нет, не конфиденциально")
+    assert "Ваш вопрос отправлен юристам" in bot.sent_to(5201)[-2].text + done.text
+
+    card = await group.message("⚖️ Q-")
+    assert "дрова" in card.text and "Аламудунский" in card.text
+    group.press(card, "Взять", OUTSIDER)  # a group member who is not a lawyer
+    assert "Это могут делать только юристы" in await group.toast()
+    group.press(card, "Взять", LAWYER)
+    assert "теперь ваш" in await group.toast()
+
+    group.press(card, "Ответить", LAWYER)
+    prompt = await group.message("ответьте на это сообщение ответом")
+    assert prompt.reply_markup.get("force_reply")
+    group.reply(prompt, ANSWER, LAWYER)
+
+    async def answered():
+        return [m for m in bot.sent_to(5201) if "Ответ юриста на ваш вопрос" in (m.text or "")]
+    assert ANSWER in (await wait_for(answered, "the asker got no answer"))[0].text
+
+    offer = await group.message("Опубликовать его в базе")
+    group.press(offer, "Опубликовать", LAWYER)
+    draft = await group.message("в каком он будет опубликован")
+    assert "Асанову" not in draft.text and "0555" not in draft.text and "[ФИО]" in draft.text
+    group.press(draft, "Подтвердить и опубликовать", LAWYER)
+    assert "Опубликовано" in await group.toast()
+    async with service.db.reader() as session:
+        published = (await session.scalars(sa.select(LegalAnswer).where(LegalAnswer.demo.is_(False)))).one()
+        refused = (await session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.outcome == AuditOutcome.REFUSED, AuditEntry.via == "lawyers_chat"))).all()
+    assert published.status == AnswerStatus.PUBLISHED and len(refused) == 1
+
+    neighbour = TelegramUser(bot, chat_id=5202)
+    await onboard(neighbour)
+    suggested = await ask(neighbour, "можно ли выдать дрова для школы со склада айыл окмоту без решения кенеша")
+    assert "Прежде чем отправить" in suggested.text and "только по решению айылного кенеша" in suggested.text
