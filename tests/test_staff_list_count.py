@@ -27,6 +27,12 @@ async def test_the_count_stops_at_the_limit_and_says_there_are_more(world, monke
     assert (third.total, third.total_exact, third.pages) == (6, True, 3)  # counted far enough: exact
     assert [r.id for r in third.rows] == [made[1].id, made[0].id]
 
+    searched = await world.desk.list_requests(head, RequestFilters(text="НЕТ ВОДЫ"), page=2, per_page=2)
+    assert (searched.total, searched.total_exact, searched.pages) == (4, False, 3)  # counted up to page 2 and one more
+    assert [r.id for r in searched.rows] == [made[3].id, made[2].id]
+    last = await world.desk.list_requests(head, RequestFilters(text="нет воды"), page=3, per_page=2)
+    assert (last.total, last.total_exact, [r.id for r in last.rows]) == (6, True, [made[1].id, made[0].id])
+
     few = await world.desk.list_requests(head, RequestFilters(text="дом 5"), page=1, per_page=2)
     assert (few.total, few.total_exact, few.pages, [r.id for r in few.rows]) == (1, True, 1, [made[5].id])
 

@@ -142,6 +142,16 @@ def local_day_start(day: date, actor_tz) -> datetime:
     return datetime.combine(day, time.min, tzinfo=actor_tz)
 
 
+def searched_text(filters: RequestFilters) -> str:
+    return (filters.text or "").strip()[:MAX_SEARCH_CHARS].casefold()
+
+
+def scans_text(filters: RequestFilters) -> bool:
+    """A search in the descriptions reads every row in scope (no index helps a LIKE '%…%')."""
+    text = searched_text(filters)
+    return bool(text) and not WHOLE_TICKET.fullmatch(text)
+
+
 def filtered(actor: Actor, filters: RequestFilters, now: datetime, tz) -> sa.ColumnElement[bool]:
     conditions = [visible(actor)]
     if filters.status is not None:
@@ -158,7 +168,7 @@ def filtered(actor: Actor, filters: RequestFilters, now: datetime, tz) -> sa.Col
         conditions.append(Request.created_at >= local_day_start(filters.created_from, tz))
     if filters.created_to is not None:
         conditions.append(Request.created_at < local_day_start(filters.created_to + timedelta(days=1), tz))
-    text = (filters.text or "").strip()[:MAX_SEARCH_CHARS].casefold()
+    text = searched_text(filters)
     if WHOLE_TICKET.fullmatch(text):
         conditions.append(Request.ticket == text.upper())
     elif text:
@@ -193,11 +203,16 @@ async def request_page(session: AsyncSession, actor: Actor, filters: RequestFilt
     condition = filtered(actor, filters, now, tz)
     page = max(1, page)
     enough = max(TOTAL_COUNTED, page * per_page) + 1
-    counted = await session.scalar(sa.select(sa.func.count()).select_from(
-        sa.select(Request.id).where(condition).limit(enough).subquery())) or 0
+    newest_first, offset = (Request.created_at.desc(), Request.id.desc()), (page - 1) * per_page
+    if scans_text(filters):  # one scan, not two: the ids found give both the count and the page
+        ids = (await session.scalars(sa.select(Request.id).where(condition).order_by(*newest_first)
+                                     .limit(enough))).all()
+        counted, condition, offset = len(ids), Request.id.in_(ids[offset:offset + per_page]), 0
+    else:
+        counted = await session.scalar(sa.select(sa.func.count()).select_from(
+            sa.select(Request.id).where(condition).limit(enough).subquery())) or 0
     records = (await session.execute(
-        row_query().where(condition).order_by(Request.created_at.desc(), Request.id.desc())
-        .limit(per_page).offset((page - 1) * per_page))).all()
+        row_query().where(condition).order_by(*newest_first).limit(per_page).offset(offset))).all()
     return RequestPage([to_row(r, actor.language, now) for r in records], min(counted, enough - 1), page, per_page,
                        total_exact=counted < enough)
 
