@@ -4,6 +4,7 @@
     python main.py chat [--as NAME]       the resident dialogs in this terminal (no token needed)
     python main.py admin …                set up municipalities, places, categories, staff (see --help)
     python main.py db upgrade|downgrade   apply or roll back database migrations
+    python main.py legal export|import F  the legal answer base as CSV
 """
 
 import argparse
@@ -278,6 +279,27 @@ async def chat(settings: Settings, name: str) -> None:
         await db.dispose()
 
 
+async def legal_base(settings: Settings, action: str, path: str) -> int:
+    """Exports the published legal answers to a CSV file, or imports one (see handlers/legal/transfer.py)."""
+    from handlers.legal.transfer import do_import_csv, export_csv
+    from storage.types import utcnow
+
+    db = await open_database(settings)
+    try:
+        if action == "export":
+            async with db.reader() as session:
+                Path(path).write_text(await export_csv(session), encoding="utf-8")
+            return 0
+        async with db.transaction() as session:
+            report = await do_import_csv(session, Path(path).read_text(encoding="utf-8"), utcnow())
+        for error in report.errors:
+            print(error, file=sys.stderr)
+        print(f"added {report.added}, replaced {report.replaced}, personal data removed {report.anonymised}")
+        return 1 if report.errors else 0
+    finally:
+        await db.dispose()
+
+
 async def database(settings: Settings, action: str, revision: str) -> None:
     db = Database(settings.database_url)
     try:
@@ -295,6 +317,9 @@ def main(argv: list[str] | None = None) -> None:
     db_parser = commands.add_parser("db", help="database migrations")
     db_parser.add_argument("action", choices=["upgrade", "downgrade"])
     db_parser.add_argument("revision", nargs="?", default=None)
+    legal_parser = commands.add_parser("legal", help="export or import the legal answer base (CSV)")
+    legal_parser.add_argument("action", choices=["export", "import"])
+    legal_parser.add_argument("file")
     admin_parser = commands.add_parser("admin", help="set up municipalities, places, staff", add_help=False)
     admin_parser.add_argument("rest", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -312,6 +337,8 @@ def main(argv: list[str] | None = None) -> None:
         elif command == "db":
             revision = args.revision or ("head" if args.action == "upgrade" else "-1")
             asyncio.run(database(settings, args.action, revision))
+        elif command == "legal":
+            sys.exit(asyncio.run(legal_base(settings, args.action, args.file)))
         elif command == "admin":
             from backoffice.admin_cli import run_admin
 

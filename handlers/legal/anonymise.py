@@ -22,7 +22,8 @@ _PHONE = re.compile(r"(?<!\d)(?:\+?\s?996|0)[\s\-()]*\d{3}[\s\-()]*\d{2,3}[\s\-]
 _PIN = re.compile(r"(?<!\d)\d(?:[\s-]?\d){13}(?!\d)")
 _LONG_DIGITS = re.compile(r"(?<!\d)\d{9,}(?!\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_SURNAME = rf"[А-ЯЁӨҮҢ][а-яёөүң]+(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ский|ская|цкий|цкая|баев|баева|бекова|беков)"
+_SURNAME = (r"[А-ЯЁӨҮҢ][а-яёөүң]+(?:(?:ов|ев|ёв|ин|ын)(?:а|у|ой|ым|ом|ы|е|ых)?|баев|беков|"
+            r"(?:ск|цк)(?:ий|ая|ого|ому|ой|им|ую))")
 _PATRONYMIC = r"[А-ЯЁӨҮҢ][а-яёөүң]+(?:ович|евич|ьич|овна|евна|ична|инична)"
 _INITIALS = r"[А-ЯЁӨҮҢ]\.\s?(?:[А-ЯЁӨҮҢ]\.)?"
 
@@ -81,11 +82,14 @@ def anonymise(text: str, language: Language) -> Anonymised:
     return Anonymised(text, removed)
 
 
-_NOT_NAMES = frozenset({"Кыргыз", "Кыргызстан", "Бишкек", "Кенеш", "Кеңеш", "Жогорку", "Закон", "Мыйзам"})
+_NOT_NAMES = ("Кыргыз", "Республик", "Бишкек", "Кенеш", "Кеңеш", "Жогорк", "Закон", "Мыйзам", "Министерств",
+              "Российск", "Чуйск", "Ошск", "Нарынск", "Иссык", "Таласск", "Жалал", "Баткен", "Аламүдүн", "Аламудун",
+              "Аламедин", "Токмок", "Президент", "Кабинет", "Конституц")
+"""Capitalised words that start laws, bodies and places, never names."""
 
 
 def _is_not_a_name(match: re.Match) -> bool:
-    return any(word in _NOT_NAMES for word in match.group(0).split())
+    return any(word.startswith(_NOT_NAMES) for word in match.group(0).split())
 
 
 def _stem_name(word: str) -> str:
@@ -93,6 +97,7 @@ def _stem_name(word: str) -> str:
     if word in FIRST_NAMES:
         return word
     for cut in range(1, 5):
-        if word[:-cut] in FIRST_NAMES:
-            return word[:-cut]
+        for ending in ("", "а", "я", "й", "ь"):
+            if word[:-cut] + ending in FIRST_NAMES:
+                return word[:-cut] + ending
     return word
