@@ -99,6 +99,7 @@ class Service:
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self) -> None:
+        from handlers.initiatives.reminders import HearingReminders
         from handlers.reminders.service import Reminders
         from scheduler.host import SchedulerHost
         from scheduler.jobs import jobs
@@ -111,7 +112,8 @@ class Service:
         reminders = Reminders(self.db, self.core.config, on_outbox=self.worker.wake)
         self.scheduler = SchedulerHost(
             self.db, jobs(self.core.config, watch_every=timedelta(minutes=self.settings.deadline_watch_minutes)),
-            {"core": self.core, "reminders": reminders, "broadcasts": self.broadcasts},
+            {"core": self.core, "reminders": reminders, "broadcasts": self.broadcasts,
+             "hearings": HearingReminders(self.db, self.core.config, on_outbox=self.worker.wake)},
             timezone=self.core.config.timezone)
         await self.scheduler.start()
         self._tasks = [asyncio.create_task(self.worker.run(), name="delivery"),

@@ -17,6 +17,8 @@ class Command(StrEnum):
     BROADCASTS = "broadcasts"
     NOTICES = "notices"
     LEGAL = "legal"
+    GROUPS = "groups"
+    HEARINGS = "hearings"
     UNKNOWN = "unknown"
 
 
@@ -27,6 +29,7 @@ SLASH = {
     "/mydata": Command.MY_DATA,
     "/broadcast": Command.BROADCAST, "/announce": Command.BROADCAST, "/broadcasts": Command.BROADCASTS,
     "/notices": Command.NOTICES,
+    "/groups": Command.GROUPS, "/hearings": Command.HEARINGS,
     "/legal": Command.LEGAL, "/law": Command.LEGAL,
 }
 WORDS = {

@@ -183,6 +183,7 @@ class ConversationCore:
         targets = {Command.LANGUAGE: ("language", "choose"), Command.MENU: ("menu", "main"),
                    Command.MY_REQUESTS: ("my_requests", "list"), Command.MY_DATA: ("my_data", "show"),
                    Command.BROADCAST: ("broadcast", "scope"), Command.BROADCASTS: ("broadcasts", "list"),
+                   Command.GROUPS: ("groups", "list"), Command.HEARINGS: ("hearings", "list"),
                    Command.NOTICES: ("notices", "show"), Command.LEGAL: ("legal", "hub")}
         if command in targets:
             self._say_if_draft_dropped(turn)

@@ -14,6 +14,7 @@ from handlers.config import CoreConfig
 from handlers.broadcasts import flows as broadcast_flows
 from handlers.flows import feedback, menu, my_data, my_requests, onboarding, request
 from handlers.flows.base import Flow
+from handlers.initiatives import flows as initiative_flows
 from handlers.legal import flows as legal_flows
 from handlers.services.identities import load_conversation, lock_identity, reachable_identity
 from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
@@ -22,7 +23,7 @@ from storage.models import Person
 
 FLOWS: dict[str, Flow] = {f.name: f for f in (
     onboarding.FLOW, menu.FLOW, menu.LANGUAGE_FLOW, request.FLOW, my_requests.FLOW, my_data.FLOW,
-    feedback.FLOW, *broadcast_flows.FLOWS, *legal_flows.FLOWS)}
+    feedback.FLOW, *broadcast_flows.FLOWS, *initiative_flows.FLOWS, *legal_flows.FLOWS)}
 MAX_PROMPTS_PER_TURN = 8
 
 

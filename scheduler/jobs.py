@@ -64,6 +64,10 @@ async def send_morning_digest() -> None:
     await running("reminders").send_morning_digest()
 
 
+async def remind_hearings() -> None:
+    await running("hearings").remind()
+
+
 def jobs(config: CoreConfig, *, watch_every: timedelta = timedelta(minutes=5),
          sweep_every: timedelta = timedelta(minutes=1)) -> list[JobSpec]:
     digest_at = CronTrigger(hour=config.digest_time.hour, minute=config.digest_time.minute,
@@ -76,4 +80,7 @@ def jobs(config: CoreConfig, *, watch_every: timedelta = timedelta(minutes=5),
         JobSpec("morning_digest", send_morning_digest, digest_at, grace=DIGEST_LATEST, catch_up=True),
         # Starts due announcements (each once, in its own transaction) and edits their progress in place.
         JobSpec("broadcasts", run_broadcasts, IntervalTrigger(seconds=2), catch_up=True),
+        # The day-before reminder of a public hearing, once per registration (job_runs).
+        JobSpec("hearing_reminders", remind_hearings, IntervalTrigger(seconds=watch_every.total_seconds()),
+                catch_up=True),
     ]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.broadcasts.notice import MUTE_VALUE, parse_ack
 from handlers.envelope import InputKind, decode_option
+from handlers.initiatives.registrations import do_register_from_notice
 from handlers.services.identities import insert_ignore
 from handlers.turn import Turn
 from storage.enums import BroadcastAck, BroadcastKind
@@ -18,6 +19,7 @@ from storage.models import Broadcast, BroadcastMute, BroadcastRecipient
 
 PLUS_WORDS = {"+", "➕", "👍"}
 PLUS_WINDOW = timedelta(days=3)
+COMING_KINDS = (BroadcastKind.MEETING, BroadcastKind.HEARING)
 
 
 def pressed(turn: Turn) -> str | None:
@@ -51,8 +53,11 @@ async def answer_to_notice(turn: Turn) -> bool:
         return True
     kind = await turn.session.scalar(sa.select(Broadcast.kind).where(Broadcast.id == recipient.broadcast_id))
     if recipient.ack is None:
-        recipient.ack = BroadcastAck.COMING if kind == BroadcastKind.MEETING else BroadcastAck.SEEN
+        recipient.ack = BroadcastAck.COMING if kind in COMING_KINDS else BroadcastAck.SEEN
         recipient.acked_at = turn.now
+    if kind == BroadcastKind.HEARING:  # "I will come" to a public hearing registers the resident
+        turn.say(await do_register_from_notice(turn, recipient.broadcast_id))
+        return True
     turn.say(turn._("Thank you, we will expect you.") if kind == BroadcastKind.MEETING
              else turn._("Thank you, noted."))
     return True

@@ -2,7 +2,8 @@
 
 Municipality-wide senders are the head, administrators and department staff (municipal
 enterprises announce water cuts and garbage days themselves); a kvartalkom head reaches
-only the quarters they are assigned to. Everybody else is refused (and the refusal logged).
+only the quarters they are assigned to; a group coordinator only the members of their
+initiative groups. Everybody else is refused (and the refusal logged).
 """
 
 from dataclasses import dataclass, field
@@ -11,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import NotAllowed
-from storage.enums import Channel, Language, Role
-from storage.models import BroadcastMute, ChannelIdentity, Person, Quarter, RoleGrant
+from storage.enums import Channel, Language, MembershipStatus, Role
+from storage.models import BroadcastMute, ChannelIdentity, GroupMember, InitiativeGroup, Person, Quarter, RoleGrant
 
 MUNICIPAL_ROLES = (Role.HEAD, Role.ADMIN, Role.DEPARTMENT_STAFF)
 REACHABLE_CHANNELS = (Channel.TELEGRAM, Channel.WHATSAPP, Channel.CONSOLE)
@@ -26,6 +27,8 @@ class SenderRights:
     whole_municipality: bool
     quarter_ids: tuple[int, ...] = ()
     """For a kvartalkom head: their quarters."""
+    group_ids: tuple[int, ...] = ()
+    """For a group coordinator: their initiative groups."""
 
     @property
     def may_send_emergencies(self) -> bool:
@@ -50,15 +53,18 @@ async def sender_rights(session: AsyncSession, person: Person | None) -> SenderR
                         tuple(sorted({g.quarter_id for g in quarters if g.municipality_id == municipality_id})))
 
 
-def check_may_address(rights: SenderRights | None, quarter_ids: list[int] | None, *, emergency: bool) -> None:
-    """Raises NotAllowed unless the rights cover the quarters (``None``: the whole municipality)."""
+def check_may_address(rights: SenderRights | None, quarter_ids: list[int] | None, *, emergency: bool,
+                      group_ids: list[int] | None = None) -> None:
+    """Raises NotAllowed unless the rights cover the quarters and groups (neither: the whole municipality)."""
     if rights is None:
         raise NotAllowed("no role that may send announcements")
     if emergency and not rights.may_send_emergencies:
         raise NotAllowed("only municipal staff send emergency notices")
     if rights.whole_municipality:
         return
-    if not quarter_ids or not set(quarter_ids) <= set(rights.quarter_ids):
+    if group_ids and not set(group_ids) <= set(rights.group_ids):
+        raise NotAllowed(f"groups {group_ids} are not all among {list(rights.group_ids)}")
+    if (quarter_ids or not group_ids) and (not quarter_ids or not set(quarter_ids) <= set(rights.quarter_ids)):
         raise NotAllowed(f"quarters {quarter_ids} are not all among {list(rights.quarter_ids)}")
 
 
@@ -69,6 +75,15 @@ async def check_quarters_in(session: AsyncSession, municipality_id: int, quarter
         Quarter.id.in_(quarter_ids), Quarter.municipality_id == municipality_id))).all())
     if found != set(quarter_ids):
         raise NotAllowed(f"quarters {sorted(set(quarter_ids) - found)} are not in municipality {municipality_id}")
+
+
+async def check_groups_in(session: AsyncSession, municipality_id: int, group_ids: list[int] | None) -> None:
+    if not group_ids:
+        return
+    found = set((await session.scalars(sa.select(InitiativeGroup.id).where(
+        InitiativeGroup.id.in_(group_ids), InitiativeGroup.municipality_id == municipality_id))).all())
+    if found != set(group_ids):
+        raise NotAllowed(f"groups {sorted(set(group_ids) - found)} are not in municipality {municipality_id}")
 
 
 @dataclass(frozen=True)
@@ -96,10 +111,15 @@ class Audience:
 
 
 async def audience(session: AsyncSession, municipality_id: int, quarter_ids: list[int] | None, *,
-                   emergency: bool) -> Audience:
-    """Residents (with consent) of the quarters or the municipality, each once, on the channel last used."""
+                   emergency: bool, group_ids: list[int] | None = None) -> Audience:
+    """Residents (with consent) of the quarters and members of the groups (neither: the whole
+    municipality), each once, on the channel last used."""
+    chosen = [Person.quarter_id.in_(quarter_ids)] if quarter_ids else []
+    if group_ids:
+        chosen.append(Person.id.in_(sa.select(GroupMember.person_id).where(
+            GroupMember.group_id.in_(group_ids), GroupMember.status == MembershipStatus.MEMBER)))
     people = sa.and_(Person.municipality_id == municipality_id, Person.consent_at.is_not(None),
-                     Person.quarter_id.in_(quarter_ids) if quarter_ids else Person.quarter_id.is_not(None))
+                     Person.quarter_id.is_not(None), sa.or_(*chosen) if chosen else sa.true())
     query = (sa.select(Person.id, Person.language, BroadcastMute.person_id.label("muted"), ChannelIdentity.id,
                        ChannelIdentity.channel, ChannelIdentity.address, ChannelIdentity.last_inbound_at,
                        ChannelIdentity.blocked_at)

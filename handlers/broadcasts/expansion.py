@@ -19,7 +19,8 @@ from handlers.envelope import Reply
 from handlers.i18n import gettext
 from handlers.services.outbox import PRIORITY_BROADCAST, PRIORITY_NOTIFICATION, do_enqueue
 from storage.enums import BroadcastKind, BroadcastStatus, Language, OutboxStatus
-from storage.models import Broadcast, BroadcastRecipient, ChannelIdentity, Municipality, OutboxMessage, Person, Quarter
+from storage.models import (Broadcast, BroadcastRecipient, ChannelIdentity, InitiativeGroup, Municipality,
+                            OutboxMessage, Person, Quarter)
 
 PRIORITY_EMERGENCY = 1
 """Emergencies go before notifications and ordinary broadcasts; replies in a dialog still go first."""
@@ -44,9 +45,13 @@ async def do_start_broadcast(session: AsyncSession, broadcast_id: int, now: date
     if not emergency and in_quiet_hours(now, config.quiet_hours, config.timezone):
         broadcast.scheduled_at = quiet_hours_end(now, config.quiet_hours, config.timezone)
         return False
-    found = await audience(session, broadcast.municipality_id, broadcast.quarter_ids, emergency=emergency)
+    found = await audience(session, broadcast.municipality_id, broadcast.quarter_ids, emergency=emergency,
+                           group_ids=broadcast.group_ids)
     municipality = await session.get(Municipality, broadcast.municipality_id)
-    quarter_names = await _quarter_names(session, broadcast.quarter_ids)
+    if broadcast.group_ids and not broadcast.quarter_ids:
+        quarter_names = await _group_names(session, broadcast.group_ids)
+    else:
+        quarter_names = await _quarter_names(session, broadcast.quarter_ids)
     senders = {language: sender_name(municipality, language, quarter_names.get(language)) for language in Language}
     priority = PRIORITY_EMERGENCY if emergency else PRIORITY_BROADCAST
     payloads = {(language, channel): notice_payload(broadcast, language, channel, senders[language])
@@ -77,6 +82,15 @@ async def _quarter_names(session: AsyncSession, quarter_ids: list[int] | None) -
     quarters = (await session.scalars(sa.select(Quarter).where(Quarter.id.in_(quarter_ids))
                                       .order_by(Quarter.sort, Quarter.id))).all()
     return {Language.KY: [q.name_ky for q in quarters], Language.RU: [q.name_ru for q in quarters]}
+
+
+async def _group_names(session: AsyncSession, group_ids: list[int]) -> dict[Language, list[str]]:
+    """A notice to initiative groups is signed with their names (up to three)."""
+    if len(group_ids) > 3:
+        return {}
+    groups = (await session.scalars(sa.select(InitiativeGroup).where(InitiativeGroup.id.in_(group_ids))
+                                    .order_by(InitiativeGroup.id))).all()
+    return {Language.KY: [g.name_ky for g in groups], Language.RU: [g.name_ru for g in groups]}
 
 
 async def _do_open_progress(session: AsyncSession, broadcast: Broadcast, now: datetime) -> None:

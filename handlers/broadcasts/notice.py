@@ -26,16 +26,19 @@ HEADERS = {
     BroadcastKind.ORDINARY: N_("📢 Announcement from {sender}"),
     BroadcastKind.MEETING: N_("📅 Invitation to a meeting from {sender}"),
     BroadcastKind.EMERGENCY: N_("🚨 EMERGENCY NOTICE from {sender}"),
+    BroadcastKind.HEARING: N_("🏛 Public hearing: invitation from {sender}"),
 }
 ACK_LABELS = {
     BroadcastKind.ORDINARY: N_("👁 I saw it"),
     BroadcastKind.EMERGENCY: N_("👁 I saw it"),
     BroadcastKind.MEETING: N_("🙋 I will come"),
+    BroadcastKind.HEARING: N_("🙋 I will come (register)"),
 }
 PLUS_HINTS = {
     BroadcastKind.ORDINARY: N_("Reply + if you saw this notice."),
     BroadcastKind.EMERGENCY: N_("Reply + if you saw this notice."),
     BroadcastKind.MEETING: N_("Reply + if you will come."),
+    BroadcastKind.HEARING: N_("Reply + to register: you will get a reminder the day before."),
 }
 
 

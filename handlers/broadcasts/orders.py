@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.broadcasts.audience import SenderRights, check_may_address, check_quarters_in
+from handlers.broadcasts.audience import SenderRights, check_groups_in, check_may_address, check_quarters_in
 from handlers.errors import InvalidInput, NotAllowed, NotFound
 from handlers.staff import audit
 from storage.enums import BroadcastKind, BroadcastStatus
@@ -59,34 +59,47 @@ class Order:
     photo: dict[str, Any] | None
     scheduled_at: datetime | None
     """``None``: now."""
+    group_ids: list[int] | None = None
+    """Initiative groups addressed (with or without quarters)."""
 
 
 async def do_order_broadcast(session: AsyncSession, *, rights: SenderRights | None, author: Person,
-                             identity: ChannelIdentity, order: Order, now: datetime) -> Broadcast:
-    """Records the broadcast as scheduled (for now or later); raises NotAllowed / InvalidInput."""
+                             identity: ChannelIdentity | None, order: Order, now: datetime,
+                             via: str | None = None) -> Broadcast:
+    """Records the broadcast as scheduled (for now or later); raises NotAllowed / InvalidInput.
+
+    Without an ``identity`` (ordered from the web back office: ``via``) nobody gets the progress.
+    """
     municipality_id = rights.municipality_id if rights else author.municipality_id
+    via = identity.address if identity is not None else via or "web"
     try:
-        check_may_address(rights, order.quarter_ids, emergency=order.kind == BroadcastKind.EMERGENCY)
+        check_may_address(rights, order.quarter_ids, emergency=order.kind == BroadcastKind.EMERGENCY,
+                          group_ids=order.group_ids)
         await check_quarters_in(session, municipality_id, order.quarter_ids)
+        await check_groups_in(session, municipality_id, order.group_ids)
     except NotAllowed as refusal:
-        do_audit(session, via=identity.address, action="broadcast.order", now=now, allowed=False,
+        do_audit(session, via=via, action="broadcast.order", now=now, allowed=False,
                  municipality_id=municipality_id, actor_person_id=author.id,
-                 detail={"reason": str(refusal), "quarters": order.quarter_ids, "kind": order.kind.value})
+                 detail={"reason": str(refusal), "quarters": order.quarter_ids, "groups": order.group_ids,
+                         "kind": order.kind.value})
         raise
     if not (order.text_ky or order.text_ru):
         raise InvalidInput("a notice needs a text")
     at = order.scheduled_at or now
     if at < now - timedelta(minutes=1) or at > now + MAX_AHEAD:
         raise InvalidInput("the time must be in the future, within two months")
-    broadcast = Broadcast(municipality_id=municipality_id, author_person_id=author.id, author_identity_id=identity.id,
+    broadcast = Broadcast(municipality_id=municipality_id, author_person_id=author.id,
+                          author_identity_id=identity.id if identity is not None else None,
                           kind=order.kind, status=BroadcastStatus.SCHEDULED, quarter_ids=order.quarter_ids,
+                          group_ids=order.group_ids,
                           text_ky=order.text_ky, text_ru=order.text_ru, photo=order.photo, scheduled_at=at,
                           created_at=now)
     session.add(broadcast)
     await session.flush()
-    do_audit(session, via=identity.address, action="broadcast.order", now=now, allowed=True,
+    do_audit(session, via=via, action="broadcast.order", now=now, allowed=True,
              municipality_id=municipality_id, actor_person_id=author.id, object_id=broadcast.id,
-             detail={"quarters": order.quarter_ids, "kind": order.kind.value, "at": at.isoformat()})
+             detail={"quarters": order.quarter_ids, "groups": order.group_ids, "kind": order.kind.value,
+                     "at": at.isoformat()})
     return broadcast
 
 

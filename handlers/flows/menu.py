@@ -5,6 +5,7 @@ from handlers.flows.base import Flow, Step
 from handlers.flows.common import explain_unexpected
 from handlers.flows.onboarding import LANGUAGE_OPTIONS, chosen_language
 from handlers.i18n import N_
+from handlers.initiatives.entries import ALL_ENTRIES as INITIATIVE_ENTRIES, initiative_menu_entries
 from handlers.legal.flows import MENU_ENTRY as LEGAL_ENTRY
 from handlers.turn import Turn
 
@@ -17,14 +18,14 @@ MENU_ENTRIES = [
 
 
 async def ask_main(turn: Turn) -> None:
-    entries = MENU_ENTRIES + await broadcast_menu_entries(turn) + [LEGAL_ENTRY]
+    entries = MENU_ENTRIES + await initiative_menu_entries(turn) + await broadcast_menu_entries(turn) + [LEGAL_ENTRY]
     turn.ask(turn._("Main menu. What would you like to do?"),
              [turn.option(value, label) for value, label, _target in entries])
 
 
 async def on_main(turn: Turn) -> None:
     choice = turn.choice()
-    for value, _label, target in MENU_ENTRIES + STAFF_ENTRIES + RESIDENT_ENTRIES + [LEGAL_ENTRY]:
+    for value, _label, target in MENU_ENTRIES + INITIATIVE_ENTRIES + STAFF_ENTRIES + RESIDENT_ENTRIES + [LEGAL_ENTRY]:
         if choice == value:
             if target is None:
                 say_help(turn)
