@@ -206,7 +206,9 @@ async def explain(db: Database, desk: StaffDesk, actors: dict, shape: Shape) -> 
 
 
 async def do_add_trigram_index(db: Database) -> float:
-    """What if: a pg_trgm GIN index on search_text (not in the migrations; needs the extension)."""
+    """What if: a pg_trgm GIN index on search_text (not in the migrations; needs the extension).
+    In a database whose LC_CTYPE is C (as the test server's) pg_trgm takes Cyrillic letters for
+    non-word characters and finds no trigrams in Kyrgyz or Russian text: the index cannot help."""
     started = time.perf_counter()
     async with db.engine.connect() as connection:
         connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
