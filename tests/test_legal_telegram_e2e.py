@@ -13,7 +13,7 @@ from storage.enums import AnswerStatus, AuditOutcome, Language, Role
 from storage.models import AuditEntry, LegalAnswer
 from tests.conftest import TELEGRAM_TOKEN as TOKEN
 from tests.telegram_user import TelegramUser
-from tests.test_staff_chat_e2e import wait_for
+from tests.test_staff_chat_e2e import Group, wait_for
 from tests.test_telegram_e2e import settings_for
 
 GROUP = -1002600
@@ -39,38 +39,16 @@ async def service(db_url, fake_api):
     await running.stop()
 
 
-class LawyersGroup:
-    def __init__(self, bot):
-        self.bot = bot
+class LawyersGroup(Group):
+    """The lawyers' group: the staff group's presses, replies and toasts, and any message by its words."""
 
-    def messages(self, containing: str):
-        return [m for m in self.bot.sent_to(GROUP) if m.method == "sendMessage" and containing in (m.text or "")]
+    def __init__(self, bot):
+        super().__init__(bot, GROUP)
 
     async def message(self, containing: str):
         async def found():
-            return self.messages(containing)
+            return [m for m in self.bot.sent_to(GROUP) if m.method == "sendMessage" and containing in (m.text or "")]
         return (await wait_for(found, f"no {containing!r} in the lawyers' group"))[-1]
-
-    def press(self, message, label: str, user: dict) -> None:
-        buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
-        matches = [b for b in buttons if label in b["text"]]
-        assert matches, f"no button {label!r} in {[b['text'] for b in buttons]}"
-        self.answered = len(self._answers())
-        self.bot.push_update(self.bot.callback_update(GROUP, matches[0]["callback_data"],
-                                                      message_id=message.message_id, user=user))
-
-    def reply(self, message, text: str, user: dict) -> None:
-        replied = self.bot.messages[(GROUP, message.message_id)]
-        self.bot.push_update(self.bot.message_update(GROUP, text, user=user, reply_to_message=dict(replied)))
-
-    def _answers(self) -> list[dict]:
-        return [params for method, params in self.bot.calls if method == "answerCallbackQuery"]
-
-    async def toast(self) -> str:
-        async def answered():
-            answers = self._answers()
-            return answers[self.answered:]
-        return (await wait_for(answered, "no answer to the press"))[0].get("text") or ""
 
 
 async def onboard(user: TelegramUser) -> None:

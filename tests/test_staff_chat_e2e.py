@@ -44,13 +44,13 @@ async def service(db_url, fake_api):
 class Group:
     """The staff group as its members see it in the fake Bot API."""
 
-    def __init__(self, bot):
-        self.bot = bot
+    def __init__(self, bot, chat_id: int = GROUP):
+        self.bot, self.chat_id = bot, chat_id
 
     async def card(self):
         """The request's card (the group may first get the morning digest, sent when the service starts)."""
         async def cards():
-            return [m for m in self.bot.sent_to(GROUP) if m.method == "sendMessage" and "📌" in (m.text or "")]
+            return [m for m in self.bot.sent_to(self.chat_id) if m.method == "sendMessage" and "📌" in (m.text or "")]
         return (await wait_for(cards, "no card in the group"))[0]
 
     def press(self, message, label: str, user: dict) -> None:
@@ -58,12 +58,12 @@ class Group:
         matches = [b for b in buttons if label in b["text"]]
         assert matches, f"no button {label!r} in {[b['text'] for b in buttons]}"
         self.answered_before = len(self._answers())
-        self.bot.push_update(self.bot.callback_update(GROUP, matches[0]["callback_data"],
+        self.bot.push_update(self.bot.callback_update(self.chat_id, matches[0]["callback_data"],
                                                       message_id=message.message_id, user=user))
 
     def reply(self, message, text: str, user: dict) -> None:
-        replied = self.bot.messages[(GROUP, message.message_id)]
-        self.bot.push_update(self.bot.message_update(GROUP, text, user=user, reply_to_message=dict(replied)))
+        replied = self.bot.messages[(self.chat_id, message.message_id)]
+        self.bot.push_update(self.bot.message_update(self.chat_id, text, user=user, reply_to_message=dict(replied)))
 
     def _answers(self) -> list[dict]:
         return [params for method, params in self.bot.calls if method == "answerCallbackQuery"]
