@@ -266,3 +266,17 @@ async def test_a_file_from_a_channel_that_is_off_is_explained_not_broken(office)
     assert f"/requests/{request.id}/attachments/{attachment}" in page
     status, page = await head.get(f"/requests/{request.id}/attachments/{attachment}")
     assert status == 502 and "Сейчас не удаётся получить файл из мессенджера." in page
+
+
+async def test_a_list_longer_than_the_count_limit_says_more_than(office, monkeypatch):
+    from handlers.staff import views
+    monkeypatch.setattr(views, "TOTAL_COUNTED", 2)
+    service, world, client = office
+    async with service.db.transaction() as session:
+        for n in range(51):  # one more than a page of 50, the least the list counts
+            await add_request(session, "ALM", f"Нет воды, дом {n}")
+    browser = client()
+    await browser.log_in("head.alm")
+    status, page = await browser.get("/requests?language=ru")
+    assert status == 200 and "Найдено больше 50 обращений" in page
+    assert "Страница 1 из" not in page and "Страница 1" in page

@@ -8,7 +8,7 @@ from backoffice.web import texts
 from backoffice.web.filters import page_number, read_filters
 from backoffice.web.office import language_of, office_of, visit_of
 from backoffice.web.render import render, say
-from handlers.i18n import ngettext
+from handlers.i18n import format_number, gettext, ngettext
 
 log = logging.getLogger(__name__)
 PER_PAGE = 50
@@ -27,7 +27,9 @@ async def request_list(request: web.Request) -> web.Response:
                                            per_page=PER_PAGE)
     choices = await office.desk.choices(visit.actor)
     notice = say(request, texts.BAD_FILTERS, fields=", ".join(read.rejected)) if read.rejected else None
-    found = ngettext(language_of(request), texts.FOUND_ONE, texts.FOUND_MANY, page.total)
+    language = language_of(request)
+    found = (ngettext(language, texts.FOUND_ONE, texts.FOUND_MANY, page.total) if page.total_exact
+             else gettext(language, texts.FOUND_MORE, n=format_number(page.total, language)))
     return render(request, "requests.html", page=page, choices=choices, read=read, notice=notice, found=found)
 
 

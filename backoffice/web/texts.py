@@ -22,6 +22,7 @@ INVALID_CHOICE = N_("Please choose one of the offered options.")
 INVALID_ACTION = N_("This cannot be done with the request in its present state.")
 BAD_FILTERS = N_("Some filters could not be read and were ignored: {fields}.")
 FOUND_ONE, FOUND_MANY = n_("{n} request found", "{n} requests found")
+FOUND_MORE = N_("More than {n} requests found: narrow the filters to count them exactly.")
 ATTACHMENT_UNAVAILABLE = N_("The file cannot be fetched from the messenger right now.")
 
 DONE = {
