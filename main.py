@@ -174,6 +174,7 @@ def _wire_backoffice(service: Service) -> None:
     from backoffice.web import PREFIX, build_office
     from backoffice.web.media import attachment_fetcher
     from backoffice.web.office import Office
+    from handlers.initiatives.desk import HearingDesk
 
     settings = service.settings
     twilio = ((settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value())
@@ -181,8 +182,9 @@ def _wire_backoffice(service: Service) -> None:
     desk = service.desk
     fetch = attachment_fetcher(bots=service.bots, twilio_api_url=settings.twilio_api_url, twilio_credentials=twilio)
     secure = bool(settings.public_url and settings.public_url.startswith("https://"))
+    hearings = HearingDesk(service.db, desk.config, on_outbox=service.worker.wake)
     service.http.add_subapp(PREFIX, build_office(Office(desk, service.db, fetch_attachment=fetch,
-                                                        secure_cookies=secure)))
+                                                        secure_cookies=secure, hearings=hearings)))
 
 
 async def _wire_telegram(service: Service) -> None:

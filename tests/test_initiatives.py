@@ -15,6 +15,7 @@ from handlers.errors import InvalidInput, NotAllowed, NotFound
 from handlers.initiatives import groups
 from handlers.initiatives.hearings import HearingInPast
 from handlers.initiatives.reminders import HearingReminders
+from handlers.staff.access import Actor, Grant
 from storage.enums import (AuditOutcome, BroadcastKind, Gender, HearingKind, MembershipStatus, ProposalOutcome,
                            Role)
 from storage.models import (AuditEntry, Broadcast, GroupMember, HearingRegistration, ParticipantProfile, Proposal)
@@ -307,5 +308,11 @@ async def test_refusals_are_polite_and_logged(db, core, clock):
     refused = [e for e in await rows(db, AuditEntry) if e.outcome == AuditOutcome.REFUSED
                and e.action.startswith("hearing.")]
     assert [e.action for e in refused] == ["hearing.announce", "hearing.attendance", "hearing.view"]
+    lawyer = Actor(kvartalkom.person_id, kvartalkom.municipality_id, kvartalkom.language, "web",
+                   (Grant(Role.LAWYER, None, None),))  # signed in for the legal queue only
+    with pytest.raises(NotAllowed):
+        await desk.report(lawyer)
+    with pytest.raises(NotFound):
+        await desk.detail(lawyer, hearing_id)
     [announcement] = await rows(db, Broadcast)
     assert announcement.kind == BroadcastKind.HEARING and announcement.author_identity_id is None

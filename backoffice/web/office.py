@@ -28,6 +28,8 @@ class Office:
     fetch_attachment: AttachmentFetcher | None = None
     secure_cookies: bool = False
     clock: Callable[[], datetime] = field(default=utcnow)
+    hearings: Any = None
+    """handlers.initiatives.desk.HearingDesk"""
 
 
 OFFICE = web.AppKey("office", Office)

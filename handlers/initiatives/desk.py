@@ -18,7 +18,7 @@ from handlers.errors import NotAllowed
 from handlers.initiatives import hearings, proposals
 from handlers.initiatives.hearings import HearingDraft
 from handlers.initiatives.report import HearingFigures, YearRow, by_year, hearing_figures, municipality_hearings
-from handlers.staff.access import Actor, load_actor
+from handlers.staff.access import STAFF_ROLES, Actor, load_actor
 from handlers.staff.audit import do_audit
 from handlers.staff.desk import DeskMachinery, Refused
 from storage.enums import Gender, Language, MembershipStatus, ProposalOutcome
@@ -37,6 +37,11 @@ class HearingAction(StrEnum):
 
 def manages_hearings(actor: Actor) -> bool:
     return actor.sees_everything or bool(actor.departments)
+
+
+def sees_hearings(actor: Actor) -> bool:
+    """Staff of the municipality (not, say, a lawyer signed in for the legal queue)."""
+    return any(g.role in STAFF_ROLES for g in actor.grants)
 
 
 @dataclass(frozen=True)
@@ -84,14 +89,20 @@ class HearingDesk(DeskMachinery):
     async def _visible(self, actor: Actor, hearing_id: int, action: HearingAction, session: AsyncSession, *,
                        lock: bool = False) -> Hearing:
         hearing = await session.get(Hearing, hearing_id, with_for_update=lock)
-        if hearing is None or hearing.municipality_id != actor.municipality_id:
+        if hearing is None or hearing.municipality_id != actor.municipality_id or not sees_hearings(actor):
             raise Refused(visible=False)
         if action != HearingAction.VIEW and not manages_hearings(actor):
             raise Refused(visible=True)
         return hearing
 
     # -- seeing ----------------------------------------------------------------------------------
+    async def _check_sees(self, actor: Actor) -> None:
+        if not sees_hearings(actor):
+            await self._audit(actor, HearingAction.VIEW, None, False, {"reason": "no staff role"})
+            raise NotAllowed(f"person {actor.person_id} has no staff role for hearings")
+
     async def report(self, actor: Actor) -> tuple[list[HearingFigures], list[YearRow]]:
+        await self._check_sees(actor)
         async with self.db.reader() as session:
             rows = await hearing_figures(session, await municipality_hearings(session, actor.municipality_id))
         return rows, by_year(rows, self.config.timezone)
@@ -107,6 +118,7 @@ class HearingDesk(DeskMachinery):
             raise await self._refuse(actor, HearingAction.VIEW, hearing_id, refused)
 
     async def choices(self, actor: Actor) -> HearingChoices:
+        await self._check_sees(actor)
         async with self.db.reader() as session:
             ky = actor.language == Language.KY
             quarters = (await session.scalars(sa.select(Quarter).where(Quarter.municipality_id == actor.municipality_id)
