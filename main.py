@@ -184,7 +184,8 @@ def _wire_backoffice(service: Service) -> None:
     secure = bool(settings.public_url and settings.public_url.startswith("https://"))
     hearings = HearingDesk(service.db, desk.config, on_outbox=service.worker.wake)
     service.http.add_subapp(PREFIX, build_office(Office(desk, service.db, fetch_attachment=fetch,
-                                                        secure_cookies=secure, hearings=hearings)))
+                                                        secure_cookies=secure, hearings=hearings,
+                                                        legal=service.legal_desk)))
 
 
 async def _wire_telegram(service: Service) -> None:

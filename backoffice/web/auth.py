@@ -44,6 +44,9 @@ async def load_visit(request: web.Request, office: Office) -> Visit | None:
             await accounts.do_touch_session(session, found.session.id, now)
     actor = await office.desk.actor(found.account.person_id, found.session.municipality_id, via="web",
                                     language=found.account.language)
+    if actor is None and office.legal is not None:  # a lawyer: legal questions only
+        actor = await office.legal.web_actor(found.account.person_id, found.session.municipality_id,
+                                             found.account.language)
     if actor is None:
         return None
     return Visit(token=token, session_id=found.session.id, csrf=found.session.csrf_token,

@@ -28,6 +28,8 @@ class Office:
     fetch_attachment: AttachmentFetcher | None = None
     secure_cookies: bool = False
     clock: Callable[[], datetime] = field(default=utcnow)
+    legal: Any = None
+    """handlers.legal.desk.LegalDesk: legal questions and the answer base, for lawyers"""
     hearings: Any = None
     """handlers.initiatives.desk.HearingDesk"""
 

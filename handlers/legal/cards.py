@@ -30,6 +30,8 @@ class LegalAction(StrEnum):
     ASK = "ask"
     HAND_OVER = "hand_over"
     PUBLISH = "publish"
+    EXPORT = "export"
+    IMPORT = "import"
 
 
 CARD_BUTTONS = [

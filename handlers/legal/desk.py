@@ -11,13 +11,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.legal import actions, publishing
+from handlers.legal import actions, publishing, transfer
 from handlers.legal.cards import LegalAction, do_post_legal_card
-from handlers.legal.lawyers import Lawyer, load_lawyer
+from handlers.legal.lawyers import Lawyer, lawyers_of, load_lawyer, questions_for_staff
 from handlers.legal.search import Hit, search_answers
 from handlers.staff.desk import DeskMachinery, Refused
-from storage.enums import Language, RequestStatus
-from storage.models import LegalAnswer, LegalQuestion
+from handlers.staff.access import Actor, Grant
+from storage.enums import AnswerStatus, Language, LegalTopic, RequestStatus, Role
+from storage.models import LegalAnswer, LegalQuestion, Person
 
 OPEN = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW)
 
@@ -36,6 +37,49 @@ class LegalDesk(DeskMachinery):
     async def lawyer(self, person_id: int, *, via: str, language: Language | None = None) -> Lawyer | None:
         async with self.db.reader() as session:
             return await load_lawyer(session, person_id, via, language)
+
+    async def web_actor(self, person_id: int, municipality_id: int, language: Language) -> Actor | None:
+        """A lawyer signed in to the back office: an actor with the lawyer grant only (the staff desk
+        shows them no request), or None if they are no lawyer of that municipality."""
+        async with self.db.reader() as session:
+            lawyer = await load_lawyer(session, person_id, "web", language)
+        if lawyer is None or municipality_id not in lawyer.municipality_ids:
+            return None
+        return Actor(person_id=person_id, municipality_id=municipality_id, language=language, via="web",
+                     grants=(Grant(Role.LAWYER, None, None),), name=lawyer.name)
+
+    async def colleagues(self, lawyer: Lawyer, question: LegalQuestion) -> list[Person]:
+        async with self.db.reader() as session:
+            return [p for p in await lawyers_of(session, question.municipality_id) if p.id != lawyer.person_id]
+
+    async def for_staff(self, actor: Actor) -> list[LegalQuestion]:
+        """The municipality's questions its head or administrator may read (never the confidential ones)."""
+        async with self.db.reader() as session:
+            return await questions_for_staff(session, actor)
+
+    async def answers(self, query: str = "", topic: LegalTopic | None = None, limit: int = 50) -> list[LegalAnswer]:
+        """Published answers: found by words, or by topic, the most helpful first."""
+        async with self.db.reader() as session:
+            if query.strip():
+                return [hit.answer for hit in await search_answers(session, query, limit=limit, topic=topic)]
+            condition = LegalAnswer.status == AnswerStatus.PUBLISHED
+            if topic is not None:
+                condition = sa.and_(condition, LegalAnswer.topic == topic)
+            return list((await session.scalars(sa.select(LegalAnswer).where(condition).order_by(
+                LegalAnswer.helped.desc(), LegalAnswer.id).limit(limit))).all())
+
+    async def export_base(self, lawyer: Lawyer) -> str:
+        async with self.db.reader() as session:
+            text = await transfer.export_csv(session)
+        await self._audit(lawyer, LegalAction.EXPORT, None, True, {})
+        return text
+
+    async def import_base(self, lawyer: Lawyer, text: str) -> transfer.ImportReport:
+        async with self.db.transaction() as session:
+            report = await transfer.do_import_csv(session, text, self.clock(), author_person_id=lawyer.person_id)
+        await self._audit(lawyer, LegalAction.IMPORT, None, not report.errors,
+                          {"added": report.added, "replaced": report.replaced, "errors": len(report.errors)})
+        return report
 
     # -- seeing ----------------------------------------------------------------------------------
     async def queue(self, lawyer: Lawyer, *, open_only: bool = True, limit: int = 100) -> list[LegalQuestion]:

@@ -21,8 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.errors import InvalidInput, NotFound
 from handlers.staff.access import STAFF_ROLES
 from handlers.staff.audit import do_audit
-from storage.enums import Language
+from storage.enums import Language, Role
 from storage.models import Municipality, Person, RoleGrant, StaffAccount, StaffSession
+
+LOGIN_ROLES = (*STAFF_ROLES, Role.LAWYER)
+"""Who may log in to the back office: staff, and lawyers (who see legal questions only)."""
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 SCRYPT_MAXMEM = 64 * 1024 * 1024
@@ -75,9 +78,9 @@ def check_password_strength(password: str) -> None:
 
 
 async def staff_municipalities(session: AsyncSession, person_id: int) -> list[int]:
-    """The municipalities in which the person holds a staff role, in id order."""
+    """The municipalities in which the person holds a staff role (or serves as a lawyer), in id order."""
     rows = await session.scalars(sa.select(RoleGrant.municipality_id).distinct()
-                                 .where(RoleGrant.person_id == person_id, RoleGrant.role.in_(STAFF_ROLES))
+                                 .where(RoleGrant.person_id == person_id, RoleGrant.role.in_(LOGIN_ROLES))
                                  .order_by(RoleGrant.municipality_id))
     return list(rows.all())
 
