@@ -8,9 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.broadcasts.runner import BroadcastRunner
 from handlers.config import CoreConfig
-from handlers.conversation import ConversationCore
 from handlers.errors import InvalidInput, NotAllowed, NotFound
 from handlers.initiatives import groups
 from handlers.initiatives.hearings import HearingInPast
@@ -19,24 +17,10 @@ from handlers.staff.access import Actor, Grant
 from storage.enums import (AuditOutcome, BroadcastKind, Gender, HearingKind, MembershipStatus, ProposalOutcome,
                            Role)
 from storage.models import (AuditEntry, Broadcast, GroupMember, HearingRegistration, ParticipantProfile, Proposal)
-from tests.broadcast_world import Clock, person_of
+from tests.broadcast_world import person_of
 from tests.harness import Chat, onboard
+from tests.test_broadcasts import clock, core, runner  # noqa: F401 (the same core, runner and clock)
 from tests.initiatives_world import add_group, budget_hearing, hearing_desk, rows, staff_actor
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def core(db, clock):
-    return ConversationCore(db, CoreConfig(), clock=clock)
-
-
-@pytest.fixture
-def runner(db, clock):
-    return BroadcastRunner(db, CoreConfig(), clock=clock, progress_every=0)
 
 
 async def resident(core, db, address: str, **kwargs) -> tuple[Chat, int]:

@@ -11,10 +11,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from handlers.initiatives.groups import do_request_join
 from handlers.initiatives.proposals import do_submit_proposal
 from handlers.initiatives.registrations import do_register
-from storage.enums import Gender, Language, MembershipStatus
-from storage.models import GroupMember, Hearing, OutboxMessage, ParticipantProfile, Person, Proposal
+from storage.enums import Gender, Language, MembershipStatus, Role
+from storage.models import (GroupMember, Hearing, InitiativeGroup, OutboxMessage, ParticipantProfile, Person, Proposal,
+                            RoleGrant)
 from storage.types import utcnow
 from tests.broadcast_world import add_residents, demo_quarters
 from tests.initiatives_world import add_group, rows
@@ -127,3 +129,43 @@ async def test_hearing_pages_in_the_browser(office, browser):  # noqa: F811
     assert response.status == 404 and "ПСЭР" not in await tokmok.content()
     await kvartalkom.close()
     await tokmok.close()
+
+
+async def test_groups_are_added_and_given_a_coordinator_in_the_browser(office, browser):  # noqa: F811
+    service, _world, base = office
+    page = await browser.new_page()
+    await log_in(page, base, "head.alm")
+    await page.click("header nav >> text=Инициативные группы")
+    await page.fill("input[name=name_ky]", "Аялдар кеңеши")
+    await page.fill("input[name=name_ru]", "   ")
+    await page.click("form.new-group button[type=submit]")
+    assert "на кыргызском и на русском" in await page.inner_text(".error")
+    assert await page.input_value("input[name=name_ky]") == "Аялдар кеңеши"
+    await page.fill("input[name=name_ru]", "Женсовет")
+    await page.fill("textarea[name=purpose_ru]", "Питьевая вода и школьный транспорт")
+    await page.click("form.new-group button[type=submit]")
+    assert "Группа добавлена" in await page.inner_text(".done")
+    [group] = await rows(service.db, InitiativeGroup)
+    assert group.coordinator_person_id is None and group.name_ru == "Женсовет"
+
+    [asker] = await add_residents(service.db, await demo_quarters(service.db), 1, address="console:asker-{}",
+                                  now=utcnow())
+    async with service.db.transaction() as session:
+        await do_request_join(session, await session.get(Person, asker), group.id, utcnow())
+    await page.reload()
+    await page.click(f"#group-{group.id} form button[type=submit]")
+    assert "Координатор назначен" in await page.inner_text(".done")
+    [member] = await rows(service.db, GroupMember, group_id=group.id)
+    assert member.status == MembershipStatus.MEMBER
+    [group] = await rows(service.db, InitiativeGroup)
+    assert group.coordinator_person_id == asker
+    assert [g.role for g in await rows(service.db, RoleGrant, person_id=asker)] == [Role.COORDINATOR]
+    assert "1" in await page.inner_text(f"#group-{group.id}")
+
+    kvartalkom = await browser.new_page()
+    await log_in(kvartalkom, base, "kvartal.alm")
+    await kvartalkom.goto(f"{base}/groups")
+    assert await kvartalkom.locator(f"#group-{group.id}").count() == 1
+    assert await kvartalkom.locator(f"form.new-group, #group-{group.id} form").count() == 0  # reads only
+    await page.close()
+    await kvartalkom.close()

@@ -17,21 +17,12 @@ from storage.models import Proposal
 from storage.types import utcnow
 from tests.broadcast_world import person_of
 from tests.conftest import TELEGRAM_TOKEN
-from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.initiatives_world import add_group, budget_hearing, rows, staff_actor
 from tests.telegram_user import TelegramUser
+from tests.test_whatsapp_e2e import SID, TOKEN as AUTH, twilio  # noqa: F401 (the fake Twilio fixture)
 from tests.whatsapp_user import WhatsAppUser
 
-SID, AUTH = "AC" + "2" * 32, "twilio-auth-token"
 PHONE = "+996555765432"
-
-
-@pytest.fixture
-async def twilio():
-    api = FakeTwilioAPI(SID, AUTH)
-    await api.start()
-    yield api
-    await api.stop()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from backoffice.web.auth import add_auth_routes, guard
 from backoffice.web.dashboard import add_dashboard_routes
 from backoffice.web.export import add_export_routes
 from backoffice.web.legal import add_legal_routes
+from backoffice.web.group_pages import add_group_routes
 from backoffice.web.hearing_actions import add_hearing_action_routes
 from backoffice.web.hearing_pages import add_hearing_page_routes
 from backoffice.web.office import OFFICE, PREFIX, VISIT, Office
@@ -69,5 +70,6 @@ def build_office(office: Office) -> web.Application:
     add_legal_routes(app)
     add_hearing_page_routes(app)
     add_hearing_action_routes(app)
+    add_group_routes(app)
     app.router.add_static("/static/", STATIC)
     return app

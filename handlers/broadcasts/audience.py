@@ -68,22 +68,22 @@ def check_may_address(rights: SenderRights | None, quarter_ids: list[int] | None
         raise NotAllowed(f"quarters {quarter_ids} are not all among {list(rights.quarter_ids)}")
 
 
-async def check_quarters_in(session: AsyncSession, municipality_id: int, quarter_ids: list[int] | None) -> None:
-    if not quarter_ids:
+async def _check_all_in(session: AsyncSession, model: type, municipality_id: int, ids: list[int] | None) -> None:
+    """Raises NotAllowed unless every row of ``model`` with these ids belongs to the municipality."""
+    if not ids:
         return
-    found = set((await session.scalars(sa.select(Quarter.id).where(
-        Quarter.id.in_(quarter_ids), Quarter.municipality_id == municipality_id))).all())
-    if found != set(quarter_ids):
-        raise NotAllowed(f"quarters {sorted(set(quarter_ids) - found)} are not in municipality {municipality_id}")
+    found = set((await session.scalars(sa.select(model.id).where(
+        model.id.in_(ids), model.municipality_id == municipality_id))).all())
+    if found != set(ids):
+        raise NotAllowed(f"{model.__tablename__} {sorted(set(ids) - found)} are not in municipality {municipality_id}")
+
+
+async def check_quarters_in(session: AsyncSession, municipality_id: int, quarter_ids: list[int] | None) -> None:
+    await _check_all_in(session, Quarter, municipality_id, quarter_ids)
 
 
 async def check_groups_in(session: AsyncSession, municipality_id: int, group_ids: list[int] | None) -> None:
-    if not group_ids:
-        return
-    found = set((await session.scalars(sa.select(InitiativeGroup.id).where(
-        InitiativeGroup.id.in_(group_ids), InitiativeGroup.municipality_id == municipality_id))).all())
-    if found != set(group_ids):
-        raise NotAllowed(f"groups {sorted(set(group_ids) - found)} are not in municipality {municipality_id}")
+    await _check_all_in(session, InitiativeGroup, municipality_id, group_ids)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import NotAllowed
-from handlers.initiatives import hearings, proposals
+from handlers.initiatives import groups, hearings, proposals
 from handlers.initiatives.hearings import HearingDraft
 from handlers.initiatives.report import HearingFigures, YearRow, by_year, hearing_figures, municipality_hearings
 from handlers.staff.access import STAFF_ROLES, Actor, load_actor
@@ -33,6 +33,8 @@ class HearingAction(StrEnum):
     CHECK_IN = "hearing.check_in"
     CLOSE = "hearing.close"
     OUTCOME = "hearing.outcome"
+    GROUP_CREATE = "group.create"
+    GROUP_COORDINATOR = "group.coordinator"
 
 
 def manages_hearings(actor: Actor) -> bool:
@@ -128,12 +130,44 @@ class HearingDesk(DeskMachinery):
         return HearingChoices([(q.id, q.name_ky if ky else q.name_ru) for q in quarters],
                               [(g.id, g.name_ky if ky else g.name_ru) for g in groups])
 
+    async def groups(self, actor: Actor) -> tuple[list[groups.GroupCard], dict[int, list[tuple[int, str]]]]:
+        """The municipality's groups, and for each who could be named coordinator."""
+        await self._check_sees(actor)
+        async with self.db.reader() as session:
+            cards = await groups.group_cards(session, actor.municipality_id)
+            return cards, await groups.candidates(session, [c.group.id for c in cards])
+
+    async def create_group(self, actor: Actor, **names: str) -> int:
+        """Raises NotAllowed (audited), InvalidInput."""
+        await self._check_manages(actor, HearingAction.GROUP_CREATE)
+        async with self.db.transaction() as session:
+            now = self.clock()
+            group = await groups.do_create_group(session, actor.municipality_id, now=now, **names)
+            do_audit(session, via=actor.via, action=HearingAction.GROUP_CREATE.value, now=now, allowed=True,
+                     municipality_id=actor.municipality_id, actor_person_id=actor.person_id,
+                     object_type="initiative_group", object_id=group.id)
+        return group.id
+
+    async def set_coordinator(self, actor: Actor, group_id: int, person_id: int) -> None:
+        """Raises NotAllowed (audited), NotFound (another municipality's group), InvalidInput."""
+        await self._check_manages(actor, HearingAction.GROUP_COORDINATOR)
+        async with self.db.transaction() as session:
+            now = self.clock()
+            group = await groups.group_in(session, actor.municipality_id, group_id)
+            await groups.do_set_coordinator(session, group, person_id, now)
+            do_audit(session, via=actor.via, action=HearingAction.GROUP_COORDINATOR.value, now=now, allowed=True,
+                     municipality_id=actor.municipality_id, actor_person_id=actor.person_id,
+                     object_type="initiative_group", object_id=group.id, detail={"coordinator": person_id})
+
+    async def _check_manages(self, actor: Actor, action: HearingAction) -> None:
+        if not manages_hearings(actor):
+            await self._audit(actor, action, None, False, {"reason": "no role for the action"})
+            raise NotAllowed(f"person {actor.person_id} may not {action.value}")
+
     # -- doing -----------------------------------------------------------------------------------
     async def announce(self, actor: Actor, draft: HearingDraft) -> int:
         """Raises NotAllowed (audited), HearingInPast, InvalidInput; returns the hearing's id."""
-        if not manages_hearings(actor):
-            await self._audit(actor, HearingAction.ANNOUNCE, None, False, {"reason": "no role for the action"})
-            raise NotAllowed(f"person {actor.person_id} may not announce hearings")
+        await self._check_manages(actor, HearingAction.ANNOUNCE)
         async with self.db.transaction() as session:
             now = self.clock()
             author = await session.get(Person, actor.person_id)

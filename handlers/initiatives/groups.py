@@ -143,3 +143,46 @@ async def do_decide_membership(session: AsyncSession, *, coordinator: Person, me
     do_audit(session, via=via[:40], action=action, now=now, allowed=True, municipality_id=group.municipality_id,
              actor_person_id=coordinator.id, object_type="group_member", object_id=row.id, detail={"group": group.id})
     return row, group
+
+
+MAX_NAME, MAX_PURPOSE = 200, 1000
+
+
+async def do_create_group(session: AsyncSession, municipality_id: int, *, name_ky: str, name_ru: str,
+                          purpose_ky: str, purpose_ru: str, now: datetime) -> InitiativeGroup:
+    """A new group without a coordinator yet (staff name one among those who ask to join)."""
+    names = [name_ky.strip(), name_ru.strip()]
+    purposes = [purpose_ky.strip(), purpose_ru.strip()]
+    if not all(names) or max(map(len, names)) > MAX_NAME or max(map(len, purposes)) > MAX_PURPOSE:
+        raise InvalidInput("a group needs its name in both languages")
+    group = InitiativeGroup(municipality_id=municipality_id, name_ky=names[0], name_ru=names[1],
+                            purpose_ky=purposes[0], purpose_ru=purposes[1], created_at=now)
+    session.add(group)
+    await session.flush()
+    return group
+
+
+async def do_set_coordinator(session: AsyncSession, group: InitiativeGroup, person_id: int, now: datetime) -> None:
+    """Makes one who asked to join (or a member) the coordinator: a member, with the role."""
+    row = await membership(session, group.id, person_id)
+    if row is None or row.status not in ACTIVE:
+        raise InvalidInput(f"person {person_id} has not asked to join group {group.id}")
+    if row.status == MembershipStatus.PENDING:
+        row.status, row.decided_at = MembershipStatus.MEMBER, now
+    group.coordinator_person_id = person_id
+    held = await session.scalar(sa.select(RoleGrant.id).where(
+        RoleGrant.person_id == person_id, RoleGrant.municipality_id == group.municipality_id,
+        RoleGrant.role == Role.COORDINATOR))
+    if held is None:
+        session.add(RoleGrant(person_id=person_id, municipality_id=group.municipality_id, role=Role.COORDINATOR))
+
+
+async def candidates(session: AsyncSession, group_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """group id → the people who asked to join or are members: (person id, name), for choosing a coordinator."""
+    rows = await session.execute(
+        sa.select(GroupMember.group_id, Person.id, Person.display_name).join(Person, Person.id == GroupMember.person_id)
+        .where(GroupMember.group_id.in_(group_ids), GroupMember.status.in_(ACTIVE)).order_by(GroupMember.id))
+    found: dict[int, list[tuple[int, str]]] = {}
+    for group_id, person_id, name in rows.all():
+        found.setdefault(group_id, []).append((person_id, name or f"#{person_id}"))
+    return found
