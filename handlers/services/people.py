@@ -6,8 +6,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import (AuditEntry, Broadcast, BroadcastMute, BroadcastRecipient, ChannelIdentity, InboundMessage,
-                            Person, Quarter, Request, RequestEvent, RoleGrant, Village)
+from storage.enums import MembershipStatus
+from storage.models import (Base, ChannelIdentity, GroupMember, InboundMessage, ParticipantProfile, Person, Quarter,
+                            Request, Village)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ async def do_erase_person(session: AsyncSession, person: Person, now: datetime) 
                           .values(text=None, payload={"erased_at": now.isoformat()}))
     await session.execute(sa.update(ChannelIdentity).where(ChannelIdentity.person_id == person.id)
                           .values(person_id=None))
+    await session.execute(sa.delete(ParticipantProfile).where(ParticipantProfile.person_id == person.id))
+    await session.execute(sa.update(GroupMember).where(
+        GroupMember.person_id == person.id, GroupMember.status.in_([MembershipStatus.PENDING, MembershipStatus.MEMBER]))
+        .values(status=MembershipStatus.LEFT, decided_at=now))
     person.display_name = None
     person.phone = None
     person.quarter_id = None
@@ -67,15 +72,32 @@ async def person_by_phone(session: AsyncSession, phone: str | None) -> Person | 
     return (await session.execute(sa.select(Person).where(Person.phone == phone))).scalar_one_or_none()
 
 
-async def _do_move_broadcast_answers(session: AsyncSession, from_id: int, to_id: int) -> None:
-    """Announcements received and mutes move to the kept person (where they have none of their own)."""
-    theirs = sa.select(BroadcastRecipient.broadcast_id).where(BroadcastRecipient.person_id == to_id)
-    await session.execute(sa.update(BroadcastRecipient).where(
-        BroadcastRecipient.person_id == from_id, BroadcastRecipient.broadcast_id.not_in(theirs))
-        .values(person_id=to_id))
-    mute = await session.get(BroadcastMute, from_id)
-    if mute is not None and await session.get(BroadcastMute, to_id) is None:
-        session.add(BroadcastMute(person_id=to_id, muted_at=mute.muted_at))
+def _unique_sets(table: sa.Table, column: sa.Column) -> list[list[sa.Column]]:
+    """The other columns of each unique key (constraint, primary key, unique index) the column is in."""
+    keys = [list(c.columns) for c in table.constraints if isinstance(c, (sa.UniqueConstraint, sa.PrimaryKeyConstraint))]
+    keys += [list(i.columns) for i in table.indexes if i.unique]
+    keys += [[c] for c in table.columns if c.unique]
+    return [[c for c in key if c is not column] for key in keys if column in key]
+
+
+async def _do_move_rows(session: AsyncSession, from_id: int, to_id: int) -> None:
+    """Points every row that refers to ``from_id`` at ``to_id``, in every table (so tables added
+    later are covered). A row the kept person already has an equal of stays behind and goes
+    with the removed person (or is deleted here where nothing would delete it)."""
+    for table in Base.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name != Person.__tablename__ or table.name == Person.__tablename__:
+                continue
+            column = fk.parent
+            move = sa.update(table).where(column == from_id).values({column.name: to_id})
+            clashing = []
+            for others in _unique_sets(table, column):
+                kept = table.alias()
+                clashing.append(sa.exists(sa.select(kept.c[column.name]).where(
+                    kept.c[column.name] == to_id, *[kept.c[c.name].is_not_distinct_from(c) for c in others])))
+            await session.execute(move.where(*[~clash for clash in clashing]))
+            if clashing and fk.ondelete is None:
+                await session.execute(sa.delete(table).where(column == from_id))
 
 
 async def do_link_phone(session: AsyncSession, person: Person, phone: str) -> Person:
@@ -91,12 +113,7 @@ async def do_link_phone(session: AsyncSession, person: Person, phone: str) -> Pe
         if phone is not None:
             person.phone = phone
         return person
-    for model, column in ((ChannelIdentity, ChannelIdentity.person_id), (Request, Request.person_id),
-                          (Request, Request.assignee_person_id), (RoleGrant, RoleGrant.person_id),
-                          (RequestEvent, RequestEvent.actor_person_id), (AuditEntry, AuditEntry.actor_person_id),
-                          (Broadcast, Broadcast.author_person_id)):
-        await session.execute(sa.update(model).where(column == person.id).values({column.key: other.id}))
-    await _do_move_broadcast_answers(session, person.id, other.id)
+    await _do_move_rows(session, person.id, other.id)
     if other.quarter_id is None:
         other.municipality_id, other.quarter_id = person.municipality_id, person.quarter_id
     other.consent_at = other.consent_at or person.consent_at
