@@ -40,7 +40,8 @@ def say_help(turn: Turn) -> None:
         "Here you can report a problem to the municipality (water, roads, garbage, lighting and more), "
         "follow its status and receive the answer.\n"
         "Answer with the buttons, or send the number of an option.\n"
-        "/menu: main menu\n/my: my requests\n/language: change the language\n"
+        "/menu: main menu\n/my: my requests\n/legal: a legal question\n/groups: initiative groups\n"
+        "/hearings: public hearings\n/notices: announcements on again\n/language: change the language\n"
         "/mydata: the data we keep about you\n/cancel: stop what you are doing\n/help: this help"))
 
 
