@@ -87,6 +87,10 @@ class Reply:
     """The outbox id of an earlier message this one replaces in place (a staff card, a progress line)."""
     reply_to: int | None = None
     """The outbox id of an earlier message this one answers (a thread under a staff card)."""
+    media: dict[str, Any] | None = None
+    """Something to show besides the text, by the channel's own reference:
+    ``{"photo"|"voice": {"ref": <file id>, "channel": "telegram", "bot": <bot id>}}`` or
+    ``{"location": {"latitude": …, "longitude": …}}``. A channel that cannot show it sends the text."""
     expects_reply: dict[str, Any] | None = None
     """A prompt in a group chat whose answer comes as a reply to it (channels that can open
     the reply box for it do); the dict says what the answer is for."""
@@ -108,6 +112,8 @@ class Reply:
             payload["reply_to"] = self.reply_to
         if self.expects_reply is not None:
             payload["expects_reply"] = self.expects_reply
+        if self.media:
+            payload.update(self.media)
         return payload
 
 

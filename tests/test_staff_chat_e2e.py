@@ -225,3 +225,31 @@ async def test_a_new_group_is_told_its_address_and_the_administrator_links_it(se
 
 async def _cards_in(bot, chat_id: int):
     return [m for m in bot.sent_to(chat_id) if "📌" in (m.text or "")]
+
+
+async def test_the_photo_voice_and_map_pin_are_shown_under_the_card(service, fake_api):
+    bot = fake_api.bot(TOKEN)
+    resident = TelegramUser(bot, chat_id=5104)
+    await resident.say("/start")
+    await resident.press("Русский")
+    await resident.press("Согласен")
+    await resident.press("Аламедин")
+    await resident.say("1")
+    await resident.press("Подать обращение")
+    await resident.press("Питьевая вода")
+    await resident.send(bot.voice_update(5104))  # a voice note as the description
+    await resident.press("Продолжить")
+    await resident.photo()
+    await resident.press("Готово")
+    await resident.location(42.885, 74.64)
+    await resident.press("Отправить")
+    card = await Group(bot).card()
+
+    async def under_card():
+        found = {m.method for m in bot.sent_to(GROUP)
+                 if _param(m, "reply_parameters").get("message_id") == card.message_id}
+        return found if {"sendPhoto", "sendVoice", "sendLocation"} <= found else None
+
+    await wait_for(under_card, "the photo, voice note and map pin did not come under the card")
+    pin = next(m for m in bot.sent_to(GROUP) if m.method == "sendLocation")
+    assert (pin.params["latitude"], pin.params["longitude"]) == (42.885, 74.64)

@@ -48,7 +48,12 @@ def parts(payload: dict) -> list[tuple[str, Markup | None]]:
 
 def photo_of(payload: dict, bot_id: int) -> str | None:
     """The payload's photo, if its file id is valid for this bot (a file id belongs to one bot)."""
-    photo = payload.get("photo") or {}
-    if photo.get("ref") and photo.get("channel") == "telegram" and photo.get("bot") == bot_id:
-        return photo["ref"]
+    return file_of(payload, "photo", bot_id)
+
+
+def file_of(payload: dict, kind: str, bot_id: int) -> str | None:
+    """The payload's ``photo``/``voice`` file id, if it is valid for this bot."""
+    media = payload.get(kind) or {}
+    if media.get("ref") and media.get("channel") == "telegram" and media.get("bot") == bot_id:
+        return media["ref"]
     return None

@@ -15,7 +15,7 @@ from aiogram.types import InlineKeyboardMarkup, ReplyParameters
 from bot.delivery.limiter import SlidingWindowLimiter
 from bot.delivery.sender import Outgoing, PermanentFailure, RetryLater, TransientFailure, Unreachable
 from bot.telegram.parse import parse_address
-from bot.telegram.render import CAPTION_LIMIT, parts, photo_of
+from bot.telegram.render import CAPTION_LIMIT, file_of, parts, photo_of
 from storage.enums import Channel
 
 NOT_MODIFIED = "message is not modified"
@@ -44,6 +44,16 @@ class TelegramSender:
             return await self._edit(bot, chat_id, message)
         reply_to = message.refs.get("reply_to")
         reply = ReplyParameters(message_id=int(reply_to), allow_sending_without_reply=True) if reply_to else None
+        point, voice = payload.get("location"), file_of(payload, "voice", bot_id)
+        if point:  # a map pin
+            sent = await self._call(bot, message, lambda: bot.send_location(
+                chat_id=chat_id, latitude=point["latitude"], longitude=point["longitude"], reply_parameters=reply))
+            return str(sent.message_id)
+        if voice is not None:
+            sent = await self._call(bot, message, lambda: bot.send_voice(
+                chat_id=chat_id, voice=voice, caption=payload["text"][:CAPTION_LIMIT] or None,
+                reply_parameters=reply))
+            return str(sent.message_id)
         photo = photo_of(payload, bot_id)
         texts = parts(payload)
         sent_id = None

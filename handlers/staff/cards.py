@@ -18,7 +18,7 @@ from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
 from handlers.services.requests import shorten, status_label
 from handlers.staff.access import StaffAction
 from handlers.staff.chats import staff_chat_identity
-from storage.enums import Language, RequestStatus
+from storage.enums import AttachmentKind, Language, RequestStatus
 from storage.models import Category, Department, Person, Quarter, Request, RequestAttachment, StaffCard
 
 CARD_PREFIX = "card"
@@ -97,7 +97,28 @@ async def do_post_card(session: AsyncSession, request: Request, now: datetime) -
     await session.flush()
     card = StaffCard(request_id=request.id, chat_address=department.staff_chat, outbox_id=message.id, created_at=now)
     session.add(card)
+    for reply in await _shown_under_the_card(session, request, department.staff_chat):
+        reply.reply_to, reply.language = message.id, department.staff_chat_language
+        do_enqueue(session, identity, reply, now, priority=PRIORITY_NOTIFICATION)
     return card
+
+
+async def _shown_under_the_card(session: AsyncSession, request: Request, chat_address: str) -> list[Reply]:
+    """The request's photos and voice notes (those the chat's bot can show) and its map pin."""
+    channel, _, rest = chat_address.partition(":")
+    bot = int(rest.split(":", 1)[0]) if rest.split(":", 1)[0].isdigit() else None
+    attachments = (await session.scalars(sa.select(RequestAttachment).where(
+        RequestAttachment.request_id == request.id).order_by(RequestAttachment.id))).all()
+    shown = []
+    for attachment in attachments:
+        kind = {AttachmentKind.PHOTO: "photo", AttachmentKind.VOICE: "voice"}.get(attachment.kind)
+        if kind and attachment.channel == channel:
+            media = {kind: {"ref": attachment.file_ref, "channel": channel, "bot": bot}}
+            shown.append(Reply(f"📎 {request.ticket}", media=media))
+    if request.latitude is not None and request.longitude is not None:
+        shown.append(Reply(f"📍 {request.ticket}",
+                           media={"location": {"latitude": request.latitude, "longitude": request.longitude}}))
+    return shown
 
 
 async def do_refresh_cards(session: AsyncSession, request: Request, now: datetime) -> None:
