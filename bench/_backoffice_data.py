@@ -1,5 +1,5 @@
 """A million requests for bench/backoffice.py: the demo municipality, its staff, residents,
-and requests spread over three years with their words (request_words), bulk-inserted (Core executemany on SQLite, COPY on
+and requests spread over three years, bulk-inserted (Core executemany on SQLite, COPY on
 PostgreSQL). Deterministic for a given seed."""
 
 import random
@@ -15,8 +15,7 @@ from handlers.services import setup
 from storage.db import Database
 from storage.enums import Channel, Language, RequestEventKind, RequestStatus, Role
 from storage.migrate import migrate
-from storage.models import Category, Department, Municipality, Person, Quarter, Request, RequestEvent, RequestWord
-from storage.models.requests import search_words
+from storage.models import Category, Department, Municipality, Person, Quarter, Request, RequestEvent
 
 BISHKEK = timezone(timedelta(hours=6))  # no DST since 2005
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=timezone.utc)  # Friday, 10:00 in Bishkek
@@ -88,15 +87,14 @@ def end_of_local_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=BISHKEK).astimezone(timezone.utc)
 
 
-def generate(place: Place, n: int, first_person_id: int,
-             seed: int = 4) -> Iterator[tuple[list[dict], list[dict], list[dict]]]:
-    """Chunks of (request rows, event rows, word rows) in created_at order; ids 1..n."""
+def generate(place: Place, n: int, first_person_id: int, seed: int = 4) -> Iterator[tuple[list[dict], list[dict]]]:
+    """Chunks of (request rows, event rows) in created_at order; ids 1..n."""
     rng = random.Random(seed)
     codes, weights = list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values())
     span = YEARS * 365 * 86400
     start = NOW - timedelta(seconds=span)
     counters: dict[int, int] = {}
-    requests, events, words = [], [], []
+    requests, events = [], []
     # Growth: later years get more requests (u ** 0.8 leans the spread toward now).
     moments = sorted(rng.random() ** 0.8 * span for _ in range(n))
     for request_id, offset in enumerate(moments, start=1):
@@ -143,7 +141,6 @@ def generate(place: Place, n: int, first_person_id: int,
             answered_at=answered_at, closed_at=closed_at, responsible_body_id=None, extensions=0, reminded_at=None,
             escalated_at=None, overdue_escalated_at=None, rating=rating, rated_at=rated_at,
             search_text=f"{ticket} {description}".casefold()))
-        words += [dict(word=word, request_id=request_id) for word in search_words(ticket, description)]
         events.append(dict(request_id=request_id, kind=RequestEventKind.CREATED, at=created, actor_person_id=None,
                            status_from=None, status_to=RequestStatus.RECEIVED, department_id=None, text=None,
                            detail=None))
@@ -152,10 +149,10 @@ def generate(place: Place, n: int, first_person_id: int,
                                actor_person_id=None, status_from=None, status_to=None, department_id=None,
                                text="Не решено", detail=None))
         if len(requests) == CHUNK:
-            yield requests, events, words
-            requests, events, words = [], [], []
+            yield requests, events
+            requests, events = [], []
     if requests:
-        yield requests, events, words
+        yield requests, events
 
 
 async def do_insert_residents(db: Database, place: Place) -> int:
@@ -170,24 +167,21 @@ async def do_insert_residents(db: Database, place: Place) -> int:
 
 
 async def do_load(db: Database, place: Place, n: int, progress=print) -> dict:
-    """Inserts n requests (and their events and words); returns timings."""
+    """Inserts n requests (and their events); returns timings."""
     started = time.perf_counter()
     first_person = await do_insert_residents(db, place)
-    event_id = word_rows = 0
-    for number, (requests, events, words) in enumerate(generate(place, n, first_person), start=1):
+    event_id = 0
+    for number, (requests, events) in enumerate(generate(place, n, first_person), start=1):
         for row in events:
             event_id += 1
             row["id"] = event_id
-        word_rows += len(words)
         if db.is_sqlite:
             async with db.transaction() as session:
                 await session.execute(Request.__table__.insert(), requests)
                 await session.execute(RequestEvent.__table__.insert(), events)
-                await session.execute(RequestWord.__table__.insert(), words)
         else:
             await _copy(db, Request, requests)
             await _copy(db, RequestEvent, events)
-            await _copy(db, RequestWord, words)
         if number % 10 == 0:
             progress(f"  {number * CHUNK:,} requests in {time.perf_counter() - started:.0f} s")
     inserted = time.perf_counter() - started
@@ -198,8 +192,7 @@ async def do_load(db: Database, place: Place, n: int, progress=print) -> dict:
                 await connection.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                                  f"(SELECT max(id) FROM {table}))")
                 await connection.exec_driver_sql(f"VACUUM ANALYZE {table}")
-            await connection.exec_driver_sql("VACUUM ANALYZE request_words")
-    return {"residents": RESIDENTS, "requests": n, "events": event_id, "words": word_rows, "insert_s": round(inserted, 1),
+    return {"residents": RESIDENTS, "requests": n, "events": event_id, "insert_s": round(inserted, 1),
             "load_s": round(time.perf_counter() - started, 1)}
 
 

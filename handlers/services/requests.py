@@ -20,7 +20,7 @@ from handlers.services.routing import responsible_department_id
 from handlers.services.tickets import do_take_ticket_number
 from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus, Role
 from storage.models import (Category, Holiday, Municipality, Person, Request, RequestAttachment, RequestEvent,
-                            RequestWord, RoleGrant)
+                            RoleGrant)
 
 STATUS_LABELS = {
     RequestStatus.RECEIVED: N_("Received"),
@@ -86,7 +86,6 @@ async def do_submit_request(session: AsyncSession, *, person: Person, channel: C
     request.index_for_search()
     session.add(request)
     await session.flush()
-    session.add_all([RequestWord(word=word, request_id=request.id) for word in sorted(request.words())])
     session.add_all([
         RequestAttachment(request_id=request.id, kind=AttachmentKind(a["kind"]), channel=channel,
                           file_ref=a["ref"], mime_type=a.get("mime_type"), created_at=now)

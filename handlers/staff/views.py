@@ -16,8 +16,7 @@ from handlers.services.requests import shorten, status_label
 from handlers.staff.access import Actor, StaffAction, visible
 from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus
 from storage.models import (Category, Department, Person, Quarter, ReplyTemplate, Request, RequestAttachment,
-                            RequestEvent, RequestWord, ResponsibleBody)
-from storage.models.requests import search_words
+                            RequestEvent, ResponsibleBody)
 
 OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW)
 MAX_EXPORT_ROWS = 100_000
@@ -148,26 +147,9 @@ def searched_text(filters: RequestFilters) -> str:
 
 
 def scans_text(filters: RequestFilters) -> bool:
-    """A search by words: the requests found come from the word index, not from the list's own order."""
+    """A search in the descriptions reads every row in scope (no index helps a LIKE '%…%')."""
     text = searched_text(filters)
     return bool(text) and not WHOLE_TICKET.fullmatch(text)
-
-
-def starting_with(prefix: str) -> sa.ColumnElement[bool]:
-    """The words that start with ``prefix``, as a range on the word index: up to the prefix with its last
-    character's successor (code-point order, which SQLite's and PostgreSQL's "C" comparison follow)."""
-    last = ord(prefix[-1]) + 1
-    following = prefix[:-1] + chr(0xE000 if last == 0xD800 else min(last, 0x10FFFF))
-    return sa.and_(RequestWord.word >= prefix, RequestWord.word < following)
-
-
-def having_words(text: str) -> sa.ColumnElement[bool]:
-    """Every word typed starts a word of the request ("вод" finds "воды" and "водопровод")."""
-    words = sorted(search_words(text), key=lambda word: (-len(word), word))  # the longest first: probably the rarest
-    if not words:
-        return sa.false()
-    return sa.and_(*[Request.id.in_(sa.select(RequestWord.request_id).where(starting_with(word)))
-                     for word in words])
 
 
 def filtered(actor: Actor, filters: RequestFilters, now: datetime, tz) -> sa.ColumnElement[bool]:
@@ -190,7 +172,8 @@ def filtered(actor: Actor, filters: RequestFilters, now: datetime, tz) -> sa.Col
     if WHOLE_TICKET.fullmatch(text):
         conditions.append(Request.ticket == text.upper())
     elif text:
-        conditions.append(having_words(text))
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(Request.search_text.like(f"%{escaped}%", escape="\\"))
     return sa.and_(*conditions)
 
 

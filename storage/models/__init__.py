@@ -10,13 +10,13 @@ from storage.models.legal import LegalAnswer, LegalEvent, LegalQuestion
 from storage.models.messaging import InboundMessage, IntakeItem, OutboxMessage
 from storage.models.people import ChannelIdentity, Conversation, Person, RoleGrant
 from storage.models.places import Category, CategoryRoute, Department, Holiday, Municipality, Quarter, Village
-from storage.models.requests import Request, RequestAttachment, RequestEvent, RequestWord, TicketCounter
+from storage.models.requests import Request, RequestAttachment, RequestEvent, TicketCounter
 
 __all__ = [
     "AuditEntry", "Base", "Broadcast", "BroadcastMute", "BroadcastRecipient", "JobRun", "ReplyTemplate",
     "ResponsibleBody", "SchedulerLease", "StaffAccount",
     "StaffCard", "StaffSession", "Category", "CategoryRoute", "ChannelIdentity", "Conversation", "Department", "Holiday",
     "InboundMessage", "IntakeItem", "LegalAnswer", "LegalEvent", "LegalQuestion", "Municipality", "OutboxMessage", "Person", "Quarter", "Request",
-    "RequestAttachment", "RequestEvent", "RequestWord", "RoleGrant", "TicketCounter", "Village",
+    "RequestAttachment", "RequestEvent", "RoleGrant", "TicketCounter", "Village",
     "GroupMember", "Hearing", "HearingRegistration", "InitiativeGroup", "ParticipantProfile", "Proposal",
 ]

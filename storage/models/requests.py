@@ -1,6 +1,5 @@
 """Residents' requests (кайрылуу / обращение), their attachments, history and numbering."""
 
-import re
 from datetime import date, datetime
 from typing import Any
 
@@ -10,16 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus
 from storage.models.base import Base, created_at_column
 from storage.types import UTCDateTime, enum_type
-
-WORD = re.compile(r"[^\W_]+")
-"""A run of letters and digits: punctuation, spaces and underscores separate words."""
-LONGEST_WORD = 40
-
-
-def search_words(*texts: str) -> set[str]:
-    """The distinct words of the texts, case-folded in Python (whatever the database's locale) and cut
-    to LONGEST_WORD characters. One-character words are kept: a house number is often one digit."""
-    return {word[:LONGEST_WORD] for text in texts for word in WORD.findall(text.casefold())}
 
 
 class Request(Base):
@@ -79,24 +68,8 @@ class Request(Base):
     def index_for_search(self) -> None:
         self.search_text = f"{self.ticket} {self.description}".casefold()
 
-    def words(self) -> set[str]:
-        """What ``request_words`` holds for this request."""
-        return search_words(self.ticket, self.description)
-
     attachments: Mapped[list["RequestAttachment"]] = relationship(order_by="RequestAttachment.id")
     events: Mapped[list["RequestEvent"]] = relationship(order_by="RequestEvent.id")
-
-
-class RequestWord(Base):
-    """The word index of requests: each distinct word of a request's ticket and description once.
-    A search finds words by prefix with a range on ``word`` (the primary key's B-tree, in SQLite and
-    PostgreSQL alike); the index on ``request_id`` checks one request's words."""
-
-    __tablename__ = "request_words"
-    __table_args__ = (sa.Index("ix_request_words_request_word", "request_id", "word"),)
-
-    word: Mapped[str] = mapped_column(sa.String(LONGEST_WORD), primary_key=True)
-    request_id: Mapped[int] = mapped_column(sa.ForeignKey("requests.id"), primary_key=True)
 
 
 class RequestAttachment(Base):
