@@ -78,15 +78,21 @@ class Group:
         raise TimeoutError("no answer to the press")
 
 
-async def submit_on_telegram(user: TelegramUser) -> str:
+async def start_request(user: TelegramUser, category: str) -> None:
+    """A new resident in Russian, quarter 1 of Alamedin, who has chosen a category."""
     await user.say("/start")
     await user.press("Русский")
     await user.press("Согласен")
     await user.press("Аламедин")
     await user.say("1")
     await user.press("Подать обращение")
-    await user.press("Питьевая вода")
-    await user.say("Нет воды третий день, ул. Ленина")
+    await user.press(category)
+
+
+async def submit_on_telegram(user: TelegramUser, category: str = "Питьевая вода",
+                             description: str = "Нет воды третий день, ул. Ленина") -> str:
+    await start_request(user, category)
+    await user.say(description)
     await user.press("Пропустить")  # no photo
     await user.press("Пропустить")  # no location
     done = await user.press("Отправить")
@@ -207,18 +213,7 @@ async def test_a_new_group_is_told_its_address_and_the_administrator_links_it(se
     code, said = await admin("department", "chat", "ALM", "roads", address, "--language", "ru")
     assert code == 0 and address in said
 
-    resident = TelegramUser(bot, chat_id=5103)
-    await resident.say("/start")
-    await resident.press("Русский")
-    await resident.press("Согласен")
-    await resident.press("Аламедин")
-    await resident.say("1")
-    await resident.press("Подать обращение")
-    await resident.press("Внутренние дороги")
-    await resident.say("Яма на дороге у школы")
-    await resident.press("Пропустить")
-    await resident.press("Пропустить")
-    await resident.press("Отправить")
+    await submit_on_telegram(TelegramUser(bot, chat_id=5103), "Внутренние дороги", "Яма на дороге у школы")
     card = (await wait_for(lambda: _cards_in(bot, new_group), "no card in the new group"))[-1]
     assert "Яма на дороге у школы" in card.text and "🙋 Взять" in str(card.reply_markup)
 
@@ -230,13 +225,7 @@ async def _cards_in(bot, chat_id: int):
 async def test_the_photo_voice_and_map_pin_are_shown_under_the_card(service, fake_api):
     bot = fake_api.bot(TOKEN)
     resident = TelegramUser(bot, chat_id=5104)
-    await resident.say("/start")
-    await resident.press("Русский")
-    await resident.press("Согласен")
-    await resident.press("Аламедин")
-    await resident.say("1")
-    await resident.press("Подать обращение")
-    await resident.press("Питьевая вода")
+    await start_request(resident, "Питьевая вода")
     await resident.send(bot.voice_update(5104))  # a voice note as the description
     await resident.press("Продолжить")
     await resident.photo()
