@@ -195,6 +195,7 @@ async def _wire_telegram(service: Service) -> None:
 
     from bot.telegram.dispatcher import build_dispatcher, processor
     from bot.telegram.polling import poll
+    from bot.telegram.responses import pin_response_models
     from bot.telegram.sender import TelegramSender
     from bot.telegram.webhook import add_webhook_routes, register_webhook
     from handlers.legal.chat import LegalChat
@@ -204,6 +205,7 @@ async def _wire_telegram(service: Service) -> None:
     api = TelegramAPIServer.from_base(settings.telegram_api_url)
     bots = [Bot(token, session=AiohttpSession(api=api)) for token in telegram_tokens(settings)]
     service.bots = {bot.id: bot for bot in bots}
+    pin_response_models()
     service.worker.senders[Channel.TELEGRAM] = TelegramSender(
         service.bots, per_bot_per_second=settings.telegram_per_bot_per_second,
         per_chat_interval=settings.telegram_per_chat_interval)
