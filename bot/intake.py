@@ -57,7 +57,7 @@ Apology = Callable[[Channel, str], Awaitable[None]]
 
 class IntakeQueue:
     def __init__(self, db: Database, processors: dict[Channel, Processor], *, apologize: Apology,
-                 concurrency: int = 16, max_attempts: int = 3, idle_poll: float = 1.0,
+                 concurrency: int = 64, max_attempts: int = 3, idle_poll: float = 1.0,
                  scan_every: float = 5.0) -> None:
         self.db, self.processors, self.apologize = db, processors, apologize
         self.max_attempts, self.idle_poll, self.scan_every = max_attempts, idle_poll, scan_every

@@ -4,16 +4,20 @@
              ──► commands (/start, /cancel, …) or the current step's handler
              ──► the next step's question ──► outbox ──► commit ──► wake delivery
 
+Messages of different people that arrive together share the unit of work (group commit,
+``handlers/batches.py``): one claim, one lock and one read for all of them, one commit.
+
 Channel adapters call ``handle``; the scheduler calls ``expire_idle_dialogs``.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from handlers.broadcasts.answers import answer_to_notice
+from handlers.batches import Batcher
 from handlers.commands import Command, parse_command
 from handlers.config import CoreConfig
 from handlers.envelope import Incoming, InputKind, Reply
@@ -21,8 +25,8 @@ from handlers.dialog import FLOWS, finish, settle
 from handlers.flows import menu
 from handlers.i18n import N_, both, gettext
 from handlers.locks import KeyedLocks
-from handlers.services.identities import load_conversation, load_dialog, load_person, lock_identity, note_inbound
-from handlers.services.intake import do_claim_intake, do_record_inbound
+from handlers.services.identities import load_conversation, load_dialogs, load_person, lock_identity, note_inbound
+from handlers.services.intake import do_claim_intakes, do_record_inbound
 from handlers.services.outbox import do_enqueue, do_mark_unreachable
 from handlers.services.people import do_link_phone, person_by_phone
 from handlers.turn import Turn
@@ -34,31 +38,47 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 CANCEL_OPTION = "cancel"
+MAX_BATCH = 32
 
 
 class ConversationCore:
     def __init__(self, db: Database, config: CoreConfig, *, clock: Callable[[], datetime] = utcnow,
-                 on_outbox: Callable[[], None] = lambda: None) -> None:
+                 on_outbox: Callable[[], None] = lambda: None, max_batch: int = MAX_BATCH) -> None:
         self.db, self.config, self.clock, self.on_outbox = db, config, clock, on_outbox
         self._locks = KeyedLocks()
+        self._batches = Batcher(self._handle_together, max_size=max_batch)
 
     async def handle(self, incoming: Incoming) -> bool:
-        """Processes one message; false if it was a duplicate already processed."""
+        """Processes one message; false if it was a duplicate already processed.
+
+        Messages of different people that wait at the same moment share one unit of work
+        (``handlers/batches.py``); one person's messages go one after another.
+        """
         async with self._locks.hold(incoming.address):
-            async with self.db.transaction() as session:
-                now = self.clock()
-                if incoming.intake_id is not None and not await do_claim_intake(session, incoming.intake_id, now):
-                    return False
-                identity, conversation, person = await load_dialog(session, incoming.channel, incoming.address, now)
-                note_inbound(identity, incoming, now)
-                if person is None:
-                    person = await self._recognise(session, identity, incoming)
-                do_record_inbound(session, identity, incoming, consented=person is not None, now=now)
-                turn = Turn(session, self.config, now, identity, conversation, person, incoming)
-                await self._converse(turn)
-                finish(turn)
-        self.on_outbox()
-        return True
+            return await self._batches.submit(incoming)
+
+    async def _handle_together(self, incomings: Sequence[Incoming]) -> list[bool]:
+        async with self.db.transaction() as session:
+            now = self.clock()
+            claimed = await do_claim_intakes(session, [i.intake_id for i in incomings if i.intake_id is not None], now)
+            handled = [i.intake_id is None or i.intake_id in claimed for i in incomings]
+            todo = [incoming for incoming, fresh in zip(incomings, handled) if fresh]
+            dialogs = await load_dialogs(session, {i.address: i.channel for i in todo}, now) if todo else {}
+            for incoming in todo:
+                await self._turn(session, incoming, *dialogs[incoming.address], now)
+        if todo:
+            self.on_outbox()
+        return handled
+
+    async def _turn(self, session, incoming: Incoming, identity: ChannelIdentity, conversation: Conversation,
+                    person: Person | None, now: datetime) -> None:
+        note_inbound(identity, incoming, now)
+        if person is None:
+            person = await self._recognise(session, identity, incoming)
+        do_record_inbound(session, identity, incoming, consented=person is not None, now=now)
+        turn = Turn(session, self.config, now, identity, conversation, person, incoming)
+        await self._converse(turn)
+        finish(turn)
 
     async def apologize(self, channel: Channel, address: str) -> None:
         """Tells the person, in their language, that their message could not be processed."""

@@ -16,44 +16,61 @@ async def lock_identity(session: AsyncSession, channel: Channel, address: str, n
     On PostgreSQL the row lock (``FOR UPDATE``) serialises two processes handling the
     same person; SQLite's ``BEGIN IMMEDIATE`` already serialises every writer.
     """
-    query = sa.select(ChannelIdentity).where(ChannelIdentity.address == address).with_for_update()
-    identity = (await session.execute(query)).scalar_one_or_none()
-    if identity is None:
-        await session.execute(
-            insert_ignore(session, ChannelIdentity).values(address=address, channel=channel, created_at=now)
-        )
-        identity = (await session.execute(query)).scalar_one()
-    return identity
+    return (await lock_identities(session, {address: channel}, now))[address]
 
 
-async def load_dialog(session: AsyncSession, channel: Channel, address: str,
-                      now: datetime) -> tuple[ChannelIdentity, Conversation, Person | None]:
-    """The identity (created if new, locked), its conversation and its person.
+async def lock_identities(session: AsyncSession, addresses: dict[str, Channel],
+                          now: datetime) -> dict[str, ChannelIdentity]:
+    """The identities of many addresses at once, created if new, locked in a fixed order (by
+    id, so that two units of work locking overlapping sets wait instead of deadlocking)."""
+    def locking(wanted):
+        return (sa.select(ChannelIdentity).where(ChannelIdentity.address.in_(wanted))
+                .order_by(ChannelIdentity.id).with_for_update())
 
-    The lock is taken first and the rest read after it: under PostgreSQL's READ COMMITTED a
-    joined read in the locking statement would return the conversation as it was *before*
-    the lock was granted, and a second press of a button would be processed twice.
+    found = {identity.address: identity for identity in (await session.scalars(locking(list(addresses))))}
+    missing = [address for address in addresses if address not in found]
+    if missing:
+        await session.execute(insert_ignore(session, ChannelIdentity),
+                              [{"address": a, "channel": addresses[a], "created_at": now} for a in missing])
+        found.update((identity.address, identity) for identity in (await session.scalars(locking(missing))))
+    return found
+
+
+async def load_dialogs(session: AsyncSession, addresses: dict[str, Channel],
+                       now: datetime) -> dict[str, tuple[ChannelIdentity, Conversation, Person | None]]:
+    """For each address: its identity (created if new, locked), its conversation and its person.
+
+    The locks are taken first and the rest read after them: under PostgreSQL's READ COMMITTED
+    a joined read in the locking statement would return a conversation as it was *before* the
+    lock was granted, and a second press of a button would be processed twice.
     """
-    identity = await lock_identity(session, channel, address, now)
-    row = (await session.execute(
-        sa.select(Conversation, Person)
+    identities = await lock_identities(session, addresses, now)
+    by_id = {identity.id: identity for identity in identities.values()}
+    rows = (await session.execute(
+        sa.select(ChannelIdentity.id, Conversation, Person)
         .select_from(ChannelIdentity)
         .outerjoin(Conversation, Conversation.identity_id == ChannelIdentity.id)
         .outerjoin(Person, Person.id == ChannelIdentity.person_id)
-        .where(ChannelIdentity.id == identity.id)
-        .execution_options(populate_existing=True))).one()
-    conversation, person = row
-    if conversation is None:
-        conversation = await load_conversation(session, identity, now)
-    return identity, conversation, person
+        .where(ChannelIdentity.id.in_(list(by_id)))
+        .execution_options(populate_existing=True))).all()
+    dialogs = {}
+    for identity_id, conversation, person in rows:
+        identity = by_id[identity_id]
+        if conversation is None:
+            conversation = new_conversation(session, identity, now)
+        dialogs[identity.address] = identity, conversation, person
+    return dialogs
 
 
 async def load_conversation(session: AsyncSession, identity: ChannelIdentity, now: datetime) -> Conversation:
     conversation = await session.get(Conversation, identity.id)
-    if conversation is None:
-        conversation = Conversation(identity_id=identity.id, flow="onboarding", step="start", data={},
-                                    options=[], nonce=0, updated_at=now)
-        session.add(conversation)
+    return conversation if conversation is not None else new_conversation(session, identity, now)
+
+
+def new_conversation(session: AsyncSession, identity: ChannelIdentity, now: datetime) -> Conversation:
+    conversation = Conversation(identity_id=identity.id, flow="onboarding", step="start", data={},
+                                options=[], nonce=0, updated_at=now)
+    session.add(conversation)
     return conversation
 
 

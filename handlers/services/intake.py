@@ -12,12 +12,19 @@ from storage.models import ChannelIdentity, InboundMessage, IntakeItem
 
 async def do_claim_intake(session: AsyncSession, intake_id: int, now: datetime) -> bool:
     """Marks the update processed in the caller's unit of work; false if it already was."""
+    return intake_id in await do_claim_intakes(session, [intake_id], now)
+
+
+async def do_claim_intakes(session: AsyncSession, intake_ids: list[int], now: datetime) -> set[int]:
+    """Marks these updates processed in the caller's unit of work; returns those that were not yet."""
+    if not intake_ids:
+        return set()
     claimed = await session.execute(
         sa.update(IntakeItem)
-        .where(IntakeItem.id == intake_id, IntakeItem.status == IntakeStatus.PENDING)
+        .where(IntakeItem.id.in_(intake_ids), IntakeItem.status == IntakeStatus.PENDING)
         .values(status=IntakeStatus.DONE, processed_at=now, payload=None)
         .returning(IntakeItem.id))
-    return claimed.scalar_one_or_none() is not None
+    return set(claimed.scalars())
 
 
 def do_record_inbound(session: AsyncSession, identity: ChannelIdentity, incoming: Incoming, *,
