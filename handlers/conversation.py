@@ -26,13 +26,14 @@ from handlers.flows import menu
 from handlers.i18n import N_, both, gettext
 from handlers.locks import KeyedLocks
 from handlers.services.identities import load_conversation, load_dialogs, load_person, lock_identity, note_inbound
-from handlers.services.intake import do_claim_intakes, do_record_inbound
+from handlers.services.intake import do_claim_intakes, inbound_row
+from handlers.services.later import InsertLater
 from handlers.services.outbox import do_enqueue, do_mark_unreachable
 from handlers.services.people import do_link_phone, person_by_phone
 from handlers.turn import Turn
 from storage.db import Database
 from storage.enums import Channel
-from storage.models import ChannelIdentity, Conversation, Person
+from storage.models import ChannelIdentity, Conversation, InboundMessage, Person
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -64,21 +65,23 @@ class ConversationCore:
             handled = [i.intake_id is None or i.intake_id in claimed for i in incomings]
             todo = [incoming for incoming, fresh in zip(incomings, handled) if fresh]
             dialogs = await load_dialogs(session, {i.address: i.channel for i in todo}, now) if todo else {}
+            later = InsertLater()  # the log and the replies of every turn, one statement each
             for incoming in todo:
-                await self._turn(session, incoming, *dialogs[incoming.address], now)
+                await self._turn(session, incoming, *dialogs[incoming.address], now, later)
+            await later.do_insert(session)
         if todo:
             self.on_outbox()
         return handled
 
     async def _turn(self, session, incoming: Incoming, identity: ChannelIdentity, conversation: Conversation,
-                    person: Person | None, now: datetime) -> None:
+                    person: Person | None, now: datetime, later: InsertLater) -> None:
         note_inbound(identity, incoming, now)
         if person is None:
             person = await self._recognise(session, identity, incoming)
-        do_record_inbound(session, identity, incoming, consented=person is not None, now=now)
+        later.add(InboundMessage, inbound_row(identity, incoming, consented=person is not None, now=now))
         turn = Turn(session, self.config, now, identity, conversation, person, incoming)
         await self._converse(turn)
-        finish(turn)
+        finish(turn, later=later)
 
     async def apologize(self, channel: Channel, address: str) -> None:
         """Tells the person, in their language, that their message could not be processed."""

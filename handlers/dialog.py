@@ -17,9 +17,10 @@ from handlers.flows.base import Flow
 from handlers.initiatives import flows as initiative_flows
 from handlers.legal import flows as legal_flows
 from handlers.services.identities import load_conversation, lock_identity, reachable_identity
-from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
+from handlers.services.later import InsertLater
+from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue, outbox_row
 from handlers.turn import Turn
-from storage.models import Person
+from storage.models import OutboxMessage, Person
 
 FLOWS: dict[str, Flow] = {f.name: f for f in (
     onboarding.FLOW, menu.FLOW, menu.LANGUAGE_FLOW, request.FLOW, my_requests.FLOW, my_data.FLOW,
@@ -38,14 +39,18 @@ async def settle(turn: Turn) -> None:
     raise RuntimeError(f"steps keep moving without asking: {turn.conversation.flow}/{turn.conversation.step}")
 
 
-def finish(turn: Turn, *, priority: int = 0) -> None:
-    """Stamps the conversation (and its timeout) and writes the turn's replies to the outbox."""
+def finish(turn: Turn, *, priority: int = 0, later: InsertLater | None = None) -> None:
+    """Stamps the conversation (and its timeout) and writes the turn's replies to the outbox
+    (now, or with ``later``'s rows at the end of the unit of work)."""
     conversation = turn.conversation
     conversation.updated_at = turn.now
     times_out = FLOWS[conversation.flow].times_out
     conversation.expires_at = turn.now + turn.config.dialog_timeout if times_out else None
     for reply in turn.replies:
-        do_enqueue(turn.session, turn.identity, reply, turn.now, priority=priority)
+        if later is None:
+            do_enqueue(turn.session, turn.identity, reply, turn.now, priority=priority)
+        else:
+            later.add(OutboxMessage, outbox_row(turn.identity, reply, turn.now, priority=priority))
 
 
 async def do_prompt_resident(session: AsyncSession, config: CoreConfig, person_id: int, text: str,

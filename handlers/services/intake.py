@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.envelope import Incoming, InputKind
 from storage.enums import IntakeStatus
-from storage.models import ChannelIdentity, InboundMessage, IntakeItem
+from storage.models import ChannelIdentity, IntakeItem
 
 
 async def do_claim_intake(session: AsyncSession, intake_id: int, now: datetime) -> bool:
@@ -27,9 +27,9 @@ async def do_claim_intakes(session: AsyncSession, intake_ids: list[int], now: da
     return set(claimed.scalars())
 
 
-def do_record_inbound(session: AsyncSession, identity: ChannelIdentity, incoming: Incoming, *,
-                      consented: bool, now: datetime) -> None:
-    """Logs what the person sent. Before consent only button presses and commands are kept."""
+def inbound_row(identity: ChannelIdentity, incoming: Incoming, *, consented: bool, now: datetime) -> dict[str, object]:
+    """The log entry (an ``InboundMessage`` row) of what the person sent.
+    Before consent only button presses and commands are kept."""
     keep = consented or incoming.kind == InputKind.OPTION or (incoming.text or "").startswith("/")
     payload: dict[str, object] = {"option": incoming.option} if incoming.option else {}
     if keep:
@@ -40,6 +40,5 @@ def do_record_inbound(session: AsyncSession, identity: ChannelIdentity, incoming
             payload["location"] = [incoming.location.latitude, incoming.location.longitude]
     else:
         payload["withheld"] = "before consent"
-    session.add(InboundMessage(identity_id=identity.id, kind=incoming.kind.value,
-                               text=incoming.text if keep else None, payload=payload,
-                               intake_id=incoming.intake_id, created_at=now))
+    return dict(identity_id=identity.id, kind=incoming.kind.value, text=incoming.text if keep else None,
+                payload=payload, intake_id=incoming.intake_id, created_at=now)

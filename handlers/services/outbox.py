@@ -16,7 +16,15 @@ PRIORITY_BROADCAST = 9
 
 def do_enqueue(session: AsyncSession, identity: ChannelIdentity, reply: Reply, now: datetime,
                *, priority: int = PRIORITY_REPLY) -> OutboxMessage:
-    message = OutboxMessage(
+    message = OutboxMessage(**outbox_row(identity, reply, now, priority=priority))
+    session.add(message)
+    return message
+
+
+def outbox_row(identity: ChannelIdentity, reply: Reply, now: datetime, *,
+               priority: int = PRIORITY_REPLY) -> dict[str, object]:
+    """An outgoing message (an ``OutboxMessage`` row), not yet written anywhere."""
+    return dict(
         identity_id=identity.id,
         channel=identity.channel,
         address=identity.address,
@@ -27,8 +35,6 @@ def do_enqueue(session: AsyncSession, identity: ChannelIdentity, reply: Reply, n
         next_attempt_at=now,
         created_at=now,
     )
-    session.add(message)
-    return message
 
 
 async def do_mark_unreachable(session: AsyncSession, identity_ids: set[int], now: datetime) -> None:

@@ -1,0 +1,26 @@
+"""Rows written at the end of a unit of work, one statement per table.
+
+The ORM inserts objects as they are flushed, and a unit of work that runs many turns
+flushes before every query, so each turn's log entry and replies would cost statements of
+their own. Rows nobody reads back in the same unit of work (the inbound log, the outbox)
+are collected here and inserted together.
+"""
+
+from collections import defaultdict
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class InsertLater:
+    def __init__(self) -> None:
+        self._rows: dict[type, list[dict[str, Any]]] = defaultdict(list)
+
+    def add(self, model: type, row: dict[str, Any]) -> None:
+        self._rows[model].append(row)
+
+    async def do_insert(self, session: AsyncSession) -> None:
+        for model, rows in self._rows.items():
+            await session.execute(sa.insert(model), rows)
+        self._rows.clear()
