@@ -1,5 +1,6 @@
 """Deployment settings, read from the environment or a ``.env`` file (only by main.py)."""
 
+import json
 from datetime import time
 from typing import Literal
 
@@ -53,3 +54,13 @@ class Settings(BaseSettings):
     """The HTTPS address the world reaches this service at (for webhooks), e.g. https://kairyl.example.kg"""
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+
+    intake_workers: int = 0
+    """Processes that handle incoming messages (aiogram and the conversation core), each on its own
+    CPU core; 0: this process handles them. Each chat belongs to one worker (see bot/workers.py)."""
+
+    def as_json(self) -> str:
+        """These settings, secrets included, for a worker process started by this one."""
+        values = {key: value.get_secret_value() if isinstance(value, SecretStr) else value
+                  for key, value in self.model_dump().items()}
+        return json.dumps(values, default=str)

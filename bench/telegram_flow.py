@@ -52,9 +52,23 @@ COMPARE_TIMEOUT = 2 * DRIVE_TIMEOUT + 600  # the whole old-mode run in its own p
 MODES = {True: "separate_process", False: "same_process"}
 
 
-async def measured(load, token: str, script: str, n: int, profile: str | None = None) -> dict:
-    """Drives n users of `script` against the bot of `token`; adds this process's CPU to the figures."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these (running) processes, from /proc."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+        if os.environ.get("SHOWCPU"): print("cpu", pid, fields[11], fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def measured(load, token: str, script: str, n: int, profile: str | None = None,
+                   workers: list[int] = ()) -> dict:
+    """Drives n users of `script` against the bot of `token`; adds this process's CPU (and that of
+    the intake worker processes ``workers``) to the figures."""
     profiler = cProfile.Profile() if profile else None
+    workers_cpu = cpu_seconds(workers)
     cpu, main_cpu = time.process_time(), time.thread_time()
     if profiler:
         profiler.enable()
@@ -65,11 +79,14 @@ async def measured(load, token: str, script: str, n: int, profile: str | None = 
             profiler.disable()
             profiler.dump_stats(profile)
         cpu, main_cpu = time.process_time() - cpu, time.thread_time() - main_cpu
+        workers_cpu = cpu_seconds(workers) - workers_cpu
     for failure in figures.get("failures", []):
         print(f"  a user failed: {failure}"[:300])
     if profiler:
         figures["profiled"] = True
-    figures.update(cpu_s=round(cpu, 2), main_thread_cpu_s=round(main_cpu, 2),
+    figures.update(cpu_s=round(cpu, 2), main_thread_cpu_s=round(main_cpu, 2), intake_workers=len(workers),
+                   workers_cpu_s=round(workers_cpu, 2),
+                   workers_cpu_ms_per_update=round(workers_cpu / max(figures["updates"], 1) * 1000, 2),
                    cpu_ms_per_update=round(cpu / max(figures["updates"], 1) * 1000, 2),
                    cpu_busy_pct=round(100 * cpu / figures["wall_s"], 1) if figures["wall_s"] else None)
     if not load.separate:  # one process: the load's CPU is included in cpu_s, not apart from it
@@ -102,14 +119,15 @@ async def run_echo(load, base_url: str, n: int) -> dict:
             await bot.session.close()
 
 
-async def run_full(load, base_url: str, n: int, db_url: str, profile: str | None) -> dict:
+async def run_full(load, base_url: str, n: int, db_url: str, profile: str | None, workers: int = 0) -> dict:
     settings = Settings(_env_file=None, database_url=db_url, telegram_bot_token=FULL_TOKEN,
                         telegram_api_url=base_url, http_port=0, telegram_per_chat_interval=0.0,
-                        telegram_per_bot_per_second=PER_BOT_PER_SECOND)
+                        telegram_per_bot_per_second=PER_BOT_PER_SECOND, intake_workers=workers)
     service = await asyncio.wait_for(build_service(settings), 60)
     await service.start()
     try:
-        figures = await measured(load, FULL_TOKEN, "resident", n, profile)
+        figures = await measured(load, FULL_TOKEN, "resident", n, profile,
+                                 service.workers.pids() if service.workers else [])
         unsent = sa.select(sa.func.count()).where(OutboxMessage.status != OutboxStatus.SENT)
         for _ in range(50):  # the worker records its last sends just after the fake server saw them
             async with service.db.reader() as session:

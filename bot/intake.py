@@ -9,6 +9,10 @@ times, then marked failed (its payload kept for staff) and the person gets an ap
 Items recorded by this process are queued in memory as well, so the hot path reads
 nothing back; the table is scanned at start (what a crash left) and every few seconds
 (what another process recorded).
+
+With intake worker processes (``bot/workers.py``) each process owns the chats whose routing
+key hashes to it (``owns``): the process that records an item it does not own hands it to
+its owner (``forward``), and a scan only picks up owned items.
 """
 
 import asyncio
@@ -58,8 +62,10 @@ Apology = Callable[[Channel, str], Awaitable[None]]
 class IntakeQueue:
     def __init__(self, db: Database, processors: dict[Channel, Processor], *, apologize: Apology,
                  concurrency: int = 64, max_attempts: int = 3, idle_poll: float = 1.0,
-                 scan_every: float = 5.0) -> None:
+                 scan_every: float = 5.0, owns: Callable[[str], bool] = lambda _key: True,
+                 forward: Callable[[Queued], None] | None = None) -> None:
         self.db, self.processors, self.apologize = db, processors, apologize
+        self.owns, self.forward = owns, forward
         self.max_attempts, self.idle_poll, self.scan_every = max_attempts, idle_poll, scan_every
         self._slots = asyncio.Semaphore(concurrency)
         self._ready: dict[str, deque[Queued]] = {}
@@ -84,8 +90,16 @@ class IntakeQueue:
         by_external_id = {a.external_id: a for a in arrivals}
         for item_id, external_id in sorted(stored):
             arrival = by_external_id[external_id]
-            self._enqueue(Queued(item_id, channel, external_id, arrival.routing_key, arrival.payload,
-                                 parsed=arrival.parsed))
+            item = Queued(item_id, channel, external_id, arrival.routing_key, arrival.payload, parsed=arrival.parsed)
+            if self.owns(item.routing_key):
+                self._enqueue(item)
+            elif self.forward is not None:
+                self.forward(item)
+        self._wake.set()
+
+    def feed(self, item: Queued) -> None:
+        """Queues an item another process recorded and handed over."""
+        self._enqueue(item)
         self._wake.set()
 
     def _enqueue(self, item: Queued) -> None:
@@ -131,10 +145,10 @@ class IntakeQueue:
         self._next_scan = time.monotonic() + self.scan_every
         async with self.db.reader() as session:
             pending = (await session.execute(
-                sa.select(IntakeItem.id).where(IntakeItem.status == IntakeStatus.PENDING,
-                                               IntakeItem.channel.in_(list(self.processors)))
-                .order_by(IntakeItem.id).limit(1000))).scalars().all()
-            unknown = [item_id for item_id in pending if item_id not in self._known]
+                sa.select(IntakeItem.id, IntakeItem.routing_key).where(
+                    IntakeItem.status == IntakeStatus.PENDING, IntakeItem.channel.in_(list(self.processors)))
+                .order_by(IntakeItem.id).limit(1000))).all()
+            unknown = [item_id for item_id, key in pending if item_id not in self._known and self.owns(key)]
             if not unknown:
                 return
             items = (await session.scalars(sa.select(IntakeItem).where(IntakeItem.id.in_(unknown))

@@ -66,9 +66,13 @@ class DeliveryWorker:
         self._lane_sizes: dict[str, int] = {}
         self._outcomes: list[Outcome] = []
         self._tasks: set[asyncio.Task] = set()
+        self.also_wake: list[Callable[[], None]] = []
+        """Called on every wake: an intake worker process tells the service's delivery worker."""
 
     def wake(self) -> None:
         self._wake.set()
+        for wake in self.also_wake:
+            wake()
 
     def stop(self) -> None:
         self._stopping = True

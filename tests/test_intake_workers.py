@@ -1,0 +1,89 @@
+"""INTAKE_WORKERS: the real service with two intake worker processes (`main.py intake-worker`),
+against the fake Bot API, on SQLite and PostgreSQL. Each chat belongs to one worker; a worker
+killed in the middle loses nothing: the service restarts it and it picks up what waits."""
+
+import asyncio
+import os
+import signal
+
+import pytest
+import sqlalchemy as sa
+
+from bot.telegram.parse import address_of
+from bot.workers import owner_of
+from main import build_service
+from storage.enums import IntakeStatus
+from storage.models import IntakeItem, Request
+from tests.conftest import TELEGRAM_TOKEN as TOKEN
+from tests.telegram_user import TelegramUser
+from tests.test_telegram_e2e import settings_for
+
+WORKERS = 2
+BOT_ID = int(TOKEN.split(":")[0])
+STARTUP = 90.0  # a restarted worker imports aiogram and the core again
+
+
+def chats_of_each_worker(per_worker: int) -> dict[int, list[int]]:
+    chats: dict[int, list[int]] = {index: [] for index in range(WORKERS)}
+    chat_id = 7000
+    while any(len(ids) < per_worker for ids in chats.values()):
+        owner = owner_of(address_of(BOT_ID, chat_id), WORKERS)
+        if len(chats[owner]) < per_worker:
+            chats[owner].append(chat_id)
+        chat_id += 1
+    return chats
+
+
+@pytest.fixture
+async def service(db_url, fake_api):
+    running = await build_service(settings_for(db_url, fake_api.base_url, intake_workers=WORKERS))
+    await running.start()
+    yield running
+    await running.stop()
+
+
+async def submit(user: TelegramUser) -> str:
+    await user.say("/start")
+    await user.press("Русский")
+    await user.press("Согласен")
+    await user.press("Кара-Джигач")
+    await user.press(user.buttons()[0]["text"])
+    await user.press("Подать обращение")
+    await user.press("Питьевая вода")
+    await user.say(f"Нет воды (чат {user.chat_id})")
+    await user.press("Пропустить")  # no photo
+    await user.press("Пропустить")  # no location
+    return (await user.press("Отправить")).text
+
+
+async def test_both_workers_handle_their_chats_at_once(service, fake_api):
+    assert len(service.workers.pids()) == WORKERS and os.getpid() not in service.workers.pids()
+    chats = chats_of_each_worker(3)
+    users = [TelegramUser(fake_api.bot(TOKEN), chat_id) for ids in chats.values() for chat_id in ids]
+    answers = await asyncio.gather(*(submit(user) for user in users))
+    assert all("ALM-2026-" in answer for answer in answers)
+    async with service.db.reader() as session:
+        tickets = (await session.scalars(sa.select(Request.ticket))).all()
+        pending = await session.scalar(sa.select(sa.func.count()).where(IntakeItem.status != IntakeStatus.DONE))
+    assert len(tickets) == len(users) == len(set(tickets)) and pending == 0
+    for user, answer in zip(users, answers):
+        assert sum("ALM-2026-" in m.text for m in fake_api.bot(TOKEN).sent_to(user.chat_id)) == 1, answer
+
+
+async def test_a_killed_worker_is_restarted_and_loses_nothing(service, fake_api):
+    chats = chats_of_each_worker(1)
+    victim = TelegramUser(fake_api.bot(TOKEN), chats[0][0])
+    other = TelegramUser(fake_api.bot(TOKEN), chats[1][0])
+    await victim.say("/start")
+    await other.say("/start")
+    pid = service.workers.pids()[0]
+    os.kill(pid, signal.SIGKILL)
+    while pid in service.workers.pids():
+        await asyncio.sleep(0.05)
+    assert "Вы согласны?" in (await other.press("Русский")).text  # the other worker goes on meanwhile
+    answer = await victim._answer_to(fake_api.bot(TOKEN).callback_update(
+        victim.chat_id, victim.buttons()[1]["callback_data"], message_id=victim.last.message_id), timeout=STARTUP)
+    assert "Вы согласны?" in answer.text
+    assert len(service.workers.pids()) == WORKERS and pid not in service.workers.pids()
+    sent = [m.text for m in fake_api.bot(TOKEN).sent_to(victim.chat_id)]
+    assert sum("Вы согласны?" in text for text in sent) == 1  # once, not again after the restart
