@@ -198,14 +198,10 @@ class SubprocessLoad:
 
 
 def die_with_parent() -> None:
-    """Linux: get SIGTERM when the benchmark process dies, however it dies."""
-    parent = int(os.environ.get("KAIRYL_BENCH_PARENT", "0"))
-    with contextlib.suppress(Exception):
-        import ctypes
+    """Never outlive the benchmark process, however it dies."""
+    from bot.workers import die_with_parent as die_with
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    if parent and os.getppid() != parent:  # it died before prctl
-        os._exit(1)
+    die_with("KAIRYL_BENCH_PARENT")
 
 
 async def _serve_stdio() -> None:

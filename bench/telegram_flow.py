@@ -1,7 +1,7 @@
 """Throughput of the full Telegram flow against a bare aiogram echo bot, on the fake Bot API.
 
     .venv/bin/python -m bench.telegram_flow [--residents N] [--db sqlite|postgresql] [--profile FILE]
-                                            [--same-process | --only-separate]
+                                            [--intake-workers K] [--same-process]
 
 As in production, the Bot API and the users are elsewhere: the FakeTelegramAPI (127.0.0.1, no
 rate limit) and the N simulated residents run in a separate process (bench/_telegram_load.py),
@@ -14,21 +14,22 @@ process's CPU per update, all threads; "load ms/upd" the load process's. Peak RS
 process's. PostgreSQL: KAIRYL_TEST_PG_URL (scripts/pg.sh url); a fresh database is created and
 dropped (the server's own CPU is in neither figure).
 
-By default the old arrangement (bot, fake server and residents on one event loop, so the
-harness competes with the bot for the loop and the GIL) is then run too, in a fresh process, and
-both are printed; --same-process runs only the old one, --only-separate only the new one.
+The full flow runs twice: the service alone (INTAKE_WORKERS=0), then with K intake worker
+processes (--intake-workers, default 2; 0 skips it), whose CPU is counted apart ("workers ms/upd").
+The event loop is the service's own (main.run: uvloop, the tuned collector), for the echo bot too.
+On PostgreSQL the server's CPU during each run is shown as "db ms/upd".
+--same-process runs the old arrangement instead (bot, fake server and residents on one event loop,
+so the harness competes with the bot for the loop and the GIL).
 Prints figures and writes them to bench/results/telegram_flow.json; asserts nothing.
 """
 
 import argparse
 import asyncio
 import cProfile
+import contextlib
 import json
 import logging
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -38,17 +39,16 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bench._telegram_load import (DRIVE_TIMEOUT, ECHO_TOKEN, FULL_TOKEN, REPO, TURNS, InProcessLoad, SubprocessLoad,
+from bench._telegram_load import (DRIVE_TIMEOUT, ECHO_TOKEN, FULL_TOKEN, TURNS, InProcessLoad, SubprocessLoad,
                                   die_with_parent, peak_rss_mb)
 from bench._common import fresh_database
-from main import build_service
+from main import build_service, run
 from settings import Settings
 from storage.enums import IntakeStatus, OutboxStatus
 from storage.models import IntakeItem, OutboxMessage, Request
 
 PER_BOT_PER_SECOND = 100_000
 RESULTS = Path(__file__).parent / "results" / "telegram_flow.json"
-COMPARE_TIMEOUT = 2 * DRIVE_TIMEOUT + 600  # the whole old-mode run in its own process
 MODES = {True: "separate_process", False: "same_process"}
 
 
@@ -59,16 +59,29 @@ def cpu_seconds(pids: list[int]) -> float:
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime
-        if os.environ.get("SHOWCPU"): print("cpu", pid, fields[11], fields[12])
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def database_server_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (scripts/pg.sh runs it here)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        with contextlib.suppress(OSError):
+            if entry.isdigit() and Path(f"/proc/{entry}/comm").read_text().strip() == "postgres":
+                pids.append(int(entry))
+    return pids
+
+
+def alive(pids: list[int]) -> list[int]:
+    return [pid for pid in pids if os.path.exists(f"/proc/{pid}")]
+
+
 async def measured(load, token: str, script: str, n: int, profile: str | None = None,
-                   workers: list[int] = ()) -> dict:
+                   workers: list[int] = (), db_server: list[int] = ()) -> dict:
     """Drives n users of `script` against the bot of `token`; adds this process's CPU (and that of
-    the intake worker processes ``workers``) to the figures."""
+    the intake worker processes ``workers`` and the database server ``db_server``) to the figures."""
     profiler = cProfile.Profile() if profile else None
-    workers_cpu = cpu_seconds(workers)
+    workers_cpu, db_cpu = cpu_seconds(workers), cpu_seconds(db_server)
     cpu, main_cpu = time.process_time(), time.thread_time()
     if profiler:
         profiler.enable()
@@ -79,7 +92,8 @@ async def measured(load, token: str, script: str, n: int, profile: str | None = 
             profiler.disable()
             profiler.dump_stats(profile)
         cpu, main_cpu = time.process_time() - cpu, time.thread_time() - main_cpu
-        workers_cpu = cpu_seconds(workers) - workers_cpu
+        workers_cpu = cpu_seconds(alive(workers)) - workers_cpu
+        db_cpu = cpu_seconds(alive(db_server)) - db_cpu
     for failure in figures.get("failures", []):
         print(f"  a user failed: {failure}"[:300])
     if profiler:
@@ -87,6 +101,7 @@ async def measured(load, token: str, script: str, n: int, profile: str | None = 
     figures.update(cpu_s=round(cpu, 2), main_thread_cpu_s=round(main_cpu, 2), intake_workers=len(workers),
                    workers_cpu_s=round(workers_cpu, 2),
                    workers_cpu_ms_per_update=round(workers_cpu / max(figures["updates"], 1) * 1000, 2),
+                   db_cpu_ms_per_update=round(db_cpu / max(figures["updates"], 1) * 1000, 2) if db_server else None,
                    cpu_ms_per_update=round(cpu / max(figures["updates"], 1) * 1000, 2),
                    cpu_busy_pct=round(100 * cpu / figures["wall_s"], 1) if figures["wall_s"] else None)
     if not load.separate:  # one process: the load's CPU is included in cpu_s, not apart from it
@@ -127,7 +142,8 @@ async def run_full(load, base_url: str, n: int, db_url: str, profile: str | None
     await service.start()
     try:
         figures = await measured(load, FULL_TOKEN, "resident", n, profile,
-                                 service.workers.pids() if service.workers else [])
+                                 service.workers.pids() if service.workers else [],
+                                 database_server_pids() if service.db.dialect == "postgresql" else [])
         unsent = sa.select(sa.func.count()).where(OutboxMessage.status != OutboxStatus.SENT)
         for _ in range(50):  # the worker records its last sends just after the fake server saw them
             async with service.db.reader() as session:
@@ -151,88 +167,61 @@ async def run_full(load, base_url: str, n: int, db_url: str, profile: str | None
 
 
 
-async def bench(n: int, backend: str, profile: str | None, separate: bool) -> dict:
-    """One mode: the full flow, then the echo bot, in this process; the load beside or inside it."""
+async def bench(n: int, backend: str, profile: str | None, separate: bool, workers: int) -> dict:
+    """The full flow (alone, then with intake workers), then the echo bot; the load beside or inside."""
     load = SubprocessLoad() if separate else InProcessLoad()
     rss_start = peak_rss_mb()
+    runs = {}
     try:
         base_url = await load.start()
-        async with fresh_database(backend) as db_url:
-            full = await asyncio.wait_for(run_full(load, base_url, n, db_url, profile), DRIVE_TIMEOUT + 180)
+        for count in dict.fromkeys([0, workers]):
+            async with fresh_database(backend) as db_url:
+                runs[count] = await asyncio.wait_for(run_full(load, base_url, n, db_url, profile if not count else None,
+                                                              count), DRIVE_TIMEOUT + 300)
         rss_full = peak_rss_mb()
         echo = await asyncio.wait_for(run_echo(load, base_url, n), DRIVE_TIMEOUT + 60)
     finally:
         await load.stop()
-    return {"mode": MODES[separate], "residents": n, "turns_per_resident": TURNS, "db": backend,
-            "full": full, "echo": echo,
-            "ratio_full_to_echo": round(full["updates_per_s"] / echo["updates_per_s"], 3)
-            if echo["updates_per_s"] else None,
-            "peak_rss_mb_after_imports": rss_start, "peak_rss_mb_after_full": rss_full, "peak_rss_mb": peak_rss_mb(),
-            "telegram_per_bot_per_second": PER_BOT_PER_SECOND}
-
-
-def run_old_mode(n: int, backend: str) -> dict | None:
-    """The same-process mode in a fresh process (so that its RSS and warm-up are its own)."""
-    with tempfile.NamedTemporaryFile(prefix="kairyl-bench-", suffix=".json") as out:
-        command = [sys.executable, "-m", "bench.telegram_flow", "--residents", str(n), "--db", backend,
-                   "--same-process", "--json", out.name]
-        env = {**os.environ, "KAIRYL_BENCH_PARENT": str(os.getpid())}
-        print(f"\nnow the old mode, in a fresh process: {' '.join(command[1:-2])}", flush=True)
-        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL)  # stderr: ours
-        try:
-            code = proc.wait(COMPARE_TIMEOUT)
-        except BaseException:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-            raise
-        if code != 0:
-            print(f"the same-process run failed (exit code {code}); only the separate-process figures follow")
-            return None
-        return json.loads(Path(out.name).read_text())
+    ratio = (lambda full: round(full["updates_per_s"] / echo["updates_per_s"], 3) if echo["updates_per_s"] else None)
+    result = {"mode": MODES[separate], "residents": n, "turns_per_resident": TURNS, "db": backend,
+              "full": runs[0], "echo": echo, "ratio_full_to_echo": ratio(runs[0]),
+              "peak_rss_mb_after_imports": rss_start, "peak_rss_mb_after_full": rss_full, "peak_rss_mb": peak_rss_mb(),
+              "telegram_per_bot_per_second": PER_BOT_PER_SECOND}
+    if workers:
+        result.update(intake_workers=workers, full_with_workers=runs[workers],
+                      ratio_full_with_workers_to_echo=ratio(runs[workers]))
+    return result
 
 
 def report(result: dict) -> None:
-    full, echo, separate = result["full"], result["echo"], result["mode"] == MODES[True]
+    echo, separate = result["echo"], result["mode"] == MODES[True]
     where = ("the bot alone in this process; fake Bot API + residents in a separate process" if separate else
              "OLD mode: bot, fake Bot API and residents in one process (CPU and RSS include the harness)")
     print(f"\nTelegram flow, {result['residents']} residents x {TURNS} turns, DB {result['db']}; "
           f"fake Bot API without rate limit, service limit {PER_BOT_PER_SECOND}/s per bot (echo has none)\n{where}")
-    print(f"{'':>12} {'updates':>8} {'wall s':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-          f"{'CPU ms/upd':>10} {'load ms/upd':>11} {'failed':>7}")
-    for name, row in (("full flow", full), ("aiogram echo", echo)):
-        print(f"{name:>12} {row['updates']:>8} {row['wall_s']:>8} {row['updates_per_s']:>8} {row['p50_ms']:>8} "
+    print(f"{'':>20} {'updates':>8} {'wall s':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+          f"{'CPU ms/upd':>10} {'workers':>8} {'db':>6} {'load':>6} {'failed':>7}")
+    rows = [("full flow", result["full"])]
+    if "full_with_workers" in result:
+        rows.append((f"full, {result['intake_workers']} workers", result["full_with_workers"]))
+    for name, row in rows + [("aiogram echo", echo)]:
+        print(f"{name:>20} {row['updates']:>8} {row['wall_s']:>8} {row['updates_per_s']:>8} {row['p50_ms']:>8} "
               f"{row['p99_ms']:>8} {row['max_ms']:>8} {row['cpu_ms_per_update']:>10} "
-              f"{row.get('load_cpu_ms_per_update', '-'):>11} {row['failed_users']:>7}")
-    print(f"ratio full/echo: {result['ratio_full_to_echo']} (goal >= 0.5)")
-    print(f"{'bot' if separate else 'whole'} process CPU busy: full flow {full['cpu_busy_pct']}%, "
-          f"echo {echo['cpu_busy_pct']}% of the wall time (100% = one core; the GIL caps useful work near it)")
-    if full.get("profiled"):
-        print("(cProfile was on during the full flow: its figures include the profiler's overhead)")
-    print(f"stored: {full['requests_stored']} requests, {full['distinct_tickets']} distinct tickets "
-          f"(expected {result['residents']}); intake done {full['intake_done']}, outbox sent {full['outbox_sent']}, "
-          f"not sent {full['outbox_not_sent']}")
+              f"{row.get('workers_cpu_ms_per_update') or '-':>8} {row.get('db_cpu_ms_per_update') or '-':>6} "
+              f"{row.get('load_cpu_ms_per_update', '-'):>6} {row['failed_users']:>7}")
+    print("(ms/upd: CPU per update of this process, of the intake workers, of the PostgreSQL server, of the load)")
+    print(f"ratio full/echo: {result['ratio_full_to_echo']}"
+          + (f"; with {result['intake_workers']} intake workers: {result['ratio_full_with_workers_to_echo']}"
+             if "full_with_workers" in result else "") + " (goal >= 0.5)")
+    if result["full"].get("profiled"):
+        print("(cProfile was on during the full flow alone: its figures include the profiler's overhead)")
+    for name, row in rows:
+        print(f"{name}: stored {row['requests_stored']} requests, {row['distinct_tickets']} distinct tickets "
+              f"(expected {result['residents']}); intake done {row['intake_done']}, outbox sent {row['outbox_sent']}, "
+              f"not sent {row['outbox_not_sent']}")
     print(f"peak RSS of the {'bot' if separate else 'whole'} process: {result['peak_rss_mb_after_imports']} MB "
-          f"after imports, "
-          f"{result['peak_rss_mb_after_full']} MB after the full flow, {result['peak_rss_mb']} MB after echo"
-          + (f"; load process {echo['load_peak_rss_mb']} MB" if separate else ""))
-
-
-def compare(new: dict, old: dict) -> None:
-    def pair(*keys):
-        a, b = old, new
-        for key in keys:
-            a, b = a[key], b[key]
-        return f"{a} -> {b}"
-
-    print("\nold (one process) -> new (bot process alone):")
-    for name in ("full", "echo"):
-        print(f"  {name:>4}: upd/s {pair(name, 'updates_per_s')}, p50 ms {pair(name, 'p50_ms')}, "
-              f"p99 ms {pair(name, 'p99_ms')}, CPU ms/upd {pair(name, 'cpu_ms_per_update')}")
-    print(f"  ratio full/echo {pair('ratio_full_to_echo')}, peak RSS MB {pair('peak_rss_mb')}")
+          f"after imports, {result['peak_rss_mb_after_full']} MB after the full flow, {result['peak_rss_mb']} MB "
+          f"after echo" + (f"; load process {echo['load_peak_rss_mb']} MB" if separate else ""))
 
 
 def main() -> None:
@@ -240,23 +229,18 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--profile", help="write cProfile stats of the bot process's full-flow phase to this file")
-    modes = parser.add_mutually_exclusive_group()
-    modes.add_argument("--same-process", action="store_true",
-                       help="only the old mode: the fake Bot API and the residents in the bot's process")
-    modes.add_argument("--only-separate", action="store_true", help="do not also run the old mode for comparison")
+    parser.add_argument("--same-process", action="store_true",
+                        help="the old mode: the fake Bot API and the residents in the bot's process")
+    parser.add_argument("--intake-workers", type=int, default=2,
+                        help="also run the full flow with this many intake worker processes (0: do not)")
     parser.add_argument("--json", type=Path, default=RESULTS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if os.environ.get("KAIRYL_BENCH_PARENT"):  # run by another benchmark process: do not outlive it
         die_with_parent()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    result = asyncio.run(bench(args.residents, args.db, args.profile, separate=not args.same_process))
+    result = run(bench(args.residents, args.db, args.profile, separate=not args.same_process,
+                       workers=args.intake_workers))
     report(result)
-    if not args.same_process and not args.only_separate:
-        old = run_old_mode(args.residents, args.db)
-        if old:
-            result["same_process"] = old
-            report(old)
-            compare(result, old)
     args.json.parent.mkdir(exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(f"figures written to {args.json}")

@@ -141,13 +141,14 @@ class IntakeWorkers:
 
 
 # -- the worker's side ---------------------------------------------------------------------------
-def die_with_parent() -> None:
-    """Linux: SIGTERM to this process when its parent dies, however it dies."""
+def die_with_parent(parent_variable: str = "KAIRYL_PARENT_PID") -> None:
+    """Linux: SIGTERM to this process when its parent dies, however it dies (the parent's pid, set
+    by the parent in ``parent_variable``, tells if it died before we asked)."""
     with contextlib.suppress(Exception):
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    parent = int(os.environ.get("KAIRYL_PARENT_PID", "0") or 0)
+    parent = int(os.environ.get(parent_variable, "0") or 0)
     if parent and os.getppid() != parent:  # the parent died before prctl
         os._exit(1)
 

@@ -1,25 +1,32 @@
-"""Reading a municipality's places, categories and departments."""
+"""Reading a municipality's places, categories and departments.
+
+The lists are read once per unit of work (one turn, or the many turns of a group commit)."""
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.services.memo import once_per_unit_of_work
 from storage.models import Category, Municipality, Quarter, Village
 
 
+@once_per_unit_of_work
 async def municipalities(session: AsyncSession) -> list[Municipality]:
     return list((await session.scalars(sa.select(Municipality).order_by(Municipality.id))).all())
 
 
+@once_per_unit_of_work
 async def villages(session: AsyncSession, municipality_id: int) -> list[Village]:
     query = sa.select(Village).where(Village.municipality_id == municipality_id).order_by(Village.sort, Village.id)
     return list((await session.scalars(query)).all())
 
 
+@once_per_unit_of_work
 async def quarters(session: AsyncSession, village_id: int) -> list[Quarter]:
     query = sa.select(Quarter).where(Quarter.village_id == village_id).order_by(Quarter.sort, Quarter.id)
     return list((await session.scalars(query)).all())
 
 
+@once_per_unit_of_work
 async def categories(session: AsyncSession, municipality_id: int) -> list[Category]:
     query = (sa.select(Category)
              .where(Category.municipality_id == municipality_id, Category.active.is_(True))

@@ -3,6 +3,7 @@
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.enums import DepartmentKind, Language
@@ -106,3 +107,21 @@ class Holiday(Base):
     day: Mapped[date] = mapped_column(unique=True)
     name_ky: Mapped[str] = mapped_column(sa.String(200))
     name_ru: Mapped[str] = mapped_column(sa.String(200))
+
+
+KEPT_FOR_THE_UNIT_OF_WORK = (Municipality, Village, Quarter, Department, Category)
+
+
+def _keep(target: Base, context) -> None:
+    """Places and categories stay in the session's identity map once loaded.
+
+    The identity map holds objects weakly, so a unit of work that runs many turns (group commit)
+    would load the same municipality again for every turn that asks for it; these few rows are
+    kept until the session ends, and ``session.get`` finds them.
+    """
+    if context.session is not None:
+        context.session.info.setdefault("kept", set()).add(target)
+
+
+for _model in KEPT_FOR_THE_UNIT_OF_WORK:
+    event.listen(_model, "load", _keep)
