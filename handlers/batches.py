@@ -9,6 +9,8 @@ If a batch fails, each of its items is processed again alone, so one bad message
 only itself (and whatever the batch wrote is rolled back, so nothing is done twice).
 Callers keep their own ordering: an item is submitted only after the previous item of the
 same person has its result (``ConversationCore`` holds a lock per address for that).
+Up to ``concurrency`` batches run at once: on PostgreSQL one batch computes while another
+waits for the server; SQLite has one writer at a time anyway.
 """
 
 import asyncio
@@ -23,10 +25,13 @@ log = logging.getLogger(__name__)
 
 
 class Batcher(Generic[Item, Result]):
-    def __init__(self, process: Callable[[Sequence[Item]], Awaitable[list[Result]]], *, max_size: int = 32) -> None:
+    def __init__(self, process: Callable[[Sequence[Item]], Awaitable[list[Result]]], *, max_size: int = 32,
+                 concurrency: int = 1) -> None:
         self.process, self.max_size = process, max_size
         self._waiting: list[tuple[Item, asyncio.Future]] = []
         self._runner: asyncio.Task | None = None
+        self._slots = asyncio.Semaphore(concurrency)
+        self._running: set[asyncio.Task] = set()
 
     async def submit(self, item: Item) -> Result:
         """Processes ``item`` with whatever else is waiting; returns its result or raises its error."""
@@ -39,11 +44,18 @@ class Batcher(Generic[Item, Result]):
     async def _run(self) -> None:
         try:
             while self._waiting:
+                await self._slots.acquire()
                 batch, self._waiting = self._waiting[:self.max_size], self._waiting[self.max_size:]
-                await self._settle(batch)
+                task = asyncio.create_task(self._settle(batch))
+                self._running.add(task)
+                task.add_done_callback(self._finished)
         finally:  # cancelled (shutdown): nobody waits forever
             for _item, future in self._waiting:
                 future.cancel()
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._running.discard(task)
+        self._slots.release()
 
     async def _settle(self, batch: list[tuple[Item, asyncio.Future]]) -> None:
         try:

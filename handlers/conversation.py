@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 CANCEL_OPTION = "cancel"
 MAX_BATCH = 32
+CONCURRENT_BATCHES = 4
+"""PostgreSQL: batches in flight at once (SQLite writes one at a time)."""
 
 
 class ConversationCore:
@@ -47,7 +49,8 @@ class ConversationCore:
                  on_outbox: Callable[[], None] = lambda: None, max_batch: int = MAX_BATCH) -> None:
         self.db, self.config, self.clock, self.on_outbox = db, config, clock, on_outbox
         self._locks = KeyedLocks()
-        self._batches = Batcher(self._handle_together, max_size=max_batch)
+        self._batches = Batcher(self._handle_together, max_size=max_batch,
+                                concurrency=1 if db.is_sqlite else CONCURRENT_BATCHES)
 
     async def handle(self, incoming: Incoming) -> bool:
         """Processes one message; false if it was a duplicate already processed.

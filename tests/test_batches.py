@@ -18,10 +18,14 @@ class Doubler:
 
     def __init__(self) -> None:
         self.batches: list[list[int]] = []
+        self.running = self.most_at_once = 0
 
     async def __call__(self, items):
         self.batches.append(list(items))
+        self.running += 1
+        self.most_at_once = max(self.most_at_once, self.running)
         await asyncio.sleep(0.01)  # like a database round trip: others arrive meanwhile
+        self.running -= 1
         if any(item < 0 for item in items):
             raise ValueError(f"negative in {items}")
         return [item * 2 for item in items]
@@ -33,6 +37,15 @@ async def test_items_waiting_together_share_a_batch_and_get_their_own_results():
     results = await asyncio.gather(*(batcher.submit(n) for n in range(10)))
     assert results == [n * 2 for n in range(10)]
     assert process.batches == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]  # in order, at most max_size at once
+    assert process.most_at_once == 1
+
+
+async def test_with_concurrency_batches_overlap_and_results_stay_with_their_callers():
+    process = Doubler()
+    batcher = Batcher(process, max_size=3, concurrency=2)
+    results = await asyncio.gather(*(batcher.submit(n) for n in range(9)))
+    assert results == [n * 2 for n in range(9)] and process.most_at_once == 2
+    assert process.batches == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
 
 
 async def test_a_failing_item_fails_alone_and_the_others_are_done_once():

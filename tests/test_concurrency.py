@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from handlers.config import CoreConfig
 from handlers.conversation import ConversationCore
 from handlers.envelope import Incoming, InputKind, encode_option
+from handlers.services.tickets import do_take_ticket_number
 from storage.db import Database
 from storage.enums import Channel
-from storage.models import ChannelIdentity, Request
+from storage.models import ChannelIdentity, Municipality, Request
 from tests.harness import Chat, onboard
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
@@ -171,3 +172,36 @@ async def test_two_processes_handle_the_same_double_press(db, second_db, db_url)
     assert list((await stored_tickets(db)).values()) == ["ALM-2026-000001"]
     assert sum("Кайрылууңуз катталды" in t for t in texts) == 1
     assert sum("Бул баскыч мурунку кадамга тиешелүү" in t for t in texts) == 1
+
+
+async def test_a_ticket_number_does_not_hold_up_another_unit_of_work(db, second_db):
+    """PostgreSQL takes the number in a short transaction of its own: a second process gets the
+    next number while the first unit of work is still open (a rollback leaves a gap, never a
+    duplicate). SQLite has one writer at a time: the second waits for the first to end."""
+    async with db.reader() as session:
+        municipality = (await session.scalars(sa.select(Municipality).where(Municipality.code == "ALM"))).one()
+    first_taken, release = asyncio.Event(), asyncio.Event()
+
+    async def first() -> str:
+        async with db.transaction() as session:
+            ticket = await do_take_ticket_number(session, municipality, 2031)
+            first_taken.set()
+            await release.wait()
+        return ticket
+
+    async def second() -> str:
+        async with second_db.transaction() as session:
+            return await do_take_ticket_number(session, municipality, 2031)
+
+    holder = asyncio.create_task(first())
+    await first_taken.wait()
+    other = asyncio.create_task(second())
+    done, _ = await asyncio.wait([other], timeout=1.0)
+    if db.is_sqlite:
+        assert not done  # waits for the writer
+        release.set()
+        assert (await holder, await other) == ("ALM-2031-000001", "ALM-2031-000002")
+    else:
+        assert done and other.result() == "ALM-2031-000002"
+        release.set()
+        assert await holder == "ALM-2031-000001"

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from handlers.envelope import Incoming
 from storage.enums import Channel
@@ -100,9 +100,10 @@ async def reachable_identity(session: AsyncSession, person_id: int) -> ChannelId
     return (await session.execute(query)).scalar_one_or_none()
 
 
-def insert_ignore(session: AsyncSession, table: type) -> sa.Insert:
-    """``INSERT … ON CONFLICT DO NOTHING`` in the current dialect."""
-    if session.bind.dialect.name == "postgresql":
+def insert_ignore(executor: AsyncSession | AsyncConnection, table: type) -> sa.Insert:
+    """``INSERT … ON CONFLICT DO NOTHING`` in the dialect of a session or a connection."""
+    dialect = executor.dialect if isinstance(executor, AsyncConnection) else executor.bind.dialect
+    if dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
