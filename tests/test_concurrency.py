@@ -18,7 +18,7 @@ from handlers.envelope import Incoming, InputKind, encode_option
 from handlers.services.tickets import do_take_ticket_number
 from storage.db import Database
 from storage.enums import Channel
-from storage.models import ChannelIdentity, Municipality, Request
+from storage.models import ChannelIdentity, Municipality, Request, TicketCounter
 from tests.harness import Chat, onboard
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
@@ -178,8 +178,9 @@ async def test_a_ticket_number_does_not_hold_up_another_unit_of_work(db, second_
     """PostgreSQL takes the number in a short transaction of its own: a second process gets the
     next number while the first unit of work is still open (a rollback leaves a gap, never a
     duplicate). SQLite has one writer at a time: the second waits for the first to end."""
-    async with db.reader() as session:
+    async with db.transaction() as session:  # the year's first number creates its counter row
         municipality = (await session.scalars(sa.select(Municipality).where(Municipality.code == "ALM"))).one()
+        assert await do_take_ticket_number(session, municipality, 2031) == "ALM-2031-000001"
     first_taken, release = asyncio.Event(), asyncio.Event()
 
     async def first() -> str:
@@ -200,8 +201,22 @@ async def test_a_ticket_number_does_not_hold_up_another_unit_of_work(db, second_
     if db.is_sqlite:
         assert not done  # waits for the writer
         release.set()
-        assert (await holder, await other) == ("ALM-2031-000001", "ALM-2031-000002")
+        assert (await holder, await other) == ("ALM-2031-000002", "ALM-2031-000003")
     else:
-        assert done and other.result() == "ALM-2031-000002"
+        assert done and other.result() == "ALM-2031-000003"
         release.set()
-        assert await holder == "ALM-2031-000001"
+        assert await holder == "ALM-2031-000002"
+
+
+async def test_a_unit_of_work_holding_the_counter_row_still_gets_its_next_number(db):
+    """Its own short transaction would wait forever for a row the caller holds: it gives up after
+    a lock timeout and the number is taken in the caller's unit of work."""
+    async with db.transaction() as session:
+        municipality = (await session.scalars(sa.select(Municipality).where(Municipality.code == "ALM"))).one()
+        assert await do_take_ticket_number(session, municipality, 2032) == "ALM-2032-000001"
+    async with db.transaction() as session:
+        municipality = await session.get(Municipality, municipality.id)
+        await session.execute(sa.update(TicketCounter).where(TicketCounter.year == 2032)
+                              .values(last=TicketCounter.last + 10))  # this unit of work now holds the row
+        ticket = await asyncio.wait_for(do_take_ticket_number(session, municipality, 2032), 20)
+    assert ticket == "ALM-2032-000012"

@@ -4,36 +4,51 @@ On PostgreSQL the number is taken in a short transaction of its own: the counter
 otherwise stay locked until the unit of work that took it commits, and every other unit of
 work submitting a request (a group commit of many turns, another intake worker) would queue
 behind it (measured: most lock waits of the request flow with two intake workers). The price
-is a gap in the numbering when a submission is rolled back; numbers stay unique. SQLite has
-one writer at a time, so there the number is taken in the caller's unit of work.
+is a gap in the numbering when a submission is rolled back; numbers stay unique. The first
+number of a year (the counter row is created then, maybe for a municipality the same unit of
+work created) is taken in the caller's unit of work, as is every number on SQLite, which has
+one writer at a time anyway.
 """
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.services.identities import insert_ignore
 from storage.models import Municipality, TicketCounter
 
+APART_LOCK_TIMEOUT_MS = 2000
+
 
 async def do_take_ticket_number(session: AsyncSession, municipality: Municipality, year: int) -> str:
-    if session.bind.dialect.name == "postgresql":
-        async with session.bind.connect() as own:
-            number = await _do_increment(own, municipality.id, year)
-            await own.commit()
-    else:
-        number = await _do_increment(session, municipality.id, year)
+    """Takes the next number atomically (an UPDATE … RETURNING on the counter row)."""
+    increment = (sa.update(TicketCounter)
+                 .where(TicketCounter.municipality_id == municipality.id, TicketCounter.year == year)
+                 .values(last=TicketCounter.last + 1)
+                 .returning(TicketCounter.last))
+    held = session.info.setdefault("ticket_counters_held", set())  # locked by this unit of work
+    number = None
+    if session.bind.dialect.name == "postgresql" and (municipality.id, year) not in held:
+        number = await _do_increment_apart(session, increment)
+    if number is None:
+        held.add((municipality.id, year))
+        number = (await session.execute(increment)).scalar_one_or_none()
+    if number is None:  # the first request of the year
+        await session.execute(insert_ignore(session, TicketCounter).values(
+            municipality_id=municipality.id, year=year, last=0))
+        number = (await session.execute(increment)).scalar_one()
     return f"{municipality.code}-{year}-{number:06d}"
 
 
-async def _do_increment(executor: AsyncSession | AsyncConnection, municipality_id: int, year: int) -> int:
-    """The next number, atomically (an UPDATE … RETURNING on the counter row, created if missing)."""
-    increment = (sa.update(TicketCounter)
-                 .where(TicketCounter.municipality_id == municipality_id, TicketCounter.year == year)
-                 .values(last=TicketCounter.last + 1)
-                 .returning(TicketCounter.last))
-    number = (await executor.execute(increment)).scalar_one_or_none()
-    if number is None:  # the first request of the year
-        await executor.execute(insert_ignore(executor, TicketCounter).values(
-            municipality_id=municipality_id, year=year, last=0))
-        number = (await executor.execute(increment)).scalar_one()
-    return number
+async def _do_increment_apart(session: AsyncSession, increment: sa.Update) -> int | None:
+    """The increment in a transaction of its own; None if the row is not there (or stays locked:
+    then the caller's unit of work waits for it instead, where PostgreSQL sees any deadlock)."""
+    async with session.bind.connect() as own:
+        try:
+            await own.execute(sa.text(f"SET LOCAL lock_timeout = '{APART_LOCK_TIMEOUT_MS}ms'"))
+            number = (await own.execute(increment)).scalar_one_or_none()
+        except DBAPIError:
+            await own.rollback()
+            return None
+        await own.commit()
+        return number
