@@ -84,7 +84,6 @@ class DeliveryWorker:
         recorder = asyncio.create_task(self._record_continuously(), name="delivery-recorder")
         try:
             while not self._stopping:
-                self._wake.clear()  # before claiming: a wake during the claim is for rows it may miss
                 try:
                     claimed = await self._claim(self._wanted())
                 except Exception:
@@ -93,6 +92,7 @@ class DeliveryWorker:
                 for message in claimed:
                     self._dispatch(message)
                 if not claimed and not self._stopping:
+                    self._wake.clear()
                     try:
                         await asyncio.wait_for(self._wake.wait(), self.idle_poll)
                     except TimeoutError:
