@@ -144,8 +144,9 @@ class Service:
         await self.scheduler.start()
         if self.workers is not None:
             await self.workers.start()
-        self._tasks = [asyncio.create_task(self.worker.run(), name="delivery"),
-                       asyncio.create_task(self.intake.run(), name="intake")]
+        self._tasks = [asyncio.create_task(self.worker.run(), name="delivery")]
+        if self.workers is None:  # with workers, this process only records and hands over
+            self._tasks.append(asyncio.create_task(self.intake.run(), name="intake"))
         self._tasks += [asyncio.create_task(job(), name="channel") for job in self.background]
         for task in self._tasks:
             task.add_done_callback(_report_crash)

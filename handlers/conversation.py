@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.broadcasts.answers import answer_to_notice
 from handlers.batches import Batcher
@@ -76,7 +77,7 @@ class ConversationCore:
             self.on_outbox()
         return handled
 
-    async def _turn(self, session, incoming: Incoming, identity: ChannelIdentity, conversation: Conversation,
+    async def _turn(self, session: AsyncSession, incoming: Incoming, identity: ChannelIdentity, conversation: Conversation,
                     person: Person | None, now: datetime, later: InsertLater) -> None:
         note_inbound(identity, incoming, now)
         if person is None:
