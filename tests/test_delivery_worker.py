@@ -7,11 +7,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from bot.delivery.limiter import SlidingWindowLimiter
 from bot.delivery.sender import PermanentFailure, RetryLater, TransientFailure, Unreachable
 from bot.delivery.worker import DeliveryWorker
 from handlers.config import CoreConfig
 from handlers.conversation import ConversationCore
 from handlers.envelope import Incoming, InputKind
+from storage.db import Database
 from storage.enums import Channel, OutboxStatus
 from storage.models import ChannelIdentity, OutboxMessage
 
@@ -122,3 +124,72 @@ async def test_transient_failures_back_off_then_give_up(db):
     clock.now += timedelta(seconds=10)
     await worker.deliver_due()
     assert await statuses(db) == ["failed"] and sender.sent == []
+
+
+class LimitedSender(ScriptedSender):
+    """Sends through a sliding-window limiter, as the Telegram and WhatsApp senders do."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        super().__init__()
+        self.limiter = SlidingWindowLimiter(limit, window)
+        self.open = asyncio.Event()
+        self.open.set()
+
+    async def send(self, message):
+        await self.open.wait()
+        async with self.limiter.slot(message.priority, message.settled):
+            return await super().send(message)
+
+
+async def wait_until(condition, timeout: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def test_while_outcomes_cannot_be_recorded_no_more_than_the_limit_are_sent(db, db_url):
+    """What a crash can send twice is what was sent and not yet recorded: the limiter keeps that
+    to its limit even when recording stalls for many windows."""
+    core = ConversationCore(db, CoreConfig())
+    for person in range(40):
+        await say(core, f"console:{person}")
+    sender = LimitedSender(limit=10, window=0.2)
+    sender.open.clear()
+    worker = DeliveryWorker(db, {Channel.CONSOLE: sender}, record_every=0.05)
+    delivery = asyncio.create_task(worker.run())
+    other_process = Database(db_url)
+    try:
+        await wait_until(lambda: _all_are(db, "sending"))
+        async with other_process.transaction() as session:  # holds the outbox rows: nothing can be recorded
+            await session.execute(sa.select(OutboxMessage.id).with_for_update())
+            sender.open.set()
+            await asyncio.sleep(1.2)  # six windows of 0.2 s
+            assert len(sender.sent) == 10
+        await wait_until(lambda: _all_are(db, "sent"))
+    finally:
+        worker.stop()
+        await delivery
+        await other_process.dispose()
+    assert sorted(address for address, _ in sender.sent) == sorted(f"console:{p}" for p in range(40))
+
+
+async def test_a_row_whose_lease_ran_out_while_it_waited_is_not_sent_twice_by_the_same_worker(db):
+    core = ConversationCore(db, CoreConfig())
+    for person in range(8):
+        await say(core, f"console:{person}")
+    sender = LimitedSender(limit=2, window=0.4)  # 8 messages take about 1.6 s ...
+    worker = DeliveryWorker(db, {Channel.CONSOLE: sender}, lease=timedelta(seconds=0.3))  # ... leases 0.3 s
+    delivery = asyncio.create_task(worker.run())
+    try:
+        await wait_until(lambda: _all_are(db, "sent"))
+        await asyncio.sleep(0.5)
+    finally:
+        worker.stop()
+        await delivery
+    assert sorted(address for address, _ in sender.sent) == sorted(f"console:{p}" for p in range(8))
+
+
+async def _all_are(db, status: str) -> bool:
+    found = await statuses(db)
+    return bool(found) and set(found) == {status}

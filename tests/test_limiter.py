@@ -69,3 +69,30 @@ async def test_a_reply_overtakes_queued_broadcast_messages():
     await asyncio.gather(reply, *notices)
     assert order.index("reply") <= 3  # behind at most the head waiter and the first window
     assert sorted(order) == sorted(["reply"] + [f"notice{i}" for i in range(8)])
+
+
+async def test_a_request_keeps_its_place_until_its_outcome_is_settled():
+    limiter = SlidingWindowLimiter(3, 0.05)
+    loop = asyncio.get_running_loop()
+    settled = [loop.create_future() for _ in range(3)]
+    for future in settled:
+        async with limiter.slot(settled=future):
+            pass  # sent and answered, but not recorded yet
+    went, answered = asyncio.Event(), asyncio.Event()
+
+    async def fourth() -> None:
+        async with limiter.slot():
+            went.set()
+            await answered.wait()
+
+    in_flight = asyncio.create_task(fourth())
+    await asyncio.sleep(0.3)  # six windows pass: the window alone would have let it go
+    assert not went.is_set()
+    settled[1].set_result(None)  # one outcome is recorded
+    await asyncio.wait_for(went.wait(), 1)
+    fifth = asyncio.create_task(fourth())
+    await asyncio.sleep(0.2)
+    assert not fifth.done()  # the fourth is still in flight and two are unsettled: three in all
+    settled[0].cancel()  # a future given up on frees its place too
+    answered.set()
+    await asyncio.wait_for(asyncio.gather(in_flight, fifth), 1)

@@ -8,6 +8,10 @@ server holds more than N. ``pause`` holds every sender back after a 429's ``retr
 
 Waiting requests leave by priority (lower first), then in arrival order: a reply in a
 conversation overtakes the notices of a broadcast queued before it.
+
+A request may also name a future that settles when its outcome is recorded (``settled``):
+until then it keeps its place among the N, so no more than N requests are ever sent and
+not yet recorded. That is what a process killed mid-send can send twice after a restart.
 """
 
 import asyncio
@@ -56,6 +60,7 @@ class SlidingWindowLimiter:
         self.limit, self.window, self.clock = limit, window, clock
         self._done: deque[float] = deque()
         self._in_flight = 0
+        self._unsettled = 0
         self._paused_until = 0.0
         self._turn = PriorityLock()
         self._freed = asyncio.Event()
@@ -66,6 +71,8 @@ class SlidingWindowLimiter:
         while self._done and self._done[0] <= now - self.window:
             self._done.popleft()
         wait = max(0.0, self._paused_until - now)
+        if self._in_flight + self._unsettled >= self.limit:
+            return None
         if len(self._done) + self._in_flight >= self.limit:
             if len(self._done) == 0 or self._in_flight >= self.limit:
                 return None
@@ -73,8 +80,9 @@ class SlidingWindowLimiter:
         return wait
 
     @asynccontextmanager
-    async def slot(self, priority: int = 0) -> AsyncIterator[None]:
-        """Waits for a free slot, holds it while the request is under way."""
+    async def slot(self, priority: int = 0, settled: asyncio.Future | None = None) -> AsyncIterator[None]:
+        """Waits for a free slot, holds it while the request is under way (and, with ``settled``,
+        until that future is done)."""
         await self._turn.acquire(priority)
         try:
             while (wait := self.delay()) != 0:
@@ -91,7 +99,14 @@ class SlidingWindowLimiter:
         finally:
             self._in_flight -= 1
             self._done.append(self.clock())
+            if settled is not None and not settled.done():
+                self._unsettled += 1
+                settled.add_done_callback(self._settle)
             self._freed.set()
+
+    def _settle(self, _future: asyncio.Future) -> None:
+        self._unsettled -= 1
+        self._freed.set()
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.clock() + seconds)

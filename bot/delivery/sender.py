@@ -8,6 +8,7 @@ DeliveryError
  └── TransientFailure   network trouble or a 5xx: try again with back-off
 """
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -58,6 +59,9 @@ class Outgoing:
     refs: dict[str, str | None] = field(default_factory=dict)
     """Platform ids of the messages the payload points at by outbox id (``edit_of``, ``reply_to``);
     ``None`` while the message pointed at is not sent yet."""
+    settled: asyncio.Future | None = field(default=None, compare=False, repr=False)
+    """Done once the worker has recorded this message's outcome: a sender passes it to its limiter,
+    which counts the message against its limit until then (see ``SlidingWindowLimiter.slot``)."""
 
 
 REFERENCES = ("edit_of", "reply_to")

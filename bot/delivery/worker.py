@@ -2,8 +2,10 @@
 
 - Rows are claimed in order of priority, then age, with a lease: a crash leaves them
   'sending' until the lease runs out, then they are sent again. Outcomes are recorded
-  every few tenths of a second, so at most the messages in flight at a crash (and those
-  sent in the last moment before it) can go twice; nothing is lost.
+  every few tenths of a second, and a sender's limiter counts a message against its
+  per-bot limit until its outcome is recorded (``Outgoing.settled``), so a crash can send
+  at most that many (30 for a Telegram bot) twice; nothing is lost. A row the worker still
+  holds is never sent again by it, even if its lease ran out and a claim took it again.
 - ``run`` is a pipeline: each lane (one per Telegram bot, one per other channel) keeps
   about two seconds of messages claimed ahead, so every bot sends at its own limit and
   a broadcast on one bot does not hold up another; the senders' limiters let replies
@@ -22,7 +24,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -64,7 +66,9 @@ class DeliveryWorker:
         self._queues: dict[str, deque[Outgoing]] = {}
         self._claimed: dict[str, int] = {}
         self._lane_sizes: dict[str, int] = {}
-        self._outcomes: list[Outcome] = []
+        self._outcomes: list[tuple[Outcome, asyncio.Future | None]] = []
+        self._held: set[int] = set()
+        """Ids claimed by the pipeline whose outcomes are not recorded yet."""
         self._tasks: set[asyncio.Task] = set()
         self.also_wake: list[Callable[[], None]] = []
         """Called on every wake: an intake worker process tells the service's delivery worker."""
@@ -85,11 +89,12 @@ class DeliveryWorker:
         try:
             while not self._stopping:
                 try:
-                    claimed = await self._claim(self._wanted())
+                    claimed = await self._claim(self._wanted(), held=self._held)
                 except Exception:
                     log.exception("claiming from the outbox failed; retrying shortly")
                     claimed = []
                 for message in claimed:
+                    self._held.add(message.id)
                     self._dispatch(message)
                 if not claimed and not self._stopping:
                     self._wake.clear()
@@ -138,8 +143,13 @@ class DeliveryWorker:
         try:
             while queue:
                 message = queue.popleft()
-                outcome = await self._send_one(message)
-                self._done(message, outcome)
+                settled = asyncio.get_running_loop().create_future()
+                try:
+                    outcome = await self._send_one(replace(message, settled=settled))
+                except BaseException:
+                    settled.cancel()
+                    raise
+                self._done(message, outcome, settled)
                 if outcome.status in (OutboxStatus.PENDING, OutboxStatus.BLOCKED):  # the rest wait, in order
                     while queue:
                         rest = queue.popleft()
@@ -148,8 +158,8 @@ class DeliveryWorker:
         finally:
             del self._queues[address]
 
-    def _done(self, message: Outgoing, outcome: Outcome) -> None:
-        self._outcomes.append(outcome)
+    def _done(self, message: Outgoing, outcome: Outcome, settled: asyncio.Future | None = None) -> None:
+        self._outcomes.append((outcome, settled))
         prefix = self._lane_of(message.address)
         self._claimed[prefix] = self._claimed.get(prefix, 1) - 1
         if self._claimed[prefix] <= self._lane_sizes.get(prefix, self.batch) // 2:
@@ -170,15 +180,19 @@ class DeliveryWorker:
                 log.exception("recording delivery outcomes failed; retrying")
 
     async def _flush(self) -> None:
-        outcomes, self._outcomes = self._outcomes, []
-        if not outcomes:
+        done, self._outcomes = self._outcomes, []
+        if not done:
             return
         try:
-            await self._record(outcomes)
+            await self._record([outcome for outcome, _ in done])
         except BaseException:
-            self._outcomes = outcomes + self._outcomes  # keep them for the next try
+            self._outcomes = done + self._outcomes  # keep them for the next try
             raise
-        if any(o.status != OutboxStatus.SENT for o in outcomes):
+        for outcome, settled in done:
+            self._held.discard(outcome.row_id)
+            if settled is not None and not settled.done():
+                settled.set_result(None)  # the limiter may let another message go in its place
+        if any(outcome.status != OutboxStatus.SENT for outcome, _ in done):
             self._wake.set()
 
     # -- one round (tests, the console) -------------------------------------------------------
@@ -207,7 +221,9 @@ class DeliveryWorker:
         return outcomes
 
     # -- claiming, sending, recording ---------------------------------------------------------
-    async def _claim(self, wanted: dict[str, int]) -> list[Outgoing]:
+    async def _claim(self, wanted: dict[str, int], held: Collection[int] = ()) -> list[Outgoing]:
+        """Claims due rows for each lane; rows in ``held`` (still ours: their lease ran out while they
+        waited) only get a new lease and are not returned again."""
         if not wanted:
             return []
         now = self.clock()
@@ -215,7 +231,7 @@ class DeliveryWorker:
             sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now),
             sa.and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now),
         )
-        rows = []
+        rows, fresh = [], []
         async with self.db.transaction() as session:
             for prefix, limit in wanted.items():
                 query = (sa.select(OutboxMessage.id, OutboxMessage.identity_id, OutboxMessage.channel,
@@ -227,14 +243,16 @@ class DeliveryWorker:
                 if self.db.dialect == "postgresql":
                     query = query.with_for_update(of=OutboxMessage, skip_locked=True)
                 found = (await session.execute(query)).all()
-                self._claimed[prefix] = self._claimed.get(prefix, 0) + len(found)
                 rows += found
+                found = [r for r in found if r.id not in held]
+                self._claimed[prefix] = self._claimed.get(prefix, 0) + len(found)
+                fresh += found
             if rows:
                 await session.execute(sa.update(OutboxMessage)
                                       .where(OutboxMessage.id.in_([r.id for r in rows]))
                                       .values(status=OutboxStatus.SENDING, lease_until=now + self.lease))
         return [Outgoing(r.id, r.channel, r.address, r.payload, r.attempts, r.last_inbound_at,
-                         identity_id=r.identity_id, priority=r.priority) for r in rows]
+                         identity_id=r.identity_id, priority=r.priority) for r in fresh]
 
     async def _resolve(self, message: Outgoing) -> Outgoing:
         """Fills in the platform ids of the rows the payload points at (``edit_of``, ``reply_to``)."""

@@ -91,7 +91,7 @@ class TelegramSender:
     async def _call(self, bot: Bot, message: Outgoing, request: Callable[[], Awaitable]):
         limiter = self.limiters[bot.id]
         try:
-            async with limiter.slot(message.priority):
+            async with limiter.slot(message.priority, message.settled):
                 return await request()
         except TelegramRetryAfter as error:
             limiter.pause(error.retry_after)

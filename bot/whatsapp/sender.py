@@ -44,20 +44,20 @@ class WhatsAppSender:
         if self.in_window(message):
             sid = None
             for text in bodies(message.payload):
-                sid = await self._create(message.address, body=text)
+                sid = await self._create(message, body=text)
             return sid
         template = message.payload.get("template") or {}
         content_sid = self.templates.get(template.get("key", ""))
         if not content_sid:
             raise NeedsTemplate(f"outside the 24-hour window and no template for {template.get('key') or 'a reply'}")
-        return await self._create(message.address, content_sid=content_sid,
+        return await self._create(message, content_sid=content_sid,
                                   content_variables=json.dumps(template.get("variables") or {}, ensure_ascii=False))
 
-    async def _create(self, to: str, **content: str) -> str:
+    async def _create(self, message: Outgoing, **content: str) -> str:
         extra = {"status_callback": self.status_callback} if self.status_callback else {}
         try:
-            async with self.limiter.slot():
-                created = await self.client.messages.create_async(from_=self.from_number, to=to, **content, **extra)
+            async with self.limiter.slot(message.priority, message.settled):
+                created = await self.client.messages.create_async(from_=self.from_number, to=message.address, **content, **extra)
         except TwilioRestException as error:
             if error.status == 429:
                 self.limiter.pause(1.0)
