@@ -30,15 +30,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from bot.delivery.sender import (
-    REFERENCES,
-    NeedsTemplate,
-    Outgoing,
-    PermanentFailure,
-    RetryLater,
-    Sender,
-    Unreachable,
-)
+from bot.delivery.sender import (REFERENCES, NeedsTemplate, Outgoing, PermanentFailure, RetryLater, Sender,
+                                 Unreachable)
 from handlers.services.outbox import do_mark_unreachable
 from storage.db import Database
 from storage.enums import Channel, OutboxStatus
