@@ -8,12 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.delivery.limiter import SlidingWindowLimiter
-from bot.delivery.sender import (
-    PermanentFailure,
-    RetryLater,
-    TransientFailure,
-    Unreachable,
-)
+from bot.delivery.sender import PermanentFailure, RetryLater, TransientFailure, Unreachable
 from bot.delivery.worker import DeliveryWorker
 from handlers.config import CoreConfig
 from handlers.conversation import ConversationCore
