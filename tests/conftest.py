@@ -128,3 +128,25 @@ async def fake_api():
     api.add_bot(TELEGRAM_TOKEN)
     yield api
     await api.stop()
+
+
+class RecordingExecutor(ThreadPoolExecutor):
+    """The event loop's default executor, noting every job handed to a thread."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2)
+        self.jobs: list[str] = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.jobs.append(repr(args[0] if args else fn)[:300])  # asyncio.to_thread hands over ctx.run(func, …)
+        return super().submit(fn, *args, **kwargs)
+
+
+@pytest.fixture
+async def no_thread_hops():
+    """Fails the test if anything ran in the loop's default executor (aiogram runs a plain callable
+    filter or handler there, one thread hop per update: a cost the service does not pay)."""
+    executor = RecordingExecutor()
+    asyncio.get_running_loop().set_default_executor(executor)
+    yield executor
+    assert executor.jobs == []

@@ -108,7 +108,7 @@ async def wait_for(condition, what: str):
     raise TimeoutError(what)
 
 
-async def test_card_take_answer_ask_and_resolve_from_the_group(service, fake_api):
+async def test_card_take_answer_ask_and_resolve_from_the_group(service, fake_api, no_thread_hops):
     bot = fake_api.bot(TOKEN)
     group = Group(bot)
     resident = TelegramUser(bot, chat_id=5101)

@@ -32,7 +32,7 @@ async def service(db_url, fake_api):
     await running.stop()
 
 
-async def test_request_in_kyrgyz_with_photo_and_location(service, fake_api):
+async def test_request_in_kyrgyz_with_photo_and_location(service, fake_api, no_thread_hops):
     user = TelegramUser(fake_api.bot(TOKEN), chat_id=5001, language_code="ru")  # the app is in Russian
     answer = await user.say("/start")
     assert "Тилди тандаңыз" in answer.text and [b["text"] for b in user.buttons()] == ["Кыргызча", "Русский"]

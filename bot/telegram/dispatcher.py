@@ -1,9 +1,13 @@
-"""The aiogram Dispatcher: private chats go to the conversation core, staff group chats to the staff chat."""
+"""The aiogram Dispatcher: private chats go to the conversation core, staff group chats to the staff chat.
+
+The filters are coroutine functions, not magic filters (``F.chat.type == …``): aiogram runs a
+plain callable filter in a thread (``asyncio.to_thread``), one hop per filter per update.
+"""
 
 import asyncio
 import logging
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, Router
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, Update
 
@@ -24,23 +28,46 @@ async def _stop_spinner(query: CallbackQuery) -> None:
         log.debug("answerCallbackQuery failed: %r", error)
 
 
+GROUP_CHATS = frozenset({"group", "supergroup"})
+
+
+async def in_private_chat(event: Message | ChatMemberUpdated) -> bool:
+    return event.chat.type == "private"
+
+
+async def in_group_chat(event: Message | ChatMemberUpdated) -> bool:
+    return event.chat.type in GROUP_CHATS
+
+
+async def pressed_in_private_chat(query: CallbackQuery) -> bool:
+    return query.message is not None and query.message.chat.type == "private"
+
+
+async def pressed_in_group_chat(query: CallbackQuery) -> bool:
+    return query.message is not None and query.message.chat.type in GROUP_CHATS
+
+
+async def replies_to_a_bot_in_text(message: Message) -> bool:
+    replied = message.reply_to_message
+    return bool(message.text) and replied is not None and replied.from_user is not None and replied.from_user.is_bot
+
+
 def build_dispatcher(core: ConversationCore, staff_chat: StaffChat | None = None) -> Dispatcher:
     spinners: set[asyncio.Task] = set()
     router = Router(name="residents")
-    private = F.chat.type == "private"
 
-    @router.message(private)
+    @router.message(in_private_chat)
     async def on_message(message: Message, bot: Bot, intake_id: int | None = None) -> None:
         await core.handle(message_to_incoming(message, bot.id, intake_id))
 
-    @router.callback_query(F.message.chat.type == "private")
+    @router.callback_query(pressed_in_private_chat)
     async def on_button(query: CallbackQuery, bot: Bot, intake_id: int | None = None) -> None:
         await core.handle(callback_to_incoming(query, bot.id, intake_id))
         task = asyncio.create_task(_stop_spinner(query))  # not awaited: the reply need not wait for it
         spinners.add(task)
         task.add_done_callback(spinners.discard)
 
-    @router.my_chat_member(F.chat.type == "private")
+    @router.my_chat_member(in_private_chat)
     async def on_membership(update: ChatMemberUpdated, bot: Bot) -> None:
         blocked = update.new_chat_member.status == "kicked"
         await core.note_blocked(Channel.TELEGRAM, address_of(bot.id, update.chat.id), blocked)
@@ -55,9 +82,8 @@ def build_dispatcher(core: ConversationCore, staff_chat: StaffChat | None = None
 def staff_router(staff_chat: StaffChat) -> Router:
     """Group chats: presses on request cards, and replies to the bot's prompts under them."""
     router = Router(name="staff chats")
-    group = F.chat.type.in_({"group", "supergroup"})
 
-    @router.callback_query(F.message.chat.type.in_({"group", "supergroup"}))
+    @router.callback_query(pressed_in_group_chat)
     async def on_card_button(query: CallbackQuery, bot: Bot, intake_id: int | None = None) -> None:
         _nonce, value = decode_option(query.data or "")
         if not await staff_chat.claim(intake_id):
@@ -69,14 +95,14 @@ def staff_router(staff_chat: StaffChat) -> Router:
         except Exception as error:  # noqa: BLE001 - the press is done; a lost toast is not worth failing it
             log.debug("answerCallbackQuery failed: %r", error)
 
-    @router.message(group, F.reply_to_message.from_user.is_bot, F.text)
+    @router.message(in_group_chat, replies_to_a_bot_in_text)
     async def on_reply(message: Message, bot: Bot, intake_id: int | None = None) -> None:
         if message.reply_to_message.from_user.id != bot.id or not await staff_chat.claim(intake_id):
             return
         await staff_chat.reply(address_of(bot.id, message.chat.id), address_of(bot.id, message.from_user.id),
                                str(message.reply_to_message.message_id), message.text)
 
-    @router.my_chat_member(group)
+    @router.my_chat_member(in_group_chat)
     async def on_added(update: ChatMemberUpdated, bot: Bot) -> None:
         if update.new_chat_member.status in ("member", "administrator") and \
                 update.old_chat_member.status in ("left", "kicked"):
