@@ -33,6 +33,9 @@ import os
 import time
 from pathlib import Path
 
+import re
+from collections import Counter
+
 import sqlalchemy as sa
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -110,6 +113,26 @@ async def measured(load, token: str, script: str, n: int, profile: str | None = 
     return figures
 
 
+class StatementCounter:
+    """Counts the SQL statements an engine sends (an executemany counts once), by verb and table."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.counts = engine, Counter()
+
+    def __enter__(self) -> "StatementCounter":
+        sa.event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, _conn, _cursor, statement: str, *_args) -> None:
+        found = re.match(r"\s*(\w+)(?:.*?\b(?:FROM|INTO|UPDATE)\s+(\w+))?", statement, re.S | re.I)
+        verb = found.group(1).upper() if found else "?"
+        table = found.group(2) if found and found.group(2) else ""
+        self.counts[f"{verb} {table}".strip() if verb != "UPDATE" else f"UPDATE {statement.split()[1]}"] += 1
+
+
 async def run_echo(load, base_url: str, n: int) -> dict:
     bot = Bot(ECHO_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(base_url)))
     dispatcher = Dispatcher()
@@ -141,9 +164,15 @@ async def run_full(load, base_url: str, n: int, db_url: str, profile: str | None
     service = await asyncio.wait_for(build_service(settings), 60)
     await service.start()
     try:
-        figures = await measured(load, FULL_TOKEN, "resident", n, profile,
-                                 service.workers.pids() if service.workers else [],
-                                 database_server_pids() if service.db.dialect == "postgresql" else [])
+        with StatementCounter(service.db.engine.sync_engine) as statements:
+            figures = await measured(load, FULL_TOKEN, "resident", n, profile,
+                                     service.workers.pids() if service.workers else [],
+                                     database_server_pids() if service.db.dialect == "postgresql" else [])
+        if not workers:  # with workers, the turns' statements are sent by the worker processes
+            updates = max(figures["updates"], 1)
+            figures["statements_per_update"] = round(sum(statements.counts.values()) / updates, 2)
+            figures["statements_per_update_by_kind"] = {
+                kind: round(count / updates, 3) for kind, count in statements.counts.most_common()}
         unsent = sa.select(sa.func.count()).where(OutboxMessage.status != OutboxStatus.SENT)
         for _ in range(50):  # the worker records its last sends just after the fake server saw them
             async with service.db.reader() as session:
@@ -215,6 +244,10 @@ def report(result: dict) -> None:
              if "full_with_workers" in result else "") + " (goal >= 0.5)")
     if result["full"].get("profiled"):
         print("(cProfile was on during the full flow alone: its figures include the profiler's overhead)")
+    if "statements_per_update" in result["full"]:
+        kinds = result["full"]["statements_per_update_by_kind"]
+        print(f"full flow: {result['full']['statements_per_update']} SQL statements per update (intake, turns, "
+              f"delivery): " + ", ".join(f"{kind} {count}" for kind, count in list(kinds.items())[:14]))
     for name, row in rows:
         print(f"{name}: stored {row['requests_stored']} requests, {row['distinct_tickets']} distinct tickets "
               f"(expected {result['residents']}); intake done {row['intake_done']}, outbox sent {row['outbox_sent']}, "

@@ -148,6 +148,17 @@ async def test_a_head_whose_quarter_was_taken_away_meanwhile_is_refused_at_sendi
     assert await broadcasts(db) == [] and await outbox_for(db, "console:r") == []
 
 
+async def test_the_main_menu_offers_announcements_to_those_who_may_send_them(db, core):
+    staff_entries = ["📢 Отправить объявление", "🗂 Мои объявления"]
+    resident = Chat(core, db, "console:resident")
+    await onboard(resident)
+    assert not set(staff_entries) & set(resident.labels())
+    head = await kvartalkom(core, db)  # granted the role after onboarding, then /menu
+    assert set(staff_entries) <= set(head.labels())
+    await resident.send("/menu")  # the head's grant is not the resident's
+    assert not set(staff_entries) & set(resident.labels())
+
+
 async def test_a_resident_trying_the_staff_command_is_refused_politely_and_it_is_logged(db, core):
     chat = Chat(core, db, "console:resident")
     await onboard(chat)

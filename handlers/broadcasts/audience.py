@@ -6,6 +6,7 @@ only the quarters they are assigned to; a group coordinator only the members of 
 initiative groups. Everybody else is refused (and the refusal logged).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -39,7 +40,13 @@ async def sender_rights(session: AsyncSession, person: Person | None) -> SenderR
     """The person's broadcasting rights, or ``None`` if they hold no role that gives any."""
     if person is None:
         return None
-    grants = (await session.scalars(sa.select(RoleGrant).where(RoleGrant.person_id == person.id))).all()
+    grants = (await session.scalars(sa.select(RoleGrant).where(RoleGrant.person_id == person.id)
+                                    .order_by(RoleGrant.id))).all()
+    return rights_from(grants, person)
+
+
+def rights_from(grants: Sequence[RoleGrant], person: Person) -> SenderRights | None:
+    """The broadcasting rights these grants of the person give."""
     municipal = [g for g in grants if g.role in MUNICIPAL_ROLES]
     if municipal:
         chosen = next((g for g in municipal if g.municipality_id == person.municipality_id), municipal[0])

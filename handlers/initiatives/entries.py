@@ -2,6 +2,8 @@
 
 from handlers.i18n import N_
 from handlers.initiatives.groups import coordinated_groups
+from handlers.services.roles import grants_of
+from storage.enums import Role
 from handlers.turn import Turn
 
 # A label the core's catalog already translates (a text lives in one domain), used by reference.
@@ -19,6 +21,9 @@ ALL_ENTRIES = RESIDENT_ENTRIES + COORDINATOR_ENTRIES
 
 async def initiative_menu_entries(turn: Turn) -> list[tuple]:
     """The entries this person sees in the main menu."""
-    if await coordinated_groups(turn.session, turn.person):
+    person = turn.person
+    if person is None or all(grant.role != Role.COORDINATOR for grant in await grants_of(turn.session, person.id)):
+        return RESIDENT_ENTRIES  # no role, so no group: the menu needs no look at the groups
+    if await coordinated_groups(turn.session, person):
         return RESIDENT_ENTRIES + COORDINATOR_ENTRIES
     return RESIDENT_ENTRIES

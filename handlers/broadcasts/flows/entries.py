@@ -1,7 +1,8 @@
 """Menu entries for announcements: staff entries only for those who may send."""
 
-from handlers.broadcasts.audience import sender_rights
+from handlers.broadcasts.audience import rights_from
 from handlers.i18n import N_
+from handlers.services.roles import grants_of
 from handlers.turn import Turn
 
 # Labels the core's catalog already translates (a text lives in one domain), used by reference.
@@ -18,6 +19,7 @@ STAFF_ENTRIES = [
 async def broadcast_menu_entries(turn: Turn) -> list[tuple]:
     """The entries this person sees: only those who may send see any (residents mute from a
     notice's own button, or with /notices)."""
-    if await sender_rights(turn.session, turn.person) is None:
+    person = turn.person
+    if person is None or rights_from(await grants_of(turn.session, person.id), person) is None:
         return []
     return STAFF_ENTRIES + RESIDENT_ENTRIES
