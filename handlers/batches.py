@@ -9,8 +9,8 @@ If a batch fails, each of its items is processed again alone, so one bad message
 only itself (and whatever the batch wrote is rolled back, so nothing is done twice).
 Callers keep their own ordering: an item is submitted only after the previous item of the
 same person has its result (``ConversationCore`` holds a lock per address for that).
-Up to ``concurrency`` batches run at once: on PostgreSQL one batch computes while another
-waits for the server; SQLite has one writer at a time anyway.
+Up to ``concurrency`` batches run at once (one batch could compute while another waits for
+the database server; the conversation core measured one at a time best, see CONCURRENT_BATCHES).
 """
 
 import asyncio

@@ -41,8 +41,11 @@ log = logging.getLogger(__name__)
 
 CANCEL_OPTION = "cancel"
 MAX_BATCH = 32
-CONCURRENT_BATCHES = 4
-"""PostgreSQL: batches in flight at once (SQLite writes one at a time)."""
+CONCURRENT_BATCHES = 1
+"""Batches in flight at once. SQLite writes one at a time anyway. On PostgreSQL one at a time
+measured best too (bench/telegram_flow.py, 2 intake workers: 275-377 updates/s against 248-260
+with 4 at once): what waits meanwhile joins the next batch, and bigger batches cost fewer
+statements per update, which is what the CPU goes on."""
 
 
 class ConversationCore:
@@ -51,7 +54,7 @@ class ConversationCore:
         self.db, self.config, self.clock, self.on_outbox = db, config, clock, on_outbox
         self._locks = KeyedLocks()
         self._batches = Batcher(self._handle_together, max_size=max_batch,
-                                concurrency=1 if db.is_sqlite else CONCURRENT_BATCHES)
+                                concurrency=CONCURRENT_BATCHES)
 
     async def handle(self, incoming: Incoming) -> bool:
         """Processes one message; false if it was a duplicate already processed.
