@@ -71,6 +71,8 @@ class OutboxStatus(StrEnum):
     BLOCKED = "blocked"
     NEEDS_TEMPLATE = "needs_template"
     """WhatsApp: outside the 24-hour window and no approved template configured; staff must act."""
+    CANCELLED = "cancelled"
+    """Not sent, and never will be: its broadcast was stopped while it was sending."""
 
 
 class MessageDirection(StrEnum):

@@ -3,6 +3,7 @@ quiet hours and emergencies, scheduled broadcasts that start once (also after a 
 cancelling, answers and mutes, progress and the report."""
 
 import asyncio
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -10,13 +11,13 @@ import sqlalchemy as sa
 
 from bot.delivery.worker import DeliveryWorker
 from handlers.broadcasts.audience import sender_rights
-from handlers.broadcasts.orders import Order, do_order_broadcast
+from handlers.broadcasts.orders import AlreadyFinished, Order, do_order_broadcast, do_stop_broadcast
 from handlers.broadcasts.runner import BroadcastRunner
 from handlers.config import CoreConfig
 from handlers.conversation import ConversationCore
 from handlers.errors import NotAllowed
 from handlers.envelope import InputKind, encode_option
-from storage.enums import AuditOutcome, BroadcastKind, BroadcastStatus, Channel, Role
+from storage.enums import AuditOutcome, BroadcastKind, BroadcastStatus, Channel, OutboxStatus, Role
 from storage.models import AuditEntry, Broadcast, BroadcastRecipient, ChannelIdentity, OutboxMessage, RoleGrant
 from tests.broadcast_world import Clock, add_residents, demo_quarters, grant, person_of
 from tests.harness import Chat, onboard
@@ -285,12 +286,72 @@ async def test_cancelling_a_scheduled_broadcast_and_a_finished_one(db, core, run
     await chat.send("/broadcasts")
     assert "#1 (отменено)" in chat.text
     async with db.transaction() as session:
-        from handlers.broadcasts.orders import AlreadyFinished, do_cancel_broadcast
+        from handlers.broadcasts.orders import do_cancel_broadcast
         head = await person_of(db, "console:head")
         identity = (await session.scalars(sa.select(ChannelIdentity).where(ChannelIdentity.address == "console:head"))).one()
         with pytest.raises(AlreadyFinished):
             await do_cancel_broadcast(session, rights=await sender_rights(session, head), person=head,
                                       identity=identity, broadcast_id=2, now=clock.now)
+
+
+async def test_a_broadcast_sent_by_mistake_is_stopped_midway_and_the_rest_never_go(db, core, runner, clock):
+    quarters = await demo_quarters(db)
+    chat = await kvartalkom(core, db)
+    other_head = await kvartalkom(core, db, address="console:head2", quarter="2")
+    await add_residents(db, [quarters[0]], 12, address="console:r{}")
+    await compose(chat, "Воды не будет завтра (ошибка: не тот квартал)")
+    await chat.press("Отправить сейчас")
+    sender = Collecting()
+    while await DeliveryWorker(db, {Channel.CONSOLE: sender}, clock=clock).deliver_due():
+        pass  # the dialogs' replies so far
+    assert (await runner.tick())[0] == 1
+    await DeliveryWorker(db, {Channel.CONSOLE: sender}, clock=clock, batch=5).deliver_due()  # a few went out
+    reached = [a for a, p in sender.sent if a.startswith("console:r")]
+    assert 0 < len(reached) < 5
+
+    await other_head.send("/broadcasts")  # not the author, not municipal staff: no button, and no way round it
+    assert "Остановить №1" not in " ".join(other_head.labels())
+    await other_head.send(kind=InputKind.OPTION, option=encode_option(other_head.last["nonce"], "stop:1"))
+    assert "Я не понял ваш ответ" in other_head.text  # a value the list did not offer is not acted on
+    async with db.transaction() as session:  # nor through the service itself; the refusal is logged
+        head2 = await person_of(db, "console:head2")
+        identity = (await session.scalars(sa.select(ChannelIdentity)
+                                          .where(ChannelIdentity.address == "console:head2"))).one()
+        with pytest.raises(NotAllowed):
+            await do_stop_broadcast(session, rights=await sender_rights(session, head2), person=head2,
+                                    identity=identity, broadcast_id=1, now=clock.now)
+
+    await chat.send("/broadcasts")
+    assert "#1 (отправляется)" in chat.text
+    await chat.press("Остановить №1")
+    stopped = 12 - len(reached)
+    assert f"Объявление №1 остановлено.\nНе получат: {stopped}\n" in chat.text
+    assert f"Уже получили или оно было в пути: {len(reached) + 1}" in chat.text  # and the head's own copy
+    while await DeliveryWorker(db, {Channel.CONSOLE: sender}, clock=clock).deliver_due():
+        pass
+    assert [a for a, p in sender.sent if a.startswith("console:r")] == reached  # nobody else got it
+    assert not [p for a, p in sender.sent if a == "console:head" and "Отчёт" in p["text"]]  # no "sent" report
+    assert Counter(o.status for o in await outbox_for(db, "console:r")) == {
+        OutboxStatus.SENT: len(reached), OutboxStatus.CANCELLED: stopped}
+    await runner.tick()  # the runner leaves a stopped broadcast alone
+    assert (await broadcasts(db))[0].status == BroadcastStatus.CANCELLED
+
+    await chat.send("/broadcasts")
+    assert "#1 (остановлено во время отправки)" in chat.text
+    await chat.press("Отчёт №1")
+    assert "Объявление №1 остановлено во время отправки" in chat.text
+    assert f"Доставлено: {len(reached) + 1}" in chat.text and f"объявление остановлено: {stopped}" in chat.text
+    async with db.transaction() as session:  # stopped twice (the author and the head at once): the second is told
+        head = await person_of(db, "console:head")
+        identity = (await session.scalars(sa.select(ChannelIdentity)
+                                          .where(ChannelIdentity.address == "console:head"))).one()
+        with pytest.raises(AlreadyFinished):
+            await do_stop_broadcast(session, rights=await sender_rights(session, head), person=head,
+                                    identity=identity, broadcast_id=1, now=clock.now)
+    async with db.reader() as session:
+        audit = (await session.execute(sa.select(AuditEntry.action, AuditEntry.outcome)
+                                       .where(AuditEntry.action == "broadcast.stop"))).all()
+    assert sorted(audit) == sorted([("broadcast.stop", AuditOutcome.REFUSED), ("broadcast.stop", AuditOutcome.ALLOWED)])
 
 
 async def test_residents_answer_and_mute_without_losing_their_place(db, core, runner):

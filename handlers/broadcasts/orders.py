@@ -1,4 +1,5 @@
-"""Ordering an announcement (now or at a time), cancelling a scheduled one, listing them.
+"""Ordering an announcement (now or at a time), cancelling a scheduled one, stopping one that is
+being sent, listing them.
 
 Every order and every refusal is written to the audit log. An ordinary notice due during
 quiet hours waits for their end; an emergency never waits.
@@ -15,14 +16,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.broadcasts.audience import SenderRights, check_groups_in, check_may_address, check_quarters_in
 from handlers.errors import InvalidInput, NotAllowed, NotFound
 from handlers.staff import audit
-from storage.enums import BroadcastKind, BroadcastStatus
-from storage.models import Broadcast, ChannelIdentity, Person
+from storage.enums import BroadcastKind, BroadcastStatus, OutboxStatus
+from storage.models import Broadcast, BroadcastRecipient, ChannelIdentity, OutboxMessage, Person
 
 MAX_AHEAD = timedelta(days=60)
 
 
 class AlreadyFinished(InvalidInput):
-    """Cancelling a broadcast that is being sent or was sent."""
+    """Cancelling a broadcast that is being sent or was sent, or stopping one that is not being sent."""
+
+
+@dataclass(frozen=True)
+class Stopped:
+    broadcast: Broadcast
+    stopped: int
+    """Recipients whose message was still waiting: they will not get it."""
 
 
 def do_audit(session: AsyncSession, *, via: str, action: str, now: datetime, allowed: bool,
@@ -112,20 +120,48 @@ def may_manage(rights: SenderRights | None, person: Person, broadcast: Broadcast
 
 async def do_cancel_broadcast(session: AsyncSession, *, rights: SenderRights | None, person: Person,
                               identity: ChannelIdentity, broadcast_id: int, now: datetime) -> Broadcast:
+    broadcast = await _managed(session, rights, person, identity, broadcast_id, now, "broadcast.cancel",
+                               BroadcastStatus.SCHEDULED)
+    broadcast.status = BroadcastStatus.CANCELLED
+    broadcast.cancelled_at = now
+    do_audit(session, via=identity.address, action="broadcast.cancel", now=now, allowed=True,
+             municipality_id=broadcast.municipality_id, actor_person_id=person.id, object_id=broadcast.id)
+    return broadcast
+
+
+async def do_stop_broadcast(session: AsyncSession, *, rights: SenderRights | None, person: Person,
+                            identity: ChannelIdentity, broadcast_id: int, now: datetime) -> Stopped:
+    """Stops a broadcast that is being sent: the messages still waiting are cancelled. Those already
+    handed to the delivery worker (about two seconds' worth) still go."""
+    broadcast = await _managed(session, rights, person, identity, broadcast_id, now, "broadcast.stop",
+                               BroadcastStatus.SENDING)
+    waiting = sa.select(BroadcastRecipient.outbox_id).where(BroadcastRecipient.broadcast_id == broadcast.id)
+    result = await session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(waiting), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED, last_error="the broadcast was stopped")
+        .execution_options(synchronize_session=False))
+    broadcast.status = BroadcastStatus.CANCELLED
+    broadcast.cancelled_at = now
+    do_audit(session, via=identity.address, action="broadcast.stop", now=now, allowed=True,
+             municipality_id=broadcast.municipality_id, actor_person_id=person.id, object_id=broadcast.id,
+             detail={"stopped": result.rowcount})
+    return Stopped(broadcast, result.rowcount)
+
+
+async def _managed(session: AsyncSession, rights: SenderRights | None, person: Person, identity: ChannelIdentity,
+                   broadcast_id: int, now: datetime, action: str, status: BroadcastStatus) -> Broadcast:
+    """The broadcast, locked, if this person may manage it and it is in ``status``; a refusal is logged."""
     query = sa.select(Broadcast).where(Broadcast.id == broadcast_id).with_for_update()
     broadcast = (await session.execute(query)).scalar_one_or_none()
     if broadcast is None:
         raise NotFound(f"no broadcast {broadcast_id}")
     if not may_manage(rights, person, broadcast):
-        do_audit(session, via=identity.address, action="broadcast.cancel", now=now, allowed=False,
+        do_audit(session, via=identity.address, action=action, now=now, allowed=False,
                  municipality_id=broadcast.municipality_id, actor_person_id=person.id, object_id=broadcast.id)
         raise NotAllowed("not the author, nor municipal staff")
-    if broadcast.status != BroadcastStatus.SCHEDULED:
+    if broadcast.status != status:
         raise AlreadyFinished(f"the broadcast is {broadcast.status.value}")
-    broadcast.status = BroadcastStatus.CANCELLED
-    broadcast.cancelled_at = now
-    do_audit(session, via=identity.address, action="broadcast.cancel", now=now, allowed=True,
-             municipality_id=broadcast.municipality_id, actor_person_id=person.id, object_id=broadcast.id)
     return broadcast
 
 

@@ -54,12 +54,17 @@ def report_text(broadcast: Broadcast, counts: Tally, language: Language) -> str:
     def n(value: int) -> str:
         return format_number(value, language)
 
-    lines = [gettext(language, "✅ Announcement #{id} is sent. Report:", id=broadcast.id),
+    stopped = broadcast.status == BroadcastStatus.CANCELLED
+    lines = [gettext(language, "⏹ Announcement #{id} was stopped while it was being sent. Report:", id=broadcast.id)
+             if stopped else gettext(language, "✅ Announcement #{id} is sent. Report:", id=broadcast.id),
              gettext(language, "Delivered: {n}", n=n(counts.count(OutboxStatus.SENT))),
              gettext(language, "Failed: {n}", n=n(counts.count(OutboxStatus.FAILED))),
              gettext(language, "Blocked the bot: {n}", n=n(counts.count(OutboxStatus.BLOCKED))),
              gettext(language, "Waiting for a WhatsApp template: {n}", n=n(counts.count(OutboxStatus.NEEDS_TEMPLATE))),
              gettext(language, "Answered «I saw it»: {n}", n=n(counts.acks.get(BroadcastAck.SEEN, 0)))]
+    if counts.count(OutboxStatus.CANCELLED):
+        lines.insert(4, gettext(language, "Not sent, the announcement was stopped: {n}",
+                                n=n(counts.count(OutboxStatus.CANCELLED))))
     if counts.acks.get(BroadcastAck.COMING):
         lines.append(gettext(language, "Answered «I will come»: {n}", n=n(counts.acks[BroadcastAck.COMING])))
     return "\n".join(lines)

@@ -1,17 +1,18 @@
-"""«My announcements»: the scheduled ones (each can be cancelled) and the latest sent, with
-their counts; municipal staff see those of the whole municipality."""
+"""«My announcements»: the scheduled ones (each can be cancelled), the one being sent (it can be
+stopped) and the latest sent, with their counts; municipal staff see those of the whole
+municipality."""
 
 from handlers.broadcasts.audience import sender_rights
 from handlers.broadcasts.notice import text_for
-from handlers.broadcasts.orders import AlreadyFinished, broadcasts_for, do_cancel_broadcast
+from handlers.broadcasts.orders import AlreadyFinished, broadcasts_for, do_cancel_broadcast, do_stop_broadcast
 from handlers.broadcasts.progress import report_text, tally
 from handlers.errors import NotAllowed, NotFound
 from handlers.broadcasts.flows.entries import MAIN_MENU_LABEL
 from handlers.flows.common import explain_unexpected
-from handlers.i18n import N_, format_datetime, gettext
+from handlers.i18n import N_, format_datetime, format_number, gettext
 from handlers.services.requests import shorten
 from handlers.turn import Turn
-from storage.enums import BroadcastStatus
+from storage.enums import BroadcastStatus, OutboxStatus
 from storage.models import Broadcast
 
 STATUS = {
@@ -20,6 +21,20 @@ STATUS = {
     BroadcastStatus.DONE: N_("sent"),
     BroadcastStatus.CANCELLED: N_("cancelled"),
 }
+STOPPED = N_("stopped while sending")
+
+
+def status_label(broadcast: Broadcast, turn: Turn) -> str:
+    if broadcast.status == BroadcastStatus.CANCELLED and broadcast.started_at is not None:
+        return turn._(STOPPED)
+    when = format_datetime(broadcast.scheduled_at, turn.language, turn.config.timezone)
+    return gettext(turn.language, STATUS[broadcast.status], time=when)
+
+
+def has_report(broadcast: Broadcast) -> bool:
+    finished = broadcast.status == BroadcastStatus.DONE or (
+        broadcast.status == BroadcastStatus.CANCELLED and broadcast.started_at is not None)
+    return finished and broadcast.recipients > 0
 
 
 async def ask_list(turn: Turn) -> None:
@@ -31,12 +46,13 @@ async def ask_list(turn: Turn) -> None:
         return
     lines, options = [turn._("Your announcements:")], []
     for broadcast in found:
-        when = format_datetime(broadcast.scheduled_at, turn.language, turn.config.timezone)
-        status = gettext(turn.language, STATUS[broadcast.status], time=when)
-        lines.append(f"#{broadcast.id} ({status}): {shorten(text_for(broadcast, turn.language), 60)}")
+        lines.append(f"#{broadcast.id} ({status_label(broadcast, turn)}): "
+                     f"{shorten(text_for(broadcast, turn.language), 60)}")
         if broadcast.status == BroadcastStatus.SCHEDULED:
             options.append(turn.option(f"cancel:{broadcast.id}", "✖ Cancel #{id}", id=broadcast.id))
-        elif broadcast.status == BroadcastStatus.DONE and broadcast.recipients:
+        elif broadcast.status == BroadcastStatus.SENDING:
+            options.append(turn.option(f"stop:{broadcast.id}", "⏹ Stop #{id}", id=broadcast.id))
+        elif has_report(broadcast):
             options.append(turn.option(f"report:{broadcast.id}", "📊 Report #{id}", id=broadcast.id))
     turn.ask("\n".join(lines), options + [menu])
 
@@ -48,6 +64,8 @@ async def on_list(turn: Turn) -> None:
         turn.go("menu", "main")
     elif action == "cancel" and number.isdigit():
         await _do_cancel(turn, int(number))
+    elif action == "stop" and number.isdigit():
+        await _do_stop(turn, int(number))
     elif action == "report" and number.isdigit():
         await _say_report(turn, int(number))
     else:
@@ -66,6 +84,24 @@ async def _do_cancel(turn: Turn, broadcast_id: int) -> None:
         turn.say(turn._("You cannot cancel announcement #{id}.", id=broadcast_id))
     else:
         turn.say(turn._("Announcement #{id} is cancelled; nobody received it.", id=broadcast_id))
+
+
+async def _do_stop(turn: Turn, broadcast_id: int) -> None:
+    rights = await sender_rights(turn.session, turn.person)
+    try:
+        stopped = await do_stop_broadcast(turn.session, rights=rights, person=turn.person, identity=turn.identity,
+                                          broadcast_id=broadcast_id, now=turn.now)
+    except AlreadyFinished:
+        turn.say(turn._("Announcement #{id} is not being sent now, so there is nothing to stop.", id=broadcast_id))
+    except (NotFound, NotAllowed):
+        turn.say(turn._("You cannot stop announcement #{id}.", id=broadcast_id))
+    else:
+        counts = await tally(turn.session, stopped.broadcast)
+        reached = counts.count(OutboxStatus.SENT) + counts.count(OutboxStatus.SENDING)
+        turn.say(turn._("Announcement #{id} is stopped.\nWill not receive it: {stopped}\n"
+                        "Already received it, or it was on its way: {reached}", id=broadcast_id,
+                        stopped=format_number(stopped.stopped, turn.language),
+                        reached=format_number(reached, turn.language)))
 
 
 async def _say_report(turn: Turn, broadcast_id: int) -> None:
