@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from bot.delivery.sender import RetryLater
 from bot.delivery.worker import DeliveryWorker
 from handlers.broadcasts.audience import sender_rights
 from handlers.broadcasts.orders import AlreadyFinished, Order, do_order_broadcast, do_stop_broadcast
@@ -352,6 +353,50 @@ async def test_a_broadcast_sent_by_mistake_is_stopped_midway_and_the_rest_never_
         audit = (await session.execute(sa.select(AuditEntry.action, AuditEntry.outcome)
                                        .where(AuditEntry.action == "broadcast.stop"))).all()
     assert sorted(audit) == sorted([("broadcast.stop", AuditOutcome.REFUSED), ("broadcast.stop", AuditOutcome.ALLOWED)])
+
+
+class Held(Collecting):
+    """A send that waits at the network edge until released, then fails as told."""
+
+    def __init__(self, failure: Exception | None) -> None:
+        super().__init__()
+        self.failure, self.under_way, self.release = failure, asyncio.Event(), asyncio.Event()
+
+    async def send(self, message):
+        self.under_way.set()
+        await self.release.wait()
+        if self.failure is not None:
+            raise self.failure
+        return await super().send(message)
+
+
+@pytest.mark.parametrize("failure", [None, RetryLater(1.0)])
+async def test_a_message_under_way_when_its_broadcast_is_stopped_is_never_sent_again(db, core, runner, clock,
+                                                                                       failure):
+    quarters = await demo_quarters(db)
+    chat = await kvartalkom(core, db)
+    await add_residents(db, [quarters[0]], 1, address="console:r{}")
+    await compose(chat, "Ошибочное объявление")
+    await chat.press("Отправить сейчас")
+    while await DeliveryWorker(db, {Channel.CONSOLE: Collecting()}, clock=clock).deliver_due():
+        pass
+    await runner.tick()
+    held = Held(failure)
+    clock.now += timedelta(seconds=5)  # past quiet hours or not, the one message is due
+    round_ = asyncio.create_task(DeliveryWorker(db, {Channel.CONSOLE: held}, clock=clock).deliver_due())
+    await asyncio.wait_for(held.under_way.wait(), 10)
+    await chat.send("/broadcasts")
+    await chat.press("Остановить №1")
+    assert "Не получат: 0" in chat.text and "Уже получили или оно было в пути: 2" in chat.text  # and the head's copy
+    held.release.set()
+    await round_
+    [row] = [o for o in await outbox_for(db, "console:r")]
+    assert row.status == (OutboxStatus.SENT if failure is None else OutboxStatus.CANCELLED)
+    clock.now += timedelta(minutes=5)
+    sender = Collecting()
+    while await DeliveryWorker(db, {Channel.CONSOLE: sender}, clock=clock).deliver_due():
+        pass
+    assert not [a for a, _ in sender.sent if a.startswith("console:r")]  # a retry does not bring it back
 
 
 async def test_residents_answer_and_mute_without_losing_their_place(db, core, runner):

@@ -16,6 +16,8 @@
 - 429 → wait ``retry_after``; 403 → the identity is marked blocked and its queue dropped
   as 'blocked'; other failures retry with exponential back-off, then give up as 'failed'.
 - Rows of an address no lane serves (a Telegram bot no longer configured) stay pending.
+- A row cancelled while under way (its broadcast was stopped) is recorded as sent if it was,
+  and otherwise stays cancelled: a retry does not bring it back.
 - A payload may point at an earlier outbox row (``edit_of``, ``reply_to``); its platform id
   is looked up just before sending.
 """
@@ -325,7 +327,9 @@ class DeliveryWorker:
                     values.update(last_error=outcome.error, attempts=OutboxMessage.attempts + 1)
                 if outcome.status == OutboxStatus.PENDING:
                     values["next_attempt_at"] = now + timedelta(seconds=outcome.retry_in or 0)
-                await session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == outcome.row_id)
+                await session.execute(sa.update(OutboxMessage)  # not if cancelled meanwhile (a stopped broadcast)
+                                      .where(OutboxMessage.id == outcome.row_id,
+                                             OutboxMessage.status == OutboxStatus.SENDING)
                                       .values(**values))
             blocked = {o.identity_id for o in outcomes if o.status == OutboxStatus.BLOCKED and o.error is not None}
             if blocked:

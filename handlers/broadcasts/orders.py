@@ -31,6 +31,8 @@ class Stopped:
     broadcast: Broadcast
     stopped: int
     """Recipients whose message was still waiting: they will not get it."""
+    under_way: int
+    """Messages the delivery worker had already taken: they may still arrive."""
 
 
 def do_audit(session: AsyncSession, *, via: str, action: str, now: datetime, allowed: bool,
@@ -131,22 +133,29 @@ async def do_cancel_broadcast(session: AsyncSession, *, rights: SenderRights | N
 
 async def do_stop_broadcast(session: AsyncSession, *, rights: SenderRights | None, person: Person,
                             identity: ChannelIdentity, broadcast_id: int, now: datetime) -> Stopped:
-    """Stops a broadcast that is being sent: the messages still waiting are cancelled. Those already
-    handed to the delivery worker (about two seconds' worth) still go."""
+    """Stops a broadcast that is being sent: every message not sent yet is cancelled. Those the
+    delivery worker has already taken (about two seconds' worth) may still go: the worker records
+    them as sent if they were, and a retry never brings a cancelled one back."""
     broadcast = await _managed(session, rights, person, identity, broadcast_id, now, "broadcast.stop",
                                BroadcastStatus.SENDING)
-    waiting = sa.select(BroadcastRecipient.outbox_id).where(BroadcastRecipient.broadcast_id == broadcast.id)
-    result = await session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id.in_(waiting), OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.CANCELLED, last_error="the broadcast was stopped")
-        .execution_options(synchronize_session=False))
+    counts = {status: await _cancel_messages(session, broadcast, status)
+              for status in (OutboxStatus.PENDING, OutboxStatus.SENDING)}
     broadcast.status = BroadcastStatus.CANCELLED
     broadcast.cancelled_at = now
     do_audit(session, via=identity.address, action="broadcast.stop", now=now, allowed=True,
              municipality_id=broadcast.municipality_id, actor_person_id=person.id, object_id=broadcast.id,
-             detail={"stopped": result.rowcount})
-    return Stopped(broadcast, result.rowcount)
+             detail={"stopped": counts[OutboxStatus.PENDING], "under_way": counts[OutboxStatus.SENDING]})
+    return Stopped(broadcast, counts[OutboxStatus.PENDING], counts[OutboxStatus.SENDING])
+
+
+async def _cancel_messages(session: AsyncSession, broadcast: Broadcast, status: OutboxStatus) -> int:
+    mine = sa.select(BroadcastRecipient.outbox_id).where(BroadcastRecipient.broadcast_id == broadcast.id)
+    result = await session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(mine), OutboxMessage.status == status)
+        .values(status=OutboxStatus.CANCELLED, last_error="the broadcast was stopped")
+        .execution_options(synchronize_session=False))
+    return result.rowcount
 
 
 async def _managed(session: AsyncSession, rights: SenderRights | None, person: Person, identity: ChannelIdentity,

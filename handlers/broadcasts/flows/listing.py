@@ -97,7 +97,7 @@ async def _do_stop(turn: Turn, broadcast_id: int) -> None:
         turn.say(turn._("You cannot stop announcement #{id}.", id=broadcast_id))
     else:
         counts = await tally(turn.session, stopped.broadcast)
-        reached = counts.count(OutboxStatus.SENT) + counts.count(OutboxStatus.SENDING)
+        reached = counts.count(OutboxStatus.SENT) + stopped.under_way
         turn.say(turn._("Announcement #{id} is stopped.\nWill not receive it: {stopped}\n"
                         "Already received it, or it was on its way: {reached}", id=broadcast_id,
                         stopped=format_number(stopped.stopped, turn.language),
