@@ -35,7 +35,7 @@ from handlers.staff.desk import StaffDesk
 from handlers.services.deadlines import DeadlineRule
 from settings import Settings
 from storage.db import Database
-from storage.enums import Channel
+from storage.enums import Channel, Language
 from storage.migrate import migrate
 
 log = logging.getLogger("kairyl")
@@ -64,7 +64,8 @@ def core_config(settings: Settings) -> CoreConfig:
                       digest_time=settings.digest_time,
                       quiet_hours=parse_quiet_hours(settings.quiet_hours),
                       legal_deadline_rule=DeadlineRule.parse(settings.legal_deadline_rule),
-                      lawyers_chat=settings.lawyers_chat or None)
+                      lawyers_chat=settings.lawyers_chat or None,
+                      lawyers_chat_language=Language(settings.lawyers_chat_language))
 
 
 def parse_quiet_hours(value: str) -> tuple[time, time] | None:
@@ -251,7 +252,8 @@ async def _wire_telegram(service: Service) -> None:
     service.worker.senders[Channel.TELEGRAM] = TelegramSender(
         service.bots, per_bot_per_second=settings.telegram_per_bot_per_second,
         per_chat_interval=settings.telegram_per_chat_interval)
-    lawyers = ([LegalChat(service.db, service.legal_desk, settings.lawyers_chat, on_outbox=service.worker.wake)]
+    lawyers = ([LegalChat(service.db, service.legal_desk, settings.lawyers_chat,
+                          language=service.core.config.lawyers_chat_language, on_outbox=service.worker.wake)]
                if settings.lawyers_chat else [])
     staff_chat = StaffChat(service.db, service.desk, on_outbox=service.worker.wake, others=lawyers)
     service.intake.processors[Channel.TELEGRAM] = processor(build_dispatcher(service.core, staff_chat), service.bots)

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     legal_deadline_rule: str = "calendar:14"
     lawyers_chat: str | None = None
     """The lawyers' group, e.g. telegram:<bot id>:-100123 (the bot says it when added to the group)."""
+    lawyers_chat_language: Literal["ky", "ru"] = "ru"
+    """The language the bot speaks in the lawyers' group (cards, prompts, reminders)."""
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"

@@ -5,6 +5,7 @@ from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.services.deadlines import DeadlineRule
+from storage.enums import Language
 
 BISHKEK = ZoneInfo("Asia/Bishkek")
 
@@ -31,3 +32,5 @@ class CoreConfig:
     """The term for answering a legal question (counted like a request's)."""
     lawyers_chat: str | None = None
     """The lawyers' group chat address (``telegram:<bot>:<chat>``): legal question cards, reminders."""
+    lawyers_chat_language: Language = Language.RU
+    """The language of the lawyers' group chat."""

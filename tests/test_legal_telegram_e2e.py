@@ -109,3 +109,43 @@ async def test_ask_answer_publish_and_the_next_asker_is_shown_it(service, fake_a
     await onboard(neighbour)
     suggested = await ask(neighbour, "можно ли выдать дрова для школы со склада айыл окмоту без решения кенеша")
     assert "Прежде чем отправить" in suggested.text and "только по решению айылного кенеша" in suggested.text
+
+
+@pytest.fixture
+async def kyrgyz_lawyers(db_url, fake_api):
+    bot_id = fake_api.bot(TOKEN).id
+    running = await build_service(settings_for(db_url, fake_api.base_url, lawyers_chat=f"telegram:{bot_id}:{GROUP}",
+                                               lawyers_chat_language="ky"))
+    async with running.db.transaction() as session:
+        alm = await setup.municipality_by_code(session, "ALM")
+        lawyer = await setup.do_find_or_add_person(session, address=f"telegram:{bot_id}:{LAWYER_ID}",
+                                                   name="Бермет Юрист", language=Language.KY)
+        await setup.do_grant_role(session, lawyer, alm, Role.LAWYER)
+    await running.start()
+    yield running
+    await running.stop()
+
+
+async def test_the_lawyers_chat_speaks_the_language_it_is_set_to(kyrgyz_lawyers, fake_api):
+    """LAWYERS_CHAT_LANGUAGE=ky: cards, toasts and prompts in Kyrgyz, whatever the asker's language."""
+    bot = fake_api.bot(TOKEN)
+    group = LawyersGroup(bot)
+    asker = TelegramUser(bot, chat_id=5203)
+    await onboard(asker)  # a Russian speaker
+    shown = await ask(asker, QUESTION)
+    if "Нет, отправить" in str(asker.buttons(shown)):
+        await asker.press("Нет, отправить")
+    await asker.press("Нет, не конфиденциально")
+    card = await group.message("⚖️ Q-")
+    assert "Жооп берүү мөөнөтү" in card.text and "Answer due" not in card.text
+    group.press(card, "Ишке алуу", OUTSIDER)
+    assert "Муну юристтер гана кыла алат" in await group.toast()
+    group.press(card, "Ишке алуу", LAWYER)
+    assert "эми сиздики" in await group.toast()
+    group.press(card, "Жооп", LAWYER)
+    prompt = await group.message("ушул билдирүүгө жооп катары жазыңыз")
+    group.reply(prompt, ANSWER, LAWYER)
+
+    async def answered():
+        return [m for m in bot.sent_to(5203) if "Ответ юриста на ваш вопрос" in (m.text or "")]
+    assert ANSWER in (await wait_for(answered, "the asker got no answer"))[0].text  # the asker keeps Russian

@@ -20,7 +20,6 @@ from storage.enums import Language, RequestStatus
 from storage.models import LegalQuestion, Municipality, Person
 
 CARD_PREFIX = "legal"
-LAWYERS_CHAT_LANGUAGE = Language.RU
 
 
 class LegalAction(StrEnum):
@@ -79,7 +78,7 @@ async def do_post_legal_card(session: AsyncSession, config: CoreConfig, question
     if not config.lawyers_chat:
         return
     identity = await staff_chat_identity(session, config.lawyers_chat, now)
-    reply = await card_reply(session, question, LAWYERS_CHAT_LANGUAGE)
+    reply = await card_reply(session, question, config.lawyers_chat_language)
     reply.edit_of = question.card_outbox_id
     message = do_enqueue(session, identity, reply, now, priority=PRIORITY_NOTIFICATION)
     if question.card_outbox_id is None:
@@ -93,5 +92,5 @@ async def do_post_under_card(session: AsyncSession, config: CoreConfig, question
     if not config.lawyers_chat:
         return
     identity = await staff_chat_identity(session, config.lawyers_chat, now)
-    do_enqueue(session, identity, Reply(text, language=LAWYERS_CHAT_LANGUAGE, reply_to=question.card_outbox_id),
+    do_enqueue(session, identity, Reply(text, language=config.lawyers_chat_language, reply_to=question.card_outbox_id),
                now, priority=PRIORITY_NOTIFICATION)

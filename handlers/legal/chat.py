@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from handlers.envelope import Option, Reply
 from handlers.errors import InvalidInput, NotAllowed, NotFound
 from handlers.i18n import N_, gettext
-from handlers.legal.cards import CARD_PREFIX, LAWYERS_CHAT_LANGUAGE, LegalAction, parse_legal_option
+from handlers.legal.cards import CARD_PREFIX, LegalAction, parse_legal_option
 from handlers.legal.desk import LegalDesk
 from handlers.legal.lawyers import Lawyer, lawyers_of
 from handlers.legal.topics import question_ref
@@ -30,7 +30,6 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-LANGUAGE = LAWYERS_CHAT_LANGUAGE
 APPROVE = "approve"
 NOT_LAWYER = N_("Only lawyers can do this. Ask the administrator for the lawyer role.")
 PROMPTS = {
@@ -41,9 +40,14 @@ PROMPTS = {
 
 
 class LegalChat:
-    def __init__(self, db: Database, desk: LegalDesk, chat_address: str, *, clock: Callable[[], datetime] = utcnow,
-                 on_outbox: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, db: Database, desk: LegalDesk, chat_address: str, *, language: Language = Language.RU,
+                 clock: Callable[[], datetime] = utcnow, on_outbox: Callable[[], None] = lambda: None) -> None:
         self.db, self.desk, self.chat_address, self.clock, self.on_outbox = db, desk, chat_address, clock, on_outbox
+        self.language = language
+        """The language the bot speaks in this chat (``LAWYERS_CHAT_LANGUAGE``)."""
+
+    def _(self, message: str, /, **values: object) -> str:
+        return gettext(self.language, message, **values)
 
     def serves(self, chat_address: str) -> bool:
         return chat_address == self.chat_address
@@ -55,15 +59,15 @@ class LegalChat:
         action, question_id, extra = parsed
         lawyer = await self._lawyer(user_address, f"press {value}")
         if lawyer is None:
-            return gettext(LANGUAGE, NOT_LAWYER)
+            return self._(NOT_LAWYER)
         ref = question_ref(question_id)
         try:
             if action == LegalAction.TAKE:
                 await self.desk.take(lawyer, question_id)
-                return gettext(LANGUAGE, "Taken: {ref} is yours.", ref=ref)
+                return self._("Taken: {ref} is yours.", ref=ref)
             if action in PROMPTS:
                 await self.desk.check(lawyer, question_id, action)
-                await self._post(question_id, gettext(LANGUAGE, PROMPTS[action], name=user_name or lawyer.name,
+                await self._post(question_id, self._(PROMPTS[action], name=user_name or lawyer.name,
                                                       ref=ref), expects={"action": action.value,
                                                                          "question_id": question_id})
             elif action == LegalAction.HAND_OVER:
@@ -72,11 +76,11 @@ class LegalChat:
                 return await self._publish(lawyer, question_id, extra == APPROVE)
             return None
         except (NotAllowed, NotFound):
-            return gettext(LANGUAGE, NOT_LAWYER)
+            return self._(NOT_LAWYER)
         except InvalidInput as error:
             log.info("lawyers' chat press refused: %s", error)
-            return gettext(LANGUAGE, "This cannot be done now: the question has been taken, answered or handed "
-                                     "over meanwhile. The card shows where it stands.")
+            return self._("This cannot be done now: the question has been taken, answered or handed "
+                          "over meanwhile. The card shows where it stands.")
 
     async def answer_prompt(self, chat_address: str, user_address: str, prompt: dict, text: str) -> None:
         """A lawyer replied to one of our prompts with the text it asked for."""
@@ -86,22 +90,22 @@ class LegalChat:
         options: list[Option] = []
         try:
             if lawyer is None:
-                said = gettext(LANGUAGE, NOT_LAWYER)
+                said = self._(NOT_LAWYER)
             elif action == LegalAction.ANSWER:
                 await self.desk.answer(lawyer, question_id, text)
-                said = gettext(LANGUAGE, "✅ The answer to {ref} was sent to the asker. Publish it in the answer base "
-                                         "(anonymised, you approve it first)?", ref=ref)
+                said = self._("✅ The answer to {ref} was sent to the asker. Publish it in the answer base "
+                              "(anonymised, you approve it first)?", ref=ref)
                 options = [self._option(LegalAction.PUBLISH, question_id, N_("📚 Publish"))]
             else:
                 await self.desk.ask_asker(lawyer, question_id, text)
-                said = gettext(LANGUAGE, "✅ The question was sent to the asker of {ref}; the reply will appear "
-                                         "here.", ref=ref)
+                said = self._("✅ The question was sent to the asker of {ref}; the reply will appear "
+                              "here.", ref=ref)
         except (NotAllowed, NotFound):
-            said = gettext(LANGUAGE, NOT_LAWYER)
+            said = self._(NOT_LAWYER)
         except InvalidInput as error:
             log.info("lawyers' chat reply refused: %s", error)
-            said = gettext(LANGUAGE, "Not sent: the text must be 1 to 4,000 characters, and the question still open "
-                                     "and not another lawyer's. Reply to the prompt again.")
+            said = self._("Not sent: the text must be 1 to 4,000 characters, and the question still open "
+                          "and not another lawyer's. Reply to the prompt again.")
         await self._post(question_id, said, options=options, reply_to=prompt["outbox_id"])
 
     # -- pieces ----------------------------------------------------------------------------------
@@ -113,14 +117,14 @@ class LegalChat:
     async def _hand_over(self, lawyer: Lawyer, question_id: int, to: str) -> str | None:
         if to.isdigit():
             await self.desk.hand_over(lawyer, question_id, int(to))
-            return gettext(LANGUAGE, "↪️ {ref} is handed over.", ref=question_ref(question_id))
+            return self._("↪️ {ref} is handed over.", ref=question_ref(question_id))
         await self.desk.check(lawyer, question_id, LegalAction.HAND_OVER)
         async with self.db.reader() as session:
             question = await session.get(LegalQuestion, question_id)
             colleagues = [p for p in await lawyers_of(session, question.municipality_id) if p.id != lawyer.person_id]
         options = [Option(f"{CARD_PREFIX}:{LegalAction.HAND_OVER.value}:{question_id}:{p.id}",
                           p.display_name or f"#{p.id}", p.display_name or f"#{p.id}") for p in colleagues]
-        await self._post(question_id, gettext(LANGUAGE, "Hand {ref} over to which lawyer?",
+        await self._post(question_id, self._("Hand {ref} over to which lawyer?",
                                               ref=question_ref(question_id)), options=options)
         return None
 
@@ -131,10 +135,10 @@ class LegalChat:
             if detail.draft is None:
                 raise InvalidInput("there is no draft to approve")
             await self.desk.approve_publication(lawyer, question_id, detail.draft.question, detail.draft.answer)
-            return gettext(LANGUAGE, "📚 Published: the answer to {ref} is in the answer base.", ref=ref)
+            return self._("📚 Published: the answer to {ref} is in the answer base.", ref=ref)
         draft = await self.desk.prepare_publication(lawyer, question_id)
-        text = gettext(LANGUAGE, "The answer to {ref} as it would be published (names, phone numbers and ID numbers "
-                                 "removed). Check it; to change it, use the back office.", ref=ref)
+        text = self._("The answer to {ref} as it would be published (names, phone numbers and ID numbers "
+                      "removed). Check it; to change it, use the back office.", ref=ref)
         await self._post(question_id, f"{text}\n\n❓ {draft.question}\n\n⚖️ {draft.answer}",
                          options=[self._option(LegalAction.PUBLISH, question_id, N_("✅ Approve and publish"),
                                                APPROVE)])
@@ -144,7 +148,7 @@ class LegalChat:
         async with self.db.reader() as session:
             person_id = await session.scalar(sa.select(ChannelIdentity.person_id)
                                              .where(ChannelIdentity.address == user_address))
-        lawyer = await self.desk.lawyer(person_id, via="lawyers_chat", language=LANGUAGE) if person_id else None
+        lawyer = await self.desk.lawyer(person_id, via="lawyers_chat", language=self.language) if person_id else None
         if lawyer is None:
             async with self.db.transaction() as session:
                 do_audit(session, via="lawyers_chat", action=what.split(" ")[0], now=self.clock(), allowed=False,
@@ -159,7 +163,7 @@ class LegalChat:
             now = self.clock()
             question = await session.get(LegalQuestion, question_id)
             identity = await staff_chat_identity(session, self.chat_address, now)
-            do_enqueue(session, identity, Reply(text, options=options or [], language=LANGUAGE,
+            do_enqueue(session, identity, Reply(text, options=options or [], language=self.language,
                                                 reply_to=reply_to or (question.card_outbox_id if question else None),
                                                 expects_reply=expects), now, priority=PRIORITY_REPLY)
         self.on_outbox()

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
 from handlers.i18n import N_, format_date, gettext
-from handlers.legal.cards import LAWYERS_CHAT_LANGUAGE
 from handlers.legal.topics import question_ref, topic_label
 from handlers.reminders.escalation import EscalationReason
 from handlers.reminders.recipients import Recipient, do_tell, person_recipient
@@ -34,7 +33,7 @@ async def _lawyers_chat(session: AsyncSession, config: CoreConfig, now: datetime
     if not config.lawyers_chat:
         return None
     identity = await staff_chat_identity(session, config.lawyers_chat, now)
-    return None if identity.blocked_at is not None else Recipient(identity, LAWYERS_CHAT_LANGUAGE)
+    return None if identity.blocked_at is not None else Recipient(identity, config.lawyers_chat_language)
 
 
 def _compose(question: LegalQuestion, headline: str):

@@ -23,7 +23,7 @@ async def do_record_asker_reply(session: AsyncSession, config: CoreConfig, quest
     if attachments:
         question.attachments = [*question.attachments, *attachments]
     await do_post_under_card(session, config, question, gettext(
-        Language.RU, "💬 {ref}: the asker answered:\n{text}", ref=question_ref(question.id), text=text or "📎"), now)
+        config.lawyers_chat_language, "💬 {ref}: the asker answered:\n{text}", ref=question_ref(question.id), text=text or "📎"), now)
     lawyer = await person_recipient(session, question.assignee_person_id) if question.assignee_person_id else None
     if lawyer is not None:
         do_tell(session, lawyer, lambda language: gettext(language, "💬 {ref}: the asker answered:\n{text}",
