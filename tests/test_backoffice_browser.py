@@ -14,9 +14,13 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from playwright.async_api import Page, async_playwright
 
-from storage.enums import AuditOutcome, Channel
-from storage.models import Request, RequestAttachment
-from tests.backoffice_world import PASSWORD, add_request, audit_entries, build_world, start_service
+from handlers.config import CoreConfig
+from handlers.legal.questions import QuestionDraft, do_submit_question
+from handlers.services import setup
+from storage.enums import AuditOutcome, Channel, Language, LegalTopic, Role
+from storage.models import Person, Request, RequestAttachment
+from storage.types import utcnow
+from tests.backoffice_world import PASSWORD, add_request, add_staff, audit_entries, build_world, start_service
 from tests.conftest import TELEGRAM_TOKEN
 from tests.telegram_user import TelegramUser
 
@@ -189,3 +193,34 @@ async def test_an_attachment_of_a_request_not_seen_is_not_fetched(office, fake_a
     assert response.status == 200 and (await response.body()).startswith(b"\x89PNG")
     await page.close()
     await head.close()
+
+
+async def test_a_lawyer_sees_the_document_photo_of_a_question_and_nobody_else_fetches_it(office, fake_api, browser):
+    service, _world, base = office
+    bot = fake_api.bot(TELEGRAM_TOKEN)
+    file_id = bot._new_file("photo", data=png())["file_id"]
+    async with service.db.transaction() as session:
+        await add_staff(session, "ALM", "lawyer.alm", Role.LAWYER, name="Бермет Юрист")
+        alm = await setup.municipality_by_code(session, "ALM")
+        asker = Person(municipality_id=alm.id, language=Language.RU, consent_at=utcnow())
+        session.add(asker)
+        await session.flush()
+        question = await do_submit_question(
+            session, CoreConfig(), person=asker, channel=Channel.TELEGRAM, language=Language.RU,
+            draft=QuestionDraft(LegalTopic.LAND, "Мне отказали в регистрации участка, вот справка.",
+                                [{"kind": "photo", "ref": file_id, "mime_type": "image/jpeg"}], confidential=False),
+            now=utcnow())
+    lawyer = await browser.new_page()
+    await log_in(lawyer, base, "lawyer.alm")
+    await lawyer.goto(f"{base}/legal/{question.id}")
+    photo = lawyer.locator("ul.attachments img")
+    await photo.wait_for()
+    assert await photo.evaluate("img => img.complete && img.naturalWidth") == 3  # the PNG, decoded by the browser
+    staff = await browser.new_page()
+    await log_in(staff, base, "water.alm")
+    response = await staff.goto(f"{base}/legal/{question.id}/attachments/1")
+    assert response.status == 403 and b"\x89PNG" not in await response.body()
+    response = await lawyer.goto(f"{base}/legal/{question.id}/attachments/2")  # no second photo
+    assert response.status == 404
+    await lawyer.close()
+    await staff.close()

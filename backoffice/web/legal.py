@@ -9,6 +9,7 @@ from aiohttp import web
 
 from backoffice.web.export import _download
 from backoffice.web.office import PREFIX, office_of, visit_of
+from backoffice.web.pages import file_response
 from backoffice.web.render import render, say
 from handlers.errors import InvalidInput, NotFound
 from handlers.i18n import N_
@@ -71,6 +72,19 @@ async def question_page(request: web.Request, *, status: int = 200, error: str |
 
 async def show_question(request: web.Request) -> web.Response:
     return await question_page(request)
+
+
+async def question_attachment(request: web.Request) -> web.Response:
+    """A document photo of the question (the n-th, from 1), for a lawyer who may see the question."""
+    lawyer = await _lawyer(request)
+    if lawyer is None:
+        raise web.HTTPForbidden()
+    question = (await office_of(request).legal.detail(lawyer, _question_id(request))).question
+    number = int(request.match_info["n"])
+    if not 1 <= number <= len(question.attachments):
+        raise web.HTTPNotFound()
+    found = question.attachments[number - 1]
+    return await file_response(request, str(question.channel), found["ref"], f"Q-{question.id}-{number}")
 
 
 async def act(request: web.Request) -> web.Response:
@@ -154,4 +168,5 @@ def add_legal_routes(app: web.Application) -> None:
     app.router.add_get("/legal/base.csv", export_base)
     app.router.add_post("/legal/base/import", import_base)
     app.router.add_get(r"/legal/{id:\d{1,9}}", show_question)
+    app.router.add_get(r"/legal/{id:\d{1,9}}/attachments/{n:\d{1,2}}", question_attachment)
     app.router.add_post(r"/legal/{id:\d{1,9}}/{action:[a-z_]{2,12}}", act)

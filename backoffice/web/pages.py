@@ -58,19 +58,26 @@ async def attachment(request: web.Request) -> web.Response:
     found = next((a for a in detail.attachments if a.id == wanted), None)
     if found is None:
         raise web.HTTPNotFound()
+    return await file_response(request, str(found.channel), found.file_ref, f"{detail.row.ticket}-{found.id}")
+
+
+async def file_response(request: web.Request, channel: str, file_ref: str, name: str) -> web.Response:
+    """A resident's file fetched from its channel: images, audio and video shown, anything else
+    downloaded (never rendered on our origin); a messenger that cannot give it is explained."""
+    office = office_of(request)
     if office.fetch_attachment is None:
         return render(request, "message.html", status=503, message=say(request, texts.ATTACHMENT_UNAVAILABLE))
     try:
-        data, content_type = await office.fetch_attachment(str(found.channel), found.file_ref)
+        data, content_type = await office.fetch_attachment(channel, file_ref)
     except Exception:  # the messenger is down, the file expired, the channel is off: say so, log why
-        log.warning("could not fetch attachment %s of request %s", found.id, detail.row.id, exc_info=True)
+        log.warning("could not fetch the attachment %s from %s", name, channel, exc_info=True)
         return render(request, "message.html", status=502, message=say(request, texts.ATTACHMENT_UNAVAILABLE))
     response = web.Response(body=data)
     if content_type.startswith(SHOWN_INLINE):
         response.content_type = content_type.split(";")[0]
     else:
         response.content_type = "application/octet-stream"
-        response.headers["Content-Disposition"] = f'attachment; filename="{detail.row.ticket}-{found.id}"'
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
