@@ -65,7 +65,9 @@ def core_config(settings: Settings) -> CoreConfig:
                       quiet_hours=parse_quiet_hours(settings.quiet_hours),
                       legal_deadline_rule=DeadlineRule.parse(settings.legal_deadline_rule),
                       lawyers_chat=settings.lawyers_chat or None,
-                      lawyers_chat_language=Language(settings.lawyers_chat_language))
+                      lawyers_chat_language=Language(settings.lawyers_chat_language),
+                      municipality_of_address={f"telegram:{token.split(':')[0]}:": code.upper()
+                                               for code, token in settings.telegram_bots.items()})
 
 
 def parse_quiet_hours(value: str) -> tuple[time, time] | None:

@@ -34,3 +34,6 @@ class CoreConfig:
     """The lawyers' group chat address (``telegram:<bot>:<chat>``): legal question cards, reminders."""
     lawyers_chat_language: Language = Language.RU
     """The language of the lawyers' group chat."""
+    municipality_of_address: dict[str, str] = field(default_factory=dict)
+    """Address prefix → municipality code, for channels that serve one municipality (a Telegram bot
+    of ``TELEGRAM_BOTS``: ``{"telegram:<bot id>:": "TKM"}``): its residents are not asked which."""

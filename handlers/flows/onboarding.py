@@ -90,11 +90,22 @@ async def on_declined(turn: Turn) -> None:
 
 async def ask_municipality(turn: Turn) -> None:
     found = await places.municipalities(turn.session)
+    served = _served_by_channel(turn, found)
+    if served is not None:
+        found = [served]
     if len(found) == 1:
         turn.go("onboarding", "village", municipality_id=found[0].id, page=0)
         return
     turn.ask(turn._("Which municipality do you live in?"),
              [Option(f"m:{m.id}", m.name_ky, m.name_ru) for m in found])
+
+
+def _served_by_channel(turn: Turn, municipalities: list[Municipality]) -> Municipality | None:
+    """The municipality of the bot the person writes to, when it serves one (``TELEGRAM_BOTS``)."""
+    address = turn.identity.address
+    code = next((code for prefix, code in turn.config.municipality_of_address.items() if address.startswith(prefix)),
+                None)
+    return next((m for m in municipalities if m.code == code), None)
 
 
 async def on_municipality(turn: Turn) -> None:
