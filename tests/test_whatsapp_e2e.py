@@ -78,7 +78,7 @@ async def submit_request(user: WhatsAppUser, language: str) -> str:
     return done["body"]
 
 
-async def test_a_request_in_kyrgyz_over_whatsapp(service, twilio):
+async def test_a_request_in_kyrgyz_over_whatsapp(service, twilio, no_thread_hops):
     user = user_of(service, twilio)
     body = await submit_request(user, "Кыргызча")
     assert "Кайрылууңуз катталды" in body and "ALM-2026-" in body
