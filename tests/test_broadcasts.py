@@ -295,6 +295,17 @@ async def test_cancelling_a_scheduled_broadcast_and_a_finished_one(db, core, run
                                       identity=identity, broadcast_id=2, now=clock.now)
 
 
+async def stop_through_the_service(db, address: str, broadcast_id: int, now, refusal: type[Exception]) -> None:
+    """Calls do_stop_broadcast as the person of ``address`` would, expecting ``refusal``; what the
+    unit of work wrote besides (the audit entry) is committed, as in a turn."""
+    async with db.transaction() as session:
+        person = await person_of(db, address)
+        identity = (await session.scalars(sa.select(ChannelIdentity).where(ChannelIdentity.address == address))).one()
+        with pytest.raises(refusal):
+            await do_stop_broadcast(session, rights=await sender_rights(session, person), person=person,
+                                    identity=identity, broadcast_id=broadcast_id, now=now)
+
+
 async def test_a_broadcast_sent_by_mistake_is_stopped_midway_and_the_rest_never_go(db, core, runner, clock):
     quarters = await demo_quarters(db)
     chat = await kvartalkom(core, db)
@@ -314,13 +325,7 @@ async def test_a_broadcast_sent_by_mistake_is_stopped_midway_and_the_rest_never_
     assert "Остановить №1" not in " ".join(other_head.labels())
     await other_head.send(kind=InputKind.OPTION, option=encode_option(other_head.last["nonce"], "stop:1"))
     assert "Я не понял ваш ответ" in other_head.text  # a value the list did not offer is not acted on
-    async with db.transaction() as session:  # nor through the service itself; the refusal is logged
-        head2 = await person_of(db, "console:head2")
-        identity = (await session.scalars(sa.select(ChannelIdentity)
-                                          .where(ChannelIdentity.address == "console:head2"))).one()
-        with pytest.raises(NotAllowed):
-            await do_stop_broadcast(session, rights=await sender_rights(session, head2), person=head2,
-                                    identity=identity, broadcast_id=1, now=clock.now)
+    await stop_through_the_service(db, "console:head2", 1, clock.now, NotAllowed)  # the refusal is logged
 
     await chat.send("/broadcasts")
     assert "#1 (отправляется)" in chat.text
@@ -342,13 +347,7 @@ async def test_a_broadcast_sent_by_mistake_is_stopped_midway_and_the_rest_never_
     await chat.press("Отчёт №1")
     assert "Объявление №1 остановлено во время отправки" in chat.text
     assert f"Доставлено: {len(reached) + 1}" in chat.text and f"объявление остановлено: {stopped}" in chat.text
-    async with db.transaction() as session:  # stopped twice (the author and the head at once): the second is told
-        head = await person_of(db, "console:head")
-        identity = (await session.scalars(sa.select(ChannelIdentity)
-                                          .where(ChannelIdentity.address == "console:head"))).one()
-        with pytest.raises(AlreadyFinished):
-            await do_stop_broadcast(session, rights=await sender_rights(session, head), person=head,
-                                    identity=identity, broadcast_id=1, now=clock.now)
+    await stop_through_the_service(db, "console:head", 1, clock.now, AlreadyFinished)  # stopped twice
     async with db.reader() as session:
         audit = (await session.execute(sa.select(AuditEntry.action, AuditEntry.outcome)
                                        .where(AuditEntry.action == "broadcast.stop"))).all()

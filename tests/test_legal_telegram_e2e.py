@@ -25,16 +25,23 @@ QUESTION = ("Можно ли выдавать жителям дрова для �
 ANSWER = "Нет: муниципальное имущество передаётся только по решению айылного кенеша. Звоните Асанову Бакыту."
 
 
-@pytest.fixture
-async def service(db_url, fake_api):
+async def start_with_a_lawyer(db_url, fake_api, **settings):
+    """The service with the lawyers' group and one lawyer in it (ALM)."""
     bot_id = fake_api.bot(TOKEN).id
-    running = await build_service(settings_for(db_url, fake_api.base_url, lawyers_chat=f"telegram:{bot_id}:{GROUP}"))
+    running = await build_service(settings_for(db_url, fake_api.base_url, lawyers_chat=f"telegram:{bot_id}:{GROUP}",
+                                               **settings))
     async with running.db.transaction() as session:
         alm = await setup.municipality_by_code(session, "ALM")
         lawyer = await setup.do_find_or_add_person(session, address=f"telegram:{bot_id}:{LAWYER_ID}",
                                                    name="Бермет Юрист", language=Language.RU)
         await setup.do_grant_role(session, lawyer, alm, Role.LAWYER)
     await running.start()
+    return running
+
+
+@pytest.fixture
+async def service(db_url, fake_api):
+    running = await start_with_a_lawyer(db_url, fake_api)
     yield running
     await running.stop()
 
@@ -113,15 +120,7 @@ async def test_ask_answer_publish_and_the_next_asker_is_shown_it(service, fake_a
 
 @pytest.fixture
 async def kyrgyz_lawyers(db_url, fake_api):
-    bot_id = fake_api.bot(TOKEN).id
-    running = await build_service(settings_for(db_url, fake_api.base_url, lawyers_chat=f"telegram:{bot_id}:{GROUP}",
-                                               lawyers_chat_language="ky"))
-    async with running.db.transaction() as session:
-        alm = await setup.municipality_by_code(session, "ALM")
-        lawyer = await setup.do_find_or_add_person(session, address=f"telegram:{bot_id}:{LAWYER_ID}",
-                                                   name="Бермет Юрист", language=Language.KY)
-        await setup.do_grant_role(session, lawyer, alm, Role.LAWYER)
-    await running.start()
+    running = await start_with_a_lawyer(db_url, fake_api, lawyers_chat_language="ky")
     yield running
     await running.stop()
 
