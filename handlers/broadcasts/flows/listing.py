@@ -24,17 +24,20 @@ STATUS = {
 STOPPED = N_("stopped while sending")
 
 
+def was_stopped(broadcast: Broadcast) -> bool:
+    """Cancelled after it had started: stopped while it was being sent."""
+    return broadcast.status == BroadcastStatus.CANCELLED and broadcast.started_at is not None
+
+
 def status_label(broadcast: Broadcast, turn: Turn) -> str:
-    if broadcast.status == BroadcastStatus.CANCELLED and broadcast.started_at is not None:
+    if was_stopped(broadcast):
         return turn._(STOPPED)
     when = format_datetime(broadcast.scheduled_at, turn.language, turn.config.timezone)
     return gettext(turn.language, STATUS[broadcast.status], time=when)
 
 
 def has_report(broadcast: Broadcast) -> bool:
-    finished = broadcast.status == BroadcastStatus.DONE or (
-        broadcast.status == BroadcastStatus.CANCELLED and broadcast.started_at is not None)
-    return finished and broadcast.recipients > 0
+    return (broadcast.status == BroadcastStatus.DONE or was_stopped(broadcast)) and broadcast.recipients > 0
 
 
 async def ask_list(turn: Turn) -> None:
