@@ -80,8 +80,8 @@ class ConversationCore:
             self.on_outbox()
         return handled
 
-    async def _turn(self, session: AsyncSession, incoming: Incoming, identity: ChannelIdentity, conversation: Conversation,
-                    person: Person | None, now: datetime, later: InsertLater) -> None:
+    async def _turn(self, session: AsyncSession, incoming: Incoming, identity: ChannelIdentity,
+                    conversation: Conversation, person: Person | None, now: datetime, later: InsertLater) -> None:
         note_inbound(identity, incoming, now)
         if person is None:
             person = await self._recognise(session, identity, incoming)

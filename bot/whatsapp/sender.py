@@ -57,7 +57,8 @@ class WhatsAppSender:
         extra = {"status_callback": self.status_callback} if self.status_callback else {}
         try:
             async with self.limiter.slot(message.priority, message.settled):
-                created = await self.client.messages.create_async(from_=self.from_number, to=message.address, **content, **extra)
+                created = await self.client.messages.create_async(from_=self.from_number, to=message.address,
+                                                                  **content, **extra)
         except TwilioRestException as error:
             if error.status == 429:
                 self.limiter.pause(1.0)

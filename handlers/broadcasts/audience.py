@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import NotAllowed
+from handlers.services.roles import read_grants
 from storage.enums import Channel, Language, MembershipStatus, Role
 from storage.models import BroadcastMute, ChannelIdentity, GroupMember, InitiativeGroup, Person, Quarter, RoleGrant
 
@@ -40,9 +41,7 @@ async def sender_rights(session: AsyncSession, person: Person | None) -> SenderR
     """The person's broadcasting rights, or ``None`` if they hold no role that gives any."""
     if person is None:
         return None
-    grants = (await session.scalars(sa.select(RoleGrant).where(RoleGrant.person_id == person.id)
-                                    .order_by(RoleGrant.id))).all()
-    return rights_from(grants, person)
+    return rights_from(await read_grants(session, person.id), person)
 
 
 def rights_from(grants: Sequence[RoleGrant], person: Person) -> SenderRights | None:

@@ -3,8 +3,8 @@
 from handlers.i18n import N_
 from handlers.initiatives.groups import coordinated_groups
 from handlers.services.roles import grants_of
-from storage.enums import Role
 from handlers.turn import Turn
+from storage.enums import Role
 
 # A label the core's catalog already translates (a text lives in one domain), used by reference.
 MAIN_MENU_LABEL = "◀ Main menu"

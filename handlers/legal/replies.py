@@ -9,7 +9,7 @@ from handlers.i18n import gettext
 from handlers.legal.cards import do_post_under_card
 from handlers.legal.topics import question_ref
 from handlers.reminders.recipients import do_tell, person_recipient
-from storage.enums import Language, RequestEventKind
+from storage.enums import RequestEventKind
 from storage.models import LegalEvent, LegalQuestion
 
 
@@ -23,7 +23,8 @@ async def do_record_asker_reply(session: AsyncSession, config: CoreConfig, quest
     if attachments:
         question.attachments = [*question.attachments, *attachments]
     await do_post_under_card(session, config, question, gettext(
-        config.lawyers_chat_language, "💬 {ref}: the asker answered:\n{text}", ref=question_ref(question.id), text=text or "📎"), now)
+        config.lawyers_chat_language, "💬 {ref}: the asker answered:\n{text}", ref=question_ref(question.id),
+        text=text or "📎"), now)
     lawyer = await person_recipient(session, question.assignee_person_id) if question.assignee_person_id else None
     if lawyer is not None:
         do_tell(session, lawyer, lambda language: gettext(language, "💬 {ref}: the asker answered:\n{text}",

@@ -12,7 +12,11 @@ from handlers.services.memo import once_per_unit_of_work
 from storage.models import RoleGrant
 
 
-@once_per_unit_of_work
-async def grants_of(session: AsyncSession, person_id: int) -> list[RoleGrant]:
+async def read_grants(session: AsyncSession, person_id: int) -> list[RoleGrant]:
+    """The person's grants, read now."""
     return list((await session.scalars(sa.select(RoleGrant).where(RoleGrant.person_id == person_id)
                                         .order_by(RoleGrant.id))).all())
+
+
+grants_of = once_per_unit_of_work(read_grants)
+"""The person's grants, read once per unit of work (for the menus)."""
