@@ -126,6 +126,21 @@ log_tail() {
     fi
 }
 
+# The ctype our cluster is initialised with: a UTF-8 one where the system has it, so that pg_trgm and
+# lower() see Cyrillic letters as letters (the back office's text search index needs it); C otherwise.
+wanted_ctype() {
+    if locale -a 2>/dev/null | grep -qix 'c\.utf-\?8'; then
+        echo "C.UTF-8"
+    else
+        echo "C"
+    fi
+}
+
+# The ctype the cluster in $DATA was initialised with (written by init_cluster; none for older clusters).
+cluster_ctype() {
+    cat "${DATA}/kairyl_ctype" 2>/dev/null || echo "unknown"
+}
+
 # Is *our* postmaster (for $DATA) running?
 pg_running() {
     [ -n "$BINDIR" ] && [ -f "${DATA}/PG_VERSION" ] || return 1
@@ -167,17 +182,18 @@ init_cluster() {
     bin_major="$(basename "$(dirname "$BINDIR")")"
     if [ -f "${DATA}/PG_VERSION" ]; then
         data_major="$(cat "${DATA}/PG_VERSION")"
-        if [ "$data_major" = "$bin_major" ]; then
+        if [ "$data_major" = "$bin_major" ] && [ "$(cluster_ctype)" = "$(wanted_ctype)" ]; then
             return 0
         fi
-        info "data dir is for PostgreSQL ${data_major}, binaries are ${bin_major}; re-initialising (throwaway)"
+        info "data dir is for PostgreSQL ${data_major} with ctype $(cluster_ctype), wanted ${bin_major} with" \
+            "$(wanted_ctype); re-initialising (throwaway)"
     fi
     # Missing, incomplete or wrong-version data dir: start from scratch.
     rm -rf "$DATA" "${DATA}.tmp"
 
     info "initialising cluster in ${DATA} (PostgreSQL ${bin_major})"
     if ! as_pg "${BINDIR}/initdb" -D "${DATA}.tmp" -U postgres --encoding=UTF8 --locale=C \
-        --auth-local=trust --auth-host=scram-sha-256 --no-sync >"${BASE}/initdb.log" 2>&1; then
+        --lc-ctype="$(wanted_ctype)" --auth-local=trust --auth-host=scram-sha-256 --no-sync >"${BASE}/initdb.log" 2>&1; then
         cat "${BASE}/initdb.log" >&2 || true
         die "initdb failed (see output above)"
     fi
@@ -205,6 +221,8 @@ EOF
 local   all       all                 trust
 host    all       all   127.0.0.1/32  scram-sha-256
 EOF
+
+    wanted_ctype | as_pg tee "${DATA}.tmp/kairyl_ctype" >/dev/null
 
     # Only move into place once fully set up, so a failed init never looks valid.
     mv "${DATA}.tmp" "$DATA"
@@ -247,6 +265,12 @@ wait_ready() {
 cmd_start() {
     ensure_bindir
     ensure_os_user
+
+    if pg_running && [ "$(cluster_ctype)" != "$(wanted_ctype)" ]; then
+        info "the running cluster's ctype is '$(cluster_ctype)', not '$(wanted_ctype)'; re-initialising (throwaway)"
+        cmd_stop
+        rm -rf "$DATA"
+    fi
 
     if pg_running; then
         if pg_answering; then

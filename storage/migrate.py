@@ -7,6 +7,7 @@ from alembic import command
 from alembic.config import Config
 
 from storage.db import Database
+from storage.text_search import is_search_index
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -16,6 +17,13 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def kept_by_the_models(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """What Alembic compares with the models: not APScheduler's job store (``apscheduler_jobs``, in the
+    same PostgreSQL database), not the text search index (storage/text_search.py), which only the
+    migrations keep."""
+    return not (type_ == "table" and (name or "").startswith("apscheduler_")) and not is_search_index(name)
 
 
 async def migrate(db: Database, revision: str = "head", *, downgrade: bool = False) -> None:

@@ -15,6 +15,7 @@ async def world(db):
 
 async def test_the_count_stops_at_the_limit_and_says_there_are_more(world, monkeypatch):
     monkeypatch.setattr(views, "TOTAL_COUNTED", 3)
+    monkeypatch.setattr(views, "TEXT_COUNTED", 3)
     resident = await world.resident()
     made = [await world.request_of(resident, f"Нет воды, дом {n}") for n in range(6)]
     head = await world.actor("head")

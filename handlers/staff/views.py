@@ -17,6 +17,7 @@ from handlers.staff.access import Actor, StaffAction, visible
 from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus
 from storage.models import (Category, Department, Person, Quarter, ReplyTemplate, Request, RequestAttachment,
                             RequestEvent, ResponsibleBody)
+from storage.text_search import SearchTextContains, newest_matches
 
 OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW)
 MAX_EXPORT_ROWS = 100_000
@@ -24,6 +25,10 @@ MAX_SEARCH_CHARS = 100
 TOTAL_COUNTED = 10_000
 """A list counts its rows only up to here (or up to the page asked for): counting a million
 takes longer than the page itself; beyond it the total is shown as "10,000+"."""
+TEXT_COUNTED = 1_000
+"""A search in the descriptions counts its matches up to here (or up to the page asked for): a clerk
+narrows a search that finds more, and finding the ten-thousandth match of a common word takes
+about ten times as long as finding the thousandth."""
 WHOLE_TICKET = re.compile(r"[a-z]{2,10}-\d{4}-\d{6}")
 """A whole ticket number (case-folded): looked up by the ticket's index, not searched for."""
 
@@ -147,12 +152,13 @@ def searched_text(filters: RequestFilters) -> str:
 
 
 def scans_text(filters: RequestFilters) -> bool:
-    """A search in the descriptions reads every row in scope (no index helps a LIKE '%…%')."""
+    """A search in the descriptions (storage/text_search.py), not for a whole ticket number."""
     text = searched_text(filters)
     return bool(text) and not WHOLE_TICKET.fullmatch(text)
 
 
-def filtered(actor: Actor, filters: RequestFilters, now: datetime, tz) -> sa.ColumnElement[bool]:
+def filtered(actor: Actor, filters: RequestFilters, now: datetime, tz, *,
+             with_text: bool = True) -> sa.ColumnElement[bool]:
     conditions = [visible(actor)]
     if filters.status is not None:
         conditions.append(Request.status == filters.status)
@@ -171,9 +177,8 @@ def filtered(actor: Actor, filters: RequestFilters, now: datetime, tz) -> sa.Col
     text = searched_text(filters)
     if WHOLE_TICKET.fullmatch(text):
         conditions.append(Request.ticket == text.upper())
-    elif text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(Request.search_text.like(f"%{escaped}%", escape="\\"))
+    elif text and with_text:
+        conditions.append(SearchTextContains(Request.search_text, Request.id, text))
     return sa.and_(*conditions)
 
 
@@ -200,15 +205,15 @@ def to_row(record, language: Language, now: datetime) -> RequestRow:
 
 async def request_page(session: AsyncSession, actor: Actor, filters: RequestFilters, page: int, per_page: int,
                        now: datetime, tz) -> RequestPage:
-    condition = filtered(actor, filters, now, tz)
     page = max(1, page)
-    enough = max(TOTAL_COUNTED, page * per_page) + 1
     newest_first, offset = (Request.created_at.desc(), Request.id.desc()), (page - 1) * per_page
-    if scans_text(filters):  # one scan, not two: the ids found give both the count and the page
-        ids = (await session.scalars(sa.select(Request.id).where(condition).order_by(*newest_first)
-                                     .limit(enough))).all()
+    if scans_text(filters):  # one search, not two: the ids found give both the count and the page
+        enough = max(TEXT_COUNTED, page * per_page) + 1
+        ids = await newest_matches(session, filtered(actor, filters, now, tz, with_text=False),
+                                   searched_text(filters), enough)
         counted, condition, offset = len(ids), Request.id.in_(ids[offset:offset + per_page]), 0
     else:
+        condition, enough = filtered(actor, filters, now, tz), max(TOTAL_COUNTED, page * per_page) + 1
         counted = await session.scalar(sa.select(sa.func.count()).select_from(
             sa.select(Request.id).where(condition).limit(enough).subquery())) or 0
     records = (await session.execute(

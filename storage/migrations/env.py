@@ -6,14 +6,10 @@ from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from storage.migrate import kept_by_the_models
 from storage.models import Base
 
 target_metadata = Base.metadata
-
-
-def _ours(obj, name, type_, reflected, compare_to) -> bool:
-    """APScheduler keeps its job store (``apscheduler_jobs``) in the same PostgreSQL database."""
-    return not (type_ == "table" and name.startswith("apscheduler_"))
 
 
 def run_on(connection) -> None:
@@ -22,7 +18,7 @@ def run_on(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
-        include_object=_ours,
+        include_object=kept_by_the_models,
     )
     with context.begin_transaction():
         context.run_migrations()
