@@ -205,29 +205,12 @@ async def explain(db: Database, desk: StaffDesk, actors: dict, shape: Shape) -> 
             print(f"  {' '.join(statement.split())[:160]}\n{plan}")
 
 
-async def do_add_trigram_index(db: Database) -> float:
-    """What if: a pg_trgm GIN index on search_text (not in the migrations; needs the extension).
-    In a database whose LC_CTYPE is C (as the test server's) pg_trgm takes Cyrillic letters for
-    non-word characters and finds no trigrams in Kyrgyz or Russian text: the index cannot help."""
-    started = time.perf_counter()
-    async with db.engine.connect() as connection:
-        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        await connection.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_requests_search_trgm ON requests "
-                                         "USING gin (search_text gin_trgm_ops)")
-        await connection.exec_driver_sql("ANALYZE requests")
-    return round(time.perf_counter() - started, 1)
-
-
-async def bench(n: int, backend: str, repeat: int, keep: Path | None, only: str | None, show_plans: bool,
-                trigram: bool = False) -> dict:
+async def bench(n: int, backend: str, repeat: int, keep: Path | None, only: str | None, show_plans: bool) -> dict:
     async with database(backend, keep) as url:
         db = Database(url)
         try:
             started = time.perf_counter()
             place, load = await loaded_place(db, n)
-            if trigram:
-                load["trigram_index_s"] = await do_add_trigram_index(db)
             print(f"{backend}: {load} ({time.perf_counter() - started:.0f} s)", flush=True)
             desk = StaffDesk(db, CoreConfig(), clock=lambda: NOW)
             actors = {"head": await desk.actor(place.head_id, place.municipality_id, via="bench"),
@@ -244,7 +227,7 @@ async def bench(n: int, backend: str, repeat: int, keep: Path | None, only: str 
                 print_row(row)
         finally:
             await db.dispose()
-    return {"db": backend, "requests": n, "repeat": repeat, "trigram_index": trigram, "load": load, "shapes": figures,
+    return {"db": backend, "requests": n, "repeat": repeat, "load": load, "shapes": figures,
             "peak_rss_mb": peak_rss_mb()}
 
 
@@ -263,14 +246,10 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="SQLite: keep the loaded database in this file and reuse it")
     parser.add_argument("--only", help="only the shapes whose name contains this")
     parser.add_argument("--explain", action="store_true", help="print the query plans of each shape")
-    parser.add_argument("--trigram", action="store_true",
-                        help="PostgreSQL, what if: add a pg_trgm GIN index on requests.search_text after loading")
     args = parser.parse_args()
-    if args.trigram and args.db != "postgresql":
-        parser.error("--trigram is for --db postgresql")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    result = asyncio.run(bench(args.requests, args.db, args.repeat, args.keep, args.only, args.explain, args.trigram))
-    path = write_results(f"backoffice_{args.db}{'_trigram' if args.trigram else ''}", result)
+    result = asyncio.run(bench(args.requests, args.db, args.repeat, args.keep, args.only, args.explain))
+    path = write_results(f"backoffice_{args.db}", result)
     print(f"figures written to {path}")
 
 
