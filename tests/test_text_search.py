@@ -14,9 +14,9 @@ from sqlalchemy.engine import make_url
 from handlers.demo import do_load_demo
 from handlers.staff import views
 from handlers.staff.views import RequestFilters
+from storage import text_search
 from storage.db import Database
 from storage.migrate import migrate
-from storage import text_search
 from storage.models import Request
 from storage.text_search import FTS_TABLE, PG_INDEX, SearchTextContains
 from tests.conftest import _pg_admin, pg_base_url

@@ -6,8 +6,8 @@ Create Date: 2026-11-21
 """
 
 from alembic import op
-from storage.text_search import create_search_index, drop_search_index
 
+from storage.text_search import create_search_index, drop_search_index
 
 revision = '0007'
 down_revision = '0006'
