@@ -399,7 +399,6 @@ async def test_a_message_under_way_when_its_broadcast_is_stopped_is_never_sent_a
 
 
 async def test_residents_answer_and_mute_without_losing_their_place(db, core, runner):
-    quarters = await demo_quarters(db)
     chat = await kvartalkom(core, db)
     resident = Chat(core, db, "console:resident")
     await onboard(resident, quarter="1")

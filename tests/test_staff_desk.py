@@ -8,7 +8,7 @@ from handlers.errors import InvalidInput, NotAllowed, NotFound
 from handlers.staff.access import StaffAction
 from handlers.staff.views import RequestFilters
 from storage.enums import AuditOutcome, RequestEventKind, RequestStatus
-from storage.models import AuditEntry, OutboxMessage, Request, RequestEvent, ResponsibleBody, StaffCard
+from storage.models import AuditEntry, OutboxMessage, RequestEvent, ResponsibleBody, StaffCard
 from tests.staff_world import ROADS_CHAT, WATER_CHAT, build_world
 
 

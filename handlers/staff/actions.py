@@ -2,9 +2,8 @@
 desk's job (``access.allowed_actions``); these functions check only the request's state
 and the input, and tell the resident and the staff chat."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
