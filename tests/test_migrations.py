@@ -3,6 +3,8 @@
 import asyncio
 import os
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -30,15 +32,25 @@ async def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
         yield database
         await database.dispose()
         return
+    async with empty_pg_database("kairyl_mig") as database:
+        yield database
+
+
+@asynccontextmanager
+async def empty_pg_database(prefix: str, options: str = "") -> AsyncIterator[Database]:
+    """A new PostgreSQL database (``CREATE DATABASE … options``) on the test server, dropped afterwards;
+    skips the test when there is no server."""
     base = pg_base_url()
     if base is None:
         pytest.skip("PostgreSQL is not configured (KAIRYL_TEST_PG_URL)")
-    name = f"kairyl_mig_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    await _pg_admin(base, f'CREATE DATABASE "{name}"')
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    await _pg_admin(base, f'CREATE DATABASE "{name}" {options}')
     database = Database(make_url(base).set(database=name).render_as_string(hide_password=False))
-    yield database
-    await database.dispose()
-    await drop_database(base, name)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+        await drop_database(base, name)
 
 
 async def drop_database(base: str, name: str) -> None:

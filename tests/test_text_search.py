@@ -4,12 +4,9 @@ requests, is rebuilt by the migration over requests already stored, and without 
 PostgreSQL database whose LC_CTYPE is C) the search still works by reading."""
 
 import logging
-import os
-import uuid
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from handlers.demo import do_load_demo
 from handlers.staff import views
@@ -19,9 +16,8 @@ from storage.db import Database
 from storage.migrate import migrate
 from storage.models import Request
 from storage.text_search import FTS_TABLE, PG_INDEX, SearchTextContains
-from tests.conftest import _pg_admin, pg_base_url
 from tests.staff_world import build_world
-from tests.test_migrations import drop_database
+from tests.test_migrations import empty_pg_database
 
 
 @pytest.fixture
@@ -109,17 +105,8 @@ async def search_index_present(db: Database) -> bool:
 @pytest.fixture
 async def c_ctype_world():
     """A PostgreSQL database whose LC_CTYPE is C, as a cluster made with ``initdb --locale=C`` has."""
-    base = pg_base_url()
-    if base is None:
-        pytest.skip("PostgreSQL is not configured (KAIRYL_TEST_PG_URL)")
-    name = f"kairyl_ctype_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    await _pg_admin(base, f"CREATE DATABASE \"{name}\" TEMPLATE template0 LC_CTYPE 'C' LC_COLLATE 'C'")
-    database = Database(make_url(base).set(database=name).render_as_string(hide_password=False))
-    try:
+    async with empty_pg_database("kairyl_ctype", "TEMPLATE template0 LC_CTYPE 'C' LC_COLLATE 'C'") as database:
         yield database
-    finally:
-        await database.dispose()
-        await drop_database(base, name)
 
 
 async def test_without_a_letter_aware_ctype_postgresql_has_no_index_and_still_finds(c_ctype_world, caplog):
