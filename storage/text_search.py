@@ -18,8 +18,9 @@ Pieces shorter than three characters hold no trigram: they are always searched b
 :func:`newest_matches` picks the plan on PostgreSQL itself. Its planner, given a LIMIT, reads the
 newest requests in scope one by one, expecting the word as often there as in the whole table.
 For a word common elsewhere and rare in the scope (a water clerk looking for "яма") that reads
-the whole scope. SQLite's single plan (read the scope newest first, probing the index's matches)
-has no such blind spot worth a second query.
+the whole scope. SQLite has one plan: read the scope newest first, probing the index's matches.
+For a word rare in the scope it reads the whole scope too (about 100 ms for 220,000 requests), but
+the other plans measured (the index's matches first, looked up one by one) were no faster.
 """
 
 import logging

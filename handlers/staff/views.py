@@ -17,7 +17,7 @@ from handlers.staff.access import Actor, StaffAction, visible
 from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus
 from storage.models import (Category, Department, Person, Quarter, ReplyTemplate, Request, RequestAttachment,
                             RequestEvent, ResponsibleBody)
-from storage.text_search import SearchTextContains, newest_matches
+from storage.text_search import NEWEST_FIRST, SearchTextContains, newest_matches
 
 OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW)
 MAX_EXPORT_ROWS = 100_000
@@ -206,7 +206,7 @@ def to_row(record, language: Language, now: datetime) -> RequestRow:
 async def request_page(session: AsyncSession, actor: Actor, filters: RequestFilters, page: int, per_page: int,
                        now: datetime, tz) -> RequestPage:
     page = max(1, page)
-    newest_first, offset = (Request.created_at.desc(), Request.id.desc()), (page - 1) * per_page
+    offset = (page - 1) * per_page
     if scans_text(filters):  # one search, not two: the ids found give both the count and the page
         enough = max(TEXT_COUNTED, page * per_page) + 1
         ids = await newest_matches(session, filtered(actor, filters, now, tz, with_text=False),
@@ -217,15 +217,14 @@ async def request_page(session: AsyncSession, actor: Actor, filters: RequestFilt
         counted = await session.scalar(sa.select(sa.func.count()).select_from(
             sa.select(Request.id).where(condition).limit(enough).subquery())) or 0
     records = (await session.execute(
-        row_query().where(condition).order_by(*newest_first).limit(per_page).offset(offset))).all()
+        row_query().where(condition).order_by(*NEWEST_FIRST).limit(per_page).offset(offset))).all()
     return RequestPage([to_row(r, actor.language, now) for r in records], min(counted, enough - 1), page, per_page,
                        total_exact=counted < enough)
 
 
 async def export_rows(session: AsyncSession, actor: Actor, filters: RequestFilters, now: datetime, tz) -> list[RequestRow]:
     records = (await session.execute(
-        row_query().where(filtered(actor, filters, now, tz)).order_by(Request.created_at.desc(), Request.id.desc())
-        .limit(MAX_EXPORT_ROWS))).all()
+        row_query().where(filtered(actor, filters, now, tz)).order_by(*NEWEST_FIRST).limit(MAX_EXPORT_ROWS))).all()
     return [to_row(r, actor.language, now) for r in records]
 
 
