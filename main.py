@@ -379,6 +379,17 @@ async def database(settings: Settings, action: str, revision: str) -> None:
         await db.dispose()
 
 
+QUIET_LOGGERS = ("aiogram.event", "apscheduler.executors.default")
+"""A line per update (aiogram) and two per job run (APScheduler: the broadcasts job runs every
+2 s), which would bury what an operator needs to see; their warnings and errors still show."""
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="main.py", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command")
@@ -401,8 +412,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings()
     command = args.command or "serve"
     level = "WARNING" if command in ("chat", "admin") else settings.log_level.upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    configure_logging(level)
     if command == "intake-worker":  # Ctrl-C is for the service, which stops its workers
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         run(intake_worker(args.index, args.of))

@@ -196,3 +196,39 @@ def test_the_job_store_gets_a_synchronous_url(url, expected):
         assert make_url(expected).password == make_url(url).password
     finally:
         engine.dispose()
+
+
+async def test_the_service_log_is_not_buried_under_job_runs():
+    """APScheduler logs two INFO lines per job run, and the broadcasts job runs every 2 s: the service's
+    logging (main.configure_logging) keeps them out, and still shows a job that fails."""
+    import main
+
+    quiet = {name: logging.getLogger(name).level for name in main.QUIET_LOGGERS}
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = records.append
+    logging.getLogger().addHandler(handler)
+    scheduler = AsyncIOScheduler(timezone=timezone.utc)
+    ran = asyncio.Event()
+
+    async def fine() -> None:
+        ran.set()
+
+    async def broken() -> None:
+        raise RuntimeError("the job failed")
+
+    try:
+        main.configure_logging("INFO")
+        scheduler.start()
+        scheduler.add_job(fine)
+        scheduler.add_job(broken)
+        await asyncio.wait_for(ran.wait(), 5)
+        await asyncio.sleep(0.2)
+    finally:
+        scheduler.shutdown(wait=False)
+        logging.getLogger().removeHandler(handler)
+        for name, level in quiet.items():
+            logging.getLogger(name).setLevel(level)
+    executor = [r for r in records if r.name.startswith("apscheduler.executors")]
+    assert not [r for r in executor if r.levelno < logging.WARNING], [r.getMessage() for r in executor]
+    assert [r.levelno for r in executor if "the job failed" in str(r.exc_info)] == [logging.ERROR]
