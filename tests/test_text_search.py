@@ -39,7 +39,7 @@ async def plan_of(db: Database, needle: str) -> str:
         if db.is_sqlite:
             rows = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
             return "\n".join(row[-1] for row in rows)
-        await connection.exec_driver_sql("SET enable_seqscan = off")
+        await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # ends with this transaction
         return "\n".join(row[0] for row in await connection.exec_driver_sql(f"EXPLAIN {compiled}"))
 
 
