@@ -26,10 +26,11 @@ from sqlalchemy.engine import make_url
 from bot.delivery.worker import DeliveryWorker
 from bot.intake import IntakeQueue
 from bot.workers import IntakeWorkers, ParentPipe, die_with_parent, owned_by
-from handlers.broadcasts.runner import BroadcastRunner
 from handlers.config import CoreConfig
 from handlers.conversation import ConversationCore
 from handlers.demo import do_load_demo
+from handlers.engine.feature import JobContext, ScheduledJob
+from handlers.features import FEATURE_SET
 from handlers.legal.desk import LegalDesk
 from handlers.staff.desk import StaffDesk
 from handlers.services.deadlines import DeadlineRule
@@ -56,11 +57,13 @@ def run(coroutine):
         return runner.run(coroutine)
 
 
-def core_config(settings: Settings) -> CoreConfig:
-    return CoreConfig(deadline_rule=DeadlineRule.parse(settings.deadline_rule),
+def config_from(settings: Settings) -> CoreConfig:
+    return CoreConfig(features=FEATURE_SET,
+                      deadline_rule=DeadlineRule.parse(settings.deadline_rule),
                       dialog_timeout=timedelta(minutes=settings.dialog_timeout_minutes),
                       remind_before=timedelta(hours=settings.remind_before_hours),
                       escalate_before=timedelta(hours=settings.escalate_before_hours),
+                      watch_every=timedelta(minutes=settings.deadline_watch_minutes),
                       digest_time=settings.digest_time,
                       quiet_hours=parse_quiet_hours(settings.quiet_hours),
                       legal_deadline_rule=DeadlineRule.parse(settings.legal_deadline_rule),
@@ -112,7 +115,8 @@ class Service:
     intake: IntakeQueue
     http: web.Application
     bots: dict = field(default_factory=dict)
-    broadcasts: BroadcastRunner | None = None
+    jobs: list[ScheduledJob] = field(default_factory=list)
+    """The scheduled jobs: the conversation core's and every feature's (run by the scheduler lease holder)."""
     desk: StaffDesk | None = None
     legal_desk: LegalDesk | None = None
     workers: IntakeWorkers | None = None
@@ -128,22 +132,14 @@ class Service:
             self._tasks = [asyncio.create_task(self.intake.run(), name="intake")]
             self._tasks[0].add_done_callback(_report_crash)
             return
-        from handlers.initiatives.reminders import HearingReminders
-        from handlers.reminders.service import Reminders
         from scheduler.host import SchedulerHost
-        from scheduler.jobs import jobs
 
         self._runner = web.AppRunner(self.http)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
         await site.start()
         # Every process builds a host; only the one holding the scheduler lease runs the jobs.
-        reminders = Reminders(self.db, self.core.config, on_outbox=self.worker.wake)
-        self.scheduler = SchedulerHost(
-            self.db, jobs(self.core.config, watch_every=timedelta(minutes=self.settings.deadline_watch_minutes)),
-            {"core": self.core, "reminders": reminders, "broadcasts": self.broadcasts,
-             "hearings": HearingReminders(self.db, self.core.config, on_outbox=self.worker.wake)},
-            timezone=self.core.config.timezone)
+        self.scheduler = SchedulerHost(self.db, self.jobs, timezone=self.core.config.timezone)
         await self.scheduler.start()
         if self.workers is not None:
             await self.workers.start()
@@ -154,6 +150,9 @@ class Service:
         for task in self._tasks:
             task.add_done_callback(_report_crash)
         log.info("Kairyl is running: http://%s:%s/healthz", self.settings.http_host, self.settings.http_port)
+
+    def job(self, job_id: str) -> ScheduledJob:
+        return next(job for job in self.jobs if job.id == job_id)
 
     async def stop(self) -> None:
         self.stop_event.set()
@@ -188,7 +187,7 @@ async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None
     """The service; or, with ``worker_of``, one of its intake worker processes (see bot/workers.py)."""
     db = await open_database(settings) if worker_of is None else Database(settings.database_url)
     worker = DeliveryWorker(db, {})
-    core = ConversationCore(db, core_config(settings), on_outbox=worker.wake)
+    core = ConversationCore(db, config_from(settings), on_outbox=worker.wake)
     workers = None
     if worker_of is not None:
         intake = IntakeQueue(db, {}, apologize=core.apologize, owns=owned_by(*worker_of))
@@ -200,9 +199,9 @@ async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None
     http = web.Application()
     http.router.add_get("/healthz", _health)
     service = Service(settings, db, core, worker, intake, http, workers=workers, worker_of=worker_of)
-    service.broadcasts = BroadcastRunner(db, core_config(settings), on_outbox=worker.wake)
-    service.desk = StaffDesk(db, core_config(settings), on_outbox=worker.wake)
-    service.legal_desk = LegalDesk(db, core_config(settings), on_outbox=worker.wake)
+    service.jobs = core.jobs() + FEATURE_SET.jobs(JobContext(db, core.config, worker.wake))
+    service.desk = StaffDesk(db, config_from(settings), on_outbox=worker.wake)
+    service.legal_desk = LegalDesk(db, config_from(settings), on_outbox=worker.wake)
     await _wire_whatsapp(service)
     if not telegram_tokens(settings):
         log.warning("TELEGRAM_BOT_TOKEN is not set: the Telegram channel is off. "
@@ -343,7 +342,7 @@ async def chat(settings: Settings, name: str) -> None:
 
     db = await open_database(settings)
     worker = DeliveryWorker(db, {Channel.CONSOLE: ConsoleSender()})
-    core = ConversationCore(db, core_config(settings))
+    core = ConversationCore(db, config_from(settings))
     try:
         await chat_loop(core, worker.deliver_due, f"console:{name}")
     finally:

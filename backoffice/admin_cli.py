@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from handlers.demo import do_load_demo
 from handlers.errors import KairylError
+from handlers.features import FEATURE_SET
 from handlers.services import requests as request_service
 from handlers.services import setup
 from handlers.staff import accounts
@@ -109,6 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     answer.add_argument("code")
     answer.add_argument("ticket")
     answer.add_argument("text")
+    for command in FEATURE_SET.admin_commands:  # the features' own
+        command.arguments(sub.add_parser(command.name, help=command.help))
     return parser
 
 
@@ -148,6 +151,9 @@ async def _show(session, code: str) -> str:
 
 
 async def _run(session, args: argparse.Namespace) -> str:
+    for command in FEATURE_SET.admin_commands:
+        if args.what == command.name:
+            return await command.run(session, args)
     if args.what == "load-demo":
         return "demo municipality loaded" if await do_load_demo(session) else "the demo municipality already exists"
     if args.what == "holiday":

@@ -2,16 +2,22 @@
 
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from handlers.services.deadlines import DeadlineRule
 from storage.enums import Language
+
+if TYPE_CHECKING:  # the engine reads the config; the config only names the engine's type
+    from handlers.engine.feature import FeatureSet
 
 BISHKEK = ZoneInfo("Asia/Bishkek")
 
 
 @dataclass(frozen=True)
 class CoreConfig:
+    features: "FeatureSet"
+    """The features this deployment runs (handlers/features.py): their flows, menus, commands."""
     deadline_rule: DeadlineRule = field(default_factory=lambda: DeadlineRule.calendar(14))
     dialog_timeout: timedelta = timedelta(minutes=30)
     consent_version: str = "2026-11"
@@ -22,6 +28,8 @@ class CoreConfig:
     timezone: ZoneInfo = BISHKEK
     remind_before: timedelta = timedelta(hours=48)
     """The assignee (or the department's staff chat) is reminded this long before a deadline."""
+    watch_every: timedelta = timedelta(minutes=5)
+    """How often the deadline watch (and the hearing reminders) look for what is due."""
     escalate_before: timedelta = timedelta(hours=24)
     """The head is told this long before a deadline that a request is still unanswered."""
     digest_time: time = time(8, 0)

@@ -12,26 +12,26 @@ Channel adapters call ``handle``; the scheduler calls ``expire_idle_dialogs``.
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.broadcasts.answers import answer_to_notice
 from handlers.batches import Batcher
-from handlers.commands import Command, parse_command
 from handlers.config import CoreConfig
+from handlers.engine import menu
+from handlers.engine.commands import Builtin, Command, parse_command
+from handlers.engine.dialog import current_flow, finish, settle
+from handlers.engine.feature import Aside, ScheduledJob
 from handlers.envelope import Incoming, InputKind, Reply
-from handlers.dialog import FLOWS, finish, settle
-from handlers.flows import menu
 from handlers.i18n import N_, both, gettext
 from handlers.locks import KeyedLocks
 from handlers.services.identities import load_conversation, load_dialogs, load_person, lock_identity, note_inbound
 from handlers.services.intake import do_claim_intakes, inbound_row
 from handlers.services.later import InsertLater
+from handlers.engine.turn import Turn
 from handlers.services.outbox import do_enqueue, do_mark_unreachable
 from handlers.services.people import do_link_phone, person_by_phone
-from handlers.turn import Turn
 from storage.db import Database
 from storage.enums import Channel
 from storage.models import ChannelIdentity, Conversation, InboundMessage, Person
@@ -40,6 +40,8 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 CANCEL_OPTION = "cancel"
+SWEEP_EVERY = timedelta(minutes=1)
+"""How often dialogs left unfinished are looked for (each closes after ``CoreConfig.dialog_timeout``)."""
 MAX_BATCH = 32
 CONCURRENT_BATCHES = 1
 """Batches in flight at once. SQLite writes one at a time anyway. On PostgreSQL one at a time
@@ -143,10 +145,14 @@ class ConversationCore:
                 minutes = int(self.config.dialog_timeout.total_seconds() // 60)
                 turn.say(turn._("You have not answered for {minutes} minutes, so I closed the unfinished "
                                 "request; it was not sent. You can start again at any time.", minutes=minutes))
-                turn.go("menu", "main")
+                turn.go_home()
                 await settle(turn)
                 finish(turn)
                 return 1
+
+    def jobs(self) -> list[ScheduledJob]:
+        """The core's own scheduled job: closing dialogs left unfinished."""
+        return [ScheduledJob("expire_idle_dialogs", self.expire_idle_dialogs, every=SWEEP_EVERY)]
 
     async def _recognise(self, session, identity: ChannelIdentity, incoming: Incoming) -> Person | None:
         """A new address whose phone number belongs to a resident we know (from another messenger)."""
@@ -158,14 +164,14 @@ class ConversationCore:
 
     # -- one turn -------------------------------------------------------------------------------
     async def _converse(self, turn: Turn) -> None:
-        conversation = turn.conversation
-        if self._settled_in(turn) and await answer_to_notice(turn):
-            return  # an answer to an announcement: the dialog stays where it is, nothing is asked again
-        command = parse_command(turn.incoming)
+        conversation, features = turn.conversation, turn.config.features
+        if self._settled_in(turn) and await self._taken_aside(turn):
+            return  # e.g. an answer to an announcement: the dialog stays where it is, nothing is asked again
+        command = parse_command(turn.incoming, features)
         if conversation.nonce == 0 and turn.person is not None and turn.person.quarter_id is not None:
             conversation.language = turn.person.language  # known from another messenger
             turn.say(turn._("Welcome! We know you from another messenger: your requests are here too."))
-            turn.go("menu", "main")
+            turn.go_home()
         elif command is not None:
             await self._obey(turn, *command)
         elif turn.kind == InputKind.CONTACT and turn.incoming.phone and turn.person is not None:
@@ -173,30 +179,36 @@ class ConversationCore:
             turn.say(turn._("Thank you, your phone number is saved. If you also write to us on WhatsApp "
                             "from this number, you will see the same requests there."))
         elif conversation.nonce == 0:
-            turn.go("onboarding", "language")  # first contact: whatever was sent, ask the language
-        elif not self._settled_in(turn) and conversation.flow != "onboarding":
-            turn.go("onboarding", "language")
+            turn.go(*features.onboarding)  # first contact: whatever was sent, ask the language
+        elif not self._settled_in(turn) and conversation.flow != features.onboarding.flow:
+            turn.go(*features.onboarding)
         elif turn.pressed_stale_button():
             turn.say(turn._("That button belongs to an earlier step. Here is where we are now:"))
         elif turn.choice() == CANCEL_OPTION:
             self._confirm_cancel(turn)
         else:
-            await FLOWS[conversation.flow].step(conversation.step).handle(turn)
+            await current_flow(turn).step(conversation.step).handle(turn)
         await settle(turn)
+
+    async def _taken_aside(self, turn: Turn) -> bool:
+        for aside in turn.config.features.provided(Aside):
+            if await aside.take(turn):
+                return True
+        return False
 
     def _settled_in(self, turn: Turn) -> bool:
         person = turn.person
         return turn.conversation.language is not None and person is not None and person.quarter_id is not None
 
     async def _obey(self, turn: Turn, command: Command, word: str) -> None:
-        if command == Command.START:
+        if command == Builtin.START:
             if self._settled_in(turn):
                 self._say_if_draft_dropped(turn)
                 turn.say(turn._("Welcome back!"))
-                turn.go("menu", "main")
+                turn.go_home()
             else:
-                turn.go("onboarding", "language")
-        elif command == Command.HELP:
+                turn.go(*turn.config.features.onboarding)
+        elif command == Builtin.HELP:
             if turn.conversation.language is None:
                 turn.say("\n".join(both("Please choose a language first.")))
             else:
@@ -204,26 +216,17 @@ class ConversationCore:
         elif not self._settled_in(turn):
             turn.say("\n".join(both("Let us finish the first steps first.")) if turn.conversation.language is None
                      else turn._("Let us finish the first steps first."))
-        elif command == Command.CANCEL:
+        elif command == Builtin.CANCEL:
             self._cancel(turn)
-        else:
-            self._open(turn, command, word)
-
-    def _open(self, turn: Turn, command: Command, word: str) -> None:
-        targets = {Command.LANGUAGE: ("language", "choose"), Command.MENU: ("menu", "main"),
-                   Command.MY_REQUESTS: ("my_requests", "list"), Command.MY_DATA: ("my_data", "show"),
-                   Command.BROADCAST: ("broadcast", "scope"), Command.BROADCASTS: ("broadcasts", "list"),
-                   Command.GROUPS: ("groups", "list"), Command.HEARINGS: ("hearings", "list"),
-                   Command.NOTICES: ("notices", "show"), Command.LEGAL: ("legal", "hub")}
-        if command in targets:
-            self._say_if_draft_dropped(turn)
-            turn.go(*targets[command])
-        else:
+        elif command == Builtin.UNKNOWN:
             turn.say(turn._("I do not know the command {command}. Send /help to see what I can do.", command=word))
+        else:  # a feature's command: the step it opens
+            self._say_if_draft_dropped(turn)
+            turn.go(*command)
 
     def _confirm_cancel(self, turn: Turn) -> None:
         """The Cancel button (or its number, easy to send by mistake) asks first if there is a draft."""
-        flow = FLOWS[turn.conversation.flow]
+        flow = current_flow(turn)
         if "cancel" in flow.steps and turn.conversation.step != "cancel":
             back = turn.conversation.step
             turn.go(flow.name, "cancel")
@@ -232,14 +235,14 @@ class ConversationCore:
             self._cancel(turn)
 
     def _cancel(self, turn: Turn) -> None:
-        flow = FLOWS[turn.conversation.flow]
-        if flow.name == "menu":
+        flow = current_flow(turn)
+        if flow.name == turn.config.features.home.flow:
             turn.say(turn._("There is nothing to cancel."))
         elif flow.times_out:
             turn.say(turn._("Cancelled. The request was not sent."))
-        turn.go("menu", "main")
+        turn.go_home()
 
     def _say_if_draft_dropped(self, turn: Turn) -> None:
-        if FLOWS[turn.conversation.flow].times_out:
+        if current_flow(turn).times_out:
             turn.say(turn._("Cancelled. The request was not sent."))
 

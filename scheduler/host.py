@@ -25,7 +25,6 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import (EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED,
@@ -35,8 +34,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, make_url
 
-from scheduler import registry
-from scheduler.jobs import JobSpec
+from handlers.engine.feature import ScheduledJob
+from scheduler import jobs as stored_jobs
 from scheduler.lease import LeaseState, do_hold_lease, do_release_lease
 from storage.db import Database
 from storage.types import utcnow
@@ -66,10 +65,10 @@ def default_holder() -> str:
 
 
 class SchedulerHost:
-    def __init__(self, db: Database, jobs: list[JobSpec], services: dict[str, Any], *, timezone: ZoneInfo,
+    def __init__(self, db: Database, jobs: list[ScheduledJob], *, timezone: ZoneInfo,
                  holder: str | None = None, lease_name: str = "main", lease_ttl: timedelta = timedelta(seconds=60),
                  renew_every: timedelta = timedelta(seconds=20), clock: Callable[[], datetime] = utcnow) -> None:
-        self.db, self.jobs, self.services, self.timezone = db, jobs, services, timezone
+        self.db, self.jobs, self.timezone = db, jobs, timezone
         self.holder = holder or default_holder()
         self.lease_name, self.lease_ttl, self.renew_every, self.clock = lease_name, lease_ttl, renew_every, clock
         self.scheduler: AsyncIOScheduler | None = None
@@ -151,33 +150,34 @@ class SchedulerHost:
                                | EVENT_JOB_MISSED | EVENT_SCHEDULER_SHUTDOWN)
         scheduler.start(paused=True)
         self._sync_jobs(scheduler)
-        registry.install(self.services)
+        stored_jobs.install(self.jobs)
         self.scheduler = scheduler
         scheduler.resume()
-        log.info("this process (%s) runs the scheduler: %s", self.holder, ", ".join(s.id for s in self.jobs))
-        for spec in self.jobs:
-            if spec.catch_up:
+        log.info("this process (%s) runs the scheduler: %s", self.holder, ", ".join(job.id for job in self.jobs))
+        for job in self.jobs:
+            if job.catch_up:
                 try:
-                    await spec.func()
+                    await job.run()
                 except Exception:
-                    log.exception("catching up on %s failed", spec.id)
+                    log.exception("catching up on %s failed", job.id)
 
     def _sync_jobs(self, scheduler: AsyncIOScheduler) -> None:
-        wanted = {spec.id: spec for spec in self.jobs}
-        for job in scheduler.get_jobs():
-            if job.id not in wanted:
-                log.info("removing the stored job %s: no longer scheduled", job.id)
-                scheduler.remove_job(job.id)
-        for spec in self.jobs:
-            stored = scheduler.get_job(spec.id)
+        wanted = {job.id for job in self.jobs}
+        for stored in scheduler.get_jobs():
+            if stored.id not in wanted:
+                log.info("removing the stored job %s: no longer scheduled", stored.id)
+                scheduler.remove_job(stored.id)
+        for job in self.jobs:
+            stored = scheduler.get_job(job.id)
+            trigger, options = stored_jobs.trigger_of(job, self.timezone), stored_jobs.options_of(job)
             if stored is None:
-                scheduler.add_job(spec.func, spec.trigger, id=spec.id, name=spec.id, **spec.options())
+                scheduler.add_job(stored_jobs.run_job, trigger, args=(job.id,), id=job.id, name=job.id, **options)
                 continue
-            scheduler.modify_job(spec.id, func=spec.func, args=(), kwargs={}, **spec.options())
-            if str(stored.trigger) != str(spec.trigger) or getattr(stored.trigger, "timezone", None) != getattr(
-                    spec.trigger, "timezone", None):
-                log.info("job %s: trigger changed from %s to %s", spec.id, stored.trigger, spec.trigger)
-                scheduler.reschedule_job(spec.id, trigger=spec.trigger)
+            scheduler.modify_job(job.id, func=stored_jobs.run_job, args=(job.id,), kwargs={}, **options)
+            if str(stored.trigger) != str(trigger) or getattr(stored.trigger, "timezone", None) != getattr(
+                    trigger, "timezone", None):
+                log.info("job %s: trigger changed from %s to %s", job.id, stored.trigger, trigger)
+                scheduler.reschedule_job(job.id, trigger=trigger)
 
     async def _stop_scheduler(self) -> None:
         """Lets running jobs finish, then shuts APScheduler down."""
@@ -186,7 +186,7 @@ class SchedulerHost:
         while self._in_flight > 0:
             self._changed.clear()
             await self._changed.wait()
-        registry.uninstall(self.services)
+        stored_jobs.uninstall(self.jobs)
         self._shut_down = asyncio.get_running_loop().create_future()
         scheduler.shutdown(wait=False)
         await self._shut_down

@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from aiohttp import ClientSession, CookieJar
 
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.services import setup
 from handlers.services.requests import Draft, do_submit_request
 from handlers.staff import accounts
@@ -79,7 +79,7 @@ async def add_request(session, code: str, description: str, *, category: str = "
                                                                     Category.code == category))
     draft = Draft(category_id=category_id, description=description, attachments=attachments or [])
     return await do_submit_request(session, person=person, channel=channel, draft=draft,
-                                   language=Language.RU, now=utcnow() - timedelta(minutes=5), config=CoreConfig())
+                                   language=Language.RU, now=utcnow() - timedelta(minutes=5), config=core_config())
 
 
 async def build_world(db: Database) -> World:

@@ -15,7 +15,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from bot.delivery.worker import DeliveryWorker
 from bot.telegram.sender import TelegramSender
 from handlers.broadcasts.runner import BroadcastRunner
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from storage.db import Database
 from storage.enums import Channel
 
@@ -25,7 +25,7 @@ async def main(db_url: str, api_url: str, token: str, lease: float) -> None:
     bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
     sender = TelegramSender({bot.id: bot}, per_bot_per_second=30, per_chat_interval=0.0)
     worker = DeliveryWorker(db, {Channel.TELEGRAM: sender}, lease=timedelta(seconds=lease))
-    runner = BroadcastRunner(db, CoreConfig(quiet_hours=None), on_outbox=worker.wake)
+    runner = BroadcastRunner(db, core_config(quiet_hours=None), on_outbox=worker.wake)
     delivery = asyncio.create_task(worker.run())
     print("ready", flush=True)
     while not delivery.done():

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.initiatives.desk import HearingDesk
 from handlers.initiatives.hearings import HearingDraft
 from storage.db import Database
@@ -57,7 +57,7 @@ def budget_hearing(starts_at=START + timedelta(days=2), **overrides) -> HearingD
 
 
 def hearing_desk(db: Database, clock) -> HearingDesk:
-    return HearingDesk(db, CoreConfig(), clock=clock)
+    return HearingDesk(db, core_config(), clock=clock)
 
 
 async def rows(db: Database, model, **where) -> list:

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.conversation import ConversationCore
 from handlers.legal.desk import LegalDesk
 from handlers.legal.lawyers import Lawyer
@@ -45,7 +46,7 @@ class LegalWorld:
 
 
 async def build_world(db: Database, config: CoreConfig | None = None) -> LegalWorld:
-    config = config or CoreConfig()
+    config = config or core_config()
     async with db.transaction() as session:
         alm = await setup.municipality_by_code(session, "ALM")
         tkm = await setup.do_create_municipality(session, "TKM", "Токмок шаары", "Город Токмок")

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.conversation import ConversationCore
 from handlers.services import setup
 from handlers.staff.access import Actor
@@ -71,7 +71,7 @@ class World:
 
 async def build_world(db: Database) -> World:
     clock = Clock()
-    config = CoreConfig()
+    config = core_config()
     world = World(db, clock, ConversationCore(db, config, clock=clock), StaffDesk(db, config, clock=clock), 0, 0)
     async with db.transaction() as session:
         alm = await setup.municipality_by_code(session, "ALM")

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from backoffice.admin_cli import run_admin
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.conversation import ConversationCore
 from storage.db import Database
 from storage.models import Department, Person, Request, RoleGrant
@@ -69,7 +69,7 @@ async def test_mistakes_are_refused_with_a_reason_and_change_nothing(admin, db, 
 
 async def test_a_quarter_route_sends_a_category_to_another_department(admin, db):
     await admin("route", "add", "ALM", "lighting", "--quarter", "3", "--department", "general")
-    core = ConversationCore(db, CoreConfig())
+    core = ConversationCore(db, core_config())
     for address, quarter in (("console:routed", "3"), ("console:default", "4")):
         chat = Chat(core, db, address)
         await onboard(chat, quarter=quarter)
@@ -87,7 +87,7 @@ async def test_a_quarter_route_sends_a_category_to_another_department(admin, db)
 
 
 async def test_status_and_answer_from_the_command_line_reach_the_resident(admin, db):
-    core = ConversationCore(db, CoreConfig())
+    core = ConversationCore(db, core_config())
     chat = Chat(core, db, "console:asker")
     await onboard(chat)
     await chat.press("Подать обращение")

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from playwright.async_api import Page, async_playwright
 
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.legal.questions import QuestionDraft, do_submit_question
 from handlers.services import setup
 from storage.enums import AuditOutcome, Channel, Language, LegalTopic, Role
@@ -206,7 +206,7 @@ async def test_a_lawyer_sees_the_document_photo_of_a_question_and_nobody_else_fe
         session.add(asker)
         await session.flush()
         question = await do_submit_question(
-            session, CoreConfig(), person=asker, channel=Channel.TELEGRAM, language=Language.RU,
+            session, core_config(), person=asker, channel=Channel.TELEGRAM, language=Language.RU,
             draft=QuestionDraft(LegalTopic.LAND, "Мне отказали в регистрации участка, вот справка.",
                                 [{"kind": "photo", "ref": file_id, "mime_type": "image/jpeg"}], confidential=False),
             now=utcnow())

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.conversation import ConversationCore
 from handlers.envelope import InputKind
 from storage.models import ChannelIdentity, Conversation, InboundMessage, Request
@@ -66,7 +66,7 @@ def plain(text: str) -> str:
 
 @pytest.fixture
 def core(db):
-    return ConversationCore(db, CoreConfig(), clock=lambda: NOW)
+    return ConversationCore(db, core_config(), clock=lambda: NOW)
 
 
 async def at_step(chat: Chat, step: str, language: str) -> None:

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from handlers.batches import Batcher
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.conversation import ConversationCore
 from handlers.envelope import Incoming, InputKind
 from storage.enums import Channel
@@ -72,7 +72,7 @@ async def test_a_caller_that_stops_waiting_does_not_stop_the_others():
 
 
 async def test_the_core_answers_forty_people_writing_at_once_in_a_few_transactions(db):
-    core = ConversationCore(db, CoreConfig())
+    core = ConversationCore(db, core_config())
     begins = []
     sa.event.listen(db.engine.sync_engine, "begin", lambda _connection: begins.append(1))
     incomings = [Incoming(channel=Channel.CONSOLE, address=f"console:batch-{n}", kind=InputKind.TEXT, text="/start")

@@ -23,7 +23,7 @@ from bot.telegram.sender import TelegramSender
 from handlers.broadcasts.audience import sender_rights
 from handlers.broadcasts.orders import Order, do_order_broadcast
 from handlers.broadcasts.runner import BroadcastRunner
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from storage.enums import BroadcastKind, BroadcastStatus, Channel, OutboxStatus, Role
 from storage.models import Broadcast, ChannelIdentity, OutboxMessage, Person
 from storage.types import utcnow
@@ -88,7 +88,7 @@ async def test_a_broadcast_arrives_exactly_once_blocked_residents_are_marked_not
     blocked = set(range(10, residents, residents // 20))
     limited_api.bot(TOKEN).blocked_chats |= blocked
     await order_for_everybody(db, "Суу өчүрүлөт / Воду отключат")
-    runner = BroadcastRunner(db, CoreConfig(quiet_hours=None), progress_every=2.0)
+    runner = BroadcastRunner(db, core_config(quiet_hours=None), progress_every=2.0)
     worker, delivery, bot = await run_delivery(db, limited_api, client_limit=client_limit)
     try:
         assert (await runner.tick())[0] == 1

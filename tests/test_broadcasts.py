@@ -14,7 +14,7 @@ from bot.delivery.worker import DeliveryWorker
 from handlers.broadcasts.audience import sender_rights
 from handlers.broadcasts.orders import AlreadyFinished, Order, do_order_broadcast, do_stop_broadcast
 from handlers.broadcasts.runner import BroadcastRunner
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.conversation import ConversationCore
 from handlers.errors import NotAllowed
 from handlers.envelope import InputKind, encode_option
@@ -43,12 +43,12 @@ def clock():
 
 @pytest.fixture
 def core(db, clock):
-    return ConversationCore(db, CoreConfig(), clock=clock)
+    return ConversationCore(db, core_config(), clock=clock)
 
 
 @pytest.fixture
 def runner(db, clock):
-    return BroadcastRunner(db, CoreConfig(), clock=clock, progress_every=0)
+    return BroadcastRunner(db, core_config(), clock=clock, progress_every=0)
 
 
 async def kvartalkom(core, db, address="console:head", quarter="1") -> Chat:
@@ -242,7 +242,7 @@ async def test_emergencies_go_before_a_running_broadcast(db, clock):
             await do_order_broadcast(session, rights=await sender_rights(session, head), author=head,
                                      identity=identity, now=clock.now, order=Order(kind, None, None, kind.value,
                                                                                    None, None))
-    await BroadcastRunner(db, CoreConfig(), clock=clock).tick()
+    await BroadcastRunner(db, core_config(), clock=clock).tick()
     sender = Collecting()
     worker = DeliveryWorker(db, {Channel.CONSOLE: sender}, clock=clock, batch=20)
     await worker.deliver_due()
@@ -259,10 +259,10 @@ async def test_a_scheduled_broadcast_starts_once_after_a_restart_and_under_concu
     assert "Я не понял время" in chat.text
     await chat.send("11:00")  # already past today (12:00 in Bishkek): tomorrow
     assert "будет отправлено 21 ноября 2026, 11:00" in chat.text
-    before = BroadcastRunner(db, CoreConfig(), clock=clock)
+    before = BroadcastRunner(db, core_config(), clock=clock)
     assert await before.tick() == (0, 0)
     clock.now += timedelta(days=1)  # the process was down meanwhile; two come back at once
-    restarted = [BroadcastRunner(db, CoreConfig(), clock=clock) for _ in range(3)]
+    restarted = [BroadcastRunner(db, core_config(), clock=clock) for _ in range(3)]
     results = await asyncio.gather(*(r.tick() for r in restarted))
     assert sum(started for started, _ in results) == 1
     assert len(await outbox_for(db, "console:r")) == 10

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.conversation import ConversationCore
 from handlers.envelope import Incoming, InputKind, encode_option
 from handlers.services.tickets import do_take_ticket_number
@@ -28,7 +28,7 @@ PROCESS_RACERS = 50
 
 
 def new_core(db: Database) -> ConversationCore:
-    return ConversationCore(db, CoreConfig(), clock=lambda: NOW)
+    return ConversationCore(db, core_config(), clock=lambda: NOW)
 
 
 async def all_at_once(*coroutines) -> list:

@@ -5,7 +5,8 @@ from datetime import date, datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from handlers.config import BISHKEK, CoreConfig
+from handlers.config import BISHKEK
+from handlers.features import core_config
 from handlers.conversation import ConversationCore
 from handlers.errors import ConfigurationError
 from handlers.services.deadlines import DayCount, DeadlineRule, due_date, end_of_day, is_working_day
@@ -88,7 +89,7 @@ def test_rule_parse_refuses(text):
     (DeadlineRule.working(10), datetime(2026, 11, 6, 9, 0, tzinfo=timezone.utc), "2026-11-20", "20 ноября 2026"),
 ])
 async def test_submitted_request_follows_the_configured_rule(db, rule, now, expected_due, shown_ru):
-    core = ConversationCore(db, CoreConfig(deadline_rule=rule), clock=lambda: now)
+    core = ConversationCore(db, core_config(deadline_rule=rule), clock=lambda: now)
     chat = Chat(core, db, "console:deadline")
     await onboard(chat)
     await chat.press("Подать обращение")
@@ -107,7 +108,7 @@ async def test_submitted_request_follows_the_configured_rule(db, rule, now, expe
 
 async def test_the_due_date_in_the_confirmation_reads_well(db):
     """Babel's long Russian date ends in 'г.': the message must not add a second full stop after it."""
-    core = ConversationCore(db, CoreConfig(), clock=lambda: datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc))
+    core = ConversationCore(db, core_config(), clock=lambda: datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc))
     chat = Chat(core, db, "console:typography")
     await onboard(chat)
     await chat.press("Подать обращение")

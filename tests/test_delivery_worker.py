@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from bot.delivery.limiter import SlidingWindowLimiter
 from bot.delivery.sender import PermanentFailure, RetryLater, TransientFailure, Unreachable
 from bot.delivery.worker import DeliveryWorker
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.conversation import ConversationCore
 from handlers.envelope import Incoming, InputKind
 from storage.db import Database
@@ -61,7 +61,7 @@ class HangingSender(ScriptedSender):
 
 async def test_a_crash_while_sending_delays_the_message_until_the_lease_ends_and_it_goes_out_once(db):
     clock = Clock()
-    core = ConversationCore(db, CoreConfig(), clock=clock)
+    core = ConversationCore(db, core_config(), clock=clock)
     await say(core, "console:a")
     crashed = DeliveryWorker(db, {Channel.CONSOLE: HangingSender()}, clock=clock)
     round_ = asyncio.create_task(crashed.deliver_due())
@@ -82,7 +82,7 @@ async def test_messages_to_one_chat_keep_their_order_after_a_retry(db):
     clock = Clock()
     sender = ScriptedSender([RetryLater(3)])
     worker = DeliveryWorker(db, {Channel.CONSOLE: sender}, clock=clock)
-    core = ConversationCore(db, CoreConfig(), clock=clock)
+    core = ConversationCore(db, core_config(), clock=clock)
     await say(core, "console:b")
     await say(core, "console:b", "/help")
     assert await worker.deliver_due() == 2  # the first waits for retry_after, so the second waits too
@@ -100,7 +100,7 @@ async def test_messages_to_one_chat_keep_their_order_after_a_retry(db):
 async def test_blocked_and_permanent_failures_are_recorded(db, failure, final):
     clock = Clock()
     worker = DeliveryWorker(db, {Channel.CONSOLE: ScriptedSender([failure])}, clock=clock)
-    await say(ConversationCore(db, CoreConfig(), clock=clock), "console:c")
+    await say(ConversationCore(db, core_config(), clock=clock), "console:c")
     await worker.deliver_due()
     async with db.reader() as session:
         row = (await session.scalars(sa.select(OutboxMessage))).one()
@@ -113,7 +113,7 @@ async def test_transient_failures_back_off_then_give_up(db):
     clock = Clock()
     sender = ScriptedSender([TransientFailure("502")] * 3)
     worker = DeliveryWorker(db, {Channel.CONSOLE: sender}, clock=clock, max_attempts=3)
-    await say(ConversationCore(db, CoreConfig(), clock=clock), "console:d")
+    await say(ConversationCore(db, core_config(), clock=clock), "console:d")
     await worker.deliver_due()
     async with db.reader() as session:
         row = (await session.scalars(sa.select(OutboxMessage))).one()
@@ -151,7 +151,7 @@ async def wait_until(condition, timeout: float = 20.0) -> None:
 async def test_while_outcomes_cannot_be_recorded_no_more_than_the_limit_are_sent(db, db_url):
     """What a crash can send twice is what was sent and not yet recorded: the limiter keeps that
     to its limit even when recording stalls for many windows."""
-    core = ConversationCore(db, CoreConfig())
+    core = ConversationCore(db, core_config())
     for person in range(40):
         await say(core, f"console:{person}")
     sender = LimitedSender(limit=10, window=0.2)
@@ -175,7 +175,7 @@ async def test_while_outcomes_cannot_be_recorded_no_more_than_the_limit_are_sent
 
 
 async def test_a_row_whose_lease_ran_out_while_it_waited_is_not_sent_twice_by_the_same_worker(db):
-    core = ConversationCore(db, CoreConfig())
+    core = ConversationCore(db, core_config())
     for person in range(8):
         await say(core, f"console:{person}")
     sender = LimitedSender(limit=2, window=0.4)  # 8 messages take about 1.6 s ...

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.conversation import ConversationCore
 from handlers.envelope import InputKind, encode_option
 from handlers.services.people import do_erase_person
@@ -18,7 +18,7 @@ from storage.models import ChannelIdentity, Conversation, InboundMessage, Outbox
 from tests.harness import Chat, onboard
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
-TIMEOUT = CoreConfig().dialog_timeout
+TIMEOUT = core_config().dialog_timeout
 CLOSED = {"ru": "Вы не отвечали 30 мин., поэтому незаконченное обращение закрыто; оно не отправлено.",
           "ky": "Сиз 30 мүнөт жооп берген жоксуз, ошондуктан бүтпөгөн кайрылуу жабылды; ал жөнөтүлгөн жок."}
 MENU = {"ru": "Главное меню. Что вы хотите сделать?", "ky": "Башкы меню. Эмне кылгыңыз келет?"}
@@ -46,7 +46,7 @@ async def test_a_restart_in_the_middle_of_a_dialog_loses_nothing(db_url):
             await processes[-1].dispose()
         db = Database(db_url)
         processes.append(db)
-        core = ConversationCore(db, CoreConfig(), clock=lambda: NOW)
+        core = ConversationCore(db, core_config(), clock=lambda: NOW)
         fresh = Chat(core, db, "console:restart")
         if chat is not None:
             fresh.seen_outbox_id, fresh.replies = chat.seen_outbox_id, chat.replies
@@ -87,7 +87,7 @@ def clock():
 
 @pytest.fixture
 def core(db, clock):
-    return ConversationCore(db, CoreConfig(), clock=lambda: clock[0])
+    return ConversationCore(db, core_config(), clock=lambda: clock[0])
 
 
 @pytest.mark.parametrize("language", ["ru", "ky"])
@@ -162,7 +162,7 @@ async def test_two_schedulers_close_a_dialog_once(db, db_url, clock):
     """Two processes running the timeout job at the same moment: the resident is told once."""
     second = Database(db_url)
     try:
-        cores = [ConversationCore(database, CoreConfig(), clock=lambda: clock[0]) for database in (db, second)]
+        cores = [ConversationCore(database, core_config(), clock=lambda: clock[0]) for database in (db, second)]
         chat = Chat(cores[0], db, "console:two-schedulers")
         await onboard(chat)
         await chat.press("📝")

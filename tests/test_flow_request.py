@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.conversation import ConversationCore
 from storage.enums import AttachmentKind, RequestEventKind, RequestStatus
 from storage.models import Department, Person, Request
@@ -16,7 +16,7 @@ NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)  # a Friday, 15:00 in Bi
 
 @pytest.fixture
 def core(db):
-    return ConversationCore(db, CoreConfig(), clock=lambda: NOW)
+    return ConversationCore(db, core_config(), clock=lambda: NOW)
 
 
 async def test_full_request_in_kyrgyz(core, db):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.errors import InvalidInput, NotAllowed, NotFound
 from handlers.initiatives import groups
 from handlers.initiatives.hearings import HearingInPast
@@ -101,7 +101,7 @@ async def test_the_whole_cycle_and_the_report_figures(db, core, runner, clock):
 
     # the reminder the day before, once
     clock.now += timedelta(days=1, hours=1)
-    reminders = HearingReminders(db, CoreConfig(), clock=clock)
+    reminders = HearingReminders(db, core_config(), clock=clock)
     assert await reminders.remind() == 2 and await reminders.remind() == 0
     assert "Напоминание: завтра" in (await aigul.receive())[0]["text"]
     assert "Эскертүү: эртең" in (await bakyt.receive())[0]["text"]
@@ -270,8 +270,8 @@ async def test_refusals_are_polite_and_logged(db, core, clock):
     await aigul.send("/menu")
     assert not any("Моя инициативная группа" in label for label in aigul.labels())
     async with db.transaction() as session:
-        from handlers.dialog import do_prompt_resident
-        await do_prompt_resident(session, CoreConfig(), aigul_id, "", "coordinator", "main", clock.now,
+        from handlers.engine.dialog import do_prompt_resident
+        await do_prompt_resident(session, core_config(), aigul_id, "", "coordinator", "main", clock.now,
                                  busy_hint="")
     assert "Это может сделать только координатор" in (await aigul.receive())[0]["text"]
     [opened] = await rows(db, AuditEntry, action="group.desk")

@@ -108,7 +108,7 @@ async def test_the_whole_cycle_on_telegram_and_whatsapp(service, fake_api, twili
     await coordinator.press("Объявление для группы")
     await coordinator.say("Собрание группы в субботу в 10:00")
     notice_tg, notice_wa = next_to(bot, aigul), next_on_whatsapp(twilio, PHONE)
-    await service.broadcasts.tick()
+    await service.job("broadcasts").run()
     assert "Собрание группы в субботу" in (await notice_tg).text
     assert "Жаштар демилгеси" in await notice_wa
 
@@ -118,7 +118,7 @@ async def test_the_whole_cycle_on_telegram_and_whatsapp(service, fake_api, twili
     starts = (utcnow() + timedelta(hours=20)).replace(second=0, microsecond=0)  # within the reminder's day
     hearing_id = await desk.announce(head, budget_hearing(starts_at=starts))
     invitation_tg, invitation_wa = next_to(bot, aigul), next_on_whatsapp(twilio, PHONE)
-    await service.broadcasts.tick()
+    await service.job("broadcasts").run()
     invitation = await invitation_tg
     assert "Бюджет 2027" in invitation.text and "Приду" in invitation.reply_markup["inline_keyboard"][0][0]["text"]
     assert "Катталуу үчүн + деп жооп бериңиз" in await invitation_wa

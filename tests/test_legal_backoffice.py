@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import FormData
 
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.legal.questions import QuestionDraft, do_submit_question
 from handlers.services import setup
 from storage.enums import AnswerStatus, AuditOutcome, Channel, Language, LegalTopic, Role
@@ -33,7 +33,7 @@ async def office(db_url):
         questions = []
         for text, secret in ((OPEN_TEXT, False), (SECRET_TEXT, True)):
             questions.append(await do_submit_question(
-                session, CoreConfig(), person=asker, channel=Channel.CONSOLE, language=Language.RU,
+                session, core_config(), person=asker, channel=Channel.CONSOLE, language=Language.RU,
                 draft=QuestionDraft(LegalTopic.PROPERTY, text, [], confidential=secret), now=utcnow()))
     clients = []
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.legal.questions import QuestionDraft, do_submit_question
 from handlers.reminders.service import Reminders
 from handlers.services.deadlines import DeadlineRule
@@ -14,7 +14,7 @@ from storage.models import LegalEvent, OutboxMessage, Person
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 CHAT = "telegram:1:-1009000"
-CONFIG = CoreConfig(lawyers_chat=CHAT, legal_deadline_rule=DeadlineRule.calendar(14))
+CONFIG = core_config(lawyers_chat=CHAT, legal_deadline_rule=DeadlineRule.calendar(14))
 
 
 async def _question(db, text="Как правильно выплатить отпускные главе айыл окмоту в этом году?"):

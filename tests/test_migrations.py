@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
+import handlers.features  # noqa: F401  (the features' own tables join the models' metadata)
 from storage.db import Database
 from storage.migrate import alembic_config, current_revision, kept_by_the_models, migrate
 from storage.models import Base

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.reminders.escalation import EscalationReason, do_escalate_to_head
 from handlers.reminders.service import Reminders
 from handlers.services import setup
@@ -21,7 +21,7 @@ from storage.models import Category, Department, OutboxMessage, Person, Request,
 # so the request is overdue from 00:00 on 21 November in Bishkek (18:00 UTC on the 20th).
 SUBMITTED = datetime(2026, 11, 6, 9, 0, tzinfo=timezone.utc)
 DUE_AT = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
-CONFIG = CoreConfig(remind_before=timedelta(hours=48), escalate_before=timedelta(hours=24))
+CONFIG = core_config(remind_before=timedelta(hours=48), escalate_before=timedelta(hours=24))
 STAFF_CHAT = "telegram:1:-100200"
 HEAD_KY, HEAD_RU, HEAD_ELSEWHERE, CLERK = "telegram:1:501", "telegram:1:502", "telegram:1:503", "telegram:1:504"
 

@@ -14,14 +14,11 @@ import pytest
 from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import make_url
 
 from handlers.config import BISHKEK
-from handlers.reminders.service import Reminders
-from scheduler import registry
+from handlers.engine.feature import JobContext, ScheduledJob
 from scheduler.host import SchedulerHost, job_store_engine
-from scheduler.jobs import JobSpec, jobs
 from storage.db import Database
 from tests.test_reminders import CONFIG, HEAD_RU, build_world
 
@@ -36,13 +33,14 @@ async def digests(world) -> list[str]:
     return [text for text in await world.outbox(HEAD_RU) if text.startswith("☀️")]
 
 
-def specs(config, *, catch_up: bool = True) -> list[JobSpec]:
-    return [dataclasses.replace(spec, catch_up=spec.catch_up and catch_up) for spec in jobs(config)]
+def specs(db: Database, config, *, catch_up: bool = True) -> list[ScheduledJob]:
+    """The features' jobs, as the service schedules them."""
+    return [dataclasses.replace(job, catch_up=job.catch_up and catch_up)
+            for job in config.features.jobs(JobContext(db, config, lambda: None))]
 
 
 def host(db: Database, config, holder: str, *, catch_up: bool = True, clock=None, extra=()) -> SchedulerHost:
-    reminders = Reminders(db, config)
-    return SchedulerHost(db, [*specs(config, catch_up=catch_up), *extra], {"reminders": reminders, "core": None},
+    return SchedulerHost(db, [*specs(db, config, catch_up=catch_up), *extra],
                          timezone=BISHKEK, holder=holder, renew_every=timedelta(hours=1),
                          **({"clock": clock} if clock else {}))
 
@@ -131,15 +129,15 @@ class Ticker:
         ticks.append(self.name)
 
 
-async def tick_job() -> None:
-    registry.running("ticker").hit()
+def tick_job(ticker: Ticker) -> ScheduledJob:
+    async def tick() -> None:
+        ticker.hit()
 
-
-TICK = JobSpec("tick", tick_job, IntervalTrigger(seconds=0.2))
+    return ScheduledJob("tick", tick, every=timedelta(seconds=0.2))
 
 
 def lease_host(db: Database, holder: str, clock) -> SchedulerHost:
-    return SchedulerHost(db, [TICK], {"ticker": Ticker(holder)}, timezone=BISHKEK, holder=holder, clock=clock,
+    return SchedulerHost(db, [tick_job(Ticker(holder))], timezone=BISHKEK, holder=holder, clock=clock,
                          lease_ttl=timedelta(seconds=60), renew_every=timedelta(hours=1))
 
 

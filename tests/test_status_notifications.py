@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from handlers.config import CoreConfig
+from handlers.features import core_config
 from handlers.conversation import ConversationCore
 from handlers.errors import InvalidInput
 from handlers.services.outbox import PRIORITY_NOTIFICATION
@@ -30,7 +30,7 @@ ANSWERED = {"ru": f"Ответ на ваше обращение {TICKET}:\n{ANSW
 
 @pytest.fixture
 def core(db):
-    return ConversationCore(db, CoreConfig(), clock=lambda: NOW)
+    return ConversationCore(db, core_config(), clock=lambda: NOW)
 
 
 

@@ -4,6 +4,8 @@ An answer arrives in whatever step the resident's dialog is in; it is taken with
 moving the dialog (no question is asked again), so a draft in progress is not disturbed.
 """
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -11,15 +13,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.broadcasts.notice import MUTE_VALUE, parse_ack
 from handlers.envelope import InputKind, decode_option
-from handlers.initiatives.registrations import do_register_from_notice
 from handlers.services.identities import insert_ignore
-from handlers.turn import Turn
+from handlers.engine.turn import Turn
 from storage.enums import BroadcastAck, BroadcastKind
 from storage.models import Broadcast, BroadcastMute, BroadcastRecipient
 
 PLUS_WORDS = {"+", "➕", "👍"}
 PLUS_WINDOW = timedelta(days=3)
 COMING_KINDS = (BroadcastKind.MEETING, BroadcastKind.HEARING)
+
+
+@dataclass(frozen=True)
+class NoticeAnswer:
+    """What a resident's answer to a notice of one kind does besides being counted, provided by
+    the feature that owns such notices (``Feature.provides``): "I will come" to a public
+    hearing registers the resident (initiatives). It returns what to tell the resident."""
+
+    kind: BroadcastKind
+    answer: Callable[[Turn, int], Awaitable[str]]
+    """(the turn, the broadcast's id) → the reply."""
 
 
 def pressed(turn: Turn) -> str | None:
@@ -55,9 +67,10 @@ async def answer_to_notice(turn: Turn) -> bool:
     if recipient.ack is None:
         recipient.ack = BroadcastAck.COMING if kind in COMING_KINDS else BroadcastAck.SEEN
         recipient.acked_at = turn.now
-    if kind == BroadcastKind.HEARING:  # "I will come" to a public hearing registers the resident
-        turn.say(await do_register_from_notice(turn, recipient.broadcast_id))
-        return True
+    for special in turn.config.features.provided(NoticeAnswer):
+        if special.kind == kind:
+            turn.say(await special.answer(turn, recipient.broadcast_id))
+            return True
     turn.say(turn._("Thank you, we will expect you.") if kind == BroadcastKind.MEETING
              else turn._("Thank you, noted."))
     return True

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import InvalidInput
 from handlers.i18n import format_datetime
-from handlers.turn import Turn
+from handlers.engine.turn import Turn
 from storage.enums import HearingStatus
 from storage.models import Hearing, HearingRegistration, Person
 

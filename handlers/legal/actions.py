@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
-from handlers.dialog import do_prompt_resident
+from handlers.engine.dialog import do_prompt_resident
 from handlers.errors import InvalidInput
 from handlers.i18n import N_, gettext
 from handlers.legal.lawyers import Lawyer, lawyers_of

@@ -1,8 +1,8 @@
 """Texts other catalogs already translate (a text lives in one domain), used here by reference,
 not marked, so the ``legal`` catalog does not repeat them."""
 
-MAIN_MENU = "◀ Main menu"
-CANCEL = "✖ Cancel"
+from handlers.engine.prompts import CANCEL, MAIN_MENU  # noqa: F401  (the common labels, by their legal names)
+
 YES_CANCEL = "Yes, cancel"
 NO_CONTINUE = "No, continue"
 TAKE = "🙋 Take"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from handlers.config import CoreConfig
 from handlers.errors import ConfigurationError, InvalidInput
-from handlers.flows.common import lacks_words
+from handlers.engine.prompts import lacks_words
 from handlers.legal.cards import do_post_legal_card
 from handlers.legal.tokens import words
 from handlers.services.deadlines import due_date, end_of_day

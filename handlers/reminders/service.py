@@ -6,16 +6,13 @@ from datetime import datetime
 
 from handlers.config import CoreConfig
 from handlers.reminders.digest import do_send_morning_digest
-from handlers.legal.deadlines import LEGAL_QUESTIONS
-from handlers.reminders.watch import REQUESTS, WATCH_STEPS
+from handlers.reminders.watch import WATCH_STEPS, Watched
 from storage.db import Database
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 BATCH = 100
-WATCHED = (REQUESTS, LEGAL_QUESTIONS)
-"""Every kind of item with a deadline: requests, legal questions."""
 
 
 class Reminders:
@@ -28,9 +25,10 @@ class Reminders:
         questions) each step handled."""
         now = self.clock()
         handled = {}
+        every_watched = self.config.features.provided(Watched)  # requests, legal questions, …
         for step in WATCH_STEPS:
             handled[step.__name__] = 0
-            for watched in WATCHED:
+            for watched in every_watched:
                 while True:
                     async with self.db.transaction() as session:
                         count = await step(session, now, self.config, limit=BATCH, watched=watched)

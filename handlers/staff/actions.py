@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
-from handlers.dialog import do_prompt_resident
+from handlers.engine.dialog import do_prompt_resident
 from handlers.errors import InvalidInput
 from handlers.i18n import N_, format_date, gettext, pick
 from handlers.services.deadlines import DeadlineRule, due_date, end_of_day

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+import handlers.features  # noqa: F401  (a feature may keep tables of its own: they join Base's metadata)
 from storage.migrate import kept_by_the_models
 from storage.models import Base
 

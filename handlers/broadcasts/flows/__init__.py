@@ -2,7 +2,7 @@
 announcements with cancelling, and a resident's notice settings."""
 
 from handlers.broadcasts.flows import compose, confirm, listing, notices
-from handlers.flows.base import Flow, Step
+from handlers.engine.flow import Flow, Step
 
 COMPOSE_FLOW = Flow(name="broadcast", first="scope", steps={
     "scope": Step(compose.ask_scope, compose.on_scope),
@@ -16,4 +16,3 @@ COMPOSE_FLOW = Flow(name="broadcast", first="scope", steps={
     "when": Step(confirm.ask_when, confirm.on_when),
 })
 LIST_FLOW = Flow(name="broadcasts", first="list", steps={"list": Step(listing.ask_list, listing.on_list)})
-FLOWS = [COMPOSE_FLOW, LIST_FLOW, notices.FLOW]

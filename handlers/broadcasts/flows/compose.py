@@ -10,8 +10,8 @@ from handlers.broadcasts.audience import SenderRights, sender_rights
 from handlers.broadcasts.notice import EmptyNotice, NoticeTooLong, check_notice_text
 from handlers.broadcasts.orders import do_audit
 from handlers.envelope import InputKind, Option
-from handlers.flows.common import explain_unexpected, page_of, turned_page
-from handlers.turn import Turn
+from handlers.engine.prompts import explain_unexpected, page_of, turned_page
+from handlers.engine.turn import Turn
 from storage.enums import BroadcastKind, Language
 from storage.models import Quarter, Village
 

@@ -9,10 +9,10 @@ from handlers.broadcasts.notice import notice_text, sender_name
 from handlers.broadcasts.orders import Order, do_order_broadcast, in_quiet_hours, quiet_hours_end
 from handlers.envelope import InputKind
 from handlers.errors import InvalidInput, NotAllowed
-from handlers.broadcasts.flows.entries import CANCEL_LABEL
-from handlers.flows.common import explain_unexpected
+from handlers.engine.prompts import CANCEL as CANCEL_LABEL
+from handlers.engine.prompts import explain_unexpected
 from handlers.i18n import format_datetime, format_number
-from handlers.turn import Turn
+from handlers.engine.turn import Turn
 from storage.enums import BroadcastKind, Channel, Language
 from storage.models import Broadcast, Municipality
 

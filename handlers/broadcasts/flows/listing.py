@@ -7,11 +7,11 @@ from handlers.broadcasts.notice import text_for
 from handlers.broadcasts.orders import AlreadyFinished, broadcasts_for, do_cancel_broadcast, do_stop_broadcast
 from handlers.broadcasts.progress import report_text, tally
 from handlers.errors import NotAllowed, NotFound
-from handlers.broadcasts.flows.entries import MAIN_MENU_LABEL
-from handlers.flows.common import explain_unexpected
+from handlers.engine.prompts import MAIN_MENU
+from handlers.engine.prompts import explain_unexpected
 from handlers.i18n import N_, format_datetime, format_number, gettext
 from handlers.services.requests import shorten
-from handlers.turn import Turn
+from handlers.engine.turn import Turn
 from storage.enums import BroadcastStatus, OutboxStatus
 from storage.models import Broadcast
 
@@ -42,7 +42,7 @@ def has_report(broadcast: Broadcast) -> bool:
 
 async def ask_list(turn: Turn) -> None:
     rights = await sender_rights(turn.session, turn.person)
-    menu = turn.option("menu", MAIN_MENU_LABEL)
+    menu = turn.option("menu", MAIN_MENU)
     found = await broadcasts_for(turn.session, rights, turn.person)
     if not found:
         turn.ask(turn._("You have no announcements yet."), [menu])

@@ -1,10 +1,10 @@
 """A resident's notice settings: mute or unmute ordinary announcements (emergencies always come)."""
 
 from handlers.broadcasts.answers import do_set_muted, is_muted
-from handlers.flows.base import Flow, Step
-from handlers.broadcasts.flows.entries import MAIN_MENU_LABEL
-from handlers.flows.common import explain_unexpected
-from handlers.turn import Turn
+from handlers.engine.flow import Flow, Step
+from handlers.engine.prompts import MAIN_MENU
+from handlers.engine.prompts import explain_unexpected
+from handlers.engine.turn import Turn
 
 
 async def ask_show(turn: Turn) -> None:
@@ -14,7 +14,7 @@ async def ask_show(turn: Turn) -> None:
     else:
         text = turn._("You receive the announcements of your quarter and municipality.")
         toggle = turn.option("mute", "🔕 Mute ordinary announcements")
-    turn.ask(text, [toggle, turn.option("menu", MAIN_MENU_LABEL)])
+    turn.ask(text, [toggle, turn.option("menu", MAIN_MENU)])
 
 
 async def on_show(turn: Turn) -> None:

@@ -1,7 +1,7 @@
 """The initiative dialogs: groups (browse, join, leave), hearings (register, propose), and the
 coordinator's desk (requests to join, a notice to the group)."""
 
-from handlers.flows.base import Flow, Step
+from handlers.engine.flow import Flow, Step
 from handlers.initiatives.flows import coordinator, groups, hearings
 
 GROUPS_FLOW = Flow(name="groups", first="list", steps={
@@ -22,4 +22,3 @@ COORDINATOR_FLOW = Flow(name="coordinator", first="main", steps={
     "notice_group": Step(coordinator.ask_notice_group, coordinator.on_notice_group),
     "notice_text": Step(coordinator.ask_notice_text, coordinator.on_notice_text),
 })
-FLOWS = [GROUPS_FLOW, HEARINGS_FLOW, COORDINATOR_FLOW]

@@ -6,13 +6,13 @@ from handlers.broadcasts.notice import EmptyNotice, NoticeTooLong, check_notice_
 from handlers.broadcasts.orders import Order, do_order_broadcast
 from handlers.envelope import InputKind, Option
 from handlers.errors import NotAllowed, NotFound
-from handlers.flows.common import explain_unexpected
+from handlers.engine.prompts import explain_unexpected
 from handlers.i18n import N_, pick
 from handlers.initiatives import groups
-from handlers.initiatives.entries import MAIN_MENU_LABEL
+from handlers.engine.prompts import MAIN_MENU
 from handlers.initiatives.notify import do_tell
 from handlers.staff.audit import do_audit
-from handlers.turn import Turn
+from handlers.engine.turn import Turn
 from storage.enums import BroadcastKind, Language
 from storage.models import InitiativeGroup
 
@@ -45,7 +45,7 @@ async def ask_main(turn: Turn) -> None:
     waiting = await groups.pending_requests(turn.session, [g.id for g in mine])
     turn.ask(turn._("You coordinate: {groups}.", groups=", ".join(f"«{_name(turn, g)}»" for g in mine)),
              [turn.option("pending", "🙋 Requests to join ({n})", n=len(waiting)),
-              turn.option("notice", "📣 A notice to the group"), turn.option("menu", MAIN_MENU_LABEL)])
+              turn.option("notice", "📣 A notice to the group"), turn.option("menu", MAIN_MENU)])
 
 
 async def on_main(turn: Turn) -> None:

@@ -2,13 +2,15 @@
 group, optional, with the reason), or leaves."""
 
 from handlers.errors import NotFound
-from handlers.flows.common import explain_unexpected, page_of, turned_page
+from handlers.engine.dialog import do_prompt_resident
+from handlers.engine.prompts import explain_unexpected, page_of, turned_page
 from handlers.envelope import Option
 from handlers.i18n import N_, gettext, pick
 from handlers.initiatives import groups
-from handlers.initiatives.entries import BACK_LABEL, MAIN_MENU_LABEL
+from handlers.engine.prompts import MAIN_MENU
+from handlers.initiatives.labels import BACK_LABEL
 from handlers.initiatives.profile import do_save_profile, profile_asked
-from handlers.turn import Turn
+from handlers.engine.turn import Turn
 from storage.enums import AgeGroup, Gender, MembershipStatus
 from storage.models import Person
 
@@ -20,7 +22,7 @@ DECIDE_LATER = N_("Open «🧭 My initiative group» in the menu to decide.")
 
 async def ask_list(turn: Turn) -> None:
     cards = await groups.group_cards(turn.session, turn.person.municipality_id)
-    menu = turn.option("menu", MAIN_MENU_LABEL)
+    menu = turn.option("menu", MAIN_MENU)
     if not cards:
         turn.ask(turn._("There are no initiative groups in your municipality yet."), [menu])
         return
@@ -62,7 +64,7 @@ async def ask_group(turn: Turn) -> None:
     action = (turn.option("leave", "🚪 Leave the group") if status in groups.ACTIVE
               else turn.option("join", "🙋 Join the group"))
     turn.ask("\n".join(line for line in lines if line),
-             [action, turn.option("back", BACK_LABEL), turn.option("menu", MAIN_MENU_LABEL)])
+             [action, turn.option("back", BACK_LABEL), turn.option("menu", MAIN_MENU)])
 
 
 async def on_group(turn: Turn) -> None:
@@ -112,7 +114,6 @@ async def _do_join(turn: Turn, group_id: int) -> None:
 
 
 async def _do_tell_coordinator(turn: Turn, group_id: int, membership_id: int) -> None:
-    from handlers.dialog import do_prompt_resident  # the dialog table imports this flow
 
     group = await groups.group_in(turn.session, turn.person.municipality_id, group_id)
     coordinator = await turn.session.get(Person, group.coordinator_person_id) if group.coordinator_person_id else None

@@ -3,13 +3,14 @@ an optional photo), personally or for their group."""
 
 from handlers.envelope import InputKind, Option
 from handlers.errors import InvalidInput, NotAllowed
-from handlers.flows.common import explain_unexpected
+from handlers.engine.prompts import explain_unexpected
 from handlers.i18n import format_datetime
-from handlers.initiatives.entries import HEARINGS_LABEL, MAIN_MENU_LABEL
+from handlers.engine.prompts import MAIN_MENU
+from handlers.initiatives.labels import HEARINGS_LABEL
 from handlers.initiatives.hearings import hearing_text, upcoming
 from handlers.initiatives.proposals import MAX_TEXT, do_submit_proposal, groups_to_speak_for
 from handlers.initiatives.registrations import do_register_turn, registration
-from handlers.turn import Turn
+from handlers.engine.turn import Turn
 from storage.enums import HearingStatus, Language
 from storage.models import Hearing, InitiativeGroup
 
@@ -24,7 +25,7 @@ async def _hearing(turn: Turn) -> Hearing | None:
 
 async def ask_list(turn: Turn) -> None:
     found = await upcoming(turn.session, turn.person.municipality_id, turn.now)
-    menu = turn.option("menu", MAIN_MENU_LABEL)
+    menu = turn.option("menu", MAIN_MENU)
     if not found:
         turn.ask(turn._("No public hearings are announced now. When the municipality announces one, "
                         "you will get an invitation."), [menu])
@@ -57,7 +58,7 @@ async def ask_hearing(turn: Turn) -> None:
     elif turn.now < hearing.starts_at:
         options.append(turn.option("register", "🙋 Register to attend"))
     options += [turn.option("propose", "💡 Send a proposal"), turn.option("back", HEARINGS_LABEL),
-                turn.option("menu", MAIN_MENU_LABEL)]
+                turn.option("menu", MAIN_MENU)]
     turn.ask(text, options)
 
 

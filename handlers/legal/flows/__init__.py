@@ -1,6 +1,6 @@
 """The askers' dialogs: the legal help hub, asking a question, one's questions, the answer base."""
 
-from handlers.flows.base import Flow, Step
+from handlers.engine.flow import Flow, Step
 from handlers.legal.flows import ask, base, mine
 from handlers.legal.flows.hub import ask_hub, on_hub
 
@@ -22,6 +22,3 @@ BASE_FLOW = Flow(name="legal_base", first="topics", steps={
     "list": Step(base.ask_list, base.on_list),
     "show": Step(base.ask_show, base.on_show),
 })
-FLOWS = [HUB_FLOW, ASK_FLOW, MINE_FLOW, BASE_FLOW]
-MENU_ENTRY = ("legal", "⚖️ Legal help", ("legal", "hub"))
-"""The main menu's entry; its label is translated in the ``legal`` catalog (hub.py marks it)."""

@@ -3,14 +3,14 @@ published answers that match ("this answers my question" ends here and is counte
 confidential or not, and the question is queued."""
 
 from handlers.envelope import InputKind, Option
-from handlers.flows.common import explain_unexpected
+from handlers.engine.prompts import explain_unexpected
 from handlers.i18n import format_date, format_number
 from handlers.legal.questions import (MAX_QUESTION_CHARS, QuestionDraft, QuestionProblem, check_question_text,
                                       do_note_helped, do_submit_question, published_answer)
 from handlers.legal.search import search_answers
 from handlers.legal.topics import TOPIC_LABELS, question_ref
 from handlers.services.requests import shorten
-from handlers.turn import Turn
+from handlers.engine.turn import Turn
 from handlers.legal import labels
 from storage.enums import LegalTopic
 

@@ -2,12 +2,12 @@
 answers only; demo entries say so."""
 
 from handlers.envelope import InputKind, Option
-from handlers.flows.common import explain_unexpected, lacks_words
+from handlers.engine.prompts import explain_unexpected, lacks_words
 from handlers.legal.questions import published_answer
 from handlers.legal.search import search_answers
 from handlers.legal.topics import TOPIC_LABELS, topic_label
 from handlers.services.requests import shorten
-from handlers.turn import Turn
+from handlers.engine.turn import Turn
 from handlers.legal import labels
 from storage.enums import AnswerStatus, LegalTopic
 from storage.models import LegalAnswer

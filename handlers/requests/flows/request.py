@@ -3,13 +3,13 @@
 import math
 
 from handlers.envelope import Asks, Attachment, InputKind, Option
-from handlers.flows.base import Flow, Step
-from handlers.flows.common import explain_unexpected, lacks_words
+from handlers.engine.flow import Flow, Step
+from handlers.engine.prompts import explain_unexpected, lacks_words
 from handlers.i18n import format_date, format_number, pick
 from handlers.services import places
 from handlers.services.requests import Draft, do_submit_request, shorten
 from handlers.staff.cards import do_post_card
-from handlers.turn import Turn
+from handlers.engine.turn import Turn
 from storage.enums import AttachmentKind
 from storage.models import Municipality
 

@@ -1,7 +1,12 @@
-"""Pieces several flows share: hints for unexpected input and paged option lists."""
+"""Pieces several flows share: hints for unexpected input, paged option lists, and the labels
+every feature offers (the main menu, cancel), translated once in the core catalog."""
 
+from handlers.engine.turn import Turn
 from handlers.envelope import InputKind, Option
-from handlers.turn import Turn
+from handlers.i18n import N_
+
+MAIN_MENU = N_("◀ Main menu")
+CANCEL = N_("✖ Cancel")
 
 PAGE_NEXT = "page:next"
 PAGE_PREV = "page:prev"

@@ -5,15 +5,15 @@ Staff actions open these steps (``handlers.dialog.do_prompt_resident``); "My req
 offers them too, for a resident who was busy when the question came.
 """
 
-from handlers.flows.base import Flow, Step
-from handlers.flows.common import explain_unexpected, lacks_words
+from handlers.engine.flow import Flow, Step
+from handlers.engine.prompts import explain_unexpected, lacks_words
 from handlers.envelope import InputKind
 from handlers.errors import InvalidInput
 from handlers.services.feedback import (can_be_rated, do_rate_request, do_record_resident_reply, do_reopen_request,
                                         open_question)
 from handlers.services.requests import request_of
 from handlers.staff.notify import do_tell_staff_of_reopening, do_tell_staff_of_reply
-from handlers.turn import Turn
+from handlers.engine.turn import Turn
 from storage.models import Request
 
 NOT_SOLVED = "not_solved"

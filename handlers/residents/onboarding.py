@@ -5,12 +5,12 @@ the chosen language and where the dialog stands.
 """
 
 from handlers.envelope import Option
-from handlers.flows.base import Flow, Step
-from handlers.flows.common import explain_unexpected, page_of, turned_page
+from handlers.engine.flow import Flow, Step
+from handlers.engine.prompts import explain_unexpected, page_of, turned_page
 from handlers.i18n import pick
 from handlers.services import places
 from handlers.services.people import canonical_phone
-from handlers.turn import Turn
+from handlers.engine.turn import Turn
 from storage.enums import Language
 from storage.models import Municipality, Person, Quarter, Village
 

@@ -1,39 +1,48 @@
-"""The flows a conversation can be in, and how a turn ends: its next question asked, its
-replies written to the outbox.
+"""How a turn ends: its next question asked, its replies written to the outbox.
 
 ``do_prompt_resident`` lets staff actions open a step in a resident's conversation (answer
 a clarifying question, rate an answer) without waiting for the resident to write first.
 """
 
+import logging
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
-from handlers.broadcasts import flows as broadcast_flows
-from handlers.flows import feedback, menu, my_data, my_requests, onboarding, request
-from handlers.flows.base import Flow
-from handlers.initiatives import flows as initiative_flows
-from handlers.legal import flows as legal_flows
+from handlers.engine.flow import Flow, UnknownStep
+from handlers.engine.turn import Turn
 from handlers.services.identities import load_conversation, lock_identity, reachable_identity
 from handlers.services.later import InsertLater
 from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue, outbox_row
-from handlers.turn import Turn
 from storage.models import OutboxMessage, Person
 
-FLOWS: dict[str, Flow] = {f.name: f for f in (
-    onboarding.FLOW, menu.FLOW, menu.LANGUAGE_FLOW, request.FLOW, my_requests.FLOW, my_data.FLOW,
-    feedback.FLOW, *broadcast_flows.FLOWS, *initiative_flows.FLOWS, *legal_flows.FLOWS)}
+log = logging.getLogger(__name__)
+
 MAX_PROMPTS_PER_TURN = 8
+
+
+def current_flow(turn: Turn) -> Flow:
+    """The flow the conversation is in. A stored step that no feature declares any more (a
+    flow renamed or removed since) is logged and replaced by the main menu."""
+    conversation, features = turn.conversation, turn.config.features
+    try:
+        flow = features.flow(conversation.flow)
+        flow.step(conversation.step)
+        return flow
+    except UnknownStep as unknown:
+        log.warning("conversation %s was in an unknown step (%s): back to the main menu", conversation.identity_id,
+                    unknown)
+        conversation.flow, conversation.step = features.home
+        return features.flow(conversation.flow)
 
 
 async def settle(turn: Turn) -> None:
     """Asks the question of the step the turn ended on (again, if it did not move)."""
     for _ in range(MAX_PROMPTS_PER_TURN):
         turn.moved = False
-        conversation = turn.conversation
-        await FLOWS[conversation.flow].step(conversation.step).prompt(turn)
+        await current_flow(turn).step(turn.conversation.step).prompt(turn)
         if not turn.moved:
             return
     raise RuntimeError(f"steps keep moving without asking: {turn.conversation.flow}/{turn.conversation.step}")
@@ -44,7 +53,7 @@ def finish(turn: Turn, *, priority: int = 0, later: InsertLater | None = None) -
     (now, or with ``later``'s rows at the end of the unit of work)."""
     conversation = turn.conversation
     conversation.updated_at = turn.now
-    times_out = FLOWS[conversation.flow].times_out
+    times_out = current_flow(turn).times_out
     conversation.expires_at = turn.now + turn.config.dialog_timeout if times_out else None
     for reply in turn.replies:
         if later is None:
@@ -72,7 +81,7 @@ async def do_prompt_resident(session: AsyncSession, config: CoreConfig, person_i
         conversation.language = person.language
     if text:
         turn.say(text)
-    if FLOWS[conversation.flow].times_out:
+    if current_flow(turn).times_out:
         turn.say(turn._(busy_hint))
     else:
         turn.go(flow, step, **data)

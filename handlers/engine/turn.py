@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
+from handlers.engine.flow import StepRef
 from handlers.envelope import Asks, Incoming, InputKind, Option, Reply, decode_option
 from handlers.i18n import gettext, ngettext
 from storage.enums import Language
@@ -76,7 +77,9 @@ class Turn:
         """Moves to a step; earlier buttons stop working (the nonce changes).
 
         What a flow collected (``data``) belongs to it: entering another flow starts afresh.
+        A step no feature declares raises ``UnknownStep``.
         """
+        self.config.features.step(StepRef(flow, step))
         if flow != self.conversation.flow:
             self.conversation.data = {}
         self.conversation.flow, self.conversation.step = flow, step
@@ -85,6 +88,10 @@ class Turn:
         if data:
             self.update(**data)
         self.moved = True
+
+    def go_home(self) -> None:
+        """Back to the main menu."""
+        self.go(*self.config.features.home)
 
     @property
     def data(self) -> dict[str, Any]:
