@@ -1,6 +1,7 @@
 """Pieces several flows share: hints for unexpected input, paged option lists, and the labels
 every feature offers (the main menu, cancel), translated once in the core catalog."""
 
+from handlers.engine.flow import Step
 from handlers.engine.turn import Turn
 from handlers.envelope import InputKind, Option
 from handlers.i18n import N_
@@ -55,3 +56,29 @@ def turned_page(turn: Turn, choice: str | None) -> bool:
 def lacks_words(text: str) -> bool:
     """Empty, or emoji and punctuation with no letter or digit in it."""
     return not any(ch.isalnum() for ch in text)
+
+
+YES_CANCEL = N_("Yes, cancel")
+NO_CONTINUE = N_("No, continue")
+
+
+def confirm_cancel_step(question: str, cancelled: str) -> Step:
+    """The step named ``cancel`` of a flow with a draft: the Cancel button (or its number, easy to
+    send by mistake) asks ``question`` first; yes says ``cancelled`` and goes home, no goes back to
+    the step it was pressed in (``back``). Both texts are marked with ``N_`` by the feature."""
+
+    async def ask(turn: Turn) -> None:
+        turn.ask(turn._(question), [turn.option("cancel:yes", YES_CANCEL), turn.option("cancel:no", NO_CONTINUE)])
+
+    async def handle(turn: Turn) -> None:
+        choice = turn.choice()
+        if choice == "cancel:yes":
+            turn.say(turn._(cancelled))
+            turn.go_home()
+        elif choice == "cancel:no":
+            flow = turn.config.features.flow(turn.conversation.flow)
+            turn.go(flow.name, turn.data.get("back", flow.first))
+        else:
+            explain_unexpected(turn)
+
+    return Step(ask, handle)

@@ -3,8 +3,6 @@ not marked, so the ``legal`` catalog does not repeat them."""
 
 from handlers.engine.prompts import CANCEL, MAIN_MENU  # noqa: F401  (the common labels, by their legal names)
 
-YES_CANCEL = "Yes, cancel"
-NO_CONTINUE = "No, continue"
 TAKE = "🙋 Take"
 ANSWER = "✍️ Answer"
 TAKEN_BY = "Taken by: {name}"

@@ -1,7 +1,7 @@
 """The announcement dialogs: compose (staff, kvartalkom heads), the list of one's
 announcements with cancelling, and a resident's notice settings."""
 
-from handlers.broadcasts.flows import compose, confirm, listing, notices
+from handlers.broadcasts.flows import compose, confirm, listing
 from handlers.engine.flow import Flow, Step
 
 COMPOSE_FLOW = Flow(name="broadcast", first="scope", steps={

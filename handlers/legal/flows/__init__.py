@@ -1,6 +1,8 @@
 """The askers' dialogs: the legal help hub, asking a question, one's questions, the answer base."""
 
 from handlers.engine.flow import Flow, Step
+from handlers.engine.prompts import confirm_cancel_step
+from handlers.i18n import N_
 from handlers.legal.flows import ask, base, mine
 from handlers.legal.flows.hub import ask_hub, on_hub
 
@@ -10,7 +12,8 @@ ASK_FLOW = Flow(name="legal_ask", first="topic", times_out=True, steps={
     "text": Step(ask.ask_text, ask.on_text),
     "suggest": Step(ask.ask_suggest, ask.on_suggest),
     "confidential": Step(ask.ask_confidential, ask.on_confidential),
-    "cancel": Step(ask.ask_cancel, ask.on_cancel),
+    "cancel": confirm_cancel_step(N_("Cancel this question? It will not be sent."),
+                                  N_("Cancelled. The question was not sent.")),
 })
 MINE_FLOW = Flow(name="legal_mine", first="list", steps={
     "list": Step(mine.ask_list, mine.on_list),

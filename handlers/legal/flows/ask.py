@@ -129,19 +129,3 @@ async def on_confidential(turn: Turn) -> None:
                     "We will write to you here; you can follow it in «My questions».",
                     ref=question_ref(question.id), date=format_date(question.due_date, turn.language)))
     turn.go("menu", "main")
-
-
-async def ask_cancel(turn: Turn) -> None:
-    turn.ask(turn._("Cancel this question? It will not be sent."),
-             [turn.option("cancel:yes", labels.YES_CANCEL), turn.option("cancel:no", labels.NO_CONTINUE)])
-
-
-async def on_cancel(turn: Turn) -> None:
-    choice = turn.choice()
-    if choice == "cancel:yes":
-        turn.say(turn._("Cancelled. The question was not sent."))
-        turn.go("menu", "main")
-    elif choice == "cancel:no":
-        turn.go("legal_ask", turn.data.get("back", "topic"))
-    else:
-        explain_unexpected(turn)

@@ -4,8 +4,8 @@ import math
 
 from handlers.envelope import Asks, Attachment, InputKind, Option
 from handlers.engine.flow import Flow, Step
-from handlers.engine.prompts import explain_unexpected, lacks_words
-from handlers.i18n import format_date, format_number, pick
+from handlers.engine.prompts import confirm_cancel_step, explain_unexpected, lacks_words
+from handlers.i18n import N_, format_date, format_number, pick
 from handlers.services import places
 from handlers.services.requests import Draft, do_submit_request, shorten
 from handlers.staff.cards import do_post_card
@@ -215,23 +215,6 @@ async def on_confirm(turn: Turn) -> None:
     turn.go("menu", "main")
 
 
-# -- leaving by the Cancel button -------------------------------------------------------------------
-async def ask_cancel(turn: Turn) -> None:
-    turn.ask(turn._("Cancel this request? What you have told us will not be sent."),
-             [turn.option("cancel:yes", "Yes, cancel"), turn.option("cancel:no", "No, continue")])
-
-
-async def on_cancel(turn: Turn) -> None:
-    choice = turn.choice()
-    if choice == "cancel:yes":
-        turn.say(turn._("Cancelled. The request was not sent."))
-        turn.go("menu", "main")
-    elif choice == "cancel:no":
-        turn.go("request", turn.data.get("back", "category"))
-    else:
-        explain_unexpected(turn)
-
-
 FLOW = Flow(
     name="request",
     first="category",
@@ -242,6 +225,7 @@ FLOW = Flow(
         "photos": Step(ask_photos, on_photos),
         "location": Step(ask_location, on_location),
         "confirm": Step(ask_confirm, on_confirm),
-        "cancel": Step(ask_cancel, on_cancel),
+        "cancel": confirm_cancel_step(N_("Cancel this request? What you have told us will not be sent."),
+                                      N_("Cancelled. The request was not sent.")),
     },
 )
