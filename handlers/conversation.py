@@ -174,8 +174,8 @@ class ConversationCore:
             turn.go_home()
         elif command is not None:
             await self._obey(turn, *command)
-        elif turn.kind == InputKind.CONTACT and turn.incoming.phone and turn.person is not None:
-            turn.person = await do_link_phone(turn.session, turn.person, turn.incoming.phone)
+        elif turn.kind == InputKind.CONTACT and turn.message.phone and turn.person is not None:
+            turn.person = await do_link_phone(turn.session, turn.person, turn.message.phone)
             turn.say(turn._("Thank you, your phone number is saved. If you also write to us on WhatsApp "
                             "from this number, you will see the same requests there."))
         elif conversation.nonce == 0:

@@ -97,7 +97,7 @@ class Reply:
 
     def to_payload(self) -> dict[str, Any]:
         language = self.language or Language.RU
-        payload = {
+        payload: dict[str, Any] = {
             "text": self.text,
             "language": self.language.value if self.language else None,
             "nonce": self.nonce,

@@ -14,13 +14,15 @@ engine so readers never block.
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+_Row = TypeVar("_Row")
 
 
 def _tune_sqlite(engine: AsyncEngine, begin_statement: str) -> None:
@@ -77,3 +79,18 @@ class Database:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
+
+
+async def get_referenced(session: AsyncSession, model: type[_Row], key: Any) -> _Row:
+    """``session.get`` for a row that exists by construction: a foreign key points at it (the
+    database enforces those), or it was read a moment ago in the same unit of work. Where a row may
+    be missing (an id from a button or a URL), use ``session.get`` and raise ``NotFound`` instead."""
+    row = await session.get(model, key)
+    assert row is not None, f"{model.__name__} {key!r} is referenced, so it exists"
+    return row
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an INSERT, UPDATE or DELETE touched. ``AsyncSession.execute`` is typed as returning a
+    plain ``Result`` (it lacks ``Session.execute``'s overload for DML); for these it is a ``CursorResult``."""
+    return cast(CursorResult[Any], result).rowcount

@@ -28,6 +28,7 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlalchemy.sql.expression import ColumnElement
 
 from storage.models import Request
@@ -56,7 +57,7 @@ SQLITE_TRIGGERS = {
 def is_search_index(name: str | None) -> bool:
     """The FTS5 table and its shadow tables (``request_search_data``…), and the pg_trgm index: kept by
     the migrations, not by the models."""
-    return bool(name) and (name == FTS_TABLE or name.startswith(f"{FTS_TABLE}_") or name == PG_INDEX)
+    return name is not None and (name == FTS_TABLE or name.startswith(f"{FTS_TABLE}_") or name == PG_INDEX)
 
 
 def create_search_index(connection: sa.Connection) -> None:
@@ -82,7 +83,7 @@ def drop_search_index(connection: sa.Connection) -> None:
 
 
 def _trigrams_possible(connection: sa.Connection) -> bool:
-    ctype = connection.exec_driver_sql("SELECT current_setting('lc_ctype')").scalar()
+    ctype = connection.exec_driver_sql("SELECT current_setting('lc_ctype')").scalar_one()
     if ctype.upper() in ("C", "POSIX"):
         log.warning("the database's LC_CTYPE is %s: pg_trgm would see no letters in Kyrgyz or Russian text, so the "
                     "search in request descriptions has no index and reads every request (create the database "
@@ -106,27 +107,27 @@ class SearchTextContains(ColumnElement[bool]):
     inherit_cache = False  # the needle decides the statement's shape (index or not)
     type = sa.Boolean()
 
-    def __init__(self, search_text: sa.ColumnElement[str], request_id: sa.ColumnElement[int], needle: str):
+    def __init__(self, search_text: SQLCoreOperations[str], request_id: SQLCoreOperations[int], needle: str):
         self.search_text, self.request_id, self.needle = search_text, request_id, needle
 
-    def like(self) -> sa.ColumnElement[bool]:
+    def like_needle(self) -> sa.ColumnElement[bool]:
         escaped = self.needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return self.search_text.like(f"%{escaped}%", escape="\\")
 
 
 @compiles(SearchTextContains)
 def _compile_like(element: SearchTextContains, compiler, **kw) -> str:
-    return compiler.process(element.like(), **kw)
+    return compiler.process(element.like_needle(), **kw)
 
 
 @compiles(SearchTextContains, "sqlite")
 def _compile_fts(element: SearchTextContains, compiler, **kw) -> str:
     if len(element.needle) < TRIGRAM:
-        return compiler.process(element.like(), **kw)
+        return compiler.process(element.like_needle(), **kw)
     phrase = '"' + element.needle.replace('"', '""') + '"'  # an FTS5 string: the needle's trigrams, in a row
     index = sa.table(FTS_TABLE, sa.column("rowid"))
     found = sa.select(index.c.rowid).where(sa.literal_column(FTS_TABLE).op("MATCH")(phrase))
-    return compiler.process(sa.and_(element.request_id.in_(found), element.like()), **kw)
+    return compiler.process(sa.and_(element.request_id.in_(found), element.like_needle()), **kw)
 
 
 NEWEST_FIRST = (Request.created_at.desc(), Request.id.desc())
@@ -136,7 +137,7 @@ async def newest_matches(session: AsyncSession, scope: sa.ColumnElement[bool], n
     """The ids of the requests in ``scope`` whose search text contains ``needle``, newest first, at most ``limit``."""
     contains = SearchTextContains(Request.search_text, Request.id, needle)
     everything = sa.select(Request.id).where(scope, contains).order_by(*NEWEST_FIRST).limit(limit)
-    if session.bind.dialect.name != "postgresql" or len(needle) < TRIGRAM:
+    if session.get_bind().dialect.name != "postgresql" or len(needle) < TRIGRAM:
         return list((await session.scalars(everything)).all())
     await session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))  # plan for this needle
     recent = (sa.select(Request.id, Request.created_at, Request.search_text).where(scope)

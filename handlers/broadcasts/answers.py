@@ -38,7 +38,7 @@ def pressed(turn: Turn) -> str | None:
     """The value of a button pressed under a notice, if this turn is such a press."""
     if turn.kind != InputKind.OPTION:
         return None
-    _nonce, value = decode_option(turn.incoming.option or "")
+    _nonce, value = decode_option(turn.message.option or "")
     return value if value == MUTE_VALUE or parse_ack(value) is not None else None
 
 
@@ -46,7 +46,7 @@ async def answer_to_notice(turn: Turn) -> bool:
     """Takes a resident's answer to a notice; true if the turn was one (and is answered)."""
     value = pressed(turn)
     if value == MUTE_VALUE:
-        await do_set_muted(turn.session, turn.person.id, True, turn.now)
+        await do_set_muted(turn.session, turn.resident.id, True, turn.now)
         turn.say(turn._("Done: ordinary announcements are muted. Emergency notices still come; "
                         "send /notices to turn announcements back on."))
         return True

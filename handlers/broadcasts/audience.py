@@ -56,7 +56,8 @@ def rights_from(grants: Sequence[RoleGrant], person: Person) -> SenderRights | N
     municipality_id = next((g.municipality_id for g in quarters if g.municipality_id == person.municipality_id),
                            quarters[0].municipality_id)
     return SenderRights(municipality_id, False,
-                        tuple(sorted({g.quarter_id for g in quarters if g.municipality_id == municipality_id})))
+                        tuple(sorted({g.quarter_id for g in quarters
+                                      if g.municipality_id == municipality_id and g.quarter_id is not None})))
 
 
 def check_may_address(rights: SenderRights | None, quarter_ids: list[int] | None, *, emergency: bool,
@@ -74,7 +75,8 @@ def check_may_address(rights: SenderRights | None, quarter_ids: list[int] | None
         raise NotAllowed(f"quarters {quarter_ids} are not all among {list(rights.quarter_ids)}")
 
 
-async def _check_all_in(session: AsyncSession, model: type, municipality_id: int, ids: list[int] | None) -> None:
+async def _check_all_in(session: AsyncSession, model: type[Quarter] | type[InitiativeGroup], municipality_id: int,
+                        ids: list[int] | None) -> None:
     """Raises NotAllowed unless every row of ``model`` with these ids belongs to the municipality."""
     if not ids:
         return

@@ -18,6 +18,7 @@ from handlers.config import CoreConfig
 from handlers.envelope import Reply
 from handlers.i18n import gettext
 from handlers.services.outbox import PRIORITY_BROADCAST, PRIORITY_NOTIFICATION, do_enqueue
+from storage.db import get_referenced
 from storage.enums import BroadcastKind, BroadcastStatus, Language, OutboxStatus
 from storage.models import (Broadcast, BroadcastRecipient, ChannelIdentity, InitiativeGroup, Municipality,
                             OutboxMessage, Person, Quarter)
@@ -36,7 +37,7 @@ async def due_broadcast_ids(session: AsyncSession, now: datetime) -> list[int]:
 async def do_start_broadcast(session: AsyncSession, broadcast_id: int, now: datetime, config: CoreConfig) -> bool:
     """Expands the broadcast if it is (still) due; false if someone else started it or it must wait."""
     query = sa.select(Broadcast).where(Broadcast.id == broadcast_id).with_for_update()
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     broadcast = (await session.execute(query)).scalar_one_or_none()
     if broadcast is None or broadcast.status != BroadcastStatus.SCHEDULED or broadcast.scheduled_at > now:
@@ -47,7 +48,7 @@ async def do_start_broadcast(session: AsyncSession, broadcast_id: int, now: date
         return False
     found = await audience(session, broadcast.municipality_id, broadcast.quarter_ids, emergency=emergency,
                            group_ids=broadcast.group_ids)
-    municipality = await session.get(Municipality, broadcast.municipality_id)
+    municipality = await get_referenced(session, Municipality, broadcast.municipality_id)
     if broadcast.group_ids and not broadcast.quarter_ids:
         quarter_names = await _group_names(session, broadcast.group_ids)
     else:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.broadcasts.audience import SenderRights, check_groups_in, check_may_address, check_quarters_in
 from handlers.errors import InvalidInput, NotAllowed, NotFound
 from handlers.staff import audit
+from storage.db import rowcount
 from storage.enums import BroadcastKind, BroadcastStatus, OutboxStatus
 from storage.models import Broadcast, BroadcastRecipient, ChannelIdentity, OutboxMessage, Person
 
@@ -51,8 +52,11 @@ def in_quiet_hours(moment: datetime, quiet: tuple[time, time] | None, tz: ZoneIn
     return start <= local or local < end if start > end else start <= local < end
 
 
-def quiet_hours_end(moment: datetime, quiet: tuple[time, time], tz: ZoneInfo) -> datetime:
-    """The next end of quiet hours after ``moment`` (aware, in UTC terms of ``moment``)."""
+def quiet_hours_end(moment: datetime, quiet: tuple[time, time] | None, tz: ZoneInfo) -> datetime:
+    """The next end of quiet hours after ``moment`` (aware, in UTC terms of ``moment``); without
+    quiet hours, ``moment`` itself."""
+    if quiet is None:
+        return moment
     local = moment.astimezone(tz)
     end = datetime.combine(local.date(), quiet[1], tzinfo=tz)
     if end <= local:
@@ -85,8 +89,9 @@ async def do_order_broadcast(session: AsyncSession, *, rights: SenderRights | No
     try:
         check_may_address(rights, order.quarter_ids, emergency=order.kind == BroadcastKind.EMERGENCY,
                           group_ids=order.group_ids)
-        await check_quarters_in(session, municipality_id, order.quarter_ids)
-        await check_groups_in(session, municipality_id, order.group_ids)
+        assert rights is not None, "check_may_address refuses a sender without rights"
+        await check_quarters_in(session, rights.municipality_id, order.quarter_ids)
+        await check_groups_in(session, rights.municipality_id, order.group_ids)
     except NotAllowed as refusal:
         do_audit(session, via=via, action="broadcast.order", now=now, allowed=False,
                  municipality_id=municipality_id, actor_person_id=author.id,
@@ -155,7 +160,7 @@ async def _cancel_messages(session: AsyncSession, broadcast: Broadcast, status: 
         .where(OutboxMessage.id.in_(mine), OutboxMessage.status == status)
         .values(status=OutboxStatus.CANCELLED, last_error="the broadcast was stopped")
         .execution_options(synchronize_session=False))
-    return result.rowcount
+    return rowcount(result)
 
 
 async def _managed(session: AsyncSession, rights: SenderRights | None, person: Person, identity: ChannelIdentity,

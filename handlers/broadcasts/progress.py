@@ -42,7 +42,7 @@ async def tally(session: AsyncSession, broadcast: Broadcast) -> Tally:
         sa.select(BroadcastRecipient.ack, sa.func.count())
         .where(BroadcastRecipient.broadcast_id == broadcast.id, BroadcastRecipient.ack.is_not(None))
         .group_by(BroadcastRecipient.ack))).all()
-    return Tally(broadcast.recipients, dict(statuses), dict(acks))
+    return Tally(broadcast.recipients, dict(statuses), {ack: n for ack, n in acks if ack is not None})
 
 
 def progress_text(broadcast: Broadcast, language: Language, *, done: int) -> str:

@@ -16,6 +16,7 @@ from handlers.engine.turn import Turn
 from handlers.services.identities import load_conversation, lock_identity, reachable_identity
 from handlers.services.later import InsertLater
 from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue, outbox_row
+from storage.db import get_referenced
 from storage.models import OutboxMessage, Person
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ async def do_prompt_resident(session: AsyncSession, config: CoreConfig, person_i
         return False
     identity = await lock_identity(session, found.channel, found.address, now)
     conversation = await load_conversation(session, identity, now)
-    person = await session.get(Person, person_id)
+    person = await get_referenced(session, Person, person_id)  # the identity found points at them
     turn = Turn(session, config, now, identity, conversation, person, None)
     if conversation.language is None:
         conversation.language = person.language

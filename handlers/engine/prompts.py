@@ -15,7 +15,7 @@ PAGE_PREV = "page:prev"
 
 def explain_unexpected(turn: Turn) -> None:
     """A short, polite hint for input the current step cannot use."""
-    hints = {
+    hints: dict[InputKind | None, str] = {
         InputKind.STICKER: turn._("Stickers are nice, but I cannot read them."),
         InputKind.VOICE: turn._("I cannot listen to voice messages at this step."),
         InputKind.PHOTO: turn._("A photo is not needed at this step."),

@@ -40,6 +40,33 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     moved: bool = False
 
+    # -- what the engine guarantees -------------------------------------------------------------
+    @property
+    def resident(self) -> Person:
+        """The settled person. The core sends anyone without one to onboarding, so every feature
+        step after onboarding (and every staff-opened prompt, ``do_prompt_resident``) runs with one."""
+        if self.person is None:
+            raise RuntimeError(f"step {self.conversation.flow}/{self.conversation.step} needs a settled resident, "
+                               f"but conversation {self.conversation.identity_id} has no person")
+        return self.person
+
+    @property
+    def municipality_id(self) -> int:
+        """The settled resident's municipality (onboarding sets it together with the quarter)."""
+        municipality_id = self.resident.municipality_id
+        if municipality_id is None:
+            raise RuntimeError(f"person {self.resident.id} is settled but has no municipality")
+        return municipality_id
+
+    @property
+    def message(self) -> Incoming:
+        """The message being handled. A step's ``handle`` always has one; its ``prompt`` may not
+        (a prompt also runs after a timeout or when staff open a step)."""
+        if self.incoming is None:
+            raise RuntimeError(f"step {self.conversation.flow}/{self.conversation.step} handles a message, "
+                               "but this turn has none")
+        return self.incoming
+
     # -- language -------------------------------------------------------------------------
     @property
     def language(self) -> Language:

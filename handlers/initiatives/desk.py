@@ -21,6 +21,7 @@ from handlers.initiatives.report import HearingFigures, YearRow, by_year, hearin
 from handlers.staff.access import STAFF_ROLES, Actor, load_actor
 from handlers.staff.audit import do_audit
 from handlers.staff.desk import DeskMachinery, Refused
+from storage.db import get_referenced
 from storage.enums import Gender, Language, MembershipStatus, ProposalOutcome
 from storage.models import (GroupMember, Hearing, HearingRegistration, InitiativeGroup, ParticipantProfile, Person,
                             Proposal, Quarter)
@@ -80,7 +81,7 @@ class HearingChoices:
     groups: list[tuple[int, str]]
 
 
-class HearingDesk(DeskMachinery):
+class HearingDesk(DeskMachinery[HearingAction]):
     object_type = "hearing"
 
     async def actor(self, person_id: int, municipality_id: int, *, via: str,
@@ -170,7 +171,7 @@ class HearingDesk(DeskMachinery):
         await self._check_manages(actor, HearingAction.ANNOUNCE)
         async with self.db.transaction() as session:
             now = self.clock()
-            author = await session.get(Person, actor.person_id)
+            author = await get_referenced(session, Person, actor.person_id)
             hearing = await hearings.do_announce_hearing(session, author=author, municipality_id=actor.municipality_id,
                                                          draft=draft, now=now, via=actor.via, tz=self.config.timezone)
             await session.flush()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import InvalidInput, NotAllowed, NotFound
 from handlers.staff.audit import do_audit
+from storage.db import get_referenced
 from storage.enums import MembershipStatus, Role
 from storage.models import GroupMember, InitiativeGroup, Person, RoleGrant
 
@@ -129,7 +130,7 @@ async def do_decide_membership(session: AsyncSession, *, coordinator: Person, me
                                  .with_for_update())).scalar_one_or_none()
     if row is None:
         raise NotFound(f"no membership {membership_id}")
-    group = await session.get(InitiativeGroup, row.group_id)
+    group = await get_referenced(session, InitiativeGroup, row.group_id)
     action = "group.approve" if approve else "group.decline"
     if group.id not in {g.id for g in await coordinated_groups(session, coordinator)}:
         do_audit(session, via=via[:40], action=action, now=now, allowed=False, municipality_id=group.municipality_id,

@@ -16,7 +16,9 @@ async def do_tell(session: AsyncSession, person_id: int | None, message: str, no
                   language: Language | None = None, **values: object) -> bool:
     """Writes ``message`` (an English msgid) to the person's outbox; false if they cannot be reached."""
     person = await session.get(Person, person_id) if person_id is not None else None
-    identity = await reachable_identity(session, person_id) if person is not None else None
+    if person is None:
+        return False
+    identity = await reachable_identity(session, person.id)
     if identity is None:
         return False
     language = language or person.language

@@ -44,7 +44,7 @@ async def do_register_turn(turn: Turn, hearing: Hearing) -> str:
     """Registers the turn's resident and returns what to tell them."""
     when = format_datetime(hearing.starts_at, turn.language, turn.config.timezone)
     try:
-        await do_register(turn.session, hearing, turn.person, turn.now)
+        await do_register(turn.session, hearing, turn.resident, turn.now)
     except AlreadyRegistered:
         return turn._("You are already registered for this hearing ({time}). We will remind you the day before.",
                       time=when)

@@ -17,7 +17,7 @@ from handlers.config import CoreConfig
 from handlers.i18n import N_, format_datetime
 from handlers.initiatives.notify import do_tell
 from handlers.reminders.runs import do_claim_run
-from storage.db import Database
+from storage.db import Database, get_referenced
 from storage.enums import HearingStatus
 from storage.models import Hearing, HearingRegistration, JobRun, Person
 from storage.types import utcnow
@@ -44,7 +44,7 @@ async def do_remind_registered(session: AsyncSession, now: datetime, config: Cor
     for registration, hearing in rows:
         if not await do_claim_run(session, JOB, f"{hearing.id}:{registration.person_id}", now):
             continue
-        person = await session.get(Person, registration.person_id)
+        person = await get_referenced(session, Person, registration.person_id)
         count += await do_tell(session, person.id, REMINDER, now, title=hearing.title, place=hearing.place,
                                time=format_datetime(hearing.starts_at, person.language, config.timezone))
     return count

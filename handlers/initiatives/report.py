@@ -65,7 +65,8 @@ async def _registrations(session: AsyncSession, hearing_ids: list[int]) -> dict[
                   sa.func.count().filter(checked), sa.func.count().filter(woman), sa.func.count().filter(member))
         .outerjoin(ParticipantProfile, ParticipantProfile.person_id == HearingRegistration.person_id)
         .where(HearingRegistration.hearing_id.in_(hearing_ids)).group_by(HearingRegistration.hearing_id))
-    return {hearing_id: tuple(counts) for hearing_id, *counts in rows.all()}
+    return {hearing_id: (registered, checked_in, women, members)
+            for hearing_id, registered, checked_in, women, members in rows.all()}
 
 
 async def _proposals(session: AsyncSession, hearing_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -91,7 +92,7 @@ async def hearing_figures(session: AsyncSession, hearings: list[Hearing]) -> lis
         registered, checked_in, women, members = registrations.get(hearing.id, (0, 0, 0, 0))
         at_door = hearing.attendance_total is not None
         figures = Figures(
-            participants=hearing.attendance_total if at_door else checked_in,
+            participants=hearing.attendance_total if hearing.attendance_total is not None else checked_in,
             women=hearing.attendance_women if at_door and hearing.attendance_women is not None else women,
             from_groups=(hearing.attendance_from_groups if at_door and hearing.attendance_from_groups is not None
                          else members),

@@ -16,7 +16,7 @@ from handlers.legal.lawyers import Lawyer, lawyers_of
 from handlers.legal.topics import question_ref
 from handlers.reminders.recipients import do_tell, person_recipient
 from handlers.services.requests import do_tell_resident, shorten
-from handlers.staff.actions import check_open, check_text
+from handlers.staff.actions import OPEN, check_text
 from storage.enums import RequestEventKind, RequestStatus
 from storage.models import LegalEvent, LegalQuestion, Person
 
@@ -39,7 +39,8 @@ def check_mine_or_free(question: LegalQuestion, lawyer: Lawyer) -> None:
 def check_still_open(question: LegalQuestion) -> None:
     if question.status == RequestStatus.RESOLVED:
         raise InvalidInput(f"{question_ref(question.id)} is already answered")
-    check_open(question)
+    if question.status not in OPEN:  # the staff desk's check_open, naming the question as a lawyer knows it
+        raise InvalidInput(f"{question_ref(question.id)} is already closed ({question.status.value})")
 
 
 async def do_take(session: AsyncSession, lawyer: Lawyer, question: LegalQuestion, now: datetime) -> None:

@@ -16,6 +16,7 @@ from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
 from handlers.services.requests import shorten, status_label
 from handlers.staff.chats import staff_chat_identity
 from handlers.legal import labels
+from storage.db import get_referenced
 from storage.enums import Language, RequestStatus
 from storage.models import LegalQuestion, Municipality, Person
 
@@ -50,7 +51,7 @@ def parse_legal_option(value: str) -> tuple[LegalAction, int, str] | None:
 
 
 async def card_reply(session: AsyncSession, question: LegalQuestion, language: Language) -> Reply:
-    municipality = await session.get(Municipality, question.municipality_id)
+    municipality = await get_referenced(session, Municipality, question.municipality_id)
     lawyer = await session.get(Person, question.assignee_person_id) if question.assignee_person_id else None
     _ = lambda message, **values: gettext(language, message, **values)  # noqa: E731
     lines = [f"⚖️ {question_ref(question.id)} · {status_label(question.status, language)}",

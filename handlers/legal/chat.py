@@ -121,6 +121,8 @@ class LegalChat:
         await self.desk.check(lawyer, question_id, LegalAction.HAND_OVER)
         async with self.db.reader() as session:
             question = await session.get(LegalQuestion, question_id)
+            if question is None:
+                raise NotFound(f"no legal question {question_id}")
             colleagues = [p for p in await lawyers_of(session, question.municipality_id) if p.id != lawyer.person_id]
         options = [Option(f"{CARD_PREFIX}:{LegalAction.HAND_OVER.value}:{question_id}:{p.id}",
                           p.display_name or f"#{p.id}", p.display_name or f"#{p.id}") for p in colleagues]

@@ -31,7 +31,7 @@ class QuestionDetail:
     draft: LegalAnswer | None
 
 
-class LegalDesk(DeskMachinery):
+class LegalDesk(DeskMachinery[LegalAction]):
     object_type = "legal_question"
 
     async def lawyer(self, person_id: int, *, via: str, language: Language | None = None) -> Lawyer | None:

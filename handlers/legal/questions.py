@@ -15,6 +15,7 @@ from handlers.legal.cards import do_post_legal_card
 from handlers.legal.tokens import words
 from handlers.services.deadlines import due_date, end_of_day
 from handlers.services.requests import holidays_between
+from storage.db import rowcount
 from storage.enums import AnswerStatus, Channel, Language, LegalTopic, RequestEventKind, RequestStatus
 from storage.models import LegalAnswer, LegalEvent, LegalQuestion, Person
 
@@ -85,7 +86,7 @@ async def do_note_helped(session: AsyncSession, answer_id: int) -> bool:
     result = await session.execute(sa.update(LegalAnswer).where(
         LegalAnswer.id == answer_id, LegalAnswer.status == AnswerStatus.PUBLISHED)
         .values(helped=LegalAnswer.helped + 1))
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 async def published_answer(session: AsyncSession, answer_id: int) -> LegalAnswer | None:

@@ -85,7 +85,7 @@ class AnswerIndex:
         retriever, ids, document_stems = self._built
         asked = tokens(query)
         query_tokens = [t for t in asked if retriever is not None and t in retriever.vocab_dict]
-        if not query_tokens:
+        if retriever is None or not query_tokens:
             return []
         positions, scores = retriever.retrieve([query_tokens], k=min(k, len(ids)), show_progress=False)
         query_stems = {t for t in asked if t.startswith("s:")}
@@ -110,7 +110,7 @@ _INDEXES: dict[str, AnswerIndex] = {}
 
 def index_for(session: AsyncSession) -> AnswerIndex:
     """This process's index of the session's database."""
-    key = session.bind.url.render_as_string(hide_password=True)
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
     if key not in _INDEXES:
         _INDEXES[key] = AnswerIndex()
     return _INDEXES[key]

@@ -54,7 +54,7 @@ def _rows(text: str, report: ImportReport) -> list[dict[str, str]]:
     missing = {"topic", "language", "question", "answer"} - set(reader.fieldnames or [])
     if missing:
         raise InvalidInput(f"the CSV lacks the columns: {', '.join(sorted(missing))}")
-    rows = []
+    rows: list[dict[str, str]] = []
     for line, row in enumerate(reader, start=2):
         if len(rows) >= MAX_ROWS:
             raise InvalidInput(f"at most {MAX_ROWS} rows at a time")

@@ -117,7 +117,7 @@ async def do_send_morning_digest(session: AsyncSession, now: datetime, config: C
         heads = await heads_of(session, municipality.id)
         if heads:
             summary = await summarize(session, municipality.id, None, since=since, now=now, today=day)
-            sent += _do_send(session, heads, summary, lambda lang, m=municipality: pick(lang, m.name_ky, m.name_ru),
+            sent += _do_send(session, heads, summary, _names_of(municipality),
                              day, now)
         departments = (await session.scalars(
             sa.select(Department).where(Department.municipality_id == municipality.id,
@@ -127,9 +127,13 @@ async def do_send_morning_digest(session: AsyncSession, now: datetime, config: C
             if chat is None:
                 continue
             summary = await summarize(session, municipality.id, department.id, since=since, now=now, today=day)
-            sent += _do_send(session, [chat], summary, lambda lang, d=department: pick(lang, d.name_ky, d.name_ru),
+            sent += _do_send(session, [chat], summary, _names_of(department),
                              day, now)
     return sent
+
+
+def _names_of(place: Municipality | Department) -> Callable[[Language], str]:
+    return lambda language: pick(language, place.name_ky, place.name_ru)
 
 
 def _do_send(session: AsyncSession, recipients: list[Recipient], summary: Summary,

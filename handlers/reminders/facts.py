@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import format_date, gettext, pick
 from handlers.services.requests import shorten
+from storage.db import get_referenced
 from storage.enums import Language
 from storage.models import Category, Department, Person, Request
 
@@ -40,7 +41,7 @@ class RequestFacts:
 
 
 async def facts_of(session: AsyncSession, request: Request) -> RequestFacts:
-    category = await session.get(Category, request.category_id)
+    category = await get_referenced(session, Category, request.category_id)
     department = await session.get(Department, request.department_id) if request.department_id else None
     assignee = await session.get(Person, request.assignee_person_id) if request.assignee_person_id else None
     return RequestFacts(request, category, department, assignee)

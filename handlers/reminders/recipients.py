@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.envelope import Reply
 from handlers.services.identities import lock_identity, reachable_identity
 from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
+from storage.db import get_referenced
 from storage.enums import Channel, Language, Role
 from storage.models import ChannelIdentity, Department, Person, RoleGrant
 
@@ -33,7 +34,7 @@ async def person_recipient(session: AsyncSession, person_id: int) -> Recipient |
     identity = await reachable_identity(session, person_id)
     if identity is None:
         return None
-    person = await session.get(Person, person_id)
+    person = await get_referenced(session, Person, person_id)  # the identity found points at them
     return Recipient(identity, person.language)
 
 

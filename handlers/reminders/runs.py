@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.services.identities import insert_ignore
+from storage.db import rowcount
 from storage.models import JobRun
 
 
@@ -20,7 +21,7 @@ async def do_claim_run(session: AsyncSession, job: str, run_key: str, now: datet
     (the primary key) and then gets false.
     """
     result = await session.execute(insert_ignore(session, JobRun).values(job=job, run_key=run_key, at=now))
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 async def previous_run_at(session: AsyncSession, job: str, before_key: str) -> datetime | None:

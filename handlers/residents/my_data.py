@@ -9,7 +9,7 @@ from handlers.engine.turn import Turn
 
 
 async def ask_show(turn: Turn) -> None:
-    summary = await personal_data_summary(turn.session, turn.person)
+    summary = await personal_data_summary(turn.session, turn.resident)
     language = turn.language
     lines = [
         turn._("What we keep about you:"),
@@ -49,7 +49,7 @@ async def ask_confirm_erase(turn: Turn) -> None:
 async def on_confirm_erase(turn: Turn) -> None:
     choice = turn.choice()
     if choice == "erase:yes":
-        await do_erase_person(turn.session, turn.person, turn.now)
+        await do_erase_person(turn.session, turn.resident, turn.now)
         turn.person = None
         turn.say(turn._("Your data is deleted. If you want to use the service again, send /start."))
         turn.go("onboarding", "declined")

@@ -11,6 +11,7 @@ from handlers.i18n import pick
 from handlers.services import places
 from handlers.services.people import canonical_phone
 from handlers.engine.turn import Turn
+from storage.db import get_referenced
 from storage.enums import Language
 from storage.models import Municipality, Person, Quarter, Village
 
@@ -155,14 +156,14 @@ async def ask_quarter(turn: Turn) -> None:
 
 async def on_quarter(turn: Turn) -> None:
     if (quarter_id := _chosen_place(turn, "q:")) is not None:
-        await _do_settle(turn, await turn.session.get(Quarter, quarter_id))
+        await _do_settle(turn, await get_referenced(turn.session, Quarter, quarter_id))
 
 
 async def _do_settle(turn: Turn, quarter: Quarter) -> None:
-    person = turn.person
+    person = turn.resident
     person.municipality_id, person.quarter_id = quarter.municipality_id, quarter.id
-    village = await turn.session.get(Village, quarter.village_id)
-    municipality = await turn.session.get(Municipality, quarter.municipality_id)
+    village = await get_referenced(turn.session, Village, quarter.village_id)
+    municipality = await get_referenced(turn.session, Municipality, quarter.municipality_id)
     language = turn.language
     turn.say(turn._("Thank you! Your address: {quarter}, {village}, {municipality}.",
                     quarter=pick(language, quarter.name_ky, quarter.name_ru),

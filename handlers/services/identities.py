@@ -53,7 +53,7 @@ async def load_dialogs(session: AsyncSession, addresses: dict[str, Channel],
         .outerjoin(Person, Person.id == ChannelIdentity.person_id)
         .where(ChannelIdentity.id.in_(list(by_id)))
         .execution_options(populate_existing=True))).all()
-    dialogs = {}
+    dialogs: dict[str, tuple[ChannelIdentity, Conversation, Person | None]] = {}
     for identity_id, conversation, person in rows:
         identity = by_id[identity_id]
         if conversation is None:
@@ -102,10 +102,10 @@ async def reachable_identity(session: AsyncSession, person_id: int) -> ChannelId
 
 def insert_ignore(executor: AsyncSession | AsyncConnection, table: type) -> sa.Insert:
     """``INSERT … ON CONFLICT DO NOTHING`` in the dialect of a session or a connection."""
-    dialect = executor.dialect if isinstance(executor, AsyncConnection) else executor.bind.dialect
+    dialect = executor.dialect if isinstance(executor, AsyncConnection) else executor.get_bind().dialect
     if dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing()
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return sqlite_insert(table).on_conflict_do_nothing()
 

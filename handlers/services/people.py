@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import get_referenced
 from storage.enums import MembershipStatus
 from storage.models import (Base, ChannelIdentity, GroupMember, InboundMessage, ParticipantProfile, Person, Quarter,
                             Request, Village)
@@ -24,8 +25,8 @@ class PersonalData:
 async def personal_data_summary(session: AsyncSession, person: Person) -> PersonalData:
     address = None
     if person.quarter_id is not None:
-        quarter = await session.get(Quarter, person.quarter_id)
-        village = await session.get(Village, quarter.village_id)
+        quarter = await get_referenced(session, Quarter, person.quarter_id)
+        village = await get_referenced(session, Village, quarter.village_id)
         address = (f"{quarter.name_ky}, {village.name_ky}", f"{quarter.name_ru}, {village.name_ru}")
     count = await session.scalar(sa.select(sa.func.count()).select_from(Request).where(Request.person_id == person.id))
     return PersonalData(person.display_name, person.phone, address, count or 0, person.consent_at)
@@ -100,7 +101,7 @@ async def _do_move_rows(session: AsyncSession, from_id: int, to_id: int) -> None
                 await session.execute(sa.delete(table).where(column == from_id))
 
 
-async def do_link_phone(session: AsyncSession, person: Person, phone: str) -> Person:
+async def do_link_phone(session: AsyncSession, person: Person, phone: str | None) -> Person:
     """Records a person's own phone number and returns the person to continue with.
 
     If someone else already has the number, it is the same resident writing from another

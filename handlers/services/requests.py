@@ -3,7 +3,7 @@
 import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,7 @@ from handlers.services.deadlines import due_date, end_of_day
 from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
 from handlers.services.routing import responsible_department_id
 from handlers.services.tickets import do_take_ticket_number
+from storage.db import get_referenced
 from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus, Role
 from storage.models import (Category, Holiday, Municipality, Person, Request, RequestAttachment, RequestEvent,
                             RoleGrant)
@@ -34,13 +35,20 @@ def status_label(status: RequestStatus, language: Language) -> str:
     return gettext(language, STATUS_LABELS[status])
 
 
+class DraftAttachment(TypedDict):
+    kind: str
+    """An ``AttachmentKind`` value."""
+    ref: str
+    mime_type: str | None
+
+
 @dataclass
 class Draft:
     """What a resident has told us so far about a request (kept in the conversation)."""
 
     category_id: int | None = None
     description: str = ""
-    attachments: list[dict[str, str | None]] = field(default_factory=list)
+    attachments: list[DraftAttachment] = field(default_factory=list)
     latitude: float | None = None
     longitude: float | None = None
     address_text: str | None = None
@@ -66,7 +74,7 @@ async def do_submit_request(session: AsyncSession, *, person: Person, channel: C
                             language: Language, now: datetime, config: CoreConfig) -> Request:
     if person.municipality_id is None:
         raise ConfigurationError("the person has no municipality")
-    municipality = await session.get(Municipality, person.municipality_id)
+    municipality = await get_referenced(session, Municipality, person.municipality_id)
     category = await places.category_in(session, municipality.id, draft.category_id or 0)
     if category is None:
         raise InvalidInput("the chosen category is not offered any more")
@@ -173,7 +181,17 @@ async def do_answer_request(session: AsyncSession, request: Request, answer: str
     await do_tell_resident(session, request, f"{text}\n{answer.strip()}", now, template)
 
 
-async def do_tell_resident(session: AsyncSession, request: Request, text: str, now: datetime,
+class Asked(Protocol):
+    """Something a resident asked for (a request, a legal question): whom to tell, in which language."""
+
+    @property
+    def person_id(self) -> int: ...
+
+    @property
+    def language(self) -> Language: ...
+
+
+async def do_tell_resident(session: AsyncSession, request: Asked, text: str, now: datetime,
                             template: dict[str, Any]) -> None:
     identity = await identities.reachable_identity(session, request.person_id)
     if identity is not None:

@@ -12,7 +12,7 @@ one writer at a time anyway.
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from handlers.services.identities import insert_ignore
 from storage.models import Municipality, TicketCounter
@@ -28,7 +28,7 @@ async def do_take_ticket_number(session: AsyncSession, municipality: Municipalit
                  .returning(TicketCounter.last))
     held = session.info.setdefault("ticket_counters_held", set())  # locked by this unit of work
     number = None
-    if session.bind.dialect.name == "postgresql" and (municipality.id, year) not in held:
+    if session.get_bind().dialect.name == "postgresql" and (municipality.id, year) not in held:
         number = await _do_increment_apart(session, increment)
     if number is None:
         held.add((municipality.id, year))
@@ -43,7 +43,9 @@ async def do_take_ticket_number(session: AsyncSession, municipality: Municipalit
 async def _do_increment_apart(session: AsyncSession, increment: sa.Update) -> int | None:
     """The increment in a transaction of its own; None if the row is not there (or stays locked:
     then the caller's unit of work waits for it instead, where PostgreSQL sees any deadlock)."""
-    async with session.bind.connect() as own:
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine), "units of work are bound to an engine (storage.db.Database)"
+    async with engine.connect() as own:
         try:
             await own.execute(sa.text(f"SET LOCAL lock_timeout = '{APART_LOCK_TIMEOUT_MS}ms'"))
             number = (await own.execute(increment)).scalar_one_or_none()

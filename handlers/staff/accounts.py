@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.errors import InvalidInput, NotFound
 from handlers.staff.access import STAFF_ROLES
 from handlers.staff.audit import do_audit
+from storage.db import get_referenced
 from storage.enums import Language, Role
 from storage.models import Municipality, Person, RoleGrant, StaffAccount, StaffSession
 
@@ -219,7 +220,7 @@ async def do_choose_municipality(session: AsyncSession, session_id: int, municip
     staff_session = await session.get(StaffSession, session_id)
     if staff_session is None:
         raise NotFound("the session has ended")
-    account = await session.get(StaffAccount, staff_session.account_id)
+    account = await get_referenced(session, StaffAccount, staff_session.account_id)
     allowed = municipality_id in await staff_municipalities(session, account.person_id)
     do_audit(session, municipality_id=municipality_id if allowed else staff_session.municipality_id,
              actor_person_id=account.person_id, via="web", action="choose_municipality", now=now, allowed=allowed,
@@ -238,4 +239,4 @@ async def municipality_choices(session: AsyncSession, person_id: int) -> list[tu
     ids = await staff_municipalities(session, person_id)
     rows = await session.execute(sa.select(Municipality.id, Municipality.name_ky, Municipality.name_ru)
                                  .where(Municipality.id.in_(ids)).order_by(Municipality.id))
-    return [tuple(row) for row in rows.all()]
+    return [(id_, name_ky, name_ru) for id_, name_ky, name_ru in rows.all()]

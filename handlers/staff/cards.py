@@ -18,6 +18,7 @@ from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
 from handlers.services.requests import shorten, status_label
 from handlers.staff.access import StaffAction
 from handlers.staff.chats import staff_chat_identity
+from storage.db import get_referenced
 from storage.enums import AttachmentKind, Language, RequestStatus
 from storage.models import Category, Department, Person, Quarter, Request, RequestAttachment, StaffCard
 
@@ -49,7 +50,7 @@ def parse_card_option(value: str) -> tuple[StaffAction, int] | None:
 
 
 async def card_reply(session: AsyncSession, request: Request, language: Language) -> Reply:
-    category = await session.get(Category, request.category_id)
+    category = await get_referenced(session, Category, request.category_id)
     quarter = await session.get(Quarter, request.quarter_id) if request.quarter_id else None
     assignee = await session.get(Person, request.assignee_person_id) if request.assignee_person_id else None
     photos = await session.scalar(sa.select(sa.func.count()).select_from(RequestAttachment)

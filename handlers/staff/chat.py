@@ -25,7 +25,7 @@ from handlers.staff.audit import do_audit
 from handlers.staff.cards import CARD_PREFIX, parse_card_option
 from handlers.staff.chats import staff_chat_identity
 from handlers.staff.desk import StaffDesk
-from storage.db import Database
+from storage.db import Database, get_referenced
 from storage.enums import Language
 from storage.models import ChannelIdentity, Department, OutboxMessage, Request, StaffCard
 from storage.types import utcnow
@@ -178,7 +178,7 @@ class StaffChat:
     async def _forward(self, actor: Actor, language: Language, request_id: int, department_id: int) -> str:
         await self.desk.forward(actor, request_id, department_id)
         async with self.db.reader() as session:
-            department = await session.get(Department, department_id)
+            department = await get_referenced(session, Department, department_id)  # forwarded to just now
         return gettext(language, DONE[StaffAction.FORWARD], ticket=await self._ticket(request_id),
                        department=pick(language, department.name_ky, department.name_ru))
 
@@ -195,6 +195,8 @@ class StaffChat:
         async with self.db.transaction() as session:
             now = self.clock()
             request = await session.get(Request, request_id)
+            if request is None:
+                raise NotFound(f"no request {request_id}")
             identity = await staff_chat_identity(session, chat_address, now)
             text = gettext(language, PROMPTS[action], name=name, ticket=request.ticket)
             do_enqueue(session, identity, Reply(text, language=language,
@@ -213,6 +215,8 @@ class StaffChat:
             options = [Option(f"{CARD_PREFIX}:{FORWARD_TO}:{request_id}:{other.id}", other.name_ky, other.name_ru)
                        for other in others]
             request = await session.get(Request, request_id)
+            if request is None:
+                raise NotFound(f"no request {request_id}")
             identity = await staff_chat_identity(session, chat_address, now)
             do_enqueue(session, identity, Reply(gettext(language, "Forward {ticket} to which department?",
                                                         ticket=request.ticket), options=options, language=language,

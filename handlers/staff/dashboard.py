@@ -51,9 +51,9 @@ async def dashboard(session: AsyncSession, actor: Actor, date_from: date, date_t
                                join=(Category, Category.id == Request.category_id))
     quarters = await grouped(Quarter.id, Quarter.name_ky, Quarter.name_ru,
                              join=(Quarter, Quarter.id == Request.quarter_id))
-    ratings = dict((await session.execute(
+    ratings = {rating: n for rating, n in (await session.execute(
         sa.select(Request.rating, sa.func.count()).where(in_period, Request.rating.is_not(None))
-        .group_by(Request.rating))).all())
+        .group_by(Request.rating))).all() if rating is not None}
     answered = (await session.execute(
         sa.select(Request.created_at, Request.answered_at).where(in_period, Request.answered_at.is_not(None)))).all()
     overdue_condition = sa.and_(visible(actor), Request.status.in_(OPEN_STATUSES), Request.due_at <= now)
@@ -64,7 +64,8 @@ async def dashboard(session: AsyncSession, actor: Actor, date_from: date, date_t
         sa.select(sa.func.count()).select_from(RequestEvent).join(Request, Request.id == RequestEvent.request_id)
         .where(in_period, RequestEvent.kind == RequestEventKind.REOPENED))
     rated = sum(ratings.values())
-    hours = [(answered_at - created_at).total_seconds() / 3600 for created_at, answered_at in answered]
+    hours = [(answered_at - created_at).total_seconds() / 3600 for created_at, answered_at in answered
+             if answered_at is not None]
     return Dashboard(
         date_from=date_from, date_to=date_to, total=sum(statuses.values()),
         by_status=[(status_label(s, language), statuses.get(s, 0)) for s in RequestStatus],

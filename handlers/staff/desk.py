@@ -9,7 +9,7 @@ transaction, so it survives the rollback), do it, write the audit entry, and wak
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,9 +27,10 @@ from storage.models import Request
 from storage.types import utcnow
 
 Work = Callable[[AsyncSession, Any, datetime], Awaitable[None]]
+_Action = TypeVar("_Action", bound=StrEnum)
 
 
-class DeskMachinery:
+class DeskMachinery(Generic[_Action]):
     """One unit of work per staff action on one item, refusals logged after the rollback.
 
     A desk over a kind of item (requests here, legal questions in ``handlers.legal``) says
@@ -43,14 +44,14 @@ class DeskMachinery:
                  on_outbox: Callable[[], None] = lambda: None) -> None:
         self.db, self.config, self.clock, self.on_outbox = db, config, clock, on_outbox
 
-    async def _visible(self, actor: Any, item_id: int, action: StrEnum, session: AsyncSession, *,
+    async def _visible(self, actor: Any, item_id: int, action: _Action, session: AsyncSession, *,
                        lock: bool = False) -> Any:
         raise NotImplementedError
 
     async def _after(self, session: AsyncSession, item: Any, now: datetime) -> None:
         """What follows every change (e.g. the staff-chat cards shown again)."""
 
-    async def _do(self, actor: Any, item_id: int, action: StrEnum, work: Work, *,
+    async def _do(self, actor: Any, item_id: int, action: _Action, work: Work, *,
                   detail: dict[str, Any] | None = None, refresh_cards: bool = True) -> None:
         try:
             async with self.db.transaction() as session:
@@ -66,7 +67,7 @@ class DeskMachinery:
             raise await self._refuse(actor, action, item_id, refused)
         self.on_outbox()
 
-    async def check(self, actor: Any, item_id: int, action: StrEnum) -> None:
+    async def check(self, actor: Any, item_id: int, action: _Action) -> None:
         """Raises (and logs) as the action itself would, without doing it: before asking for its text."""
         try:
             async with self.db.reader() as session:
@@ -74,7 +75,7 @@ class DeskMachinery:
         except Refused as refused:
             raise await self._refuse(actor, action, item_id, refused)
 
-    async def _refuse(self, actor: Any, action: StrEnum, item_id: int, refused: "Refused") -> Exception:
+    async def _refuse(self, actor: Any, action: _Action, item_id: int, refused: "Refused") -> Exception:
         """Logs a refusal (after the refused unit of work has ended) and gives the error to raise."""
         reason = "no role for the action" if refused.visible else "not visible"
         await self._audit(actor, action, item_id, False, {"reason": reason})
@@ -97,7 +98,7 @@ class Refused(Exception):
         self.visible = visible
 
 
-class StaffDesk(DeskMachinery):
+class StaffDesk(DeskMachinery[StaffAction]):
     object_type = "request"
 
     async def actor(self, person_id: int, municipality_id: int, *, via: str,
@@ -183,7 +184,7 @@ class StaffDesk(DeskMachinery):
         """The request if the actor may do ``action`` on it; ``Refused`` otherwise."""
         request = await session.get(Request, request_id, with_for_update=lock)
         allowed = allowed_actions(actor, request) if request is not None else set()
-        if action in allowed:
+        if request is not None and action in allowed:
             return request
         raise Refused(visible=bool(allowed))
 

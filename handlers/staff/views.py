@@ -207,6 +207,7 @@ async def request_page(session: AsyncSession, actor: Actor, filters: RequestFilt
                        now: datetime, tz) -> RequestPage:
     page = max(1, page)
     offset = (page - 1) * per_page
+    condition: sa.ColumnElement[bool]
     if scans_text(filters):  # one search, not two: the ids found give both the count and the page
         enough = max(TEXT_COUNTED, page * per_page) + 1
         ids = await newest_matches(session, filtered(actor, filters, now, tz, with_text=False),

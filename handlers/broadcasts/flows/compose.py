@@ -163,15 +163,15 @@ async def ask_text_ru(turn: Turn) -> None:
 def _take_text(turn: Turn, *, photo_allowed: bool) -> str | None:
     """The checked text of this turn (and its photo, kept in the dialog); None after explaining why not."""
     photo = None
-    if turn.kind == InputKind.PHOTO and photo_allowed and turn.incoming.attachments:
-        photo = {"ref": turn.incoming.attachments[0].ref, "channel": turn.identity.channel.value,
+    if turn.kind == InputKind.PHOTO and photo_allowed and turn.message.attachments:
+        photo = {"ref": turn.message.attachments[0].ref, "channel": turn.identity.channel.value,
                  "bot": _bot_of(turn.identity.address)}
     elif turn.kind != InputKind.TEXT:
         explain_unexpected(turn)
         return None
     has_photo = photo is not None or bool(turn.data.get("photo"))
     try:
-        text = check_notice_text(turn.incoming.text, with_photo=has_photo)
+        text = check_notice_text(turn.message.text, with_photo=has_photo)
     except EmptyNotice:
         turn.say(turn._("The notice is empty. Please write what residents should know."))
         return None

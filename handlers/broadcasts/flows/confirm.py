@@ -13,6 +13,7 @@ from handlers.engine.prompts import CANCEL as CANCEL_LABEL
 from handlers.engine.prompts import explain_unexpected
 from handlers.i18n import format_datetime, format_number
 from handlers.engine.turn import Turn
+from storage.db import get_referenced
 from storage.enums import BroadcastKind, Channel, Language
 from storage.models import Broadcast, Municipality
 
@@ -39,7 +40,7 @@ async def ask_preview(turn: Turn) -> None:
     draft = _draft(turn)
     emergency = draft.kind == BroadcastKind.EMERGENCY
     found = await audience(turn.session, rights.municipality_id, draft.quarter_ids, emergency=emergency)
-    municipality = await turn.session.get(Municipality, rights.municipality_id)
+    municipality = await get_referenced(turn.session, Municipality, rights.municipality_id)
     languages = [Language.KY, Language.RU] if draft.text_ky and draft.text_ru else [turn.language]
     lines = [turn._("This is how residents will see it:"), ""]
     for language in languages:
@@ -88,7 +89,8 @@ def parse_when(text: str, now: datetime, turn: Turn) -> datetime | None:
     match = WHEN.match(text)
     if match is None:
         return None
-    day, month, year, hour, minute = (int(g) if g else None for g in match.groups())
+    day, month, year = (int(g) if g else None for g in match.groups()[:3])
+    hour, minute = int(match[4]), int(match[5])  # the pattern requires the time
     local_now = now.astimezone(turn.config.timezone)
     try:
         if day is None:
@@ -96,6 +98,7 @@ def parse_when(text: str, now: datetime, turn: Turn) -> datetime | None:
             if moment <= local_now:
                 moment += timedelta(days=1)
         else:
+            assert month is not None, "the pattern gives a month with every day"
             moment = local_now.replace(year=year or local_now.year, month=month, day=day, hour=hour, minute=minute,
                                        second=0, microsecond=0)
             if year is None and moment < local_now - timedelta(days=1):
@@ -121,7 +124,7 @@ async def on_when(turn: Turn) -> None:
 async def _do_order(turn: Turn, at: datetime | None) -> None:
     rights = await sender_rights(turn.session, turn.person)
     try:
-        broadcast = await do_order_broadcast(turn.session, rights=rights, author=turn.person, identity=turn.identity,
+        broadcast = await do_order_broadcast(turn.session, rights=rights, author=turn.resident, identity=turn.identity,
                                              order=_order(turn, at), now=turn.now)
     except NotAllowed:
         turn.say(turn._("You cannot send announcements to these quarters. A kvartalkom head writes only "

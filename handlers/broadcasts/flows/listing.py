@@ -43,7 +43,7 @@ def has_report(broadcast: Broadcast) -> bool:
 async def ask_list(turn: Turn) -> None:
     rights = await sender_rights(turn.session, turn.person)
     menu = turn.option("menu", MAIN_MENU)
-    found = await broadcasts_for(turn.session, rights, turn.person)
+    found = await broadcasts_for(turn.session, rights, turn.resident)
     if not found:
         turn.ask(turn._("You have no announcements yet."), [menu])
         return
@@ -78,7 +78,7 @@ async def on_list(turn: Turn) -> None:
 async def _do_cancel(turn: Turn, broadcast_id: int) -> None:
     rights = await sender_rights(turn.session, turn.person)
     try:
-        await do_cancel_broadcast(turn.session, rights=rights, person=turn.person, identity=turn.identity,
+        await do_cancel_broadcast(turn.session, rights=rights, person=turn.resident, identity=turn.identity,
                                   broadcast_id=broadcast_id, now=turn.now)
     except AlreadyFinished:
         turn.say(turn._("Announcement #{id} is already being sent or was sent; it cannot be cancelled.",
@@ -92,7 +92,7 @@ async def _do_cancel(turn: Turn, broadcast_id: int) -> None:
 async def _do_stop(turn: Turn, broadcast_id: int) -> None:
     rights = await sender_rights(turn.session, turn.person)
     try:
-        stopped = await do_stop_broadcast(turn.session, rights=rights, person=turn.person, identity=turn.identity,
+        stopped = await do_stop_broadcast(turn.session, rights=rights, person=turn.resident, identity=turn.identity,
                                           broadcast_id=broadcast_id, now=turn.now)
     except AlreadyFinished:
         turn.say(turn._("Announcement #{id} is not being sent now, so there is nothing to stop.", id=broadcast_id))
@@ -110,7 +110,7 @@ async def _do_stop(turn: Turn, broadcast_id: int) -> None:
 async def _say_report(turn: Turn, broadcast_id: int) -> None:
     broadcast = await turn.session.get(Broadcast, broadcast_id)
     rights = await sender_rights(turn.session, turn.person)
-    if broadcast is None or broadcast not in await broadcasts_for(turn.session, rights, turn.person, limit=50):
+    if broadcast is None or broadcast not in await broadcasts_for(turn.session, rights, turn.resident, limit=50):
         turn.say(turn._("The report of announcement #{id} is not available to you.", id=broadcast_id))
         return
     turn.say(report_text(broadcast, await tally(turn.session, broadcast), turn.language))

@@ -8,7 +8,7 @@ from handlers.engine.turn import Turn
 
 
 async def ask_show(turn: Turn) -> None:
-    if await is_muted(turn.session, turn.person.id):
+    if await is_muted(turn.session, turn.resident.id):
         text = turn._("You do not receive ordinary announcements. Emergency notices still come.")
         toggle = turn.option("unmute", "🔔 Receive announcements")
     else:
@@ -20,7 +20,7 @@ async def ask_show(turn: Turn) -> None:
 async def on_show(turn: Turn) -> None:
     choice = turn.choice()
     if choice in ("mute", "unmute"):
-        await do_set_muted(turn.session, turn.person.id, choice == "mute", turn.now)
+        await do_set_muted(turn.session, turn.resident.id, choice == "mute", turn.now)
         turn.say(turn._("Done: ordinary announcements are muted.") if choice == "mute"
                  else turn._("Done: you will receive announcements again."))
         turn.go("menu", "main")

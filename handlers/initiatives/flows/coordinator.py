@@ -13,8 +13,9 @@ from handlers.engine.prompts import MAIN_MENU
 from handlers.initiatives.notify import do_tell
 from handlers.staff.audit import do_audit
 from handlers.engine.turn import Turn
+from storage.db import get_referenced
 from storage.enums import BroadcastKind, Language
-from storage.models import InitiativeGroup
+from storage.models import InitiativeGroup, Person
 
 APPROVED = N_("✅ Your request to join the initiative group «{group}» is approved. Welcome! You will receive "
               "the group's notices.")
@@ -27,7 +28,7 @@ async def _mine(turn: Turn) -> list[InitiativeGroup]:
     mine = await groups.coordinated_groups(turn.session, turn.person)
     if not mine:
         do_audit(turn.session, via=turn.identity.address[:40], action="group.desk", now=turn.now, allowed=False,
-                 municipality_id=turn.person.municipality_id, actor_person_id=turn.person.id,
+                 municipality_id=turn.municipality_id, actor_person_id=turn.resident.id,
                  detail={"reason": "not a coordinator"})
         turn.say(turn._("Only the coordinator of an initiative group can do this."))
         turn.go("menu", "main")
@@ -91,7 +92,7 @@ async def on_pending(turn: Turn) -> None:
 
 async def do_decide(turn: Turn, membership_id: int, *, approve: bool) -> None:
     try:
-        row, group = await groups.do_decide_membership(turn.session, coordinator=turn.person,
+        row, group = await groups.do_decide_membership(turn.session, coordinator=turn.resident,
                                                        membership_id=membership_id, approve=approve, now=turn.now,
                                                        via=turn.identity.address)
     except (NotAllowed, NotFound):
@@ -101,7 +102,7 @@ async def do_decide(turn: Turn, membership_id: int, *, approve: bool) -> None:
         turn.say(turn._("This request was already decided or withdrawn."))
         return
     name = {Language.KY: group.name_ky, Language.RU: group.name_ru}
-    member = await turn.session.get(type(turn.person), row.person_id)
+    member = await get_referenced(turn.session, Person, row.person_id)
     await do_tell(turn.session, row.person_id, APPROVED if approve else DECLINED, turn.now,
                   group=name[member.language])
     turn.say(turn._("Approved: a new member of «{group}».", group=_name(turn, group)) if approve
@@ -147,11 +148,11 @@ async def on_notice_text(turn: Turn) -> None:
         turn.say(turn._("The notice is empty or too long for one message. Please write it again."))
         return
     mine = await _mine(turn)
-    group_id = turn.data.get("group")
-    rights = SenderRights(turn.person.municipality_id, False, (), tuple(g.id for g in mine))
+    group_id = turn.data["group"]  # the step is entered with its group
+    rights = SenderRights(turn.municipality_id, False, (), tuple(g.id for g in mine))
     ky, ru = (text, None) if turn.language == Language.KY else (None, text)
     try:
-        broadcast = await do_order_broadcast(turn.session, rights=rights, author=turn.person, identity=turn.identity,
+        broadcast = await do_order_broadcast(turn.session, rights=rights, author=turn.resident, identity=turn.identity,
                                              order=Order(BroadcastKind.ORDINARY, None, ky, ru, None, None,
                                                          group_ids=[group_id]), now=turn.now)
     except NotAllowed:

@@ -21,7 +21,7 @@ DECIDE_LATER = N_("Open «🧭 My initiative group» in the menu to decide.")
 
 
 async def ask_list(turn: Turn) -> None:
-    cards = await groups.group_cards(turn.session, turn.person.municipality_id)
+    cards = await groups.group_cards(turn.session, turn.municipality_id)
     menu = turn.option("menu", MAIN_MENU)
     if not cards:
         turn.ask(turn._("There are no initiative groups in your municipality yet."), [menu])
@@ -46,12 +46,12 @@ async def on_list(turn: Turn) -> None:
 
 
 async def ask_group(turn: Turn) -> None:
-    cards = {c.group.id: c for c in await groups.group_cards(turn.session, turn.person.municipality_id)}
-    card = cards.get(turn.data.get("group"))
+    cards = {c.group.id: c for c in await groups.group_cards(turn.session, turn.municipality_id)}
+    card = cards.get(turn.data.get("group", 0))
     if card is None:
         turn.go("groups", "list")
         return
-    row = await groups.membership(turn.session, card.group.id, turn.person.id)
+    row = await groups.membership(turn.session, card.group.id, turn.resident.id)
     status = row.status if row is not None else None
     lines = [f"«{pick(turn.language, card.group.name_ky, card.group.name_ru)}»",
              pick(turn.language, card.group.purpose_ky, card.group.purpose_ru),
@@ -69,9 +69,9 @@ async def ask_group(turn: Turn) -> None:
 
 async def on_group(turn: Turn) -> None:
     choice = turn.choice()
-    group_id = turn.data.get("group")
+    group_id = turn.data["group"]  # asked only about a group found (ask_group)
     if choice == "join":
-        if await profile_asked(turn.session, turn.person.id):
+        if await profile_asked(turn.session, turn.resident.id):
             await _do_join(turn, group_id)
         else:
             turn.go("groups", "gender", group=group_id)
@@ -87,7 +87,7 @@ async def on_group(turn: Turn) -> None:
 
 async def _do_leave(turn: Turn, group_id: int) -> None:
     try:
-        await groups.do_leave(turn.session, turn.person, group_id, turn.now)
+        await groups.do_leave(turn.session, turn.resident, group_id, turn.now)
     except groups.NotAMember:
         turn.say(turn._("You are not a member of this group, so there is nothing to leave."))
     except NotFound:
@@ -100,7 +100,7 @@ async def _do_leave(turn: Turn, group_id: int) -> None:
 
 async def _do_join(turn: Turn, group_id: int) -> None:
     try:
-        row = await groups.do_request_join(turn.session, turn.person, group_id, turn.now)
+        row = await groups.do_request_join(turn.session, turn.resident, group_id, turn.now)
     except groups.AlreadyMember:
         turn.say(turn._("You are already a member of this group."))
     except groups.AlreadyAsked:
@@ -115,12 +115,12 @@ async def _do_join(turn: Turn, group_id: int) -> None:
 
 async def _do_tell_coordinator(turn: Turn, group_id: int, membership_id: int) -> None:
 
-    group = await groups.group_in(turn.session, turn.person.municipality_id, group_id)
+    group = await groups.group_in(turn.session, turn.municipality_id, group_id)
     coordinator = await turn.session.get(Person, group.coordinator_person_id) if group.coordinator_person_id else None
-    if coordinator is None or coordinator.id == turn.person.id:
+    if coordinator is None or coordinator.id == turn.resident.id:
         return
     language = coordinator.language
-    text = gettext(language, JOIN_REQUEST, name=turn.person.display_name or f"#{turn.person.id}",
+    text = gettext(language, JOIN_REQUEST, name=turn.resident.display_name or f"#{turn.resident.id}",
                    group=pick(language, group.name_ky, group.name_ru))
     await do_prompt_resident(turn.session, turn.config, coordinator.id, text, "coordinator", "pending", turn.now,
                              busy_hint=DECIDE_LATER)
@@ -149,10 +149,10 @@ async def ask_age(turn: Turn) -> None:
 
 async def on_age(turn: Turn) -> None:
     choice = turn.choice()
-    if choice not in (*AgeGroup, SKIP):
+    if choice is None or choice not in (*AgeGroup, SKIP):
         explain_unexpected(turn)
         return
     gender = turn.data.get("gender")
-    await do_save_profile(turn.session, turn.person.id, Gender(gender) if gender else None,
+    await do_save_profile(turn.session, turn.resident.id, Gender(gender) if gender else None,
                           None if choice == SKIP else AgeGroup(choice), turn.now)
-    await _do_join(turn, turn.data.get("group"))
+    await _do_join(turn, turn.data["group"])

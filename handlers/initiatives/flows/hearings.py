@@ -11,20 +11,21 @@ from handlers.initiatives.hearings import hearing_text, upcoming
 from handlers.initiatives.proposals import MAX_TEXT, do_submit_proposal, groups_to_speak_for
 from handlers.initiatives.registrations import do_register_turn, registration
 from handlers.engine.turn import Turn
+from storage.db import get_referenced
 from storage.enums import HearingStatus, Language
 from storage.models import Hearing, InitiativeGroup
 
 
 async def _hearing(turn: Turn) -> Hearing | None:
     hearing = await turn.session.get(Hearing, turn.data.get("hearing") or 0)
-    if hearing is None or hearing.municipality_id != turn.person.municipality_id \
+    if hearing is None or hearing.municipality_id != turn.municipality_id \
             or hearing.status == HearingStatus.CANCELLED:
         return None
     return hearing
 
 
 async def ask_list(turn: Turn) -> None:
-    found = await upcoming(turn.session, turn.person.municipality_id, turn.now)
+    found = await upcoming(turn.session, turn.municipality_id, turn.now)
     menu = turn.option("menu", MAIN_MENU)
     if not found:
         turn.ask(turn._("No public hearings are announced now. When the municipality announces one, "
@@ -53,7 +54,7 @@ async def ask_hearing(turn: Turn) -> None:
         return
     text = hearing_text(hearing, turn.language, turn.config.timezone)
     options = []
-    if await registration(turn.session, hearing.id, turn.person.id) is not None:
+    if await registration(turn.session, hearing.id, turn.resident.id) is not None:
         text += "\n\n" + turn._("✅ You are registered.")
     elif turn.now < hearing.starts_at:
         options.append(turn.option("register", "🙋 Register to attend"))
@@ -79,13 +80,13 @@ async def on_hearing(turn: Turn) -> None:
 
 
 async def ask_speak_for(turn: Turn) -> None:
-    group_ids = sorted(await groups_to_speak_for(turn.session, turn.person))
+    group_ids = sorted(await groups_to_speak_for(turn.session, turn.resident))
     if not group_ids:
         turn.go("hearings", "proposal", group=None)
         return
     options = [turn.option("me", "👤 Personally")]
     for group_id in group_ids:
-        group = await turn.session.get(InitiativeGroup, group_id)
+        group = await get_referenced(turn.session, InitiativeGroup, group_id)
         options.append(Option(f"g:{group.id}", f"👥 {group.name_ky}", f"👥 {group.name_ru}"))
     turn.ask(turn._("Do you send the proposal personally or on behalf of your group?"),
              options + [turn.option("back", HEARINGS_LABEL)])
@@ -113,8 +114,8 @@ async def on_proposal(turn: Turn) -> None:
     if turn.choice() == "back":
         turn.go("hearings", "list")
         return
-    if turn.kind == InputKind.PHOTO and turn.incoming.attachments:
-        turn.update(photo={"ref": turn.incoming.attachments[0].ref, "channel": turn.identity.channel.value,
+    if turn.kind == InputKind.PHOTO and turn.message.attachments:
+        turn.update(photo={"ref": turn.message.attachments[0].ref, "channel": turn.identity.channel.value,
                            "address": turn.identity.address})
         if not turn.text:
             turn.say(turn._("The photo is kept. Now write the proposal itself."))
@@ -128,7 +129,7 @@ async def on_proposal(turn: Turn) -> None:
         turn.go("hearings", "list")
         return
     try:
-        proposal = await do_submit_proposal(turn.session, hearing=hearing, person=turn.person, text=turn.text,
+        proposal = await do_submit_proposal(turn.session, hearing=hearing, person=turn.resident, text=turn.text,
                                             language=turn.language, now=turn.now, group_id=turn.data.get("group"),
                                             photo=turn.data.get("photo"))
     except NotAllowed:

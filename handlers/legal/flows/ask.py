@@ -46,7 +46,7 @@ async def on_text(turn: Turn) -> None:
     kind = turn.kind
     if kind in (InputKind.PHOTO, InputKind.DOCUMENT):
         attachments = turn.data.get("attachments", []) + [
-            {"kind": a.kind.value, "ref": a.ref, "mime_type": a.mime_type} for a in turn.incoming.attachments]
+            {"kind": a.kind.value, "ref": a.ref, "mime_type": a.mime_type} for a in turn.message.attachments]
         turn.update(attachments=attachments[:MAX_PHOTOS])
         if not turn.text:
             turn.say(turn._("The photo of the document is kept. Now write your question in words: "
@@ -122,7 +122,7 @@ async def on_confidential(turn: Turn) -> None:
         return
     draft = QuestionDraft(topic=LegalTopic(turn.data["topic"]), text=turn.data["text"],
                           attachments=turn.data.get("attachments", []), confidential=choice == "private")
-    question = await do_submit_question(turn.session, turn.config, person=turn.person,
+    question = await do_submit_question(turn.session, turn.config, person=turn.resident,
                                         channel=turn.identity.channel, language=turn.language, draft=draft,
                                         now=turn.now)
     turn.say(turn._("Your question is sent to the lawyers. Its number is {ref}.\nThe answer is due by: {date}\n"

@@ -39,7 +39,7 @@ async def _listed(turn: Turn) -> list[LegalAnswer]:
     if turn.data.get("query"):
         return [hit.answer for hit in await search_answers(turn.session, turn.data["query"], limit=LISTED)]
     return list((await turn.session.scalars(sa.select(LegalAnswer).where(
-        LegalAnswer.status == AnswerStatus.PUBLISHED, LegalAnswer.topic == LegalTopic(turn.data.get("topic")),
+        LegalAnswer.status == AnswerStatus.PUBLISHED, LegalAnswer.topic == LegalTopic(turn.data["topic"]),
         LegalAnswer.language == turn.language).order_by(LegalAnswer.helped.desc(), LegalAnswer.id)
         .limit(LISTED))).all())
 

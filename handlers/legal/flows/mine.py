@@ -24,7 +24,7 @@ def _back(turn: Turn) -> list[Option]:
 
 
 async def ask_list(turn: Turn) -> None:
-    found = await questions_of(turn.session, turn.person.id, limit=SHOWN)
+    found = await questions_of(turn.session, turn.resident.id, limit=SHOWN)
     menu = turn.option("menu", labels.MAIN_MENU)
     if not found:
         turn.ask(turn._("You have not asked the lawyers anything yet."), [menu])
@@ -53,7 +53,7 @@ async def on_list(turn: Turn) -> None:
 
 
 async def ask_detail(turn: Turn) -> None:
-    question = await question_of(turn.session, turn.person.id, turn.data.get("question_id", 0))
+    question = await question_of(turn.session, turn.resident.id, turn.data.get("question_id", 0))
     options = _back(turn)
     if question is None:
         turn.ask(turn._("This question was not found among yours."), options)
@@ -100,12 +100,12 @@ async def ask_reply(turn: Turn) -> None:
 
 
 async def on_reply(turn: Turn) -> None:
-    question = await question_of(turn.session, turn.person.id, turn.data.get("question_id", 0))
+    question = await question_of(turn.session, turn.resident.id, turn.data.get("question_id", 0))
     if turn.choice() == "back" or question is None:
         turn.go("legal_mine", "list")
         return
     attachments = [{"kind": a.kind.value, "ref": a.ref, "mime_type": a.mime_type}
-                   for a in (turn.incoming.attachments if turn.kind in (InputKind.PHOTO, InputKind.DOCUMENT) else ())]
+                   for a in (turn.message.attachments if turn.kind in (InputKind.PHOTO, InputKind.DOCUMENT) else ())]
     if not attachments and (turn.kind != InputKind.TEXT or lacks_words(turn.text)):
         turn.say(turn._("Please write your answer in words, or send a photo of the document."))
         return

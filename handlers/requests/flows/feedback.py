@@ -22,14 +22,14 @@ STARS = {1: "1 ⭐", 2: "2 ⭐⭐", 3: "3 ⭐⭐⭐", 4: "4 ⭐⭐⭐⭐", 5: "5
 
 
 async def _request(turn: Turn) -> Request | None:
-    return await request_of(turn.session, turn.person.id, turn.data.get("request_id", 0))
+    return await request_of(turn.session, turn.resident.id, turn.data.get("request_id", 0))
 
 
 # -- answering a clarifying question ----------------------------------------------------------
 async def ask_reply(turn: Turn) -> None:
     request = await _request(turn)
     question = await open_question(turn.session, request.id) if request else None
-    if question is None:
+    if request is None or question is None:
         turn.say(turn._("There is no open question about this request."))
         turn.go("menu", "main")
         return
@@ -43,7 +43,7 @@ async def on_reply(turn: Turn) -> None:
     if request is None or await open_question(turn.session, request.id) is None:
         turn.go("menu", "main")
         return
-    incoming = turn.incoming
+    incoming = turn.message
     attachments = incoming.attachments if turn.kind in (InputKind.PHOTO, InputKind.DOCUMENT, InputKind.VOICE) else ()
     text = turn.text if turn.kind in (InputKind.TEXT, InputKind.PHOTO, InputKind.DOCUMENT) else ""
     if not attachments and (turn.kind != InputKind.TEXT or lacks_words(text)):

@@ -7,6 +7,7 @@ from handlers.i18n import format_date, format_datetime, pick
 from handlers.services.feedback import can_be_rated, open_question
 from handlers.services.requests import request_of, requests_of, shorten, status_label
 from handlers.engine.turn import Turn
+from storage.db import get_referenced
 from storage.enums import RequestEventKind
 from storage.models import Category
 
@@ -14,7 +15,7 @@ SHOWN = 10
 
 
 async def ask_list(turn: Turn) -> None:
-    found = await requests_of(turn.session, turn.person.id, limit=SHOWN)
+    found = await requests_of(turn.session, turn.resident.id, limit=SHOWN)
     menu = turn.option("menu", "◀ Main menu")
     if not found:
         turn.ask(turn._("You have no requests yet."), [menu])
@@ -40,7 +41,7 @@ async def on_list(turn: Turn) -> None:
 
 
 async def ask_detail(turn: Turn) -> None:
-    request = await request_of(turn.session, turn.person.id, turn.data.get("request_id", 0))
+    request = await request_of(turn.session, turn.resident.id, turn.data.get("request_id", 0))
     options = [turn.option("back", "◀ My requests"), turn.option("menu", "◀ Main menu")]
     if request is None:
         turn.ask(turn._("This request was not found."), options)
@@ -50,7 +51,7 @@ async def ask_detail(turn: Turn) -> None:
     if can_be_rated(request, turn.now):
         options.insert(0, turn.option("rate", "⭐ Rate the answer"))
     language, tz = turn.language, turn.config.timezone
-    category = await turn.session.get(Category, request.category_id)
+    category = await get_referenced(turn.session, Category, request.category_id)
     lines = [
         turn._("Request {ticket}", ticket=request.ticket),
         turn._("Category: {name}", name=pick(language, category.name_ky, category.name_ru)),
@@ -64,6 +65,7 @@ async def ask_detail(turn: Turn) -> None:
         if event.kind == RequestEventKind.CREATED:
             lines.append(turn._("{when}: received", when=when))
         elif event.kind == RequestEventKind.STATUS_CHANGED:
+            assert event.status_to is not None, "a status change records the new status"
             lines.append(turn._("{when}: status «{status}»", when=when, status=status_label(event.status_to, language)))
         elif event.kind == RequestEventKind.ANSWERED:
             lines.append(turn._("{when}: answer: {text}", when=when, text=shorten(event.text or "", 800)))

@@ -5,11 +5,13 @@ import math
 from handlers.envelope import Asks, Attachment, InputKind, Option
 from handlers.engine.flow import Flow, Step
 from handlers.engine.prompts import confirm_cancel_step, explain_unexpected, lacks_words
+from handlers.errors import NotFound
 from handlers.i18n import N_, format_date, format_number, pick
 from handlers.services import places
 from handlers.services.requests import Draft, do_submit_request, shorten
 from handlers.staff.cards import do_post_card
 from handlers.engine.turn import Turn
+from storage.db import get_referenced
 from storage.enums import AttachmentKind
 from storage.models import Municipality
 
@@ -35,7 +37,7 @@ def _attach(draft: Draft, attachments: tuple[Attachment, ...]) -> None:
 
 # -- category ---------------------------------------------------------------------------------
 async def ask_category(turn: Turn) -> None:
-    found = await places.categories(turn.session, turn.person.municipality_id)
+    found = await places.categories(turn.session, turn.municipality_id)
     options = [Option(f"c:{c.id}", c.name_ky, c.name_ru) for c in found]
     turn.ask(turn._("What is the problem about? Choose a category."), options + [_cancel(turn)])
 
@@ -68,11 +70,11 @@ async def on_description(turn: Turn) -> None:
         if _accept_description(turn, draft, turn.text):
             turn.go("request", "photos")
     elif kind == InputKind.VOICE:
-        _attach(draft, turn.incoming.attachments)
+        _attach(draft, turn.message.attachments)
         _keep(turn, draft)
         turn.say(turn._("The voice message is kept. You can add a few words in text, or press «Continue»."))
     elif kind in (InputKind.PHOTO, InputKind.DOCUMENT):
-        _attach(draft, turn.incoming.attachments)
+        _attach(draft, turn.message.attachments)
         _keep(turn, draft)
         if turn.text and _accept_description(turn, draft, turn.text):
             turn.say(turn.n_("{n} photo added.", "{n} photos added.", draft.count(AttachmentKind.PHOTO)))
@@ -116,7 +118,7 @@ async def on_photos(turn: Turn) -> None:
             turn.say(turn._("That is enough photos, thank you."))
             turn.go("request", "location")
             return
-        _attach(draft, turn.incoming.attachments[:room])
+        _attach(draft, turn.message.attachments[:room])
         if turn.text:
             draft.description = f"{draft.description}\n{turn.text}".strip()
         _keep(turn, draft)
@@ -146,10 +148,11 @@ async def on_location(turn: Turn) -> None:
     elif choice == "here":  # chosen by number or words where no button can send a location
         turn.say(turn._("To send your location, use 📎 (attach) → Location, then send the point."))
     elif kind == InputKind.LOCATION:
-        municipality = await turn.session.get(Municipality, turn.person.municipality_id)
-        point = turn.incoming.location
+        municipality = await get_referenced(turn.session, Municipality, turn.municipality_id)
+        point = turn.message.location
+        assert point is not None, "the channels give every location message its point"
         distance = distance_km(municipality, point.latitude, point.longitude)
-        if distance is not None and distance > municipality.radius_km:
+        if distance is not None and municipality.radius_km is not None and distance > municipality.radius_km:
             turn.say(turn._("This point is {km} km from the centre of the municipality ({municipality}) and seems to be "
                             "outside it. "
                             "Please send another point, or write the address.",
@@ -185,7 +188,9 @@ def distance_km(municipality: Municipality, latitude: float, longitude: float) -
 # -- confirmation -----------------------------------------------------------------------------
 async def ask_confirm(turn: Turn) -> None:
     draft = _draft(turn)
-    category = await places.category_in(turn.session, turn.person.municipality_id, draft.category_id or 0)
+    category = await places.category_in(turn.session, turn.municipality_id, draft.category_id or 0)
+    if category is None:
+        raise NotFound(f"category {draft.category_id} is not offered in municipality {turn.municipality_id}")
     lines = [turn._("Please check your request:"),
              turn._("Category: {name}", name=pick(turn.language, category.name_ky, category.name_ru)),
              turn._("Description: {text}", text=shorten(draft.description, 600) or "—")]
@@ -205,7 +210,7 @@ async def on_confirm(turn: Turn) -> None:
     if turn.choice() != "send":
         explain_unexpected(turn)
         return
-    request = await do_submit_request(turn.session, person=turn.person, channel=turn.identity.channel,
+    request = await do_submit_request(turn.session, person=turn.resident, channel=turn.identity.channel,
                                       draft=_draft(turn), language=turn.language, now=turn.now, config=turn.config)
     await do_post_card(turn.session, request, turn.now)
     turn.say(turn._("Your request is registered. Its number is {ticket}.\n"
