@@ -141,7 +141,8 @@ async def _show(session, code: str) -> str:
         lines.append(f"  village {village.id}: {village.name_ky} / {village.name_ru}")
         quarters = (await session.scalars(sa.select(Quarter).where(Quarter.village_id == village.id))).all()
         lines += [f"    quarter {q.id}: {q.name_ky} / {q.name_ru}" for q in quarters]
-    departments = (await session.scalars(sa.select(Department).where(Department.municipality_id == municipality.id))).all()
+    departments = (await session.scalars(
+        sa.select(Department).where(Department.municipality_id == municipality.id))).all()
     lines += [f"  department {d.code} ({d.kind.value}): {d.name_ky} / {d.name_ru}" for d in departments]
     categories = (await session.scalars(sa.select(Category).where(Category.municipality_id == municipality.id))).all()
     lines += [f"  category {c.code}: {c.name_ky} / {c.name_ru}" for c in categories]

@@ -6,7 +6,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Iterator
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 
@@ -69,8 +69,9 @@ async def do_prepare(db: Database) -> Place:
             Department.municipality_id == municipality.id, Department.code == "water"))).one()
         await setup.do_grant_role(session, staff, municipality, Role.DEPARTMENT_STAFF, department=water)
         place = Place(municipality.id, head.id, staff.id, water.id)
-        for code, category_id, department_id in (await session.execute(sa.select(
-                Category.code, Category.id, Category.department_id).where(Category.municipality_id == municipality.id))):
+        for code, category_id, department_id in (await session.execute(
+                sa.select(Category.code, Category.id, Category.department_id)
+                .where(Category.municipality_id == municipality.id))):
             place.categories[code] = (category_id, department_id)
         place.quarters = list((await session.scalars(sa.select(Quarter.id).where(
             Quarter.municipality_id == municipality.id).order_by(Quarter.id))).all())
@@ -159,7 +160,8 @@ async def do_insert_residents(db: Database, place: Place) -> int:
     """RESIDENTS residents; returns the first one's id."""
     async with db.transaction() as session:
         first = (await session.scalar(sa.select(sa.func.max(Person.id)))) + 1
-        rows = [dict(id=first + i, municipality_id=place.municipality_id, quarter_id=place.quarters[i % len(place.quarters)],
+        rows = [dict(id=first + i, municipality_id=place.municipality_id,
+                     quarter_id=place.quarters[i % len(place.quarters)],
                      language=Language.KY if i % 2 else Language.RU, display_name=f"Resident {i}", phone=None,
                      consent_at=NOW, consent_version="2026-11", created_at=NOW) for i in range(RESIDENTS)]
         await session.execute(Person.__table__.insert(), rows)

@@ -111,8 +111,10 @@ async def drive(bot: FakeBot, n: int, script) -> dict:
         bot.__dict__.pop("_record", None)  # undo watch()
     failures = [o for o in outcomes if isinstance(o, BaseException)]
     latencies.sort()
-    pct = (lambda q: round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 1)
-           if latencies else None)
+
+    def pct(q: float) -> float | None:
+        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 1) if latencies else None
+
     return {"updates": len(latencies), "wall_s": round(wall, 3),
             "updates_per_s": round(len(latencies) / wall, 1) if wall else 0.0,
             "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": pct(1.0), "failed_users": len(failures),

@@ -211,7 +211,10 @@ async def bench(n: int, backend: str, profile: str | None, separate: bool, worke
         echo = await asyncio.wait_for(run_echo(load, base_url, n), DRIVE_TIMEOUT + 60)
     finally:
         await load.stop()
-    ratio = (lambda full: round(full["updates_per_s"] / echo["updates_per_s"], 3) if echo["updates_per_s"] else None)
+
+    def ratio(full: dict) -> float | None:
+        return round(full["updates_per_s"] / echo["updates_per_s"], 3) if echo["updates_per_s"] else None
+
     result = {"mode": MODES[separate], "residents": n, "turns_per_resident": TURNS, "db": backend,
               "full": runs[0], "echo": echo, "ratio_full_to_echo": ratio(runs[0]),
               "peak_rss_mb_after_imports": rss_start, "peak_rss_mb_after_full": rss_full, "peak_rss_mb": peak_rss_mb(),

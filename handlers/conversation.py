@@ -72,7 +72,7 @@ class ConversationCore:
             now = self.clock()
             claimed = await do_claim_intakes(session, [i.intake_id for i in incomings if i.intake_id is not None], now)
             handled = [i.intake_id is None or i.intake_id in claimed for i in incomings]
-            todo = [incoming for incoming, fresh in zip(incomings, handled) if fresh]
+            todo = [incoming for incoming, fresh in zip(incomings, handled, strict=True) if fresh]
             dialogs = await load_dialogs(session, {i.address: i.channel for i in todo}, now) if todo else {}
             later = InsertLater()  # the log and the replies of every turn, one statement each
             for incoming in todo:

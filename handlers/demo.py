@@ -30,7 +30,8 @@ DEPARTMENTS = [
     ("social", DepartmentKind.DEPARTMENT, "Социалдык коргоо бөлүмү", "Отдел социальной защиты"),
     ("land", DepartmentKind.DEPARTMENT, "Жер бөлүмү", "Земельный отдел"),
     ("water", DepartmentKind.ENTERPRISE, "«Ичүүчү суу» муниципалдык ишканасы", "МП «Питьевая вода»"),
-    ("waste", DepartmentKind.ENTERPRISE, "«Таза айыл» муниципалдык ишканасы (таштанды)", "МП «Таза айыл» (вывоз мусора)"),
+    ("waste", DepartmentKind.ENTERPRISE, "«Таза айыл» муниципалдык ишканасы (таштанды)",
+     "МП «Таза айыл» (вывоз мусора)"),
     ("sewerage", DepartmentKind.ENTERPRISE, "Канализация муниципалдык ишканасы", "МП «Канализация»"),
     ("roads", DepartmentKind.ENTERPRISE, "Ички жолдор муниципалдык ишканасы", "МП «Внутренние дороги»"),
     ("lighting", DepartmentKind.ENTERPRISE, "Көчөлөрдү жарыктандыруу ишканасы", "МП «Уличное освещение»"),
@@ -102,7 +103,8 @@ async def do_load_demo(session: AsyncSession) -> Municipality | None:
     for sort, (code, ky, ru, department) in enumerate(CATEGORIES):
         await setup.do_add_category(session, municipality, code, ky, ru, departments[department], sort)
     await do_load_holidays(session, years=(2026, 2027))
-    session.add_all([ResponsibleBody(municipality_id=municipality.id, name_ky=ky, name_ru=ru, contact=contact, sort=sort)
+    session.add_all([ResponsibleBody(municipality_id=municipality.id, name_ky=ky, name_ru=ru, contact=contact,
+                                     sort=sort)
                      for sort, (ky, ru, contact) in enumerate(RESPONSIBLE_BODIES)])
     session.add_all([ReplyTemplate(municipality_id=municipality.id, title=title, text_ky=ky, text_ru=ru)
                      for title, ky, ru in REPLY_TEMPLATES])

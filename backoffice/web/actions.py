@@ -73,8 +73,8 @@ async def act(request: web.Request) -> web.Response:
         message = (texts.INVALID_TEXT if action in ("answer", "ask", "note", "reject", "extend")
                    else texts.INVALID_CHOICE if action == "forward" else texts.INVALID_ACTION)
         return await request_page(request, status=400, error=say(request, message), failed_action=action, form=kept)
-    except NotFound:  # the desk has logged the refusal; the request does not exist for this person
-        raise web.HTTPNotFound()
+    except NotFound as missing:  # the desk has logged the refusal; the request does not exist for this person
+        raise web.HTTPNotFound() from missing
     except NotAllowed:
         return await request_page(request, status=403, error=say(request, texts.NOT_ALLOWED), failed_action=action,
                                   form=kept)

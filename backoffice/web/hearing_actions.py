@@ -98,8 +98,8 @@ async def act(request: web.Request) -> web.Response:
     except InvalidInput:
         message = {"attendance": BAD_ATTENDANCE, "outcome": BAD_OUTCOME}.get(action, texts.INVALID_ACTION)
         return await show_hearing(request, status=400, error=say(request, message), form=kept)
-    except NotFound:
-        raise web.HTTPNotFound()
+    except NotFound as missing:
+        raise web.HTTPNotFound() from missing
     except NotAllowed:
         return await show_hearing(request, status=403, error=say(request, texts.NOT_ALLOWED))
     raise web.HTTPSeeOther(f"{PREFIX}/hearings/{hearing_id_of(request)}?done={action}")

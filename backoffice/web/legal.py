@@ -116,8 +116,8 @@ async def act(request: web.Request) -> web.Response:
             raise web.HTTPNotFound()
     except InvalidInput:
         return await question_page(request, status=400, error=say(request, INVALID))
-    except NotFound:
-        raise web.HTTPNotFound()
+    except NotFound as missing:
+        raise web.HTTPNotFound() from missing
     raise web.HTTPSeeOther(f"{PREFIX}/legal/{question_id}?done={action}")
 
 

@@ -78,7 +78,8 @@ async def answer_to_notice(turn: Turn) -> bool:
 
 async def _recipient(session: AsyncSession, broadcast_id: int, person_id: int) -> BroadcastRecipient | None:
     return (await session.execute(sa.select(BroadcastRecipient).where(
-        BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.person_id == person_id))).scalar_one_or_none()
+        BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.person_id == person_id))
+            ).scalar_one_or_none()
 
 
 async def _latest_unanswered(session: AsyncSession, identity_id: int, now: datetime) -> BroadcastRecipient | None:

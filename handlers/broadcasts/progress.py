@@ -86,7 +86,8 @@ async def do_report_progress(session: AsyncSession, broadcast_id: int, now: date
         broadcast.finished_at = now
     if not (finished or (edit and counts.done != broadcast.progress_shown)):
         return False
-    identity = await session.get(ChannelIdentity, broadcast.author_identity_id) if broadcast.author_identity_id else None
+    author_identity_id = broadcast.author_identity_id
+    identity = await session.get(ChannelIdentity, author_identity_id) if author_identity_id else None
     if identity is None or identity.blocked_at is not None:
         return finished
     author = await session.get(Person, broadcast.author_person_id) if broadcast.author_person_id else None

@@ -118,7 +118,7 @@ class HearingDesk(DeskMachinery[HearingAction]):
                 return HearingDetail(figures, await _registered(session, hearing.id),
                                      await _proposals(session, hearing.id, actor.language), manages_hearings(actor))
         except Refused as refused:
-            raise await self._refuse(actor, HearingAction.VIEW, hearing_id, refused)
+            raise await self._refuse(actor, HearingAction.VIEW, hearing_id, refused) from refused
 
     async def choices(self, actor: Actor) -> HearingChoices:
         await self._check_sees(actor)

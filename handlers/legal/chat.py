@@ -154,7 +154,8 @@ class LegalChat:
         if lawyer is None:
             async with self.db.transaction() as session:
                 do_audit(session, via="lawyers_chat", action=what.split(" ")[0], now=self.clock(), allowed=False,
-                         actor_person_id=person_id, detail={"user": user_address, "what": what, "reason": "no lawyer role"})
+                         actor_person_id=person_id,
+                         detail={"user": user_address, "what": what, "reason": "no lawyer role"})
             log.warning("lawyers' chat: %s by %s refused (no lawyer role)", what, user_address)
         return lawyer
 

@@ -129,7 +129,8 @@ async def do_load_demo_answers(session: AsyncSession, now: datetime) -> int:
     known = set((await session.scalars(sa.select(LegalAnswer.key).where(LegalAnswer.key.is_not(None)))).all())
     added = 0
     for key, topic, question_ky, answer_ky, question_ru, answer_ru in DEMO_ANSWERS:
-        for language, question, answer in ((Language.KY, question_ky, answer_ky), (Language.RU, question_ru, answer_ru)):
+        versions = ((Language.KY, question_ky, answer_ky), (Language.RU, question_ru, answer_ru))
+        for language, question, answer in versions:
             full_key = f"demo-{key}-{language.value}"
             if full_key in known:
                 continue

@@ -98,7 +98,7 @@ class LegalDesk(DeskMachinery[LegalAction]):
                 return QuestionDetail(question, await search_answers(session, question.text, limit=3),
                                       await publishing.draft_of(session, question))
         except Refused as refused:
-            raise await self._refuse(lawyer, LegalAction.VIEW, question_id, refused)
+            raise await self._refuse(lawyer, LegalAction.VIEW, question_id, refused) from refused
 
     # -- doing -----------------------------------------------------------------------------------
     async def take(self, lawyer: Lawyer, question_id: int) -> None:

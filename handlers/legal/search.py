@@ -89,7 +89,7 @@ class AnswerIndex:
             return []
         positions, scores = retriever.retrieve([query_tokens], k=min(k, len(ids)), show_progress=False)
         query_stems = {t for t in asked if t.startswith("s:")}
-        return [(ids[int(position)], float(score)) for position, score in zip(positions[0], scores[0])
+        return [(ids[int(position)], float(score)) for position, score in zip(positions[0], scores[0], strict=True)
                 if score > 0 and query_stems & document_stems[int(position)]]
 
     async def search(self, session: AsyncSession, query: str, *, limit: int = 3,

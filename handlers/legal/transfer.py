@@ -85,7 +85,7 @@ async def do_import_csv(session: AsyncSession, text: str, now: datetime, *, auth
     keys = [(row.get("key") or "").strip() for row in rows]
     existing = {a.key: a for a in (await session.scalars(sa.select(LegalAnswer).where(
         LegalAnswer.key.in_([k for k in keys if k])))).all()}
-    for key, row in zip(keys, rows):
+    for key, row in zip(keys, rows, strict=True):
         language = Language(row["language"].strip())
         question, answer = anonymise(row["question"].strip(), language), anonymise(row["answer"].strip(), language)
         report.anonymised += question.removed + answer.removed

@@ -40,7 +40,8 @@ class DeadlineRule:
         try:
             rule = cls(DayCount(kind.strip().lower()), int(days))
         except ValueError as error:
-            raise ConfigurationError(f"deadline rule must look like 'calendar:14' or 'working:10', not {text!r}") from error
+            raise ConfigurationError(
+                f"deadline rule must look like 'calendar:14' or 'working:10', not {text!r}") from error
         if rule.days < 1:
             raise ConfigurationError("a deadline needs at least one day")
         return rule

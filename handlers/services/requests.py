@@ -120,7 +120,8 @@ async def _do_copy_quarter_heads(session: AsyncSession, request: Request, catego
         text = gettext(language, "A new request in your quarter: {ticket}, {category}.\n{description}",
                        ticket=request.ticket, category=pick(language, category.name_ky, category.name_ru),
                        description=shorten(request.description, 500))
-        template = {"key": "quarter_request", "variables": {"1": request.ticket, "2": shorten(request.description, 300)}}
+        template = {"key": "quarter_request",
+                    "variables": {"1": request.ticket, "2": shorten(request.description, 300)}}
         do_enqueue(session, identity, Reply(text, language=language, template=template), now,
                    priority=PRIORITY_NOTIFICATION)
         session.add(RequestEvent(request_id=request.id, kind=RequestEventKind.QUARTER_HEAD_COPIED, at=now,

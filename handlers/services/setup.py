@@ -31,14 +31,16 @@ def normalize_phone(phone: str) -> str:
 
 
 async def municipality_by_code(session: AsyncSession, code: str) -> Municipality:
-    found = (await session.execute(sa.select(Municipality).where(Municipality.code == code.upper()))).scalar_one_or_none()
+    found = (await session.execute(
+        sa.select(Municipality).where(Municipality.code == code.upper()))).scalar_one_or_none()
     if found is None:
         raise NotFound(f"no municipality with code {code!r}")
     return found
 
 
 async def do_create_municipality(session: AsyncSession, code: str, name_ky: str, name_ru: str, *,
-                                 center: tuple[float, float] | None = None, radius_km: float | None = None) -> Municipality:
+                                 center: tuple[float, float] | None = None,
+                                 radius_km: float | None = None) -> Municipality:
     code = code.strip().upper()
     if not code.isalnum() or not 2 <= len(code) <= 8:
         raise InvalidInput("a municipality code is 2 to 8 letters or digits, e.g. ALM")
@@ -93,7 +95,8 @@ async def do_add_category(session: AsyncSession, municipality: Municipality, cod
     return category
 
 
-async def do_add_route(session: AsyncSession, category: Category, quarter: Quarter, department: Department) -> CategoryRoute:
+async def do_add_route(session: AsyncSession, category: Category, quarter: Quarter,
+                       department: Department) -> CategoryRoute:
     if not category.municipality_id == quarter.municipality_id == department.municipality_id:
         raise InvalidInput("a route must stay within one municipality")
     route = CategoryRoute(category_id=category.id, quarter_id=quarter.id, department_id=department.id)

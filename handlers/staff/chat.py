@@ -73,7 +73,8 @@ class StaffChat:
     async def introduce(self, chat_address: str) -> None:
         """The bot was added to a group: it says the group's address, so an administrator can link it."""
         message = N_("Hello! I am the Kairyl bot. To receive a department's requests here, an administrator "
-                     "links this group with:\npython main.py admin department chat <municipality> <department> {address}")
+                     "links this group with:\n"
+                     "python main.py admin department chat <municipality> <department> {address}")
         async with self.db.transaction() as session:
             now = self.clock()
             identity = await staff_chat_identity(session, chat_address, now)
@@ -112,7 +113,8 @@ class StaffChat:
             return gettext(language, NOT_STAFF)
         except InvalidInput as error:
             log.info("staff chat press refused: %s", error)
-            return gettext(language, "This cannot be done now: the request has changed. The card shows where it stands.")
+            return gettext(language,
+                           "This cannot be done now: the request has changed. The card shows where it stands.")
 
     async def reply(self, chat_address: str, user_address: str, replied_message_id: str, text: str) -> bool:
         """A message replying to one of our prompts: the text the prompt asked for. False if not ours."""
@@ -227,7 +229,7 @@ class StaffChat:
     async def _prompt_replied_to(self, chat_address: str, message_id: str) -> dict | None:
         """The prompt a reply answers. Delivery records sent message ids a moment after sending
         (``DeliveryWorker.record_every``), so a very quick reply may look a little longer."""
-        for attempt in range(PROMPT_LOOKUPS):
+        for _attempt in range(PROMPT_LOOKUPS):
             async with self.db.reader() as session:
                 row = (await session.execute(sa.select(OutboxMessage.id, OutboxMessage.payload).where(
                     OutboxMessage.address == chat_address, OutboxMessage.external_id == message_id)

@@ -64,7 +64,7 @@ class DeskMachinery(Generic[_Action]):
                          municipality_id=item.municipality_id, actor_person_id=actor.person_id,
                          object_type=self.object_type, object_id=item.id, detail=detail)
         except Refused as refused:
-            raise await self._refuse(actor, action, item_id, refused)
+            raise await self._refuse(actor, action, item_id, refused) from refused
         self.on_outbox()
 
     async def check(self, actor: Any, item_id: int, action: _Action) -> None:
@@ -73,7 +73,7 @@ class DeskMachinery(Generic[_Action]):
             async with self.db.reader() as session:
                 await self._visible(actor, item_id, action, session)
         except Refused as refused:
-            raise await self._refuse(actor, action, item_id, refused)
+            raise await self._refuse(actor, action, item_id, refused) from refused
 
     async def _refuse(self, actor: Any, action: _Action, item_id: int, refused: "Refused") -> Exception:
         """Logs a refusal (after the refused unit of work has ended) and gives the error to raise."""
@@ -120,7 +120,7 @@ class StaffDesk(DeskMachinery[StaffAction]):
                 return await views.request_detail(session, actor, request, allowed_actions(actor, request),
                                                   self.clock())
         except Refused as refused:
-            raise await self._refuse(actor, StaffAction.VIEW, request_id, refused)
+            raise await self._refuse(actor, StaffAction.VIEW, request_id, refused) from refused
 
     async def choices(self, actor: Actor) -> Choices:
         async with self.db.reader() as session:

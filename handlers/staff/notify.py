@@ -26,7 +26,9 @@ async def do_tell_staff_of_reply(session: AsyncSession, request: Request, event:
 async def do_tell_staff_of_reopening(session: AsyncSession, request: Request, event: RequestEvent,
                                      now: datetime) -> None:
     await do_post_in_thread(session, request, lambda language: gettext(
-        language, "⚠️ {ticket}: the resident says the problem is not solved. The request is open again; the head has been told.",
+        language,
+        "⚠️ {ticket}: the resident says the problem is not solved. "
+        "The request is open again; the head has been told.",
         ticket=request.ticket), now)
     await do_refresh_cards(session, request, now)
     await do_escalate_to_head(session, request, EscalationReason.NOT_SOLVED, now)

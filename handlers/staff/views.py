@@ -223,13 +223,15 @@ async def request_page(session: AsyncSession, actor: Actor, filters: RequestFilt
                        total_exact=counted < enough)
 
 
-async def export_rows(session: AsyncSession, actor: Actor, filters: RequestFilters, now: datetime, tz) -> list[RequestRow]:
+async def export_rows(session: AsyncSession, actor: Actor, filters: RequestFilters, now: datetime,
+                      tz) -> list[RequestRow]:
     records = (await session.execute(
         row_query().where(filtered(actor, filters, now, tz)).order_by(*NEWEST_FIRST).limit(MAX_EXPORT_ROWS))).all()
     return [to_row(r, actor.language, now) for r in records]
 
 
-async def visible_request(session: AsyncSession, actor: Actor, request_id: int, *, lock: bool = False) -> Request | None:
+async def visible_request(session: AsyncSession, actor: Actor, request_id: int, *,
+                          lock: bool = False) -> Request | None:
     query = sa.select(Request).where(Request.id == request_id, visible(actor))
     if lock:
         query = query.with_for_update()

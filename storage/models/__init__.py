@@ -13,10 +13,10 @@ from storage.models.places import Category, CategoryRoute, Department, Holiday, 
 from storage.models.requests import Request, RequestAttachment, RequestEvent, TicketCounter
 
 __all__ = [
-    "AuditEntry", "Base", "Broadcast", "BroadcastMute", "BroadcastRecipient", "JobRun", "ReplyTemplate",
-    "ResponsibleBody", "SchedulerLease", "StaffAccount",
-    "StaffCard", "StaffSession", "Category", "CategoryRoute", "ChannelIdentity", "Conversation", "Department", "Holiday",
-    "InboundMessage", "IntakeItem", "LegalAnswer", "LegalEvent", "LegalQuestion", "Municipality", "OutboxMessage", "Person", "Quarter", "Request",
-    "RequestAttachment", "RequestEvent", "RoleGrant", "TicketCounter", "Village",
-    "GroupMember", "Hearing", "HearingRegistration", "InitiativeGroup", "ParticipantProfile", "Proposal",
+    "AuditEntry", "Base", "Broadcast", "BroadcastMute", "BroadcastRecipient", "Category", "CategoryRoute",
+    "ChannelIdentity", "Conversation", "Department", "GroupMember", "Hearing", "HearingRegistration",
+    "Holiday", "InboundMessage", "InitiativeGroup", "IntakeItem", "JobRun", "LegalAnswer", "LegalEvent",
+    "LegalQuestion", "Municipality", "OutboxMessage", "ParticipantProfile", "Person", "Proposal", "Quarter",
+    "ReplyTemplate", "Request", "RequestAttachment", "RequestEvent", "ResponsibleBody", "RoleGrant",
+    "SchedulerLease", "StaffAccount", "StaffCard", "StaffSession", "TicketCounter", "Village",
 ]

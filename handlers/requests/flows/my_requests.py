@@ -70,7 +70,8 @@ async def ask_detail(turn: Turn) -> None:
         elif event.kind == RequestEventKind.ANSWERED:
             lines.append(turn._("{when}: answer: {text}", when=when, text=shorten(event.text or "", 800)))
         elif event.kind == RequestEventKind.CLARIFICATION_ASKED:
-            lines.append(turn._("{when}: question from the staff: {text}", when=when, text=shorten(event.text or "", 400)))
+            lines.append(turn._("{when}: question from the staff: {text}", when=when,
+                                text=shorten(event.text or "", 400)))
         elif event.kind == RequestEventKind.RESIDENT_REPLIED:
             lines.append(turn._("{when}: your answer: {text}", when=when, text=shorten(event.text or "—", 400)))
         elif event.kind == RequestEventKind.EXTENDED:

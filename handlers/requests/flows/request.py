@@ -153,8 +153,8 @@ async def on_location(turn: Turn) -> None:
         assert point is not None, "the channels give every location message its point"
         distance = distance_km(municipality, point.latitude, point.longitude)
         if distance is not None and municipality.radius_km is not None and distance > municipality.radius_km:
-            turn.say(turn._("This point is {km} km from the centre of the municipality ({municipality}) and seems to be "
-                            "outside it. "
+            turn.say(turn._("This point is {km} km from the centre of the municipality ({municipality}) "
+                            "and seems to be outside it. "
                             "Please send another point, or write the address.",
                             km=format_number(round(distance), turn.language),
                             municipality=pick(turn.language, municipality.name_ky, municipality.name_ru)))
