@@ -17,26 +17,25 @@ import logging
 import signal
 import sys
 from dataclasses import dataclass, field
-from datetime import time, timedelta
 from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
+from bot.adapter import Parts
+from bot.channels import Channels, plug_in_channels
+from bot.core_config import core_config
 from bot.delivery.worker import DeliveryWorker
 from bot.intake import IntakeQueue
 from bot.workers import IntakeWorkers, ParentPipe, die_with_parent, owned_by
-from handlers.config import CoreConfig
 from handlers.conversation import ConversationCore
 from handlers.demo import do_load_demo
 from handlers.engine.feature import JobContext, ScheduledJob
 from handlers.features import FEATURE_SET
 from handlers.legal.desk import LegalDesk
 from handlers.staff.desk import StaffDesk
-from handlers.services.deadlines import DeadlineRule
 from settings import Settings
 from storage.db import Database
-from storage.enums import Channel, Language
 from storage.migrate import migrate
 
 log = logging.getLogger("kairyl")
@@ -55,39 +54,6 @@ def run(coroutine):
         new_event_loop = None
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
         return runner.run(coroutine)
-
-
-def config_from(settings: Settings) -> CoreConfig:
-    return CoreConfig(features=FEATURE_SET,
-                      deadline_rule=DeadlineRule.parse(settings.deadline_rule),
-                      dialog_timeout=timedelta(minutes=settings.dialog_timeout_minutes),
-                      remind_before=timedelta(hours=settings.remind_before_hours),
-                      escalate_before=timedelta(hours=settings.escalate_before_hours),
-                      watch_every=timedelta(minutes=settings.deadline_watch_minutes),
-                      digest_time=settings.digest_time,
-                      quiet_hours=parse_quiet_hours(settings.quiet_hours),
-                      legal_deadline_rule=DeadlineRule.parse(settings.legal_deadline_rule),
-                      lawyers_chat=settings.lawyers_chat or None,
-                      lawyers_chat_language=Language(settings.lawyers_chat_language),
-                      municipality_of_address={f"telegram:{token.split(':')[0]}:": code.upper()
-                                               for code, token in settings.telegram_bots.items()})
-
-
-def parse_quiet_hours(value: str) -> tuple[time, time] | None:
-    """``22:00-08:00`` → (22:00, 08:00); empty → None."""
-    if not value.strip():
-        return None
-    try:
-        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
-    except ValueError as error:
-        raise SystemExit(f"QUIET_HOURS must look like 22:00-08:00, not {value!r}") from error
-    return start, end
-
-
-def telegram_tokens(settings: Settings) -> list[str]:
-    """The single TELEGRAM_BOT_TOKEN (if set) and those of TELEGRAM_BOTS, each once."""
-    tokens = [settings.telegram_bot_token.get_secret_value()] if settings.telegram_bot_token else []
-    return list(dict.fromkeys(tokens + list(settings.telegram_bots.values())))
 
 
 async def open_database(settings: Settings) -> Database:
@@ -114,7 +80,7 @@ class Service:
     worker: DeliveryWorker
     intake: IntakeQueue
     http: web.Application
-    bots: dict = field(default_factory=dict)
+    channels: Channels = field(default_factory=Channels)
     jobs: list[ScheduledJob] = field(default_factory=list)
     """The scheduled jobs: the conversation core's and every feature's (run by the scheduler lease holder)."""
     desk: StaffDesk | None = None
@@ -123,8 +89,6 @@ class Service:
     """The intake worker processes this service started (INTAKE_WORKERS > 0)."""
     worker_of: tuple[int, int] | None = None
     """(index, count) when this process is itself an intake worker: it runs the intake only."""
-    closers: list = field(default_factory=list)
-    background: list = field(default_factory=list)
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self) -> None:
@@ -146,7 +110,7 @@ class Service:
         self._tasks = [asyncio.create_task(self.worker.run(), name="delivery")]
         if self.workers is None:  # with workers, this process only records and hands over
             self._tasks.append(asyncio.create_task(self.intake.run(), name="intake"))
-        self._tasks += [asyncio.create_task(job(), name="channel") for job in self.background]
+        self._tasks += [asyncio.create_task(job(), name="channel") for job in self.channels.background]
         for task in self._tasks:
             task.add_done_callback(_report_crash)
         log.info("Kairyl is running: http://%s:%s/healthz", self.settings.http_host, self.settings.http_port)
@@ -167,10 +131,7 @@ class Service:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.worker_of is None:
             await self._runner.cleanup()
-        for bot in self.bots.values():
-            await bot.session.close()
-        for close in self.closers:
-            await close()
+        await self.channels.close()
         await self.db.dispose()
 
 
@@ -187,7 +148,7 @@ async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None
     """The service; or, with ``worker_of``, one of its intake worker processes (see bot/workers.py)."""
     db = await open_database(settings) if worker_of is None else Database(settings.database_url)
     worker = DeliveryWorker(db, {})
-    core = ConversationCore(db, config_from(settings), on_outbox=worker.wake)
+    core = ConversationCore(db, core_config(settings), on_outbox=worker.wake)
     workers = None
     if worker_of is not None:
         intake = IntakeQueue(db, {}, apologize=core.apologize, owns=owned_by(*worker_of))
@@ -200,113 +161,17 @@ async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None
     http.router.add_get("/healthz", _health)
     service = Service(settings, db, core, worker, intake, http, workers=workers, worker_of=worker_of)
     service.jobs = core.jobs() + FEATURE_SET.jobs(JobContext(db, core.config, worker.wake))
-    service.desk = StaffDesk(db, config_from(settings), on_outbox=worker.wake)
-    service.legal_desk = LegalDesk(db, config_from(settings), on_outbox=worker.wake)
-    await _wire_whatsapp(service)
-    if not telegram_tokens(settings):
-        log.warning("TELEGRAM_BOT_TOKEN is not set: the Telegram channel is off. "
-                    "Try the resident dialogs with `python main.py chat`.")
-    else:
-        await _wire_telegram(service)
+    service.desk = StaffDesk(db, core_config(settings), on_outbox=worker.wake)
+    service.legal_desk = LegalDesk(db, core_config(settings), on_outbox=worker.wake)
+    parts = Parts(settings, db, core, service.desk, service.legal_desk, intake, http, worker.wake, service.stop_event,
+                  serving=worker_of is None)
+    service.channels = await plug_in_channels(parts, worker)
     if worker_of is None:
-        _wire_backoffice(service)
+        from backoffice.mount import mount_office
+
+        mount_office(http, db, service.desk, service.legal_desk, public_url=settings.public_url,
+                     files=service.channels.files, wake=worker.wake)
     return service
-
-
-def _wire_backoffice(service: Service) -> None:
-    """The web back office under /office/ (after the channels: it fetches residents' files through them)."""
-    from backoffice.web import PREFIX, build_office
-    from backoffice.web.media import attachment_fetcher
-    from backoffice.web.office import Office
-    from handlers.initiatives.desk import HearingDesk
-
-    settings = service.settings
-    twilio = ((settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value())
-              if settings.twilio_account_sid and settings.twilio_auth_token else None)
-    desk = service.desk
-    fetch = attachment_fetcher(bots=service.bots, twilio_api_url=settings.twilio_api_url, twilio_credentials=twilio)
-    secure = bool(settings.public_url and settings.public_url.startswith("https://"))
-    hearings = HearingDesk(service.db, desk.config, on_outbox=service.worker.wake)
-    service.http.add_subapp(PREFIX, build_office(Office(desk, service.db, fetch_attachment=fetch,
-                                                        secure_cookies=secure, hearings=hearings,
-                                                        legal=service.legal_desk)))
-
-
-async def _wire_telegram(service: Service) -> None:
-    from aiogram import Bot
-    from aiogram.client.session.aiohttp import AiohttpSession
-    from aiogram.client.telegram import TelegramAPIServer
-
-    from bot.telegram.dispatcher import build_dispatcher, processor
-    from bot.telegram.polling import poll
-    from bot.telegram.responses import pin_response_models
-    from bot.telegram.sender import TelegramSender
-    from bot.telegram.webhook import add_webhook_routes, register_webhook
-    from handlers.legal.chat import LegalChat
-    from handlers.staff.chat import StaffChat
-
-    settings = service.settings
-    api = TelegramAPIServer.from_base(settings.telegram_api_url)
-    bots = [Bot(token, session=AiohttpSession(api=api)) for token in telegram_tokens(settings)]
-    service.bots = {bot.id: bot for bot in bots}
-    pin_response_models()
-    service.worker.senders[Channel.TELEGRAM] = TelegramSender(
-        service.bots, per_bot_per_second=settings.telegram_per_bot_per_second,
-        per_chat_interval=settings.telegram_per_chat_interval)
-    lawyers = ([LegalChat(service.db, service.legal_desk, settings.lawyers_chat,
-                          language=service.core.config.lawyers_chat_language, on_outbox=service.worker.wake)]
-               if settings.lawyers_chat else [])
-    staff_chat = StaffChat(service.db, service.desk, on_outbox=service.worker.wake, others=lawyers)
-    service.intake.processors[Channel.TELEGRAM] = processor(build_dispatcher(service.core, staff_chat), service.bots)
-    if service.worker_of is not None:
-        return  # the service polls, or hears the webhook, and hands the updates over
-    if settings.telegram_mode == "polling":
-        for bot in bots:
-            service.background.append(lambda bot=bot: poll(bot, service.intake, stop=service.stop_event))
-        return
-    if not settings.public_url or settings.telegram_webhook_secret is None:
-        raise SystemExit("TELEGRAM_MODE=webhook needs PUBLIC_URL and TELEGRAM_WEBHOOK_SECRET")
-    secret = settings.telegram_webhook_secret.get_secret_value()
-    add_webhook_routes(service.http, service.bots, service.intake, secret)
-    for bot in bots:
-        await register_webhook(bot, settings.public_url, secret)
-
-
-async def _wire_whatsapp(service: Service) -> None:
-    settings = service.settings
-    needed = {"TWILIO_ACCOUNT_SID": settings.twilio_account_sid, "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
-              "TWILIO_WHATSAPP_FROM": settings.twilio_whatsapp_from, "PUBLIC_URL": settings.public_url}
-    missing = [name for name, value in needed.items() if not value]
-    if missing:
-        log.warning("WhatsApp is off: %s not set (see README, 'WhatsApp through Twilio').", ", ".join(missing))
-        return
-    from twilio.http.async_http_client import AsyncTwilioHttpClient
-    from twilio.rest import Client
-
-    from bot.whatsapp.sender import WhatsAppSender
-    from bot.whatsapp.webhook import STATUS_PATH, add_whatsapp_routes, processor
-    from handlers.services.delivery_reports import do_record_delivery_report
-
-    token = settings.twilio_auth_token.get_secret_value()
-    client = Client(settings.twilio_account_sid, token, http_client=AsyncTwilioHttpClient())
-    client.api.base_url = settings.twilio_api_url
-    service.closers.append(client.http_client.close)
-    sender_number = settings.twilio_whatsapp_from
-    if not sender_number.startswith("whatsapp:"):
-        sender_number = "whatsapp:" + sender_number
-    service.worker.senders[Channel.WHATSAPP] = WhatsAppSender(
-        client, sender_number, status_callback=settings.public_url.rstrip("/") + STATUS_PATH,
-        templates=settings.twilio_templates, messages_per_second=settings.whatsapp_messages_per_second)
-    service.intake.processors[Channel.WHATSAPP] = processor(service.core.handle)
-
-    async def record_status(sid: str, report: str, code: int | None, outcome) -> bool:
-        async with service.db.transaction() as session:
-            return await do_record_delivery_report(session, Channel.WHATSAPP, sid, report,
-                                                   error_code=code, outcome=outcome)
-
-    add_whatsapp_routes(service.http, auth_token=token, public_url=settings.public_url, intake=service.intake,
-                        record_status=record_status)
-    log.info("WhatsApp through Twilio is on, sending as %s", sender_number)
 
 
 async def serve(settings: Settings) -> None:
@@ -335,47 +200,6 @@ async def intake_worker(index: int, count: int) -> None:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, terminated.set)
     await asyncio.wait([feeding, asyncio.create_task(terminated.wait())], return_when=asyncio.FIRST_COMPLETED)
     await service.stop()
-
-
-async def chat(settings: Settings, name: str) -> None:
-    from bot.console.channel import ConsoleSender, chat_loop
-
-    db = await open_database(settings)
-    worker = DeliveryWorker(db, {Channel.CONSOLE: ConsoleSender()})
-    core = ConversationCore(db, config_from(settings))
-    try:
-        await chat_loop(core, worker.deliver_due, f"console:{name}")
-    finally:
-        await db.dispose()
-
-
-async def legal_base(settings: Settings, action: str, path: str) -> int:
-    """Exports the published legal answers to a CSV file, or imports one (see handlers/legal/transfer.py)."""
-    from handlers.legal.transfer import do_import_csv, export_csv
-    from storage.types import utcnow
-
-    db = await open_database(settings)
-    try:
-        if action == "export":
-            async with db.reader() as session:
-                Path(path).write_text(await export_csv(session), encoding="utf-8")
-            return 0
-        async with db.transaction() as session:
-            report = await do_import_csv(session, Path(path).read_text(encoding="utf-8"), utcnow())
-        for error in report.errors:
-            print(error, file=sys.stderr)
-        print(f"added {report.added}, replaced {report.replaced}, personal data removed {report.anonymised}")
-        return 1 if report.errors else 0
-    finally:
-        await db.dispose()
-
-
-async def database(settings: Settings, action: str, revision: str) -> None:
-    db = Database(settings.database_url)
-    try:
-        await migrate(db, revision, downgrade=action == "downgrade")
-    finally:
-        await db.dispose()
 
 
 QUIET_LOGGERS = ("aiogram.event", "apscheduler.executors.default")
@@ -420,12 +244,18 @@ def main(argv: list[str] | None = None) -> None:
         if command == "serve":
             run(serve(settings))
         elif command == "chat":
-            asyncio.run(chat(settings, args.name))
+            from bot.console.channel import chat
+
+            asyncio.run(chat(lambda: open_database(settings), core_config(settings), args.name))
         elif command == "db":
+            from backoffice.commands import database
+
             revision = args.revision or ("head" if args.action == "upgrade" else "-1")
-            asyncio.run(database(settings, args.action, revision))
+            asyncio.run(database(settings.database_url, args.action, revision))
         elif command == "legal":
-            sys.exit(asyncio.run(legal_base(settings, args.action, args.file)))
+            from backoffice.commands import legal_base
+
+            sys.exit(asyncio.run(legal_base(lambda: open_database(settings), args.action, args.file)))
         elif command == "admin":
             from backoffice.admin_cli import run_admin
 

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 
 from bench._backoffice_data import NOW, Place, do_load, do_prepare, local_date
 from bench._common import fresh_database, peak_rss_mb, percentile, write_results
+from bot.channels import CAPABILITIES
 from handlers.features import core_config
 from handlers.staff.desk import StaffDesk
 from handlers.staff.views import RequestFilters
@@ -213,7 +214,7 @@ async def bench(n: int, backend: str, repeat: int, keep: Path | None, only: str 
             started = time.perf_counter()
             place, load = await loaded_place(db, n)
             print(f"{backend}: {load} ({time.perf_counter() - started:.0f} s)", flush=True)
-            desk = StaffDesk(db, core_config(), clock=lambda: NOW)
+            desk = StaffDesk(db, core_config(capabilities=CAPABILITIES), clock=lambda: NOW)
             actors = {"head": await desk.actor(place.head_id, place.municipality_id, via="bench"),
                       "staff": await desk.actor(place.staff_id, place.municipality_id, via="bench")}
             figures = []

@@ -40,6 +40,7 @@ from bot.telegram.sender import TelegramSender
 from handlers.broadcasts.audience import sender_rights
 from handlers.broadcasts.orders import Order, do_order_broadcast
 from handlers.broadcasts.runner import BroadcastRunner
+from bot.channels import CAPABILITIES
 from handlers.features import core_config
 from handlers.demo import do_load_demo
 from storage.db import Database
@@ -102,7 +103,7 @@ async def scenario(db_url: str, bots: int, per_bot: int, limit: int) -> dict:
                     for token in tokens]
     sender = TelegramSender({bot.id: bot for bot in aiogram_bots}, per_bot_per_second=limit, per_chat_interval=1.0)
     worker = DeliveryWorker(db, {Channel.TELEGRAM: sender})
-    runner = BroadcastRunner(db, core_config(quiet_hours=None), on_outbox=worker.wake)
+    runner = BroadcastRunner(db, core_config(capabilities=CAPABILITIES, quiet_hours=None), on_outbox=worker.wake)
     text = "Bench notice"
     for index, head_id in enumerate(head_ids):
         await grant(db, head_id, Role.HEAD)

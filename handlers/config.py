@@ -1,12 +1,14 @@
 """What the core needs to know about the deployment, handed in by main.py."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from handlers.envelope import Capabilities
 from handlers.services.deadlines import DeadlineRule
-from storage.enums import Language
+from storage.enums import Channel, Language
 
 if TYPE_CHECKING:  # the engine reads the config; the config only names the engine's type
     from handlers.engine.feature import FeatureSet
@@ -18,6 +20,8 @@ BISHKEK = ZoneInfo("Asia/Bishkek")
 class CoreConfig:
     features: "FeatureSet"
     """The features this deployment runs (handlers/features.py): their flows, menus, commands."""
+    capabilities: Mapping[Channel, Capabilities] = field(kw_only=True)
+    """What each channel can show, as its adapter declares it (``bot/channels.py``; tests: ``tests/core_config.py``)."""
     deadline_rule: DeadlineRule = field(default_factory=lambda: DeadlineRule.calendar(14))
     dialog_timeout: timedelta = timedelta(minutes=30)
     consent_version: str = "2026-11"

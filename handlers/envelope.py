@@ -1,9 +1,12 @@
-"""The plain shapes the core speaks: what a person sent (Incoming) and what we answer (Reply).
+"""The plain shapes the core speaks: what a person sent (Incoming), what we answer (Reply),
+and what a channel can show (Capabilities).
 
 Channel adapters build an ``Incoming`` from their own payloads and render a ``Reply``
 in their own way (Telegram inline keyboards, WhatsApp numbered lines, console lines).
+The outbox stores a ``Reply`` as JSON through ``handlers.outbox_payload``.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -74,47 +77,98 @@ class Option:
         return self.ky if language == Language.KY else self.ru
 
 
-@dataclass
+@dataclass(frozen=True)
+class SentFile:
+    """A file a person sent us, shown again by the channel's own reference."""
+
+    ref: str
+    channel: Channel
+    bot: int | None = None
+    """The bot (account) of the channel the reference belongs to: a Telegram file id is valid for one bot only."""
+
+
+class Photo(SentFile):
+    """A photo, with the message's text as its caption where the channel has captions."""
+
+
+class Voice(SentFile):
+    """A voice note."""
+
+
+@dataclass(frozen=True)
+class MapPin:
+    latitude: float
+    longitude: float
+
+
+Media = Photo | Voice | MapPin
+
+
+@dataclass(frozen=True)
+class Template:
+    """An approved template for channels that need one outside a service window (WhatsApp):
+    ``Template("request_status", {"1": "ALM-2026-000001", "2": "Решено"})``."""
+
+    key: str
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Reply:
+    """One message from the core to a person; each channel renders it as its capabilities allow."""
+
     text: str
-    options: list[Option] = field(default_factory=list)
+    options: tuple[Option, ...] = ()
     nonce: int | None = None
     language: Language | None = None
-    template: dict[str, Any] | None = None
-    """For channels that need an approved template outside a service window (WhatsApp):
-    ``{"key": "request_status", "variables": {"1": "ALM-2026-000001", "2": "Решено"}}``."""
+    template: Template | None = None
     edit_of: int | None = None
     """The outbox id of an earlier message this one replaces in place (a staff card, a progress line)."""
     reply_to: int | None = None
     """The outbox id of an earlier message this one answers (a thread under a staff card)."""
-    media: dict[str, Any] | None = None
-    """Something to show besides the text, by the channel's own reference:
-    ``{"photo"|"voice": {"ref": <file id>, "channel": "telegram", "bot": <bot id>}}`` or
-    ``{"location": {"latitude": …, "longitude": …}}``. A channel that cannot show it sends the text."""
-    expects_reply: dict[str, Any] | None = None
+    media: Media | None = None
+    """Something to show besides the text. A channel that cannot show it sends the text."""
+    expects_reply: Mapping[str, Any] | None = None
     """A prompt in a group chat whose answer comes as a reply to it (channels that can open
-    the reply box for it do); the dict says what the answer is for."""
+    the reply box for it do); the mapping says what the answer is for (read back by the core)."""
 
-    def to_payload(self) -> dict[str, Any]:
-        language = self.language or Language.RU
-        payload: dict[str, Any] = {
-            "text": self.text,
-            "language": self.language.value if self.language else None,
-            "nonce": self.nonce,
-            "options": [{"value": o.value, "label": o.label(language), **({"asks": o.asks.value} if o.asks else {})}
-                        for o in self.options],
-        }
-        if self.template:
-            payload["template"] = self.template
-        if self.edit_of is not None:
-            payload["edit_of"] = self.edit_of
-        if self.reply_to is not None:
-            payload["reply_to"] = self.reply_to
-        if self.expects_reply is not None:
-            payload["expects_reply"] = self.expects_reply
-        if self.media:
-            payload.update(self.media)
-        return payload
+    def __post_init__(self) -> None:
+        if not isinstance(self.options, tuple):  # callers may hand in a list
+            object.__setattr__(self, "options", tuple(self.options))
+
+    def label(self, option: Option) -> str:
+        """An option's label in this message's language (Russian before the person chose one)."""
+        return option.label(self.language or Language.RU)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel can show; each adapter in ``bot/`` declares its own, the core reads them
+    (through ``CoreConfig.capabilities``) instead of asking which channel it is."""
+
+    name: str
+    """The channel's name as staff read it ("Telegram")."""
+    counted_for_staff: bool = True
+    """Staff see recipients counted per channel under ``name`` (not for a developer's console)."""
+    buttons: int = 0
+    """How many options a message can carry as buttons that send their own value (0: none)."""
+    numbered_choices: bool = False
+    """Options are shown as numbered lines and chosen by replying with the bare number, so a
+    number always answers the dialog's current question."""
+    list_picker: bool = False
+    """A native list to pick an option from."""
+    edits: bool = False
+    """A sent message can be replaced in place (``Reply.edit_of``); without, the replacement is skipped."""
+    asks_location: bool = False
+    """An option can be a button that sends the person's location."""
+    asks_contact: bool = False
+    """An option can be a button that sends the person's own phone number."""
+    opens_reply_box: bool = False
+    """A prompt in a group chat can open the reply box for its answer (``Reply.expects_reply``)."""
+    text_limit: int = 4096
+    """Characters of one message; a longer text goes in several."""
+    caption_limit: int = 0
+    """Characters of a photo's caption (0: no captions, the text goes separately)."""
 
 
 def encode_option(nonce: int, value: str) -> str:
@@ -126,3 +180,9 @@ def decode_option(raw: str) -> tuple[int | None, str]:
     if sep and nonce.isdigit():
         return int(nonce), value
     return None, raw
+
+
+def bot_of(address: str) -> int | None:
+    """The bot of an address that names one (``<channel>:<bot>:<chat>``); ``None`` for others."""
+    parts = address.split(":")
+    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None

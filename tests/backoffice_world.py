@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from aiohttp import ClientSession, CookieJar
 
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.services import setup
 from handlers.services.requests import Draft, do_submit_request
 from handlers.staff import accounts

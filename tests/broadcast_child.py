@@ -15,7 +15,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from bot.delivery.worker import DeliveryWorker
 from bot.telegram.sender import TelegramSender
 from handlers.broadcasts.runner import BroadcastRunner
-from handlers.features import core_config
+from tests.core_config import core_config
 from storage.db import Database
 from storage.enums import Channel
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.initiatives.desk import HearingDesk
 from handlers.initiatives.hearings import HearingDraft
 from storage.db import Database

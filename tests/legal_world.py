@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from handlers.config import CoreConfig
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from handlers.legal.desk import LegalDesk
 from handlers.legal.lawyers import Lawyer

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from backoffice.admin_cli import run_admin
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from storage.db import Database
 from storage.models import Department, Person, Request, RoleGrant

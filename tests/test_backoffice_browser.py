@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from playwright.async_api import Page, async_playwright
 
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.legal.questions import QuestionDraft, do_submit_question
 from handlers.services import setup
 from storage.enums import AuditOutcome, Channel, Language, LegalTopic, Role

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from handlers.batches import Batcher
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from handlers.envelope import Incoming, InputKind
 from storage.enums import Channel

@@ -2,7 +2,8 @@
 own residents, and has its own rate limit lane in the delivery worker."""
 
 from handlers.services import setup
-from main import build_service, telegram_tokens
+from bot.telegram.adapter import telegram_tokens
+from main import build_service
 from settings import Settings
 from tests.conftest import TELEGRAM_TOKEN
 from tests.telegram_user import TelegramUser
@@ -19,7 +20,7 @@ async def test_two_bots_in_one_process_each_answer_their_own_residents(db_url, f
     service = await build_service(settings)
     await service.start()
     try:
-        assert sorted(service.bots) == [123456, 654321]
+        assert sorted(service.worker.senders["telegram"].bots) == [123456, 654321]
         assert sorted(service.worker.senders["telegram"].lanes()) == ["telegram:123456:", "telegram:654321:"]
         first = TelegramUser(fake_api.bot(TELEGRAM_TOKEN), chat_id=7001)
         second = TelegramUser(fake_api.bot(SECOND_TOKEN), chat_id=7002)

@@ -14,7 +14,8 @@ from bot.delivery.worker import DeliveryWorker
 from handlers.broadcasts.audience import sender_rights
 from handlers.broadcasts.orders import AlreadyFinished, Order, do_order_broadcast, do_stop_broadcast
 from handlers.broadcasts.runner import BroadcastRunner
-from handlers.features import core_config
+from handlers.outbox_payload import encode_reply
+from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from handlers.errors import NotAllowed
 from handlers.envelope import InputKind, encode_option
@@ -32,7 +33,7 @@ class Collecting:
         self.sent: list[tuple[str, dict]] = []
 
     async def send(self, message):
-        self.sent.append((message.address, message.payload))
+        self.sent.append((message.address, encode_reply(message.reply)))
         return f"m{message.id}"
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from handlers.envelope import Incoming, InputKind, encode_option
 from handlers.services.tickets import do_take_ticket_number

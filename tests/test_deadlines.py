@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from handlers.config import BISHKEK
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from handlers.errors import ConfigurationError
 from handlers.services.deadlines import DayCount, DeadlineRule, due_date, end_of_day, is_working_day

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from bot.delivery.limiter import SlidingWindowLimiter
 from bot.delivery.sender import PermanentFailure, RetryLater, TransientFailure, Unreachable
 from bot.delivery.worker import DeliveryWorker
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from handlers.envelope import Incoming, InputKind
 from storage.db import Database
@@ -31,7 +31,7 @@ class ScriptedSender:
         outcome = self.script.pop(0) if self.script else None
         if outcome is not None:
             raise outcome
-        self.sent.append((message.address, message.payload["text"]))
+        self.sent.append((message.address, message.reply.text))
         return f"ext-{message.id}"
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from storage.enums import AttachmentKind, RequestEventKind, RequestStatus
 from storage.models import Department, Person, Request

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.errors import InvalidInput, NotAllowed, NotFound
 from handlers.initiatives import groups
 from handlers.initiatives.hearings import HearingInPast

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import FormData
 
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.legal.questions import QuestionDraft, do_submit_question
 from handlers.services import setup
 from storage.enums import AnswerStatus, AuditOutcome, Channel, Language, LegalTopic, Role

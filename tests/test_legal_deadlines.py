@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.legal.questions import QuestionDraft, do_submit_question
 from handlers.reminders.service import Reminders
 from handlers.services.deadlines import DeadlineRule

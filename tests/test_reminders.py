@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.reminders.escalation import EscalationReason, do_escalate_to_head
 from handlers.reminders.service import Reminders
 from handlers.services import setup

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from handlers.errors import InvalidInput
 from handlers.services.outbox import PRIORITY_NOTIFICATION

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from handlers.conversation import ConversationCore
 from handlers.envelope import InputKind
-from handlers.features import core_config
+from tests.core_config import core_config
 from handlers.numbers.models import UsefulNumber
 from handlers.numbers.services import NumberInput, do_add_number
 from handlers.services import setup

@@ -7,6 +7,9 @@ import pytest
 
 from bot.whatsapp.parse import form_to_incoming
 from bot.whatsapp.render import BODY_LIMIT, bodies, body
+from handlers.envelope import Reply
+from handlers.outbox_payload import decode_reply
+from storage.enums import Language
 
 FORMS = json.loads((Path(__file__).parent / "fixtures" / "twilio_whatsapp_forms.json").read_text(encoding="utf-8"))
 
@@ -32,14 +35,14 @@ def test_form_becomes_the_expected_incoming(name):
 def test_options_become_numbered_lines_with_a_hint_in_the_language():
     payload = {"text": "Башкы меню.", "language": "ky", "nonce": 3,
                "options": [{"value": "a", "label": "📝 Кайрылуу жөнөтүү"}, {"value": "b", "label": "📋 Менин кайрылууларым"}]}
-    assert body(payload) == "Башкы меню.\n\n1. 📝 Кайрылуу жөнөтүү\n2. 📋 Менин кайрылууларым\n(Жооп катары санды жөнөтүңүз.)"
-    assert body({**payload, "language": "ru"}).endswith("(Ответьте цифрой.)")
-    assert body({"text": "Рахмат", "options": []}) == "Рахмат"
+    assert body(decode_reply(payload)) == "Башкы меню.\n\n1. 📝 Кайрылуу жөнөтүү\n2. 📋 Менин кайрылууларым\n(Жооп катары санды жөнөтүңүз.)"
+    assert body(decode_reply({**payload, "language": "ru"})).endswith("(Ответьте цифрой.)")
+    assert body(Reply("Рахмат")) == "Рахмат"
 
 
 def test_a_long_answer_is_split_and_nothing_is_cut():
     text = " ".join(f"сөз{i}" for i in range(1200))
-    parts = bodies({"text": text, "language": "ky", "options": []})
+    parts = bodies(Reply(text, language=Language.KY))
     assert len(parts) > 1 and all(len(p) <= BODY_LIMIT for p in parts)
     assert " ".join(parts).split() == text.split()
 

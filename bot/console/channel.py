@@ -7,14 +7,22 @@ photo, ``@voice`` a voice note, ``@loc 42.88 74.62`` a location pin, ``@quit`` e
 import asyncio
 import itertools
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bot.delivery.sender import Outgoing
+from bot.delivery.worker import DeliveryWorker
+from handlers.config import CoreConfig
 from handlers.conversation import ConversationCore
-from handlers.envelope import Attachment, Incoming, InputKind, Location
+from handlers.envelope import Attachment, Capabilities, Incoming, InputKind, Location
+from storage.db import Database
 from storage.enums import AttachmentKind, Channel
 
 _refs = itertools.count(1)
+CAPABILITIES = Capabilities(name="Console", counted_for_staff=False, buttons=100, numbered_choices=True,
+                            text_limit=1_000_000)
+"""A developer's terminal: options print as numbered lines and a number picks one; a press of an
+option by its value (``Incoming.option``, as the tests' console chats do) is taken like a button.
+Staff do not count its recipients apart."""
 
 
 class ConsoleSender:
@@ -28,8 +36,9 @@ class ConsoleSender:
         self.printed = asyncio.Event()
 
     async def send(self, message: Outgoing) -> str | None:
-        lines = ["", message.payload["text"]]
-        lines += [f"  {index}. {option['label']}" for index, option in enumerate(message.payload.get("options", []), 1)]
+        reply = message.reply
+        lines = ["", reply.text]
+        lines += [f"  {index}. {reply.label(option)}" for index, option in enumerate(reply.options, 1)]
         self.write("\n".join(lines) + "\n")
         self.printed.set()
         return None
@@ -74,3 +83,13 @@ async def chat_loop(core: ConversationCore, deliver: Callable[[], object], addre
             return
         await core.handle(incoming)
         await deliver()
+
+
+async def chat(open_database: Callable[[], Awaitable[Database]], config: CoreConfig, name: str) -> None:
+    """`main.py chat`: the resident dialogs in this terminal, through the same core and outbox."""
+    db = await open_database()
+    worker = DeliveryWorker(db, {Channel.CONSOLE: ConsoleSender()})
+    try:
+        await chat_loop(ConversationCore(db, config), worker.deliver_due, f"console:{name}")
+    finally:
+        await db.dispose()

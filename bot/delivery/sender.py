@@ -11,8 +11,9 @@ DeliveryError
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
+from handlers.envelope import Reply
 from storage.enums import Channel
 
 
@@ -49,7 +50,7 @@ class Outgoing:
     id: int
     channel: Channel
     address: str
-    payload: dict[str, Any]
+    reply: Reply
     attempts: int
     last_inbound_at: datetime | None = None
     """When the person last wrote to us on this identity (WhatsApp's 24-hour window)."""
@@ -57,15 +58,11 @@ class Outgoing:
     priority: int = 0
     """The outbox priority: a sender's limiter lets lower numbers go first."""
     refs: dict[str, str | None] = field(default_factory=dict)
-    """Platform ids of the messages the payload points at by outbox id (``edit_of``, ``reply_to``);
+    """Platform ids of the messages the reply points at by outbox id (``edit_of``, ``reply_to``);
     ``None`` while the message pointed at is not sent yet."""
     settled: asyncio.Future | None = field(default=None, compare=False, repr=False)
     """Done once the worker has recorded this message's outcome: a sender passes it to its limiter,
     which counts the message against its limit until then (see ``SlidingWindowLimiter.slot``)."""
-
-
-REFERENCES = ("edit_of", "reply_to")
-"""Payload keys that point at an earlier outbox row: replace it in place, or answer it."""
 
 
 class Sender(Protocol):

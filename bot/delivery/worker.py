@@ -18,8 +18,8 @@
 - Rows of an address no lane serves (a Telegram bot no longer configured) stay pending.
 - A row cancelled while under way (its broadcast was stopped) is recorded as sent if it was,
   and otherwise stays cancelled: a retry does not bring it back.
-- A payload may point at an earlier outbox row (``edit_of``, ``reply_to``); its platform id
-  is looked up just before sending.
+- A reply may point at an earlier outbox row (``edit_of``, ``reply_to``); its platform id
+  is looked up just before sending. Rows are decoded by ``handlers.outbox_payload``.
 """
 
 import asyncio
@@ -32,8 +32,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from bot.delivery.sender import (REFERENCES, NeedsTemplate, Outgoing, PermanentFailure, RetryLater, Sender,
-                                 Unreachable)
+from bot.delivery.sender import NeedsTemplate, Outgoing, PermanentFailure, RetryLater, Sender, Unreachable
+from handlers.outbox_payload import decode_reply
 from handlers.services.outbox import do_mark_unreachable
 from storage.db import Database
 from storage.enums import Channel, OutboxStatus
@@ -253,12 +253,13 @@ class DeliveryWorker:
                 await session.execute(sa.update(OutboxMessage)
                                       .where(OutboxMessage.id.in_([r.id for r in rows]))
                                       .values(status=OutboxStatus.SENDING, lease_until=now + self.lease))
-        return [Outgoing(r.id, r.channel, r.address, r.payload, r.attempts, r.last_inbound_at,
+        return [Outgoing(r.id, r.channel, r.address, decode_reply(r.payload), r.attempts, r.last_inbound_at,
                          identity_id=r.identity_id, priority=r.priority) for r in fresh]
 
     async def _resolve(self, message: Outgoing) -> Outgoing:
-        """Fills in the platform ids of the rows the payload points at (``edit_of``, ``reply_to``)."""
-        wanted = {key: message.payload[key] for key in REFERENCES if message.payload.get(key)}
+        """Fills in the platform ids of the rows the reply points at (``edit_of``, ``reply_to``)."""
+        pointed = {"edit_of": message.reply.edit_of, "reply_to": message.reply.reply_to}
+        wanted = {key: row_id for key, row_id in pointed.items() if row_id}
         if not wanted:
             return message
         missing = [row_id for row_id in wanted.values() if row_id not in self._sent_ids]

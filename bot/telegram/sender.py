@@ -1,6 +1,6 @@
 """Sending outbox messages through aiogram, one ``Bot`` (and one rate limit) per configured token.
 
-A payload may carry a photo (sent with the text as its caption when the photo's file id
+A reply may carry a photo (sent with the text as its caption when the photo's file id
 belongs to this bot), replace an earlier message in place (``edit_of``: editMessageText,
 or editMessageCaption for a photo) or answer one (``reply_to``).
 """
@@ -15,7 +15,8 @@ from aiogram.types import InlineKeyboardMarkup, ReplyParameters
 from bot.delivery.limiter import SlidingWindowLimiter
 from bot.delivery.sender import Outgoing, PermanentFailure, RetryLater, TransientFailure, Unreachable
 from bot.telegram.parse import parse_address
-from bot.telegram.render import CAPTION_LIMIT, file_of, parts, photo_of
+from bot.telegram.render import CAPTION_LIMIT, parts, photo_of, voice_of
+from handlers.envelope import MapPin
 from storage.enums import Channel
 
 NOT_MODIFIED = "message is not modified"
@@ -39,45 +40,45 @@ class TelegramSender:
         bot = self.bots.get(bot_id)
         if bot is None:
             raise PermanentFailure(f"no bot {bot_id} is configured")
-        payload = message.payload
-        if payload.get("edit_of"):
+        reply = message.reply
+        if reply.edit_of:
             return await self._edit(bot, chat_id, message)
         reply_to = message.refs.get("reply_to")
-        reply = ReplyParameters(message_id=int(reply_to), allow_sending_without_reply=True) if reply_to else None
-        point, voice = payload.get("location"), file_of(payload, "voice", bot_id)
-        if point:  # a map pin
+        answers = ReplyParameters(message_id=int(reply_to), allow_sending_without_reply=True) if reply_to else None
+        point, voice = reply.media, voice_of(reply, bot_id)
+        if isinstance(point, MapPin):
             sent = await self._call(bot, message, lambda: bot.send_location(
-                chat_id=chat_id, latitude=point["latitude"], longitude=point["longitude"], reply_parameters=reply))
+                chat_id=chat_id, latitude=point.latitude, longitude=point.longitude, reply_parameters=answers))
             return str(sent.message_id)
         if voice is not None:
             sent = await self._call(bot, message, lambda: bot.send_voice(
-                chat_id=chat_id, voice=voice, caption=payload["text"][:CAPTION_LIMIT] or None,
-                reply_parameters=reply))
+                chat_id=chat_id, voice=voice, caption=reply.text[:CAPTION_LIMIT] or None,
+                reply_parameters=answers))
             return str(sent.message_id)
-        photo = photo_of(payload, bot_id)
-        texts = parts(payload)
+        photo = photo_of(reply, bot_id)
+        texts = parts(reply)
         sent_id = None
         if photo is not None:
             caption, markup = texts[0] if len(texts) == 1 and len(texts[0][0]) <= CAPTION_LIMIT else (None, None)
             sent = await self._call(bot, message, lambda: bot.send_photo(
-                chat_id=chat_id, photo=photo, caption=caption, reply_markup=markup, reply_parameters=reply))
-            sent_id, reply = str(sent.message_id), None
+                chat_id=chat_id, photo=photo, caption=caption, reply_markup=markup, reply_parameters=answers))
+            sent_id, answers = str(sent.message_id), None
             if caption is not None:
                 return sent_id
         for text, markup in texts:
             sent = await self._call(bot, message, lambda: bot.send_message(
-                chat_id=chat_id, text=text, reply_markup=markup, reply_parameters=reply))
-            sent_id, reply = str(sent.message_id), None
+                chat_id=chat_id, text=text, reply_markup=markup, reply_parameters=answers))
+            sent_id, answers = str(sent.message_id), None
         return sent_id
 
     async def _edit(self, bot: Bot, chat_id: int, message: Outgoing) -> str:
         target = message.refs.get("edit_of")
         if not target:
             raise TransientFailure("the message to edit has not been sent yet")
-        text, markup = parts(message.payload)[0]
+        text, markup = parts(message.reply)[0]
         inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
         try:
-            if photo_of(message.payload, bot.id) is not None:
+            if photo_of(message.reply, bot.id) is not None:
                 await self._call(bot, message, lambda: bot.edit_message_caption(
                     chat_id=chat_id, message_id=int(target), caption=text[:CAPTION_LIMIT], reply_markup=inline))
             else:

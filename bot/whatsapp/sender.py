@@ -39,19 +39,20 @@ class WhatsAppSender:
         return last is not None and self.clock() - last < SERVICE_WINDOW
 
     async def send(self, message: Outgoing) -> str | None:
-        if message.payload.get("edit_of"):
+        if message.reply.edit_of:
             return None  # WhatsApp cannot edit a message; a progress line is not worth a new one
         if self.in_window(message):
             sid = None
-            for text in bodies(message.payload):
+            for text in bodies(message.reply):
                 sid = await self._create(message, body=text)
             return sid
-        template = message.payload.get("template") or {}
-        content_sid = self.templates.get(template.get("key", ""))
+        template = message.reply.template
+        content_sid = self.templates.get(template.key) if template else None
         if not content_sid:
-            raise NeedsTemplate(f"outside the 24-hour window and no template for {template.get('key') or 'a reply'}")
+            wanted = template.key if template else "a reply"
+            raise NeedsTemplate(f"outside the 24-hour window and no template for {wanted}")
         return await self._create(message, content_sid=content_sid,
-                                  content_variables=json.dumps(template.get("variables") or {}, ensure_ascii=False))
+                                  content_variables=json.dumps(dict(template.variables), ensure_ascii=False))
 
     async def _create(self, message: Outgoing, **content: str) -> str:
         extra = {"status_callback": self.status_callback} if self.status_callback else {}

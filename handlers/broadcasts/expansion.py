@@ -11,12 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.broadcasts.audience import audience
-from handlers.broadcasts.notice import notice_payload, sender_name
+from handlers.broadcasts.notice import notice_reply, sender_name
 from handlers.broadcasts.orders import in_quiet_hours, quiet_hours_end
 from handlers.broadcasts.progress import progress_text
 from handlers.config import CoreConfig
 from handlers.envelope import Reply
 from handlers.i18n import gettext
+from handlers.outbox_payload import encode_reply
 from handlers.services.outbox import PRIORITY_BROADCAST, PRIORITY_NOTIFICATION, do_enqueue
 from storage.db import get_referenced
 from storage.enums import BroadcastKind, BroadcastStatus, Language, OutboxStatus
@@ -55,7 +56,8 @@ async def do_start_broadcast(session: AsyncSession, broadcast_id: int, now: date
         quarter_names = await _quarter_names(session, broadcast.quarter_ids)
     senders = {language: sender_name(municipality, language, quarter_names.get(language)) for language in Language}
     priority = PRIORITY_EMERGENCY if emergency else PRIORITY_BROADCAST
-    payloads = {(language, channel): notice_payload(broadcast, language, channel, senders[language])
+    payloads = {(language, channel): encode_reply(notice_reply(broadcast, language, config.capabilities[channel],
+                                                               senders[language]))
                 for language, channel in {(r.language, r.channel) for r in found.recipients}}
     rows = [{"identity_id": r.identity_id, "channel": r.channel, "address": r.address,
              "payload": payloads[r.language, r.channel],

@@ -5,12 +5,11 @@ caption limit of Telegram applies. The header tells what kind of notice it is an
 sends it; residents get their own language when both texts were written.
 """
 
-from typing import Any
-
-from handlers.envelope import Option, Reply
+from handlers.envelope import Capabilities, Option, Reply, Template
 from handlers.errors import InvalidInput
 from handlers.i18n import N_, gettext, pick
-from storage.enums import BroadcastKind, Channel, Language
+from handlers.outbox_payload import decode_photo
+from storage.enums import BroadcastKind, Language
 from storage.models import Broadcast, Municipality
 
 MAX_TEXT = 3500
@@ -78,23 +77,21 @@ def notice_text(broadcast: Broadcast, language: Language, sender: str) -> str:
     return gettext(language, HEADERS[broadcast.kind], sender=sender) + "\n\n" + text_for(broadcast, language)
 
 
-def notice_payload(broadcast: Broadcast, language: Language, channel: Channel, sender: str) -> dict[str, Any]:
-    """The outbox payload for one resident: text (or photo and caption), an answer button, a template."""
+def notice_reply(broadcast: Broadcast, language: Language, capabilities: Capabilities, sender: str) -> Reply:
+    """The message for one resident: text (or photo and caption), an answer button, a template."""
     text = notice_text(broadcast, language, sender)
     value = f"{ACK_PREFIX}{broadcast.id}"
     options = []
-    if channel == Channel.WHATSAPP:  # no buttons there, and a number would answer the dialog's question
+    if not capabilities.buttons:  # a numbered option would be taken as the answer to the dialog's question
         text += "\n\n" + gettext(language, PLUS_HINTS[broadcast.kind])
     else:
         label = ACK_LABELS[broadcast.kind]
         options = [Option(value, gettext(Language.KY, label), gettext(Language.RU, label))]
         if broadcast.kind != BroadcastKind.EMERGENCY:
             options.append(Option(MUTE_VALUE, gettext(Language.KY, MUTE_LABEL), gettext(Language.RU, MUTE_LABEL)))
-    template = {"key": TEMPLATE_KEY, "variables": {"1": sender, "2": text_for(broadcast, language)[:900]}}
-    payload = Reply(text, options=options, nonce=0, language=language, template=template).to_payload()
-    if broadcast.photo:
-        payload["photo"] = broadcast.photo
-    return payload
+    template = Template(TEMPLATE_KEY, {"1": sender, "2": text_for(broadcast, language)[:900]})
+    return Reply(text, options=options, nonce=0, language=language, template=template,
+                 media=decode_photo(broadcast.photo))
 
 
 def parse_ack(value: str) -> int | None:

@@ -6,7 +6,7 @@ question the engine then asks.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -87,7 +87,7 @@ class Turn:
         """Says something; consecutive plain texts are merged into one message."""
         last = self.replies[-1] if self.replies else None
         if last is not None and not last.options and len(last.text) + len(text) < MAX_MERGED_TEXT:
-            last.text = f"{last.text}\n\n{text}"
+            self.replies[-1] = replace(last, text=f"{last.text}\n\n{text}")
         else:
             self.replies.append(Reply(text, language=self.conversation.language))
 
@@ -95,8 +95,8 @@ class Turn:
         """Asks the step's question; its options are remembered to understand the answer."""
         options = options or []
         self.say(text)
-        reply = self.replies[-1]
-        reply.options, reply.nonce, reply.language = options, self.conversation.nonce, self.conversation.language
+        self.replies[-1] = replace(self.replies[-1], options=tuple(options), nonce=self.conversation.nonce,
+                                   language=self.conversation.language)
         self.conversation.options = [{"value": o.value, "ky": o.ky, "ru": o.ru} for o in options]  # for choice()
 
     # -- moving -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
 from handlers.engine.dialog import do_prompt_resident
+from handlers.envelope import Template
 from handlers.errors import InvalidInput
 from handlers.i18n import N_, gettext
 from handlers.legal.lawyers import Lawyer, lawyers_of
@@ -67,7 +68,7 @@ async def do_answer(session: AsyncSession, lawyer: Lawyer, question: LegalQuesti
     ref = question_ref(question.id)
     said = gettext(question.language, "⚖️ The lawyer's answer to your question {ref}:", ref=ref)
     await do_tell_resident(session, question, f"{said}\n{text}", now,
-                           {"key": "legal_answer", "variables": {"1": ref, "2": shorten(text, 900)}})
+                           Template("legal_answer", {"1": ref, "2": shorten(text, 900)}))
 
 
 async def do_ask_asker(session: AsyncSession, config: CoreConfig, lawyer: Lawyer, question: LegalQuestion,

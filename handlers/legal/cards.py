@@ -3,6 +3,7 @@ as a request's card is in its department's chat. Buttons carry ``legal:<action>:
 the staff chat hands presses in the lawyers' chat to ``chat.LegalChat``.
 """
 
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -80,7 +81,7 @@ async def do_post_legal_card(session: AsyncSession, config: CoreConfig, question
         return
     identity = await staff_chat_identity(session, config.lawyers_chat, now)
     reply = await card_reply(session, question, config.lawyers_chat_language)
-    reply.edit_of = question.card_outbox_id
+    reply = replace(reply, edit_of=question.card_outbox_id)
     message = do_enqueue(session, identity, reply, now, priority=PRIORITY_NOTIFICATION)
     if question.card_outbox_id is None:
         await session.flush()

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
+from handlers.envelope import Template
 from handlers.i18n import N_, format_date, gettext
 from handlers.legal.topics import question_ref, topic_label
 from handlers.reminders.escalation import EscalationReason
@@ -54,8 +55,7 @@ async def do_remind_lawyer(session: AsyncSession, question: LegalQuestion, now: 
         to = "nobody"
     else:
         do_tell(session, recipient, _compose(question, HEADLINES["remind"]), now,
-                {"key": "staff_reminder", "variables": {"1": question_ref(question.id),
-                                                        "2": question.due_date.isoformat()}})
+                Template("staff_reminder", {"1": question_ref(question.id), "2": question.due_date.isoformat()}))
     question.reminded_at = now
     session.add(LegalEvent(question_id=question.id, kind=RequestEventKind.REMINDED, at=now, detail={"to": to}))
     return to

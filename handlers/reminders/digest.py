@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
+from handlers.envelope import Template
 from handlers.i18n import format_date, format_number, gettext, pick
 from handlers.reminders.recipients import Recipient, do_tell, heads_of, staff_chat_of
 from handlers.reminders.runs import do_claim_run, previous_run_at
@@ -139,7 +140,7 @@ def _names_of(place: Municipality | Department) -> Callable[[Language], str]:
 def _do_send(session: AsyncSession, recipients: list[Recipient], summary: Summary,
              scope: Callable[[Language], str], day: date, now: datetime) -> int:
     compose = digest_text(summary, scope, day)
-    template = {"key": "staff_digest", "variables": {"1": day.isoformat(), "2": str(summary.overdue.count)}}
+    template = Template("staff_digest", {"1": day.isoformat(), "2": str(summary.overdue.count)})
     for recipient in recipients:
         do_tell(session, recipient, compose, now, template)
     return len(recipients)

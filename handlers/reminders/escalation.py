@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.envelope import Template
 from handlers.i18n import N_, gettext
 from handlers.reminders.facts import facts_of
 from handlers.reminders.recipients import do_tell, heads_of
@@ -48,7 +49,7 @@ async def do_escalate_to_head(session: AsyncSession, request: Request, reason: E
         return f"{headline}\n{facts.assignee_line(language)}\n{facts.excerpt}"
 
     heads = await heads_of(session, request.municipality_id)
-    template = {"key": "staff_escalation", "variables": {"1": request.ticket, "2": request.due_date.isoformat()}}
+    template = Template("staff_escalation", {"1": request.ticket, "2": request.due_date.isoformat()})
     for head in heads:
         do_tell(session, head, compose, now, template)
     if not heads:

@@ -8,12 +8,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.envelope import Reply
+from handlers.envelope import Reply, Template
 from handlers.services.identities import lock_identity, reachable_identity
 from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
 from storage.db import get_referenced
@@ -71,7 +70,7 @@ async def staff_chat_of(session: AsyncSession, department: Department | None, no
 
 
 def do_tell(session: AsyncSession, recipient: Recipient, compose: Callable[[Language], str], now: datetime,
-            template: dict[str, Any] | None = None) -> None:
+            template: Template | None = None) -> None:
     """Writes ``compose(language)`` to the recipient's outbox."""
     reply = Reply(compose(recipient.language), language=recipient.language, template=template)
     do_enqueue(session, recipient.identity, reply, now, priority=PRIORITY_NOTIFICATION)

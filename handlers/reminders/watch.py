@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
+from handlers.envelope import Template
 from handlers.i18n import gettext
 from handlers.reminders.escalation import EscalationReason, do_escalate_to_head
 from handlers.reminders.facts import facts_of
@@ -90,7 +91,7 @@ async def do_remind(session: AsyncSession, request: Request, now: datetime) -> s
     if recipient is None:
         to = "nobody"
     else:
-        template = {"key": "staff_reminder", "variables": {"1": request.ticket, "2": request.due_date.isoformat()}}
+        template = Template("staff_reminder", {"1": request.ticket, "2": request.due_date.isoformat()})
         do_tell(session, recipient, compose, now, template)
     request.reminded_at = now
     session.add(RequestEvent(request_id=request.id, kind=RequestEventKind.REMINDED, at=now, detail={"to": to}))

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.envelope import Reply
+from handlers.outbox_payload import encode_reply
 from storage.enums import OutboxStatus
 from storage.models import ChannelIdentity, OutboxMessage
 
@@ -28,7 +29,7 @@ def outbox_row(identity: ChannelIdentity, reply: Reply, now: datetime, *,
         identity_id=identity.id,
         channel=identity.channel,
         address=identity.address,
-        payload=reply.to_payload(),
+        payload=encode_reply(reply),
         priority=priority,
         status=OutboxStatus.PENDING,
         attempts=0,

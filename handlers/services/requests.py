@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from handlers.config import CoreConfig
-from handlers.envelope import Reply
+from handlers.envelope import Reply, Template
 from handlers.errors import ConfigurationError, InvalidInput, NotFound
 from handlers.i18n import N_, gettext, pick
 from handlers.services import identities, places
@@ -120,8 +120,7 @@ async def _do_copy_quarter_heads(session: AsyncSession, request: Request, catego
         text = gettext(language, "A new request in your quarter: {ticket}, {category}.\n{description}",
                        ticket=request.ticket, category=pick(language, category.name_ky, category.name_ru),
                        description=shorten(request.description, 500))
-        template = {"key": "quarter_request",
-                    "variables": {"1": request.ticket, "2": shorten(request.description, 300)}}
+        template = Template("quarter_request", {"1": request.ticket, "2": shorten(request.description, 300)})
         do_enqueue(session, identity, Reply(text, language=language, template=template), now,
                    priority=PRIORITY_NOTIFICATION)
         session.add(RequestEvent(request_id=request.id, kind=RequestEventKind.QUARTER_HEAD_COPIED, at=now,
@@ -165,8 +164,7 @@ async def do_change_request_status(session: AsyncSession, request: Request, stat
                    ticket=request.ticket, status=status_label(status, language))
     if note:
         text += "\n" + note
-    template = {"key": "request_status",
-                "variables": {"1": request.ticket, "2": status_label(status, language)}}
+    template = Template("request_status", {"1": request.ticket, "2": status_label(status, language)})
     await do_tell_resident(session, request, text, now, template)
 
 
@@ -178,7 +176,7 @@ async def do_answer_request(session: AsyncSession, request: Request, answer: str
                              actor_person_id=actor_person_id, text=answer.strip()))
     request.updated_at = now
     text = gettext(request.language, "The answer to your request {ticket}:", ticket=request.ticket)
-    template = {"key": "request_answer", "variables": {"1": request.ticket, "2": shorten(answer.strip(), 900)}}
+    template = Template("request_answer", {"1": request.ticket, "2": shorten(answer.strip(), 900)})
     await do_tell_resident(session, request, f"{text}\n{answer.strip()}", now, template)
 
 
@@ -193,7 +191,7 @@ class Asked(Protocol):
 
 
 async def do_tell_resident(session: AsyncSession, request: Asked, text: str, now: datetime,
-                            template: dict[str, Any]) -> None:
+                            template: Template) -> None:
     identity = await identities.reachable_identity(session, request.person_id)
     if identity is not None:
         reply = Reply(text, language=request.language, template=template)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
 from handlers.engine.dialog import do_prompt_resident
+from handlers.envelope import Template
 from handlers.errors import InvalidInput
 from handlers.i18n import N_, format_date, gettext, pick
 from handlers.services.deadlines import DeadlineRule, due_date, end_of_day
@@ -147,8 +148,8 @@ async def do_extend(session: AsyncSession, config: CoreConfig, actor: Actor, req
     text = gettext(language, "The answer to your request {ticket} needs more time: the new date is {date}.\n"
                              "Reason: {reason}", ticket=request.ticket, date=format_date(new_due, language),
                    reason=reason)
-    await do_tell_resident(session, request, text, now, {"key": "request_extended", "variables": {
-        "1": request.ticket, "2": format_date(new_due, language)}})
+    await do_tell_resident(session, request, text, now, Template("request_extended", {
+        "1": request.ticket, "2": format_date(new_due, language)}))
 
 
 def do_note(session: AsyncSession, actor: Actor, request: Request, text: str, now: datetime) -> None:

@@ -7,19 +7,20 @@ answer it (``Reply.reply_to``), so staff see one thread per request. Buttons car
 ``card:<action>:<request id>``; the staff chat adapter hands presses to the desk.
 """
 
+from dataclasses import replace
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.envelope import Option, Reply
+from handlers.envelope import MapPin, Option, Photo, Reply, Voice, bot_of
 from handlers.i18n import N_, format_date, gettext, pick
 from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
 from handlers.services.requests import shorten, status_label
 from handlers.staff.access import StaffAction
 from handlers.staff.chats import staff_chat_identity
 from storage.db import get_referenced
-from storage.enums import AttachmentKind, Language, RequestStatus
+from storage.enums import AttachmentKind, Channel, Language, RequestStatus
 from storage.models import Category, Department, Person, Quarter, Request, RequestAttachment, StaffCard
 
 CARD_PREFIX = "card"
@@ -99,26 +100,24 @@ async def do_post_card(session: AsyncSession, request: Request, now: datetime) -
     card = StaffCard(request_id=request.id, chat_address=department.staff_chat, outbox_id=message.id, created_at=now)
     session.add(card)
     for reply in await _shown_under_the_card(session, request, department.staff_chat):
-        reply.reply_to, reply.language = message.id, department.staff_chat_language
+        reply = replace(reply, reply_to=message.id, language=department.staff_chat_language)
         do_enqueue(session, identity, reply, now, priority=PRIORITY_NOTIFICATION)
     return card
 
 
 async def _shown_under_the_card(session: AsyncSession, request: Request, chat_address: str) -> list[Reply]:
     """The request's photos and voice notes (those the chat's bot can show) and its map pin."""
-    channel, _, rest = chat_address.partition(":")
-    bot = int(rest.split(":", 1)[0]) if rest.split(":", 1)[0].isdigit() else None
+    channel, bot = chat_address.partition(":")[0], bot_of(chat_address)
     attachments = (await session.scalars(sa.select(RequestAttachment).where(
         RequestAttachment.request_id == request.id).order_by(RequestAttachment.id))).all()
     shown = []
     for attachment in attachments:
-        kind = {AttachmentKind.PHOTO: "photo", AttachmentKind.VOICE: "voice"}.get(attachment.kind)
+        kind = {AttachmentKind.PHOTO: Photo, AttachmentKind.VOICE: Voice}.get(attachment.kind)
         if kind and attachment.channel == channel:
-            media = {kind: {"ref": attachment.file_ref, "channel": channel, "bot": bot}}
-            shown.append(Reply(f"📎 {request.ticket}", media=media))
+            shown.append(Reply(f"📎 {request.ticket}", media=kind(attachment.file_ref, Channel(channel), bot)))
     if request.latitude is not None and request.longitude is not None:
         shown.append(Reply(f"📍 {request.ticket}",
-                           media={"location": {"latitude": request.latitude, "longitude": request.longitude}}))
+                           media=MapPin(request.latitude, request.longitude)))
     return shown
 
 
@@ -129,8 +128,8 @@ async def do_refresh_cards(session: AsyncSession, request: Request, now: datetim
         identity = await staff_chat_identity(session, card.chat_address, now)
         reply = await card_reply(session, request, language)
         if card.chat_address != await _current_chat(session, request):
-            reply.options = []  # forwarded elsewhere: this chat only watches
-        reply.edit_of = card.outbox_id
+            reply = replace(reply, options=())  # forwarded elsewhere: this chat only watches
+        reply = replace(reply, edit_of=card.outbox_id)
         do_enqueue(session, identity, reply, now, priority=PRIORITY_NOTIFICATION)
 
 

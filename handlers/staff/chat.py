@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from handlers.envelope import Option, Reply
 from handlers.errors import InvalidInput, NotAllowed, NotFound
 from handlers.i18n import N_, both, gettext, pick
+from handlers.outbox_payload import decode_reply
 from handlers.services.intake import do_claim_intake
 from handlers.services.outbox import PRIORITY_REPLY, do_enqueue
 from handlers.staff.access import Actor, StaffAction
@@ -235,7 +236,7 @@ class StaffChat:
                     OutboxMessage.address == chat_address, OutboxMessage.external_id == message_id)
                     .limit(1))).first()
             if row is not None:
-                prompt = (row.payload or {}).get("expects_reply")
+                prompt = decode_reply(row.payload).expects_reply if row.payload else None
                 return {**prompt, "outbox_id": row.id} if prompt else None
             await asyncio.sleep(PROMPT_LOOKUP_PAUSE)
         return None

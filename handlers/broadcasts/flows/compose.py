@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from handlers.broadcasts.audience import SenderRights, sender_rights
 from handlers.broadcasts.notice import EmptyNotice, NoticeTooLong, check_notice_text
 from handlers.broadcasts.orders import do_audit
-from handlers.envelope import InputKind, Option
+from handlers.envelope import InputKind, Option, Photo, bot_of
 from handlers.engine.prompts import explain_unexpected, page_of, turned_page
 from handlers.engine.turn import Turn
+from handlers.outbox_payload import encode_photo
 from storage.enums import BroadcastKind, Language
 from storage.models import Quarter, Village
 
@@ -164,8 +165,8 @@ def _take_text(turn: Turn, *, photo_allowed: bool) -> str | None:
     """The checked text of this turn (and its photo, kept in the dialog); None after explaining why not."""
     photo = None
     if turn.kind == InputKind.PHOTO and photo_allowed and turn.message.attachments:
-        photo = {"ref": turn.message.attachments[0].ref, "channel": turn.identity.channel.value,
-                 "bot": _bot_of(turn.identity.address)}
+        photo = encode_photo(Photo(turn.message.attachments[0].ref, turn.identity.channel,
+                                   bot_of(turn.identity.address)))
     elif turn.kind != InputKind.TEXT:
         explain_unexpected(turn)
         return None
@@ -187,11 +188,6 @@ def _take_text(turn: Turn, *, photo_allowed: bool) -> str | None:
     if photo is not None:
         turn.update(photo=photo)
     return text
-
-
-def _bot_of(address: str) -> int | None:
-    parts = address.split(":")
-    return int(parts[1]) if parts[0] == "telegram" and len(parts) == 3 and parts[1].isdigit() else None
 
 
 async def on_text(turn: Turn) -> None:

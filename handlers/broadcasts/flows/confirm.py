@@ -45,10 +45,8 @@ async def ask_preview(turn: Turn) -> None:
     lines = [turn._("This is how residents will see it:"), ""]
     for language in languages:
         lines += [notice_text(draft, language, sender_name(municipality, language, None)), ""]
-    by_channel = found.by_channel()
-    lines.append(turn._("Recipients: {n} (Telegram: {telegram}, WhatsApp: {whatsapp}).",
-                        n=format_number(len(found.recipients), turn.language),
-                        telegram=by_channel.get(Channel.TELEGRAM, 0), whatsapp=by_channel.get(Channel.WHATSAPP, 0)))
+    lines.append(turn._("Recipients: {n} ({by_channel}).", n=format_number(len(found.recipients), turn.language),
+                        by_channel=_counted_by_channel(turn, found.by_channel())))
     if found.muted:
         lines.append(turn._("{n} residents muted ordinary announcements.", n=found.muted))
     if found.unreachable:
@@ -66,6 +64,13 @@ async def ask_preview(turn: Turn) -> None:
         return
     turn.ask("\n".join(lines), [turn.option("now", "📤 Send now"), turn.option("later", "🕒 Send at a time…"),
                                 turn.option("edit", "✏ Write it again"), turn.option("cancel", CANCEL_LABEL)])
+
+
+def _counted_by_channel(turn: Turn, by_channel: dict[Channel, int]) -> str:
+    """``Telegram: 3, WhatsApp: 2``: every channel staff count by, in the enum's order."""
+    capabilities = turn.config.capabilities
+    return ", ".join(f"{capabilities[channel].name}: {by_channel.get(channel, 0)}" for channel in Channel
+                     if channel in capabilities and capabilities[channel].counted_for_staff)
 
 
 async def on_preview(turn: Turn) -> None:
