@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from storage.enums import Channel
+
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = ("aiogram", "twilio", "aiohttp", "apscheduler", "bot", "backoffice", "scheduler", "main", "settings")
 
@@ -111,3 +113,48 @@ def test_the_catalogs_cover_every_marked_text(tmp_path):
             known = {m.id if isinstance(m.id, str) else m.id[0] for m in entries}
             assert extracted - known == set(), f"run scripts/i18n.sh extract {domain} and translate ({language})"
     assert extracted_total > 50
+
+
+CHANNEL_NAMES = {channel.value for channel in Channel} | {channel.name for channel in Channel}
+
+
+def channel_branches(path: Path) -> list[str]:
+    """Comparisons (``==``, ``!=``, ``in``, ``match``) of anything against a channel by name: ``Channel.WHATSAPP``
+    or a channel's value ("telegram"), in a condition or a ``case``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+
+    def names_a_channel(node: ast.AST) -> bool:
+        for part in ast.walk(node):
+            if isinstance(part, ast.Attribute) and part.attr in CHANNEL_NAMES:
+                return True  # Channel.TELEGRAM, Channel.WHATSAPP.value…
+            if isinstance(part, ast.Constant) and isinstance(part.value, str) and part.value.lower() in CHANNEL_NAMES:
+                return True
+        return False
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and any(names_a_channel(side) for side in (node.left, *node.comparators)):
+            found.append(f"{path.name}:{node.lineno}")
+        elif isinstance(node, ast.match_case) and any(names_a_channel(n) for n in ast.walk(node.pattern)):
+            found.append(f"{path.name}:{node.pattern.lineno}")
+    return found
+
+
+def test_the_core_never_asks_which_channel_it_is():
+    """What a channel can show comes from its capabilities (``CoreConfig.capabilities``), never from its name."""
+    offenders = [f"{path.relative_to(ROOT).parent}/{hit}" for path in sorted((ROOT / "handlers").rglob("*.py"))
+                 for hit in channel_branches(path)]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("source", [
+    "if channel == Channel.WHATSAPP:\n    pass\n",
+    "ok = identity.channel != Channel.TELEGRAM.value\n",
+    "if parts[0] == 'telegram':\n    pass\n",
+    "x = channel in (Channel.TELEGRAM, Channel.CONSOLE)\n",
+    "match channel:\n    case Channel.WHATSAPP:\n        pass\n",
+])
+def test_the_channel_branch_check_would_catch_an_offender(tmp_path, source):
+    sample = tmp_path / "sample.py"
+    sample.write_text(source)
+    assert len(channel_branches(sample)) == 1

@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.envelope import bot_of
 from handlers.errors import InvalidInput, NotFound
 from storage.enums import Channel, DepartmentKind, Language, Role
 from storage.models import (Category, CategoryRoute, ChannelIdentity, Department, Holiday, Municipality, Person,
@@ -79,9 +80,8 @@ async def do_link_staff_chat(session: AsyncSession, department: Department, addr
                              language: Language) -> None:
     """Links (or with None unlinks) the department's staff group, e.g. ``telegram:<bot>:<chat id>``."""
     if address is not None:
-        channel, _, rest = address.partition(":")
-        bot, _, chat = rest.partition(":")
-        if channel != "telegram" or not bot.isdigit() or not chat.lstrip("-").isdigit() or not chat.startswith("-"):
+        chat = address.rpartition(":")[2]  # a group chat is addressed through its bot: <channel>:<bot>:<-id>
+        if bot_of(address) is None or not chat.lstrip("-").isdigit() or not chat.startswith("-"):
             raise InvalidInput("a staff chat is a Telegram group: telegram:<bot id>:<negative chat id>")
     department.staff_chat, department.staff_chat_language = address, language
 
