@@ -6,7 +6,7 @@ in their own way (Telegram inline keyboards, WhatsApp numbered lines, console li
 The outbox stores a ``Reply`` as JSON through ``handlers.outbox_payload``.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -118,7 +118,8 @@ class Reply:
     """One message from the core to a person; each channel renders it as its capabilities allow."""
 
     text: str
-    options: tuple[Option, ...] = ()
+    options: Sequence[Option] = ()
+    """Kept as a tuple (a list handed in is turned into one)."""
     nonce: int | None = None
     language: Language | None = None
     template: Template | None = None

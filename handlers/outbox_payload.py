@@ -15,10 +15,10 @@ Older rows carry an option's label in the reply's language only: it stands for b
 
 from typing import Any
 
-from handlers.envelope import Asks, MapPin, Media, Option, Photo, Reply, SentFile, Template, Voice
+from handlers.envelope import Asks, MapPin, Media, Option, Photo, Reply, Template, Voice
 from storage.enums import Channel, Language
 
-FILE_KINDS: dict[str, type[SentFile]] = {"photo": Photo, "voice": Voice}
+FILE_KINDS: dict[str, type[Photo] | type[Voice]] = {"photo": Photo, "voice": Voice}
 
 
 def encode_reply(reply: Reply) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def encode_photo(photo: Photo) -> dict[str, Any]:
 
 def decode_photo(stored: dict[str, Any] | None) -> Photo | None:
     """The photo ``encode_photo`` kept (``{"ref", "channel", "bot"}``)."""
-    return decode_media({"photo": stored}) if stored else None
+    return Photo(stored["ref"], Channel(stored["channel"]), stored.get("bot")) if stored else None
 
 
 def _encode_option(reply: Reply, option: Option) -> dict[str, Any]:

@@ -112,7 +112,8 @@ async def _shown_under_the_card(session: AsyncSession, request: Request, chat_ad
         RequestAttachment.request_id == request.id).order_by(RequestAttachment.id))).all()
     shown = []
     for attachment in attachments:
-        kind = {AttachmentKind.PHOTO: Photo, AttachmentKind.VOICE: Voice}.get(attachment.kind)
+        kinds: dict[AttachmentKind, type[Photo] | type[Voice]] = {AttachmentKind.PHOTO: Photo, AttachmentKind.VOICE: Voice}
+        kind = kinds.get(attachment.kind)
         if kind and attachment.channel == channel:
             shown.append(Reply(f"📎 {request.ticket}", media=kind(attachment.file_ref, Channel(channel), bot)))
     if request.latitude is not None and request.longitude is not None:
