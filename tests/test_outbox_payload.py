@@ -10,7 +10,8 @@ from storage.enums import Channel, Language
 
 REPLIES = [
     Reply("Башкы меню."),
-    Reply("Тилди тандаңыз", options=[Option("ky", "Кыргызча", "Кыргызча"), Option("ru", "Русский", "Русский")], nonce=3),
+    Reply("Тилди тандаңыз", nonce=3,
+          options=[Option("ky", "Кыргызча", "Кыргызча"), Option("ru", "Русский", "Русский")]),
     Reply("Где это?", language=Language.RU, nonce=7,
           options=[Option("pin", "📍 Жайгашкан жерди жөнөтүү", "📍 Отправить место", Asks.LOCATION),
                    Option("skip", "Өткөрүп жиберүү", "Пропустить")]),

@@ -105,6 +105,10 @@ async def do_post_card(session: AsyncSession, request: Request, now: datetime) -
     return card
 
 
+SHOWN_KINDS: dict[AttachmentKind, type[Photo] | type[Voice]] = {
+    AttachmentKind.PHOTO: Photo, AttachmentKind.VOICE: Voice}
+
+
 async def _shown_under_the_card(session: AsyncSession, request: Request, chat_address: str) -> list[Reply]:
     """The request's photos and voice notes (those the chat's bot can show) and its map pin."""
     channel, bot = chat_address.partition(":")[0], bot_of(chat_address)
@@ -112,8 +116,7 @@ async def _shown_under_the_card(session: AsyncSession, request: Request, chat_ad
         RequestAttachment.request_id == request.id).order_by(RequestAttachment.id))).all()
     shown = []
     for attachment in attachments:
-        kinds: dict[AttachmentKind, type[Photo] | type[Voice]] = {AttachmentKind.PHOTO: Photo, AttachmentKind.VOICE: Voice}
-        kind = kinds.get(attachment.kind)
+        kind = SHOWN_KINDS.get(attachment.kind)
         if kind and attachment.channel == channel:
             shown.append(Reply(f"📎 {request.ticket}", media=kind(attachment.file_ref, Channel(channel), bot)))
     if request.latitude is not None and request.longitude is not None:
