@@ -24,6 +24,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from bot.channels import CAPABILITIES
 from handlers.demo import do_load_demo
 from handlers.errors import KairylError
 from handlers.features import FEATURE_SET
@@ -181,7 +182,7 @@ async def _run(session, args: argparse.Namespace) -> str:
     if args.what == "department" and args.action == "chat":
         department = await _department(session, municipality.id, args.department)
         address = None if args.address == "none" else args.address
-        await setup.do_link_staff_chat(session, department, address, Language(args.language))
+        await setup.do_link_staff_chat(session, department, address, Language(args.language), CAPABILITIES)
         return f"department {department.code}: staff chat {address or 'unlinked'}"
     if args.what == "department":
         department = await setup.do_add_department(session, municipality, args.department,

@@ -166,6 +166,8 @@ class Capabilities:
     """An option can be a button that sends the person's own phone number."""
     opens_reply_box: bool = False
     """A prompt in a group chat can open the reply box for its answer (``Reply.expects_reply``)."""
+    group_chats: bool = False
+    """A group chat of this channel can be a department's staff chat (``<channel>:<bot>:<negative id>``)."""
     text_limit: int = 4096
     """Characters of one message; a longer text goes in several."""
     caption_limit: int = 0

@@ -59,12 +59,24 @@ async def test_an_administrator_sets_up_a_town_and_its_staff(admin, db):
     (("quarter", "add", "ALM", "--village", "999", "--ky", "x", "--ru", "x"), "no village 999"),
     (("request", "status", "ALM", "ALM-2026-999999", "resolved"), "no request ALM-2026-999999"),
     (("show", "XYZ"), "no municipality with code 'XYZ'"),
+    (("department", "chat", "ALM", "water", "whatsapp:1:-5"), "a staff chat is a Telegram group"),  # no groups there
+    (("department", "chat", "ALM", "water", "telegram:123:456"), "a staff chat is a Telegram group"),  # a person
+    (("department", "chat", "ALM", "water", "sms:123:-456"), "a staff chat is a Telegram group"),
 ])
 async def test_mistakes_are_refused_with_a_reason_and_change_nothing(admin, db, argv, message):
     code, out = await admin(*argv)
     assert code == 1 and message in out
     async with db.reader() as session:
         assert (await session.scalar(sa.select(sa.func.count()).select_from(Person))) == 0
+
+
+async def test_a_department_is_linked_to_its_telegram_group_and_unlinked(admin, db):
+    assert await admin("department", "chat", "ALM", "water", "telegram:123456:-1001234567890") == (
+        0, "department water: staff chat telegram:123456:-1001234567890\n")
+    async with db.reader() as session:
+        water = (await session.scalars(sa.select(Department).where(Department.code == "water"))).first()
+        assert water.staff_chat == "telegram:123456:-1001234567890"
+    assert (await admin("department", "chat", "ALM", "water", "none"))[1] == "department water: staff chat unlinked\n"
 
 
 async def test_a_quarter_route_sends_a_category_to_another_department(admin, db):

@@ -38,7 +38,7 @@ class TelegramAdapter:
     channel = Channel.TELEGRAM
     capabilities = Capabilities(
         name="Telegram", buttons=BUTTONS_LIMIT, edits=True, asks_location=True, asks_contact=True,
-        opens_reply_box=True, text_limit=TEXT_LIMIT, caption_limit=CAPTION_LIMIT)
+        opens_reply_box=True, group_chats=True, text_limit=TEXT_LIMIT, caption_limit=CAPTION_LIMIT)
 
     def enabled(self, settings: Settings) -> bool:
         if not telegram_tokens(settings):

@@ -4,12 +4,13 @@ Used by the admin command line and by the demo loader; every function writes in 
 caller's unit of work and returns what it created.
 """
 
+from collections.abc import Mapping
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.envelope import bot_of
+from handlers.envelope import Capabilities, bot_of
 from handlers.errors import InvalidInput, NotFound
 from storage.enums import Channel, DepartmentKind, Language, Role
 from storage.models import (Category, CategoryRoute, ChannelIdentity, Department, Holiday, Municipality, Person,
@@ -77,11 +78,14 @@ async def do_add_department(session: AsyncSession, municipality: Municipality, c
 
 
 async def do_link_staff_chat(session: AsyncSession, department: Department, address: str | None,
-                             language: Language) -> None:
-    """Links (or with None unlinks) the department's staff group, e.g. ``telegram:<bot>:<chat id>``."""
+                             language: Language, capabilities: Mapping[Channel, Capabilities]) -> None:
+    """Links (or with None unlinks) the department's staff group, e.g. ``telegram:<bot>:<chat id>``:
+    a group chat of a channel that has them, addressed through its bot (``<channel>:<bot>:<-id>``)."""
     if address is not None:
-        chat = address.rpartition(":")[2]  # a group chat is addressed through its bot: <channel>:<bot>:<-id>
-        if bot_of(address) is None or not chat.lstrip("-").isdigit() or not chat.startswith("-"):
+        name, chat = address.partition(":")[0], address.rpartition(":")[2]
+        channel = next((c for c in capabilities if c.value == name), None)
+        if (channel is None or not capabilities[channel].group_chats or bot_of(address) is None
+                or not chat.lstrip("-").isdigit() or not chat.startswith("-")):
             raise InvalidInput("a staff chat is a Telegram group: telegram:<bot id>:<negative chat id>")
     department.staff_chat, department.staff_chat_language = address, language
 
