@@ -16,21 +16,21 @@ import getpass
 import logging
 import signal
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
 from bot.adapter import Parts
-from bot.channels import Channels, plug_in_channels
+from bot.channels import plug_in_channels
 from bot.core_config import core_config
 from bot.delivery.worker import DeliveryWorker
 from bot.intake import IntakeQueue
+from bot.service import Service, health
 from bot.workers import IntakeWorkers, ParentPipe, die_with_parent, owned_by
 from handlers.conversation import ConversationCore
 from handlers.demo import do_load_demo
-from handlers.engine.feature import JobContext, ScheduledJob
+from handlers.engine.feature import JobContext
 from handlers.features import FEATURE_SET
 from handlers.legal.desk import LegalDesk
 from handlers.staff.desk import StaffDesk
@@ -70,80 +70,6 @@ async def open_database(settings: Settings) -> Database:
     return db
 
 
-@dataclass
-class Service:
-    """Everything that runs in `serve`, built from settings; tests build it the same way."""
-
-    settings: Settings
-    db: Database
-    core: ConversationCore
-    worker: DeliveryWorker
-    intake: IntakeQueue
-    http: web.Application
-    channels: Channels = field(default_factory=Channels)
-    jobs: list[ScheduledJob] = field(default_factory=list)
-    """The scheduled jobs: the conversation core's and every feature's (run by the scheduler lease holder)."""
-    desk: StaffDesk | None = None
-    legal_desk: LegalDesk | None = None
-    workers: IntakeWorkers | None = None
-    """The intake worker processes this service started (INTAKE_WORKERS > 0)."""
-    worker_of: tuple[int, int] | None = None
-    """(index, count) when this process is itself an intake worker: it runs the intake only."""
-    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def start(self) -> None:
-        if self.worker_of is not None:
-            self._tasks = [asyncio.create_task(self.intake.run(), name="intake")]
-            self._tasks[0].add_done_callback(_report_crash)
-            return
-        from scheduler.host import SchedulerHost
-
-        self._runner = web.AppRunner(self.http)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
-        await site.start()
-        # Every process builds a host; only the one holding the scheduler lease runs the jobs.
-        self.scheduler = SchedulerHost(self.db, self.jobs, timezone=self.core.config.timezone)
-        await self.scheduler.start()
-        if self.workers is not None:
-            await self.workers.start()
-        self._tasks = [asyncio.create_task(self.worker.run(), name="delivery")]
-        if self.workers is None:  # with workers, this process only records and hands over
-            self._tasks.append(asyncio.create_task(self.intake.run(), name="intake"))
-        self._tasks += [asyncio.create_task(job(), name="channel") for job in self.channels.background]
-        for task in self._tasks:
-            task.add_done_callback(_report_crash)
-        log.info("Kairyl is running: http://%s:%s/healthz", self.settings.http_host, self.settings.http_port)
-
-    def job(self, job_id: str) -> ScheduledJob:
-        return next(job for job in self.jobs if job.id == job_id)
-
-    async def stop(self) -> None:
-        self.stop_event.set()
-        self.worker.stop()
-        self.intake.stop()
-        if self.worker_of is None:
-            await self.scheduler.stop()
-        if self.workers is not None:
-            await self.workers.stop()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.worker_of is None:
-            await self._runner.cleanup()
-        await self.channels.close()
-        await self.db.dispose()
-
-
-def _report_crash(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.critical("background task %s died", task.get_name(), exc_info=task.exception())
-
-
-async def _health(_request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
-
-
 async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None = None) -> Service:
     """The service; or, with ``worker_of``, one of its intake worker processes (see bot/workers.py)."""
     db = await open_database(settings) if worker_of is None else Database(settings.database_url)
@@ -158,7 +84,7 @@ async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None
     else:
         intake = IntakeQueue(db, {}, apologize=core.apologize)
     http = web.Application()
-    http.router.add_get("/healthz", _health)
+    http.router.add_get("/healthz", health)
     service = Service(settings, db, core, worker, intake, http, workers=workers, worker_of=worker_of)
     service.jobs = core.jobs() + FEATURE_SET.jobs(JobContext(db, core.config, worker.wake))
     service.desk = StaffDesk(db, core_config(settings), on_outbox=worker.wake)
@@ -230,7 +156,9 @@ def main(argv: list[str] | None = None) -> None:
     worker_parser = commands.add_parser("intake-worker", help=argparse.SUPPRESS)
     worker_parser.add_argument("--index", type=int, required=True)
     worker_parser.add_argument("--of", type=int, required=True)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)  # `admin --help` and `admin -x …` are the admin's own
+    if unknown and args.command != "admin":
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
 
     settings = Settings()
     command = args.command or "serve"
@@ -259,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
         elif command == "admin":
             from backoffice.admin_cli import run_admin
 
-            sys.exit(asyncio.run(run_admin(args.rest, lambda: open_database(settings))))
+            sys.exit(asyncio.run(run_admin(unknown + args.rest, lambda: open_database(settings))))
 
 
 if __name__ == "__main__":

@@ -136,3 +136,16 @@ def test_the_admin_command_runs_from_main(tmp_path):
     refused = subprocess.run([sys.executable, "main.py", "admin", "show", "NOPE"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=120)
     assert refused.returncode == 1 and "no municipality with code 'NOPE'" in refused.stdout
+
+
+def test_the_admin_command_line_explains_itself(capsys):
+    import main
+
+    for argv in (["admin", "--help"], ["admin", "numbers", "--help"]):
+        with pytest.raises(SystemExit) as stopped:
+            main.main(argv)
+        assert stopped.value.code == 0
+        assert capsys.readouterr().out.startswith("usage: main.py admin")
+    with pytest.raises(SystemExit) as stopped:
+        main.main(["serve", "--bogus"])
+    assert stopped.value.code == 2 and "unrecognized arguments: --bogus" in capsys.readouterr().err

@@ -1,0 +1,101 @@
+"""The running service (`main.py serve`): its parts and their lifecycle, start and stop.
+
+main.py builds a ``Service`` from settings (``build_service``) and starts it; tests build it the
+same way. One process of a deployment runs the HTTP server (webhooks, the back office, /healthz),
+the delivery worker, the intake, the channels' background jobs (polling) and a scheduler host,
+which runs the scheduled jobs while it holds the scheduler lease. An intake worker process
+(``INTAKE_WORKERS``, bot/workers.py) runs the intake only.
+"""
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from bot.channels import Channels
+from bot.delivery.worker import DeliveryWorker
+from bot.intake import IntakeQueue
+from bot.workers import IntakeWorkers
+from handlers.conversation import ConversationCore
+from handlers.engine.feature import ScheduledJob
+from handlers.legal.desk import LegalDesk
+from handlers.staff.desk import StaffDesk
+from settings import Settings
+from storage.db import Database
+
+log = logging.getLogger("kairyl")
+
+
+@dataclass
+class Service:
+    """Everything that runs in `serve`, built from settings; tests build it the same way."""
+
+    settings: Settings
+    db: Database
+    core: ConversationCore
+    worker: DeliveryWorker
+    intake: IntakeQueue
+    http: web.Application
+    channels: Channels = field(default_factory=Channels)
+    jobs: list[ScheduledJob] = field(default_factory=list)
+    """The scheduled jobs: the conversation core's and every feature's (run by the scheduler lease holder)."""
+    desk: StaffDesk | None = None
+    legal_desk: LegalDesk | None = None
+    workers: IntakeWorkers | None = None
+    """The intake worker processes this service started (INTAKE_WORKERS > 0)."""
+    worker_of: tuple[int, int] | None = None
+    """(index, count) when this process is itself an intake worker: it runs the intake only."""
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def start(self) -> None:
+        if self.worker_of is not None:
+            self._tasks = [asyncio.create_task(self.intake.run(), name="intake")]
+            self._tasks[0].add_done_callback(_report_crash)
+            return
+        from scheduler.host import SchedulerHost
+
+        self._runner = web.AppRunner(self.http)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        # Every process builds a host; only the one holding the scheduler lease runs the jobs.
+        self.scheduler = SchedulerHost(self.db, self.jobs, timezone=self.core.config.timezone)
+        await self.scheduler.start()
+        if self.workers is not None:
+            await self.workers.start()
+        self._tasks = [asyncio.create_task(self.worker.run(), name="delivery")]
+        if self.workers is None:  # with workers, this process only records and hands over
+            self._tasks.append(asyncio.create_task(self.intake.run(), name="intake"))
+        self._tasks += [asyncio.create_task(job(), name="channel") for job in self.channels.background]
+        for task in self._tasks:
+            task.add_done_callback(_report_crash)
+        log.info("Kairyl is running: http://%s:%s/healthz", self.settings.http_host, self.settings.http_port)
+
+    def job(self, job_id: str) -> ScheduledJob:
+        return next(job for job in self.jobs if job.id == job_id)
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        self.worker.stop()
+        self.intake.stop()
+        if self.worker_of is None:
+            await self.scheduler.stop()
+        if self.workers is not None:
+            await self.workers.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.worker_of is None:
+            await self._runner.cleanup()
+        await self.channels.close()
+        await self.db.dispose()
+
+
+def _report_crash(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.critical("background task %s died", task.get_name(), exc_info=task.exception())
+
+
+async def health(_request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
