@@ -4,9 +4,9 @@ PostgreSQL). Deterministic for a given seed."""
 
 import random
 import time
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
@@ -18,7 +18,7 @@ from storage.migrate import migrate
 from storage.models import Category, Department, Municipality, Person, Quarter, Request, RequestEvent
 
 BISHKEK = timezone(timedelta(hours=6))  # no DST since 2005
-NOW = datetime(2026, 11, 20, 4, 0, tzinfo=timezone.utc)  # Friday, 10:00 in Bishkek
+NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)  # Friday, 10:00 in Bishkek
 YEARS = 3
 DUE_DAYS = 14
 RESIDENTS = 20_000
@@ -85,7 +85,7 @@ def local_date(moment: datetime) -> date:
 
 
 def end_of_local_day(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=BISHKEK).astimezone(timezone.utc)
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=BISHKEK).astimezone(UTC)
 
 
 def generate(place: Place, n: int, first_person_id: int, seed: int = 4) -> Iterator[tuple[list[dict], list[dict]]]:

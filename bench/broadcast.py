@@ -35,20 +35,21 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bench._common import fresh_database, write_results
+from bot.channels import CAPABILITIES
 from bot.delivery.worker import DeliveryWorker
 from bot.telegram.sender import TelegramSender
 from handlers.broadcasts.audience import sender_rights
 from handlers.broadcasts.orders import Order, do_order_broadcast
 from handlers.broadcasts.runner import BroadcastRunner
-from bot.channels import CAPABILITIES
-from handlers.features import core_config
 from handlers.demo import do_load_demo
+from handlers.features import core_config
 from storage.db import Database
 from storage.enums import BroadcastKind, BroadcastStatus, Channel, Role
 from storage.migrate import migrate
 from storage.models import Broadcast, ChannelIdentity, Person
 from storage.types import utcnow
 from tests.broadcast_world import add_residents, demo_quarters, grant
+
 REPO = Path(__file__).resolve().parent.parent
 TOKENS = ["810001:bench-a", "810002:bench-b", "810003:bench-c"]
 

@@ -14,7 +14,7 @@ import asyncio
 import random
 import statistics
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bench._common import fresh_database, peak_rss_mb, percentile, write_results
 from bench.legal_questions import LABELLED
@@ -76,7 +76,7 @@ async def speed(answers: int, queries: int) -> dict:
     async with fresh_database("sqlite") as url:
         db = Database(url)
         await migrate(db)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         async with db.transaction() as session:
             await do_load_demo_answers(session, now)
             session.add_all([LegalAnswer(status=AnswerStatus.PUBLISHED, topic=topic, language=language, question=q,

@@ -25,16 +25,15 @@ Prints figures and writes them to bench/results/telegram_flow.json; asserts noth
 
 import argparse
 import asyncio
-import cProfile
 import contextlib
+import cProfile
 import json
 import logging
 import os
-import time
-from pathlib import Path
-
 import re
+import time
 from collections import Counter
+from pathlib import Path
 
 import sqlalchemy as sa
 from aiogram import Bot, Dispatcher
@@ -42,9 +41,17 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bench._telegram_load import (DRIVE_TIMEOUT, ECHO_TOKEN, FULL_TOKEN, TURNS, InProcessLoad, SubprocessLoad,
-                                  die_with_parent, peak_rss_mb)
 from bench._common import fresh_database
+from bench._telegram_load import (
+    DRIVE_TIMEOUT,
+    ECHO_TOKEN,
+    FULL_TOKEN,
+    TURNS,
+    InProcessLoad,
+    SubprocessLoad,
+    die_with_parent,
+    peak_rss_mb,
+)
 from main import build_service, run
 from settings import Settings
 from storage.enums import IntakeStatus, OutboxStatus

@@ -12,8 +12,9 @@ delivery of the outbox, the back office, the scheduler) and starts K worker proc
   its pending items at start and every few seconds (what a crash or a restart left).
 - A worker that wrote to the outbox says so on its stdout (a line ``outbox``), and the
   service wakes its delivery worker.
-- The service waits for each worker to say ``ready`` before it starts, and restarts a worker that dies; a worker dies with the service (it gets SIGTERM
-  when its parent goes, and stops when its stdin closes).
+- The service waits for each worker to say ``ready`` before it starts, and restarts a worker
+  that dies; a worker dies with the service (it gets SIGTERM when its parent goes, and stops
+  when its stdin closes).
 """
 
 import asyncio
@@ -113,7 +114,8 @@ class IntakeWorkers:
                 return
             delay = RESTART_DELAYS[min(failures, len(RESTART_DELAYS) - 1)]
             failures += 1
-            log.error("intake worker %d of %d exited (code %s); restarting in %.0f s", index + 1, self.count, code, delay)
+            log.error("intake worker %d of %d exited (code %s); restarting in %.0f s",
+                      index + 1, self.count, code, delay)
             await asyncio.sleep(delay)
             await self._spawn(index)
 

@@ -23,13 +23,13 @@ from handlers.engine import menu
 from handlers.engine.commands import Builtin, Command, parse_command
 from handlers.engine.dialog import current_flow, finish, settle
 from handlers.engine.feature import Aside, ScheduledJob
+from handlers.engine.turn import Turn
 from handlers.envelope import Incoming, InputKind, Reply
 from handlers.i18n import N_, both, gettext
 from handlers.locks import KeyedLocks
 from handlers.services.identities import load_conversation, load_dialogs, load_person, lock_identity, note_inbound
 from handlers.services.intake import do_claim_intakes, inbound_row
 from handlers.services.later import InsertLater
-from handlers.engine.turn import Turn
 from handlers.services.outbox import do_enqueue, do_mark_unreachable
 from handlers.services.people import do_link_phone, person_by_phone
 from storage.db import Database

@@ -10,10 +10,10 @@ from backoffice.web.actions import add_action_routes
 from backoffice.web.auth import add_auth_routes, guard
 from backoffice.web.dashboard import add_dashboard_routes
 from backoffice.web.export import add_export_routes
-from backoffice.web.legal import add_legal_routes
 from backoffice.web.group_pages import add_group_routes
 from backoffice.web.hearing_actions import add_hearing_action_routes
 from backoffice.web.hearing_pages import add_hearing_page_routes
+from backoffice.web.legal import add_legal_routes
 from backoffice.web.office import OFFICE, PREFIX, VISIT, Office
 from backoffice.web.pages import add_page_routes
 from backoffice.web.render import render, say

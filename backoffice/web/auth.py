@@ -14,8 +14,19 @@ from urllib.parse import quote
 from aiohttp import web
 
 from backoffice.web import texts
-from backoffice.web.office import (COOKIE, LANGUAGE_COOKIE, LOGIN_CSRF_COOKIE, PREFIX, VISIT, Office, Visit,
-                                   language_of, office_of, safe_next, visit_of)
+from backoffice.web.office import (
+    COOKIE,
+    LANGUAGE_COOKIE,
+    LOGIN_CSRF_COOKIE,
+    PREFIX,
+    VISIT,
+    Office,
+    Visit,
+    language_of,
+    office_of,
+    safe_next,
+    visit_of,
+)
 from backoffice.web.render import render, say
 from handlers.config import BISHKEK
 from handlers.i18n import format_datetime

@@ -11,12 +11,12 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, Update
 
+from bot.intake import Queued
 from bot.telegram.parse import address_of, callback_to_incoming, message_to_incoming
 from handlers.conversation import ConversationCore
 from handlers.envelope import decode_option
 from handlers.staff.chat import StaffChat
 from storage.enums import Channel
-from bot.intake import Queued
 
 log = logging.getLogger(__name__)
 

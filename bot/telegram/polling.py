@@ -9,8 +9,13 @@ import asyncio
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import (ClientDecodeError, TelegramConflictError, TelegramNetworkError, TelegramServerError,
-                                TelegramUnauthorizedError)
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramConflictError,
+    TelegramNetworkError,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.methods import DeleteWebhook, GetUpdates
 
 from bot.intake import Arrival, IntakeQueue

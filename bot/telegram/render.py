@@ -1,7 +1,13 @@
 """The core's replies → Telegram messages with inline keyboards."""
 
-from aiogram.types import (ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
-                           ReplyKeyboardMarkup, ReplyKeyboardRemove)
+from aiogram.types import (
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 from bot.delivery.sender import split_text
 from handlers.envelope import Asks, Photo, Reply, SentFile, Voice, encode_option

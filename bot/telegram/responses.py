@@ -8,8 +8,19 @@ Holding the classes here makes them built once per process.
 """
 
 from aiogram.client.session.base import Response
-from aiogram.methods import (AnswerCallbackQuery, EditMessageCaption, EditMessageText, GetFile, GetMe, GetUpdates,
-                             SendLocation, SendMessage, SendPhoto, SendVoice, SetWebhook)
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageCaption,
+    EditMessageText,
+    GetFile,
+    GetMe,
+    GetUpdates,
+    SendLocation,
+    SendMessage,
+    SendPhoto,
+    SendVoice,
+    SetWebhook,
+)
 
 METHODS = (AnswerCallbackQuery, EditMessageCaption, EditMessageText, GetFile, GetMe, GetUpdates, SendLocation,
            SendMessage, SendPhoto, SendVoice, SetWebhook)

@@ -8,8 +8,13 @@ or editMessageCaption for a photo) or answer one (``reply_to``).
 from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
-from aiogram.exceptions import (TelegramBadRequest, TelegramForbiddenError, TelegramNotFound,
-                                TelegramRetryAfter, TelegramUnauthorizedError)
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import InlineKeyboardMarkup, ReplyParameters
 
 from bot.delivery.limiter import SlidingWindowLimiter
@@ -66,7 +71,7 @@ class TelegramSender:
             if caption is not None:
                 return sent_id
         for text, markup in texts:
-            sent = await self._call(bot, message, lambda: bot.send_message(
+            sent = await self._call(bot, message, lambda text=text, markup=markup, answers=answers: bot.send_message(
                 chat_id=chat_id, text=text, reply_markup=markup, reply_parameters=answers))
             sent_id, answers = str(sent.message_id), None
         return sent_id

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.broadcasts.notice import MUTE_VALUE, parse_ack
+from handlers.engine.turn import Turn
 from handlers.envelope import InputKind, decode_option
 from handlers.services.identities import insert_ignore
-from handlers.engine.turn import Turn
 from storage.enums import BroadcastAck, BroadcastKind
 from storage.models import Broadcast, BroadcastMute, BroadcastRecipient
 

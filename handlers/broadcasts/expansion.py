@@ -21,8 +21,16 @@ from handlers.outbox_payload import encode_reply
 from handlers.services.outbox import PRIORITY_BROADCAST, PRIORITY_NOTIFICATION, do_enqueue
 from storage.db import get_referenced
 from storage.enums import BroadcastKind, BroadcastStatus, Language, OutboxStatus
-from storage.models import (Broadcast, BroadcastRecipient, ChannelIdentity, InitiativeGroup, Municipality,
-                            OutboxMessage, Person, Quarter)
+from storage.models import (
+    Broadcast,
+    BroadcastRecipient,
+    ChannelIdentity,
+    InitiativeGroup,
+    Municipality,
+    OutboxMessage,
+    Person,
+    Quarter,
+)
 
 PRIORITY_EMERGENCY = 1
 """Emergencies go before notifications and ordinary broadcasts; replies in a dialog still go first."""

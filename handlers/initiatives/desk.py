@@ -23,8 +23,16 @@ from handlers.staff.audit import do_audit
 from handlers.staff.desk import DeskMachinery, Refused
 from storage.db import get_referenced
 from storage.enums import Gender, Language, MembershipStatus, ProposalOutcome
-from storage.models import (GroupMember, Hearing, HearingRegistration, InitiativeGroup, ParticipantProfile, Person,
-                            Proposal, Quarter)
+from storage.models import (
+    GroupMember,
+    Hearing,
+    HearingRegistration,
+    InitiativeGroup,
+    ParticipantProfile,
+    Person,
+    Proposal,
+    Quarter,
+)
 
 
 class HearingAction(StrEnum):

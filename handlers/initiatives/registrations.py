@@ -8,11 +8,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.engine.turn import Turn
 from handlers.errors import InvalidInput
 from handlers.i18n import format_datetime
-from handlers.engine.turn import Turn
 from storage.enums import HearingStatus
 from storage.models import Hearing, HearingRegistration, Person
+
 
 class HearingOver(InvalidInput):
     """Registering for a hearing that has begun, was closed or cancelled."""

@@ -1,11 +1,11 @@
 """A person's own data: what we keep, and erasing it (Law "On personal information")."""
 
-from handlers.envelope import Asks
 from handlers.engine.flow import Flow, Step
 from handlers.engine.prompts import explain_unexpected
+from handlers.engine.turn import Turn
+from handlers.envelope import Asks
 from handlers.i18n import format_date, pick
 from handlers.services.people import do_erase_person, personal_data_summary
-from handlers.engine.turn import Turn
 
 
 async def ask_show(turn: Turn) -> None:

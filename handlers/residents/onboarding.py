@@ -4,13 +4,13 @@ Nothing personal is stored before consent: until then the conversation keeps onl
 the chosen language and where the dialog stands.
 """
 
-from handlers.envelope import Option
 from handlers.engine.flow import Flow, Step
 from handlers.engine.prompts import explain_unexpected, page_of, turned_page
+from handlers.engine.turn import Turn
+from handlers.envelope import Option
 from handlers.i18n import pick
 from handlers.services import places
 from handlers.services.people import canonical_phone
-from handlers.engine.turn import Turn
 from storage.db import get_referenced
 from storage.enums import Language
 from storage.models import Municipality, Person, Quarter, Village

@@ -8,8 +8,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import get_referenced
 from storage.enums import MembershipStatus
-from storage.models import (Base, ChannelIdentity, GroupMember, InboundMessage, ParticipantProfile, Person, Quarter,
-                            Request, Village)
+from storage.models import (
+    Base,
+    ChannelIdentity,
+    GroupMember,
+    InboundMessage,
+    ParticipantProfile,
+    Person,
+    Quarter,
+    Request,
+    Village,
+)
 
 
 @dataclass(frozen=True)

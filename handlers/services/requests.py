@@ -20,8 +20,7 @@ from handlers.services.routing import responsible_department_id
 from handlers.services.tickets import do_take_ticket_number
 from storage.db import get_referenced
 from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus, Role
-from storage.models import (Category, Holiday, Municipality, Person, Request, RequestAttachment, RequestEvent,
-                            RoleGrant)
+from storage.models import Category, Holiday, Municipality, Person, Request, RequestAttachment, RequestEvent, RoleGrant
 
 STATUS_LABELS = {
     RequestStatus.RECEIVED: N_("Received"),

@@ -13,8 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.envelope import Capabilities, bot_of
 from handlers.errors import InvalidInput, NotFound
 from storage.enums import Channel, DepartmentKind, Language, Role
-from storage.models import (Category, CategoryRoute, ChannelIdentity, Department, Holiday, Municipality, Person,
-                            Quarter, RoleGrant, Village)
+from storage.models import (
+    Category,
+    CategoryRoute,
+    ChannelIdentity,
+    Department,
+    Holiday,
+    Municipality,
+    Person,
+    Quarter,
+    RoleGrant,
+    Village,
+)
 from storage.types import utcnow
 
 PHONE_PREFIX = "+996"

@@ -12,8 +12,7 @@ from handlers.envelope import Template
 from handlers.errors import InvalidInput
 from handlers.i18n import N_, format_date, gettext, pick
 from handlers.services.deadlines import DeadlineRule, due_date, end_of_day
-from handlers.services.requests import (do_answer_request, do_change_request_status, do_tell_resident,
-                                        holidays_between)
+from handlers.services.requests import do_answer_request, do_change_request_status, do_tell_resident, holidays_between
 from handlers.staff.access import Actor
 from handlers.staff.cards import do_post_card, do_refresh_cards
 from storage.enums import RequestEventKind, RequestStatus

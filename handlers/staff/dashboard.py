@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.i18n import pick
 from handlers.services.requests import status_label
 from handlers.staff.access import Actor, visible
-from handlers.staff.views import OPEN_STATUSES, RequestRow, row_query, to_row, local_day_start
+from handlers.staff.views import OPEN_STATUSES, RequestRow, local_day_start, row_query, to_row
 from storage.enums import RequestEventKind, RequestStatus
 from storage.models import Category, Quarter, Request, RequestEvent
 

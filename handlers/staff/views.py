@@ -15,8 +15,17 @@ from handlers.i18n import N_, gettext, pick
 from handlers.services.requests import shorten, status_label
 from handlers.staff.access import Actor, StaffAction, visible
 from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus
-from storage.models import (Category, Department, Person, Quarter, ReplyTemplate, Request, RequestAttachment,
-                            RequestEvent, ResponsibleBody)
+from storage.models import (
+    Category,
+    Department,
+    Person,
+    Quarter,
+    ReplyTemplate,
+    Request,
+    RequestAttachment,
+    RequestEvent,
+    ResponsibleBody,
+)
 from storage.text_search import NEWEST_FIRST, SearchTextContains, newest_matches
 
 OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW)

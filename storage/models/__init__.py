@@ -1,11 +1,25 @@
 """All tables, importable from one place (Alembic's target metadata)."""
 
-from storage.models.backoffice import (AuditEntry, JobRun, ReplyTemplate, ResponsibleBody, SchedulerLease,
-                                       StaffAccount, StaffCard, StaffSession)
+from storage.models.backoffice import (
+                                       AuditEntry,
+                                       JobRun,
+                                       ReplyTemplate,
+                                       ResponsibleBody,
+                                       SchedulerLease,
+                                       StaffAccount,
+                                       StaffCard,
+                                       StaffSession,
+)
 from storage.models.base import Base
 from storage.models.broadcasts import Broadcast, BroadcastMute, BroadcastRecipient
-from storage.models.initiatives import (GroupMember, Hearing, HearingRegistration, InitiativeGroup,
-                                        ParticipantProfile, Proposal)
+from storage.models.initiatives import (
+                                       GroupMember,
+                                       Hearing,
+                                       HearingRegistration,
+                                       InitiativeGroup,
+                                       ParticipantProfile,
+                                       Proposal,
+)
 from storage.models.legal import LegalAnswer, LegalEvent, LegalQuestion
 from storage.models.messaging import InboundMessage, IntakeItem, OutboxMessage
 from storage.models.people import ChannelIdentity, Conversation, Person, RoleGrant

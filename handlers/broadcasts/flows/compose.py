@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from handlers.broadcasts.audience import SenderRights, sender_rights
 from handlers.broadcasts.notice import EmptyNotice, NoticeTooLong, check_notice_text
 from handlers.broadcasts.orders import do_audit
-from handlers.envelope import InputKind, Option, Photo, bot_of
 from handlers.engine.prompts import explain_unexpected, page_of, turned_page
 from handlers.engine.turn import Turn
+from handlers.envelope import InputKind, Option, Photo, bot_of
 from handlers.outbox_payload import encode_photo
 from storage.enums import BroadcastKind, Language
 from storage.models import Quarter, Village

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from handlers.broadcasts.audience import audience, sender_rights
 from handlers.broadcasts.notice import notice_text, sender_name
 from handlers.broadcasts.orders import Order, do_order_broadcast, in_quiet_hours, quiet_hours_end
-from handlers.envelope import InputKind
-from handlers.errors import InvalidInput, NotAllowed
 from handlers.engine.prompts import CANCEL as CANCEL_LABEL
 from handlers.engine.prompts import explain_unexpected
-from handlers.i18n import format_datetime, format_number
 from handlers.engine.turn import Turn
+from handlers.envelope import InputKind
+from handlers.errors import InvalidInput, NotAllowed
+from handlers.i18n import format_datetime, format_number
 from storage.db import get_referenced
 from storage.enums import BroadcastKind, Channel, Language
 from storage.models import Broadcast, Municipality

@@ -6,12 +6,11 @@ from handlers.broadcasts.audience import sender_rights
 from handlers.broadcasts.notice import text_for
 from handlers.broadcasts.orders import AlreadyFinished, broadcasts_for, do_cancel_broadcast, do_stop_broadcast
 from handlers.broadcasts.progress import report_text, tally
+from handlers.engine.prompts import MAIN_MENU, explain_unexpected
+from handlers.engine.turn import Turn
 from handlers.errors import NotAllowed, NotFound
-from handlers.engine.prompts import MAIN_MENU
-from handlers.engine.prompts import explain_unexpected
 from handlers.i18n import N_, format_datetime, format_number, gettext
 from handlers.services.requests import shorten
-from handlers.engine.turn import Turn
 from storage.enums import BroadcastStatus, OutboxStatus
 from storage.models import Broadcast
 

@@ -2,8 +2,7 @@
 
 from handlers.broadcasts.answers import do_set_muted, is_muted
 from handlers.engine.flow import Flow, Step
-from handlers.engine.prompts import MAIN_MENU
-from handlers.engine.prompts import explain_unexpected
+from handlers.engine.prompts import MAIN_MENU, explain_unexpected
 from handlers.engine.turn import Turn
 
 

@@ -4,15 +4,14 @@ to the group's members, sent through the announcements' machinery."""
 from handlers.broadcasts.audience import SenderRights
 from handlers.broadcasts.notice import EmptyNotice, NoticeTooLong, check_notice_text
 from handlers.broadcasts.orders import Order, do_order_broadcast
+from handlers.engine.prompts import MAIN_MENU, explain_unexpected
+from handlers.engine.turn import Turn
 from handlers.envelope import InputKind, Option
 from handlers.errors import NotAllowed, NotFound
-from handlers.engine.prompts import explain_unexpected
 from handlers.i18n import N_, pick
 from handlers.initiatives import groups
-from handlers.engine.prompts import MAIN_MENU
 from handlers.initiatives.notify import do_tell
 from handlers.staff.audit import do_audit
-from handlers.engine.turn import Turn
 from storage.db import get_referenced
 from storage.enums import BroadcastKind, Language
 from storage.models import InitiativeGroup, Person

@@ -1,16 +1,15 @@
 """A resident browses the initiative groups, asks to join (the first time: gender and age
 group, optional, with the reason), or leaves."""
 
-from handlers.errors import NotFound
 from handlers.engine.dialog import do_prompt_resident
-from handlers.engine.prompts import explain_unexpected, page_of, turned_page
+from handlers.engine.prompts import MAIN_MENU, explain_unexpected, page_of, turned_page
+from handlers.engine.turn import Turn
 from handlers.envelope import Option
+from handlers.errors import NotFound
 from handlers.i18n import N_, gettext, pick
 from handlers.initiatives import groups
-from handlers.engine.prompts import MAIN_MENU
 from handlers.initiatives.labels import BACK_LABEL
 from handlers.initiatives.profile import do_save_profile, profile_asked
-from handlers.engine.turn import Turn
 from storage.enums import AgeGroup, Gender, MembershipStatus
 from storage.models import Person
 

@@ -1,16 +1,15 @@
 """A resident's public hearings: the coming ones, registering, and sending a proposal (text,
 an optional photo), personally or for their group."""
 
+from handlers.engine.prompts import MAIN_MENU, explain_unexpected
+from handlers.engine.turn import Turn
 from handlers.envelope import InputKind, Option
 from handlers.errors import InvalidInput, NotAllowed
-from handlers.engine.prompts import explain_unexpected
 from handlers.i18n import format_datetime
-from handlers.engine.prompts import MAIN_MENU
-from handlers.initiatives.labels import HEARINGS_LABEL
 from handlers.initiatives.hearings import hearing_text, upcoming
+from handlers.initiatives.labels import HEARINGS_LABEL
 from handlers.initiatives.proposals import MAX_TEXT, do_submit_proposal, groups_to_speak_for
 from handlers.initiatives.registrations import do_register_turn, registration
-from handlers.engine.turn import Turn
 from storage.db import get_referenced
 from storage.enums import HearingStatus, Language
 from storage.models import Hearing, InitiativeGroup

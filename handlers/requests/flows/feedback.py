@@ -7,13 +7,18 @@ offers them too, for a resident who was busy when the question came.
 
 from handlers.engine.flow import Flow, Step
 from handlers.engine.prompts import explain_unexpected, lacks_words
+from handlers.engine.turn import Turn
 from handlers.envelope import InputKind
 from handlers.errors import InvalidInput
-from handlers.services.feedback import (can_be_rated, do_rate_request, do_record_resident_reply, do_reopen_request,
-                                        open_question)
+from handlers.services.feedback import (
+    can_be_rated,
+    do_rate_request,
+    do_record_resident_reply,
+    do_reopen_request,
+    open_question,
+)
 from handlers.services.requests import request_of
 from handlers.staff.notify import do_tell_staff_of_reopening, do_tell_staff_of_reply
-from handlers.engine.turn import Turn
 from storage.models import Request
 
 NOT_SOLVED = "not_solved"

@@ -1,12 +1,12 @@
 """A resident's own requests: a list, and one request with its history."""
 
-from handlers.envelope import Option
 from handlers.engine.flow import Flow, Step
 from handlers.engine.prompts import explain_unexpected
+from handlers.engine.turn import Turn
+from handlers.envelope import Option
 from handlers.i18n import format_date, format_datetime, pick
 from handlers.services.feedback import can_be_rated, open_question
 from handlers.services.requests import request_of, requests_of, shorten, status_label
-from handlers.engine.turn import Turn
 from storage.db import get_referenced
 from storage.enums import RequestEventKind
 from storage.models import Category

@@ -2,15 +2,15 @@
 
 import math
 
-from handlers.envelope import Asks, Attachment, InputKind, Option
 from handlers.engine.flow import Flow, Step
 from handlers.engine.prompts import confirm_cancel_step, explain_unexpected, lacks_words
+from handlers.engine.turn import Turn
+from handlers.envelope import Asks, Attachment, InputKind, Option
 from handlers.errors import NotFound
 from handlers.i18n import N_, format_date, format_number, pick
 from handlers.services import places
 from handlers.services.requests import Draft, do_submit_request, shorten
 from handlers.staff.cards import do_post_card
-from handlers.engine.turn import Turn
 from storage.db import get_referenced
 from storage.enums import AttachmentKind
 from storage.models import Municipality

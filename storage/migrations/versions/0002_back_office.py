@@ -7,11 +7,11 @@ Revises: 0001
 Create Date: 2026-11-21
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import storage.types
 from storage.schema_changes import replace_enum_check
-
 
 revision = '0002'
 down_revision = '0001'

@@ -6,11 +6,11 @@ Revises: 0004
 Create Date: 2026-11-21
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import storage.types
 from storage.schema_changes import replace_enum_check
-
 
 revision = '0005'
 down_revision = '0004'

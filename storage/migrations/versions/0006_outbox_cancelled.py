@@ -5,10 +5,10 @@ Revises: 0005
 Create Date: 2026-11-21
 """
 
-from alembic import op
 import sqlalchemy as sa
-from storage.schema_changes import replace_enum_check
+from alembic import op
 
+from storage.schema_changes import replace_enum_check
 
 revision = '0006'
 down_revision = '0005'

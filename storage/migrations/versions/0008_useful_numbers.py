@@ -5,10 +5,10 @@ Revises: 0007
 Create Date: 2026-11-22
 """
 
-from alembic import op
 import sqlalchemy as sa
-import storage.types
+from alembic import op
 
+import storage.types
 
 revision = '0008'
 down_revision = '0007'
