@@ -1,49 +1,143 @@
-"""Searching the answer base: BM25 (bm25s) over the tokens of ``tokens.py``, in process.
+"""Searching the answer base, in process: bm25s finds candidates, ``matching.py`` decides which
+answer the question, and the asker gets the version in their language first.
 
 Only published answers are indexed, and every hit is read back from the database with
 ``status = published``, so a draft or a withdrawn answer never appears. Each process keeps
 one index per database; it is rebuilt when the published set has changed (publishing in
 this process marks it stale at once; another process's publishing is noticed by the cheap
-``count``/``max(updated_at)`` check before each search).
+``count``/``max(updated_at)`` check before each search) or the lawyers' terms file has.
+
+The language versions of one answer are the entries whose keys differ only by ``-ky``/``-ru``
+(``demo-land-plot-ky``, ``demo-land-plot-ru``; an import names its rows so).
 """
 
 import asyncio
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
+from enum import Enum
+
 import bm25s
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.legal.tokens import stem_tokens, tokens
-from storage.enums import AnswerStatus, LegalTopic
+from handlers.legal.matching import Entry, Match, Weights, score, suggestions
+from handlers.legal.spelling import Speller
+from handlers.legal.terms import TermList, Unit, term_list
+from handlers.legal.tokens import words
+from storage.enums import AnswerStatus, Language, LegalTopic
 from storage.models import LegalAnswer
 
 log = logging.getLogger(__name__)
 
 RECHECK_SECONDS = 2.0
 """How stale another process's publishing may look here."""
-CANDIDATES = 30
-"""How many BM25 hits are looked at before the stem check and the topic filter."""
+CANDIDATES = 40
+"""How many BM25 hits are scored."""
+SUGGESTED_LIMIT = 3
+"""At most this many answers are suggested to an asker."""
+
+
+class Strictness(Enum):
+    SUGGEST = "suggest"
+    """To an asker before queueing: only what answers it, near the best."""
+    BROWSE = "browse"
+    """A resident searching the base: over the floor."""
+    SIMILAR = "similar"
+    """A lawyer looking for earlier answers: anything sharing a word, best first."""
+
+
+@dataclass(frozen=True)
+class IndexedAnswer:
+    id: int
+    key: str | None
+    topic: LegalTopic
+    language: Language
+    question: str
+    answer: str
 
 
 @dataclass(frozen=True)
 class Hit:
     answer: LegalAnswer
     score: float
+    matched: tuple[str, ...] = ()
+    """The asker's words that matched: why it was suggested."""
+    other_language: bool = False
+    """No version in the asker's language: this one is in the other."""
 
 
-def document_tokens(question: str, answer: str) -> list[str]:
-    """What is indexed: the question's stems and trigrams twice (it is what askers paraphrase),
-    and the answer's stems."""
-    asked = tokens(question)
-    return asked + asked + stem_tokens(answer)
+def entry_name(answer: IndexedAnswer) -> str:
+    key = answer.key or ""
+    return key[:-3] if key[-3:] in ("-ky", "-ru") else key or f"id-{answer.id}"
+
+
+@dataclass(frozen=True)
+class Built:
+    retriever: bm25s.BM25 | None
+    entries: list[Entry]
+    weights: Weights
+    speller: Speller
+    terms: TermList
+
+
+def build(answers: list[IndexedAnswer], terms: TermList) -> Built:
+    grouped: dict[str, list[IndexedAnswer]] = {}
+    for answer in answers:
+        grouped.setdefault(entry_name(answer), []).append(answer)
+    entries, corpus, known = [], [], set()
+    for name, versions in grouped.items():
+        questions = tuple(tuple(terms.units(v.question)) for v in versions)
+        question_keys = frozenset(k for v in versions for k in terms.keys(v.question))
+        answer_keys = frozenset(k for v in versions for k in terms.keys(v.answer))
+        entries.append(Entry(name, versions[0].topic, {v.language: v.id for v in versions}, questions,
+                             question_keys, answer_keys))
+        corpus.append(sorted(question_keys) * 2 + sorted(answer_keys))
+        known.update(w for v in versions for w in words(v.question + " " + v.answer))
+    frequency = Counter(k for entry in entries for k in entry.question_keys | entry.answer_keys)
+    retriever = None
+    if entries:
+        retriever = bm25s.BM25()
+        retriever.index(corpus, show_progress=False)
+    return Built(retriever, entries, Weights(frequency, len(entries)), Speller(known), terms)
+
+
+def read_question(built: Built, text: str) -> list[Unit]:
+    """The asker's units, an unknown word read as the nearest known one."""
+    read = []
+    for word in words(text):
+        units = built.terms.units_of([word])
+        if not any(built.weights.of(u) != built.weights.unknown for u in units):
+            word = built.speller.nearest(word) or word
+        read.append(word)
+    return built.terms.units_of(read)
+
+
+def ranked(built: Built, text: str, *, topic: LegalTopic | None = None,
+           strictness: Strictness = Strictness.SUGGEST, limit: int = 3) -> list[Match]:
+    if built.retriever is None:
+        return []
+    asked = read_question(built, text)
+    query = sorted({k for u in asked for k in u.keys if k in built.retriever.vocab_dict})
+    if not query:
+        return []
+    positions, _scores = built.retriever.retrieve([query], k=min(CANDIDATES, len(built.entries)), show_progress=False)
+    entries = [built.entries[int(p)] for p in positions[0]]
+    if topic not in (None, LegalTopic.OTHER):
+        entries = [e for e in entries if e.topic == topic]
+    matches = [m for m in (score(e, asked, built.weights) for e in entries) if m.matched]
+    if strictness == Strictness.SUGGEST:
+        return suggestions(matches, asked, built.weights, limit)
+    matches.sort(key=lambda m: m.score, reverse=True)
+    if strictness == Strictness.BROWSE:
+        return suggestions(matches, asked, built.weights, len(matches))[:limit]
+    return matches[:limit]
 
 
 class AnswerIndex:
     def __init__(self) -> None:
-        self._built: tuple[bm25s.BM25 | None, list[int], list[set[str]]] = (None, [], [])
-        """The retriever, the answer id and the stems of each indexed document: replaced as a whole."""
+        self.built = build([], TermList([]))
         self._version: tuple | None = None
         self._checked_at = float("-inf")
         self._lock = asyncio.Lock()
@@ -52,57 +146,43 @@ class AnswerIndex:
         self._version, self._checked_at = None, float("-inf")
 
     async def refresh(self, session: AsyncSession) -> None:
-        """Rebuilds if the published set changed (checked at most every ``RECHECK_SECONDS``); the
-        build runs in a thread, so the event loop keeps serving (about 5 s for 10,000 answers)."""
+        """Rebuilds if the published set or the terms changed (checked at most every ``RECHECK_SECONDS``);
+        the build runs in a thread, so the event loop keeps serving."""
         async with self._lock:
             if self._version is not None and time.monotonic() - self._checked_at < RECHECK_SECONDS:
                 return
-            version = tuple((await session.execute(
+            terms = term_list()
+            version = (*(await session.execute(
                 sa.select(sa.func.count(), sa.func.max(LegalAnswer.updated_at))
-                .where(LegalAnswer.status == AnswerStatus.PUBLISHED))).one())
+                .where(LegalAnswer.status == AnswerStatus.PUBLISHED))).one(), id(terms))
             self._checked_at = time.monotonic()
             if version == self._version:
                 return
-            rows = (await session.execute(sa.select(LegalAnswer.id, LegalAnswer.question, LegalAnswer.answer)
-                                          .where(LegalAnswer.status == AnswerStatus.PUBLISHED)
-                                          .order_by(LegalAnswer.id))).all()
-            await asyncio.to_thread(self.build, [(r.id, document_tokens(r.question, r.answer)) for r in rows])
+            rows = (await session.execute(sa.select(
+                LegalAnswer.id, LegalAnswer.key, LegalAnswer.topic, LegalAnswer.language, LegalAnswer.question,
+                LegalAnswer.answer).where(LegalAnswer.status == AnswerStatus.PUBLISHED).order_by(LegalAnswer.id))).all()
+            answers = [IndexedAnswer(r.id, r.key, r.topic, r.language, r.question, r.answer) for r in rows]
+            self.built = await asyncio.to_thread(build, answers, terms)
             self._version = version
             log.info("legal answer index rebuilt: %s published answers", len(rows))
 
-    def build(self, documents: list[tuple[int, list[str]]]) -> None:
-        """Indexes ``(answer id, document_tokens(…))`` pairs (the bench builds from memory this way)."""
-        ids = [answer_id for answer_id, _tokens in documents]
-        document_stems = [{t for t in document if t.startswith("s:")} for _id, document in documents]
-        retriever = None
-        if documents:
-            retriever = bm25s.BM25()
-            retriever.index([document or ["-"] for _id, document in documents], show_progress=False)
-        self._built = (retriever, ids, document_stems)
-
-    def ranked(self, query: str, k: int = CANDIDATES) -> list[tuple[int, float]]:
-        """``(answer id, score)``, best first; only answers sharing at least one word stem with the query."""
-        retriever, ids, document_stems = self._built
-        asked = tokens(query)
-        query_tokens = [t for t in asked if retriever is not None and t in retriever.vocab_dict]
-        if retriever is None or not query_tokens:
-            return []
-        positions, scores = retriever.retrieve([query_tokens], k=min(k, len(ids)), show_progress=False)
-        query_stems = {t for t in asked if t.startswith("s:")}
-        return [(ids[int(position)], float(score)) for position, score in zip(positions[0], scores[0], strict=True)
-                if score > 0 and query_stems & document_stems[int(position)]]
-
-    async def search(self, session: AsyncSession, query: str, *, limit: int = 3,
-                     topic: LegalTopic | None = None, min_score: float = 0.0) -> list[Hit]:
+    async def search(self, session: AsyncSession, query: str, *, language: Language, limit: int = 3,
+                     topic: LegalTopic | None = None, strictness: Strictness = Strictness.SUGGEST) -> list[Hit]:
         await self.refresh(session)
-        ranked = [(i, s) for i, s in self.ranked(query) if s >= min_score]
-        if not ranked:
+        matches = ranked(self.built, query, topic=topic, strictness=strictness, limit=limit)
+        wanted = [i for m in matches for i in m.entry.versions.values()]
+        if not wanted:
             return []
-        wanted = [i for i, _s in (ranked if topic is not None else ranked[:limit * 2])]
         answers = {a.id: a for a in (await session.scalars(sa.select(LegalAnswer).where(
             LegalAnswer.id.in_(wanted), LegalAnswer.status == AnswerStatus.PUBLISHED))).all()}
-        hits = [Hit(answers[i], s) for i, s in ranked if i in answers and (topic is None or answers[i].topic == topic)]
-        return hits[:limit]
+        hits = []
+        for match in matches:
+            versions = [(language != version, answers[i]) for version, i in match.entry.versions.items()
+                        if i in answers]
+            if versions:
+                other, answer = min(versions, key=lambda v: (v[0], v[1].id))
+                hits.append(Hit(answer, match.score, match.matched, other))
+        return hits
 
 
 _INDEXES: dict[str, AnswerIndex] = {}
@@ -116,9 +196,10 @@ def index_for(session: AsyncSession) -> AnswerIndex:
     return _INDEXES[key]
 
 
-async def search_answers(session: AsyncSession, query: str, *, limit: int = 3, topic: LegalTopic | None = None,
-                         min_score: float = 0.0) -> list[Hit]:
-    return await index_for(session).search(session, query, limit=limit, topic=topic, min_score=min_score)
+async def search_answers(session: AsyncSession, query: str, *, language: Language = Language.RU, limit: int = 3,
+                         topic: LegalTopic | None = None, strictness: Strictness = Strictness.SUGGEST) -> list[Hit]:
+    return await index_for(session).search(session, query, language=language, limit=limit, topic=topic,
+                                           strictness=strictness)
 
 
 def mark_index_stale(session: AsyncSession) -> None:
