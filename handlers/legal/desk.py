@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.legal import actions, publishing, transfer
 from handlers.legal.cards import LegalAction, do_post_legal_card
 from handlers.legal.lawyers import Lawyer, lawyers_of, load_lawyer, questions_for_staff
-from handlers.legal.search import Hit, search_answers
-from handlers.staff.desk import DeskMachinery, Refused
+from handlers.legal.search import Hit, Strictness, search_answers
 from handlers.staff.access import Actor, Grant
+from handlers.staff.desk import DeskMachinery, Refused
 from storage.enums import AnswerStatus, Language, LegalTopic, RequestStatus, Role
 from storage.models import LegalAnswer, LegalQuestion, Person
 
@@ -61,7 +61,8 @@ class LegalDesk(DeskMachinery[LegalAction]):
         """Published answers: found by words, or by topic, the most helpful first."""
         async with self.db.reader() as session:
             if query.strip():
-                return [hit.answer for hit in await search_answers(session, query, limit=limit, topic=topic)]
+                return [hit.answer for hit in await search_answers(session, query, limit=limit, topic=topic,
+                                                                   strictness=Strictness.SIMILAR)]
             condition = LegalAnswer.status == AnswerStatus.PUBLISHED
             if topic is not None:
                 condition = sa.and_(condition, LegalAnswer.topic == topic)
@@ -95,7 +96,9 @@ class LegalDesk(DeskMachinery[LegalAction]):
             async with self.db.reader() as session:
                 question = await self._visible(lawyer, question_id, LegalAction.VIEW, session)
                 await session.refresh(question, ["events"])
-                return QuestionDetail(question, await search_answers(session, question.text, limit=3),
+                similar = await search_answers(session, question.text, language=question.language, limit=3,
+                                              strictness=Strictness.SIMILAR)
+                return QuestionDetail(question, similar,
                                       await publishing.draft_of(session, question))
         except Refused as refused:
             raise await self._refuse(lawyer, LegalAction.VIEW, question_id, refused) from refused

@@ -4,8 +4,8 @@ score mixes how much of the question it covers (a unit found in the entry's ques
 fully, in its answer partly) and how much of the entry's own question the asker's words cover.
 
 A suggestion to a resident needs a score over ``FLOOR``, at least two matched units that are
-not common (or all of a short question's), and a score close to the best one's: a near miss is
-not shown. The constants are calibrated on the labelled set (tests/legal_labelled.py).
+not common (a term of the lawyers' list counts as two), and a score close to the best one's: a
+near miss is not shown. The constants are calibrated on the labelled set (tests/legal_labelled.py).
 """
 
 import math
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from handlers.legal.terms import Unit
 from storage.enums import Language, LegalTopic
 
-IN_ANSWER = 0.6
+IN_ANSWER = 0.8
 """What a unit found only in the entry's answer counts, against 1 in its question."""
 QUESTION_SHARE = 0.6
 """The score's part from covering the asker's question (the rest: covering the entry's question)."""
-FLOOR = 0.4
+FLOOR = 0.45
 NEAR_BEST = 0.9
 """A second or third suggestion needs at least this share of the best score."""
 COMMON_IDF = 1.0
@@ -87,9 +87,11 @@ def score(entry: Entry, asked: list[Unit], weights: Weights) -> Match:
 
 
 def enough_matched(match: Match, asked: list[Unit], weights: Weights) -> bool:
-    """At least two matched units that are not common, or all of a question of one or two."""
-    rare = [u for u in asked if u.label in match.matched and weights.of(u) >= COMMON_IDF]
-    return len(rare) >= min(2, len(asked))
+    """More than one shared rare word, or a term of the lawyers' list (a legal notion, which counts as
+    two): one common word shared («айыл окмоту», «бюджет») is never enough."""
+    evidence = sum(2 if any(k.startswith("c:") for k in u.keys) else 1 for u in asked
+                   if u.label in match.matched and weights.of(u) >= COMMON_IDF)
+    return evidence >= 2
 
 
 def suggestions(matches: list[Match], asked: list[Unit], weights: Weights, limit: int) -> list[Match]:

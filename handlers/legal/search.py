@@ -86,7 +86,9 @@ def build(answers: list[IndexedAnswer], terms: TermList) -> Built:
     grouped: dict[str, list[IndexedAnswer]] = {}
     for answer in answers:
         grouped.setdefault(entry_name(answer), []).append(answer)
-    entries, corpus, known = [], [], set()
+    entries: list[Entry] = []
+    corpus: list[list[str]] = []
+    known: set[str] = set()
     for name, versions in grouped.items():
         questions = tuple(tuple(terms.units(v.question)) for v in versions)
         question_keys = frozenset(k for v in versions for k in terms.keys(v.question))

@@ -4,8 +4,14 @@ DEMO CONTENT: general orientation written for the demo, not checked legal advice
 only where the reference is certain, never by article number. The Union's lawyers replace these
 entries with their own (``main.py legal import``)."""
 
-from handlers.legal.demo_answers import council, emergencies, head_and_property, labour, land_and_budget
-from handlers.legal.demo_answers import utilities_and_social
+from handlers.legal.demo_answers import (
+    council,
+    emergencies,
+    head_and_property,
+    labour,
+    land_and_budget,
+    utilities_and_social,
+)
 from storage.enums import LegalTopic
 
 DemoAnswer = tuple[str, LegalTopic, str, str, str, str]

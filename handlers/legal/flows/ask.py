@@ -1,18 +1,28 @@
-"""Asking a lawyer: topic, the question (a document photo may come with it), up to three
-published answers that match ("this answers my question" ends here and is counted), then
-confidential or not, and the question is queued."""
+"""Asking a lawyer: topic, the question (a document photo may come with it), the published
+answers that answer it, if any (the search's floor: none rather than a near miss; the chosen
+topic's answers, all for «Other»; each in the asker's language when it exists, else marked);
+"this answers my question" ends here and is counted. With none, the asker is told plainly that
+there is no ready answer and a lawyer will answer within the term. Then confidential or not, and
+the question is queued."""
 
-from handlers.envelope import InputKind, Option
 from handlers.engine.prompts import explain_unexpected
+from handlers.engine.turn import Turn
+from handlers.envelope import InputKind, Option
 from handlers.i18n import format_date, format_number
-from handlers.legal.questions import (MAX_QUESTION_CHARS, QuestionDraft, QuestionProblem, check_question_text,
-                                      do_note_helped, do_submit_question, published_answer)
-from handlers.legal.search import search_answers
+from handlers.legal import labels
+from handlers.legal.questions import (
+    MAX_QUESTION_CHARS,
+    QuestionDraft,
+    QuestionProblem,
+    check_question_text,
+    do_note_helped,
+    do_submit_question,
+    published_answer,
+)
+from handlers.legal.search import Hit, search_answers
 from handlers.legal.topics import TOPIC_LABELS, question_ref
 from handlers.services.requests import shorten
-from handlers.engine.turn import Turn
-from handlers.legal import labels
-from storage.enums import LegalTopic
+from storage.enums import Language, LegalTopic
 
 SUGGESTED = 3
 MAX_PHOTOS = 5
@@ -77,18 +87,32 @@ def _problem_text(turn: Turn, reason: str) -> str:
 
 
 async def ask_suggest(turn: Turn) -> None:
-    hits = await search_answers(turn.session, turn.data.get("text", ""), limit=SUGGESTED)
+    hits = await search_answers(turn.session, turn.data.get("text", ""), language=turn.language, limit=SUGGESTED,
+                                topic=LegalTopic(turn.data["topic"]))
     if not hits:
+        turn.say(turn._("There is no ready answer to your question in the base of published answers. "
+                        "A lawyer will answer it within the term."))
         turn.go("legal_ask", "confidential")
         return
     lines = [turn._("Before you send it: these published answers may already answer your question.")]
     options = []
     for number, hit in enumerate(hits, start=1):
-        lines.append(f"\n{number}) {shorten(hit.answer.question, 200)}\n{shorten(hit.answer.answer, 500)}")
+        lines.append(f"\n{number}) {shorten(hit.answer.question, 200)}\n{shorten(hit.answer.answer, 500)}"
+                     + "".join(f"\n{note}" for note in _notes(turn, hit)))
         options.append(turn.option(f"helped:{hit.answer.id}", "✅ Answer {number} answers my question",
                                    number=number))
     turn.update(suggested=[hit.answer.id for hit in hits])
     turn.ask("\n".join(lines), options + [turn.option("no", "➡️ No, send my question to a lawyer"), _cancel(turn)])
+
+
+def _notes(turn: Turn, hit: Hit) -> list[str]:
+    notes = []
+    if hit.other_language:
+        notes.append(turn._("(Only in Russian.)") if hit.answer.language == Language.RU
+                     else turn._("(Only in Kyrgyz.)"))
+    if hit.answer.demo:
+        notes.append(turn._("(Demo content: an example, not checked legal advice.)"))
+    return notes
 
 
 async def on_suggest(turn: Turn) -> None:

@@ -1,18 +1,18 @@
 """The answer base for everybody: browse by topic, or write words to search. Published
 answers only; demo entries say so."""
 
-from handlers.envelope import InputKind, Option
+import sqlalchemy as sa
+
 from handlers.engine.prompts import explain_unexpected, lacks_words
+from handlers.engine.turn import Turn
+from handlers.envelope import InputKind, Option
+from handlers.legal import labels
 from handlers.legal.questions import published_answer
-from handlers.legal.search import search_answers
+from handlers.legal.search import Strictness, search_answers
 from handlers.legal.topics import TOPIC_LABELS, topic_label
 from handlers.services.requests import shorten
-from handlers.engine.turn import Turn
-from handlers.legal import labels
 from storage.enums import AnswerStatus, LegalTopic
 from storage.models import LegalAnswer
-
-import sqlalchemy as sa
 
 LISTED = 8
 
@@ -37,7 +37,8 @@ async def on_topics(turn: Turn) -> None:
 
 async def _listed(turn: Turn) -> list[LegalAnswer]:
     if turn.data.get("query"):
-        return [hit.answer for hit in await search_answers(turn.session, turn.data["query"], limit=LISTED)]
+        return [hit.answer for hit in await search_answers(turn.session, turn.data["query"], language=turn.language,
+                                                           limit=LISTED, strictness=Strictness.BROWSE)]
     return list((await turn.session.scalars(sa.select(LegalAnswer).where(
         LegalAnswer.status == AnswerStatus.PUBLISHED, LegalAnswer.topic == LegalTopic(turn.data["topic"]),
         LegalAnswer.language == turn.language).order_by(LegalAnswer.helped.desc(), LegalAnswer.id)
