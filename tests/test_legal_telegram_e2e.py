@@ -148,3 +148,30 @@ async def test_the_lawyers_chat_speaks_the_language_it_is_set_to(kyrgyz_lawyers,
     async def answered():
         return [m for m in bot.sent_to(5203) if "Ответ юриста на ваш вопрос" in (m.text or "")]
     assert ANSWER in (await wait_for(answered, "the asker got no answer"))[0].text  # the asker keeps Russian
+
+
+async def test_a_question_the_base_cannot_answer_is_queued_with_the_no_ready_answer_text(service, fake_api):
+    bot = fake_api.bot(TOKEN)
+    group = LawyersGroup(bot)
+    asker = TelegramUser(bot, chat_id=5204)
+    await onboard(asker)
+    before = len(bot.sent_to(5204))
+    shown = await ask(asker, "Можно ли айыл окмоту сдать в субаренду пастбищный трактор соседнему району?")
+    told = "\n".join(m.text or "" for m in bot.sent_to(5204)[before:])
+    assert "нет готового ответа" in told and "Юрист ответит на него в установленный срок" in told
+    assert not any("отвечает на мой вопрос" in b["text"] for b in asker.buttons(shown))
+    done = await asker.press("Нет, не конфиденциально")
+    assert "Ваш вопрос отправлен юристам" in bot.sent_to(5204)[-2].text + done.text
+    assert "трактор" in (await group.message("⚖️ Q-")).text
+
+
+async def test_a_question_with_an_answer_in_the_base_is_suggested_that_answer_only(service, fake_api):
+    bot = fake_api.bot(TOKEN)
+    asker = TelegramUser(bot, chat_id=5205)
+    await onboard(asker)
+    shown = await ask(asker, "Можно ли продать здание, которое принадлежит айыл окмоту?")
+    assert "Прежде чем отправить" in shown.text and "только по решению айылного кенеша" in shown.text
+    assert [b["text"] for b in asker.buttons(shown) if "отвечает на мой вопрос" in b["text"]] == [
+        "✅ Ответ 1 отвечает на мой вопрос"]
+    helped = await asker.press("Ответ 1 отвечает")
+    assert "Рады, что это помогло" in "\n".join(m.text or "" for m in bot.sent_to(5205)[-3:]) + helped.text

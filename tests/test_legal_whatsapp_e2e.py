@@ -70,3 +70,27 @@ async def test_ask_answer_publish_and_suggested_to_the_next_asker(service, twili
                   ).one()
         assert answer.helped == 1
         assert await session.scalar(sa.select(sa.func.count()).select_from(LegalQuestion)) == 1
+
+
+async def test_a_question_the_base_cannot_answer_is_queued_with_the_no_ready_answer_text(service, twilio):  # noqa: F811
+    asker = user_of(service, twilio, "+996700555666")
+    shown = await ask_in_kyrgyz(asker, "Паспортумдун мөөнөтү бүттү, жаңы паспортту кантип алмаштырам?")
+    told = "\n".join(m["body"] for m in twilio.sent_to("+996700555666")[-2:])
+    assert "даяр жооп жок" in told and "Юрист белгиленген мөөнөттө жооп берет" in told
+    assert "1-жооп" not in shown["body"]
+    done = await asker.choose("купуя эмес")
+    assert "Сурооңуз юристтерге жөнөтүлдү" in done["body"]
+    async with service.db.reader() as session:
+        question = (await session.scalars(sa.select(LegalQuestion))).one()
+    assert "паспорт" in question.text and question.language == "ky"
+
+
+async def test_a_question_with_an_answer_in_the_base_is_suggested_that_answer_only(service, twilio):  # noqa: F811
+    asker = user_of(service, twilio, "+996700777888")
+    shown = await ask_in_kyrgyz(asker, "Муниципалдык имаратты сатууга кеңештин чечими керекпи?")
+    assert "айылдык кеңештин чечими менен гана мүмкүн" in shown["body"]
+    assert "1-жооп" in shown["body"] and "2-жооп" not in shown["body"]
+    helped = await asker.choose("1-жооп")
+    assert "Жардам бергенине кубанычтабыз" in helped["body"]
+    async with service.db.reader() as session:
+        assert await session.scalar(sa.select(sa.func.count()).select_from(LegalQuestion)) == 0
