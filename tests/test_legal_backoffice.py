@@ -55,6 +55,7 @@ async def test_a_lawyer_answers_and_publishes_an_edited_draft(office):
     assert status == 200 and f"Q-{open_id}" in page and f"Q-{secret_id}" in page
     status, page = await lawyer.get(f"/legal/{open_id}")
     assert status == 200 and "склад" in page and 'id="legal-answer"' in page
+    assert "Совпавшие слова:" in page  # why each similar answer is listed
     csrf = csrf_of(page)
     status, page = await lawyer.post(f"/legal/{open_id}/answer", {"csrf": csrf, "text": ""})
     assert status == 400  # an empty answer is refused, nothing sent
