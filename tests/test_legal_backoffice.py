@@ -7,13 +7,13 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import FormData
 
-from tests.core_config import core_config
 from handlers.legal.questions import QuestionDraft, do_submit_question
 from handlers.services import setup
 from storage.enums import AnswerStatus, AuditOutcome, Channel, Language, LegalTopic, Role
 from storage.models import AuditEntry, LegalAnswer, Person
 from storage.types import utcnow
 from tests.backoffice_world import OfficeClient, add_staff, build_world, csrf_of, start_service
+from tests.core_config import core_config
 
 OPEN_TEXT = "Можно ли сдать пустующий склад айыл окмоту в аренду фермеру без аукциона? Звоните Иванову Сергею."
 SECRET_TEXT = "Глава айыл окмоту не выплачивает мне отпускные третий месяц, как быть?"
@@ -116,3 +116,27 @@ async def test_a_head_reads_only_what_is_not_confidential_and_others_see_nothing
         refused = (await session.scalars(sa.select(AuditEntry).where(
             AuditEntry.outcome == AuditOutcome.REFUSED, AuditEntry.object_type == "legal_question"))).all()
     assert [(e.object_id, e.detail["reason"]) for e in refused] == [(secret_id, "not visible")]
+
+
+async def test_a_lawyer_sees_what_the_asker_was_shown_and_marks_it_wrong(office):
+    service, _ids, client = office
+    async with service.db.transaction() as session:
+        shown = (await session.scalars(sa.select(LegalAnswer).where(
+            LegalAnswer.key == "demo-property-lease-ru"))).one()
+        asker = Person(municipality_id=(await setup.municipality_by_code(session, "ALM")).id, language=Language.RU,
+                       consent_at=utcnow())
+        session.add(asker)
+        await session.flush()
+        question = await do_submit_question(
+            session, core_config(), person=asker, channel=Channel.CONSOLE, language=Language.RU,
+            draft=QuestionDraft(LegalTopic.PROPERTY, "Можно ли сдать спортзал школы частному клубу на вечер?", [],
+                                suggested=(shown.id,)), now=utcnow())
+    lawyer = client()
+    await lawyer.log_in("lawyer.alm")
+    status, page = await lawyer.get(f"/legal/{question.id}")
+    assert status == 200 and "Показано автору вопроса перед отправкой" in page and "Помог: 0" in page
+    status, page = await lawyer.post(f"/legal/{question.id}/wrong", {"csrf": csrf_of(page), "answer_id": str(shown.id)})
+    assert status == 200 and "Отмечено: этот ответ не ответил на вопрос" in page
+    assert "отмечен как неверный: 1" in page and "Это не ответ на вопрос" not in page
+    async with service.db.reader() as session:
+        assert (await session.get(LegalAnswer, shown.id)).marked_wrong == 1

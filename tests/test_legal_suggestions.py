@@ -1,13 +1,15 @@
 """What an asker is shown before the question is queued, through the conversation core: only an
 answer that answers the question (none rather than a near miss: then the plain "no ready answer"
 and the question goes on to the lawyers), the chosen topic's answers (all for «Other»), the
-version in the asker's language, the other language only marked as such."""
+version in the asker's language, the other language only marked as such; and a lawyer's "this did
+not answer it" on what the asker was shown, counted and fed to the ranking."""
 
 import pytest
 import sqlalchemy as sa
 
+from handlers.errors import InvalidInput
 from handlers.legal.transfer import do_import_csv
-from storage.models import LegalQuestion
+from storage.models import LegalAnswer, LegalQuestion
 from tests.harness import Chat
 from tests.legal_world import NOW, ask, build_world, send_to_lawyer
 
@@ -82,3 +84,26 @@ async def test_an_answer_only_in_russian_is_found_in_kyrgyz_and_marked(world):
     await ask_in_kyrgyz(chat, "Муниципалдык кызматкерди иш сапарга жөнөткөндө суточные канча төлөнөт?",
                         "Эмгек укугу")
     assert "Суточные за каждый день командировки" in chat.text and "(Бул жооп орусча гана бар.)" in chat.text
+
+
+async def test_a_lawyer_marks_a_shown_answer_wrong_it_is_counted_and_suggested_no_more(world):
+    vacation_pay = "Когда должны выплатить отпускные муниципальному служащему?"
+    for name in ("asker1", "asker2"):
+        chat = await world.resident(name)
+        await ask(chat, vacation_pay)
+        assert "Отпускные рассчитываются" in chat.text
+        await send_to_lawyer(chat)
+        question = await world.last_question()
+        detail = await world.desk.detail(world.lawyer, question.id)
+        assert [a.key for a in detail.shown] == ["demo-labour-vacation-pay-ru"] and not detail.marked_wrong
+        await world.desk.mark_wrong(world.lawyer, question.id, detail.shown[0].id)
+        with pytest.raises(InvalidInput, match="already marked"):
+            await world.desk.mark_wrong(world.lawyer, question.id, detail.shown[0].id)
+        assert (await world.desk.detail(world.lawyer, question.id)).marked_wrong == {detail.shown[0].id}
+    async with world.db.reader() as session:
+        answer = (await session.scalars(sa.select(LegalAnswer).where(
+            LegalAnswer.key == "demo-labour-vacation-pay-ru"))).one()
+    assert answer.marked_wrong == 2
+    chat = await world.resident("asker3")
+    await ask(chat, vacation_pay)
+    assert NO_READY_ANSWER in chat.text and "Отпускные рассчитываются" not in chat.text

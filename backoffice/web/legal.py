@@ -25,6 +25,7 @@ DONE = {
     "hand_over": N_("The question has been handed over."),
     "publish": N_("The anonymised draft is below: check it, correct it if needed, and approve it."),
     "approve": N_("The answer is published in the answer base."),
+    "wrong": N_("Marked: this answer did not answer the question. It will be suggested less."),
 }
 INVALID = N_("This cannot be done with the question in its present state, or the text is empty or too long.")
 IMPORT_FILE = N_("Choose a CSV file in UTF-8 of at most 1 MB, with the columns key, topic, language, question, answer.")
@@ -109,6 +110,11 @@ async def act(request: web.Request) -> web.Response:
             await desk.hand_over(lawyer, question_id, int(to))
         elif action == "publish":
             await desk.prepare_publication(lawyer, question_id)
+        elif action == "wrong":
+            answer_id = str(form.get("answer_id", ""))
+            if not answer_id.isdigit():
+                raise InvalidInput("no answer chosen")
+            await desk.mark_wrong(lawyer, question_id, int(answer_id))
         elif action == "approve":
             await desk.approve_publication(lawyer, question_id, str(form.get("question", "")).replace("\r\n", "\n"),
                                            str(form.get("answer", "")).replace("\r\n", "\n"))

@@ -33,6 +33,7 @@ class LegalAction(StrEnum):
     PUBLISH = "publish"
     EXPORT = "export"
     IMPORT = "import"
+    MARK_WRONG = "mark_wrong"
 
 
 CARD_BUTTONS = [

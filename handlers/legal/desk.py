@@ -5,13 +5,13 @@ question must be of a municipality the lawyer serves (``NotFound`` otherwise, lo
 the action is done, the card in the lawyers' chat is shown again, the audit log says who.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.legal import actions, publishing, transfer
+from handlers.legal import actions, marks, publishing, transfer
 from handlers.legal.cards import LegalAction, do_post_legal_card
 from handlers.legal.lawyers import Lawyer, lawyers_of, load_lawyer, questions_for_staff
 from handlers.legal.search import Hit, Strictness, search_answers
@@ -27,8 +27,12 @@ OPEN = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW)
 class QuestionDetail:
     question: LegalQuestion
     similar: list[Hit]
-    """Published answers like it, to reuse."""
+    """Published answers like it, to reuse (with the words that matched)."""
     draft: LegalAnswer | None
+    shown: list[LegalAnswer] = field(default_factory=list)
+    """The published answers the asker was shown before sending it anyway."""
+    marked_wrong: set[int] = field(default_factory=set)
+    """Those a lawyer marked as not answering it."""
 
 
 class LegalDesk(DeskMachinery[LegalAction]):
@@ -98,8 +102,10 @@ class LegalDesk(DeskMachinery[LegalAction]):
                 await session.refresh(question, ["events"])
                 similar = await search_answers(session, question.text, language=question.language, limit=3,
                                               strictness=Strictness.SIMILAR)
-                return QuestionDetail(question, similar,
-                                      await publishing.draft_of(session, question))
+                shown = list((await session.scalars(sa.select(LegalAnswer).where(
+                    LegalAnswer.id.in_(marks.shown_to_asker(question))).order_by(LegalAnswer.id))).all())
+                return QuestionDetail(question, similar, await publishing.draft_of(session, question), shown,
+                                      marks.marked_wrong(question))
         except Refused as refused:
             raise await self._refuse(lawyer, LegalAction.VIEW, question_id, refused) from refused
 
@@ -119,6 +125,13 @@ class LegalDesk(DeskMachinery[LegalAction]):
         async def hand(session: AsyncSession, question: LegalQuestion, now: datetime) -> None:
             await actions.do_hand_over(session, lawyer, question, to_person_id, now)
         await self._do(lawyer, question_id, LegalAction.HAND_OVER, hand, detail={"to_person_id": to_person_id})
+
+    async def mark_wrong(self, lawyer: Lawyer, question_id: int, answer_id: int) -> None:
+        """"This did not answer it" for an answer suggested for the question (counted, fed to the ranking)."""
+        async def mark(session: AsyncSession, question: LegalQuestion, now: datetime) -> None:
+            await marks.do_mark_wrong(session, lawyer, question, answer_id, now)
+        await self._do(lawyer, question_id, LegalAction.MARK_WRONG, mark, refresh_cards=False,
+                       detail={"answer_id": answer_id})
 
     async def prepare_publication(self, lawyer: Lawyer, question_id: int) -> LegalAnswer:
         drafted: list[LegalAnswer] = []

@@ -43,6 +43,12 @@ class Entry:
     answer_keys: frozenset[str]
 
 
+def trust(helped: int, wrong: int) -> float:
+    """What an entry's score is multiplied by: a lawyer's "this did not answer it" lowers it, the
+    residents' "this answers my question" makes up for it (1 with no marks, 2/3 with one wrong mark)."""
+    return (helped + 2) / (helped + 2 + wrong)
+
+
 @dataclass(frozen=True)
 class Match:
     entry: Entry
@@ -70,7 +76,7 @@ def _covered(units: tuple[Unit, ...], keys: set[str], weights: Weights) -> float
     return sum(weights.of(u) for u in units if u.keys & keys) / total if total else 0.0
 
 
-def score(entry: Entry, asked: list[Unit], weights: Weights) -> Match:
+def score(entry: Entry, asked: list[Unit], weights: Weights, trusted: float = 1.0) -> Match:
     asked_keys = {k for u in asked for k in u.keys}
     total = gained = 0.0
     matched = []
@@ -83,7 +89,7 @@ def score(entry: Entry, asked: list[Unit], weights: Weights) -> Match:
             matched.append(unit.label)
     their_question = max((_covered(units, asked_keys, weights) for units in entry.question_units), default=0.0)
     value = QUESTION_SHARE * (gained / total if total else 0.0) + (1 - QUESTION_SHARE) * their_question
-    return Match(entry, value, tuple(matched))
+    return Match(entry, value * trusted, tuple(matched))
 
 
 def enough_matched(match: Match, asked: list[Unit], weights: Weights) -> bool:

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from handlers.config import CoreConfig
-from handlers.errors import ConfigurationError, InvalidInput
 from handlers.engine.prompts import lacks_words
+from handlers.errors import ConfigurationError, InvalidInput
 from handlers.legal.cards import do_post_legal_card
 from handlers.legal.tokens import words
 from handlers.services.deadlines import due_date, end_of_day
@@ -48,6 +48,8 @@ class QuestionDraft:
     text: str
     attachments: list[dict]
     confidential: bool = False
+    suggested: tuple[int, ...] = ()
+    """The published answers the asker was shown and sent the question anyway (lawyers may mark them wrong)."""
 
 
 async def do_submit_question(session: AsyncSession, config: CoreConfig, *, person: Person, channel: Channel,
@@ -64,7 +66,8 @@ async def do_submit_question(session: AsyncSession, config: CoreConfig, *, perso
                              updated_at=now, due_date=due, due_at=end_of_day(due, config.timezone))
     session.add(question)
     await session.flush()
-    session.add(LegalEvent(question_id=question.id, kind=RequestEventKind.CREATED, at=now, actor_person_id=person.id))
+    session.add(LegalEvent(question_id=question.id, kind=RequestEventKind.CREATED, at=now, actor_person_id=person.id,
+                           detail={"suggested": list(draft.suggested)} if draft.suggested else None))
     await do_post_legal_card(session, config, question, now)
     return question
 

@@ -22,7 +22,7 @@ import bm25s
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.legal.matching import Entry, Match, Weights, score, suggestions
+from handlers.legal.matching import Entry, Match, Weights, score, suggestions, trust
 from handlers.legal.spelling import Speller
 from handlers.legal.terms import TermList, Unit, term_list
 from handlers.legal.tokens import words
@@ -116,8 +116,13 @@ def read_question(built: Built, text: str) -> list[Unit]:
     return built.terms.units_of(read)
 
 
+Feedback = dict[int, tuple[int, int]]
+"""Per answer id: how many askers said it helped, how many times lawyers marked it wrong (only those with any)."""
+
+
 def ranked(built: Built, text: str, *, topic: LegalTopic | None = None,
-           strictness: Strictness = Strictness.SUGGEST, limit: int = 3) -> list[Match]:
+           strictness: Strictness = Strictness.SUGGEST, limit: int = 3, feedback: Feedback | None = None
+           ) -> list[Match]:
     if built.retriever is None:
         return []
     asked = read_question(built, text)
@@ -128,7 +133,12 @@ def ranked(built: Built, text: str, *, topic: LegalTopic | None = None,
     entries = [built.entries[int(p)] for p in positions[0]]
     if topic not in (None, LegalTopic.OTHER):
         entries = [e for e in entries if e.topic == topic]
-    matches = [m for m in (score(e, asked, built.weights) for e in entries) if m.matched]
+    marks = feedback or {}
+
+    def trusted(entry: Entry) -> float:
+        counts = [marks.get(i, (0, 0)) for i in entry.versions.values()]
+        return trust(sum(h for h, _w in counts), sum(w for _h, w in counts))
+    matches = [m for m in (score(e, asked, built.weights, trusted(e)) for e in entries) if m.matched]
     if strictness == Strictness.SUGGEST:
         return suggestions(matches, asked, built.weights, limit)
     matches.sort(key=lambda m: m.score, reverse=True)
@@ -140,38 +150,52 @@ def ranked(built: Built, text: str, *, topic: LegalTopic | None = None,
 class AnswerIndex:
     def __init__(self) -> None:
         self.built = build([], TermList([]))
+        self.feedback: Feedback = {}
         self._version: tuple | None = None
+        self._feedback_version: tuple | None = None
         self._checked_at = float("-inf")
         self._lock = asyncio.Lock()
 
     def mark_stale(self) -> None:
-        self._version, self._checked_at = None, float("-inf")
+        self._version, self._feedback_version, self._checked_at = None, None, float("-inf")
+
+    def mark_feedback_stale(self) -> None:
+        """A mark changed: the next search reloads the marks (not the index)."""
+        self._feedback_version, self._checked_at = None, float("-inf")
 
     async def refresh(self, session: AsyncSession) -> None:
-        """Rebuilds if the published set or the terms changed (checked at most every ``RECHECK_SECONDS``);
-        the build runs in a thread, so the event loop keeps serving."""
+        """Rebuilds if the published set or the terms changed, reloads the marks if their sums changed
+        (checked at most every ``RECHECK_SECONDS``); the build runs in a thread, so the event loop keeps
+        serving."""
         async with self._lock:
-            if self._version is not None and time.monotonic() - self._checked_at < RECHECK_SECONDS:
+            if self._version is not None and self._feedback_version is not None \
+                    and time.monotonic() - self._checked_at < RECHECK_SECONDS:
                 return
             terms = term_list()
-            version = (*(await session.execute(
-                sa.select(sa.func.count(), sa.func.max(LegalAnswer.updated_at))
-                .where(LegalAnswer.status == AnswerStatus.PUBLISHED))).one(), id(terms))
+            published = LegalAnswer.status == AnswerStatus.PUBLISHED
+            count, updated, helped, wrong = (await session.execute(sa.select(
+                sa.func.count(), sa.func.max(LegalAnswer.updated_at), sa.func.sum(LegalAnswer.helped),
+                sa.func.sum(LegalAnswer.marked_wrong)).where(published))).one()
             self._checked_at = time.monotonic()
-            if version == self._version:
+            if (helped, wrong) != self._feedback_version or (count, updated, id(terms)) != self._version:
+                self.feedback = {r.id: (r.helped, r.marked_wrong) for r in (await session.execute(sa.select(
+                    LegalAnswer.id, LegalAnswer.helped, LegalAnswer.marked_wrong).where(
+                    published, (LegalAnswer.helped > 0) | (LegalAnswer.marked_wrong > 0)))).all()}
+                self._feedback_version = (helped, wrong)
+            if (count, updated, id(terms)) == self._version:
                 return
             rows = (await session.execute(sa.select(
                 LegalAnswer.id, LegalAnswer.key, LegalAnswer.topic, LegalAnswer.language, LegalAnswer.question,
-                LegalAnswer.answer).where(LegalAnswer.status == AnswerStatus.PUBLISHED).order_by(LegalAnswer.id))).all()
+                LegalAnswer.answer).where(published).order_by(LegalAnswer.id))).all()
             answers = [IndexedAnswer(r.id, r.key, r.topic, r.language, r.question, r.answer) for r in rows]
             self.built = await asyncio.to_thread(build, answers, terms)
-            self._version = version
+            self._version = (count, updated, id(terms))
             log.info("legal answer index rebuilt: %s published answers", len(rows))
 
     async def search(self, session: AsyncSession, query: str, *, language: Language, limit: int = 3,
                      topic: LegalTopic | None = None, strictness: Strictness = Strictness.SUGGEST) -> list[Hit]:
         await self.refresh(session)
-        matches = ranked(self.built, query, topic=topic, strictness=strictness, limit=limit)
+        matches = ranked(self.built, query, topic=topic, strictness=strictness, limit=limit, feedback=self.feedback)
         wanted = [i for m in matches for i in m.entry.versions.values()]
         if not wanted:
             return []
@@ -205,5 +229,6 @@ async def search_answers(session: AsyncSession, query: str, *, language: Languag
 
 
 def mark_index_stale(session: AsyncSession) -> None:
-    """After publishing or withdrawing: the next search rebuilds (``updated_at`` tells other processes)."""
+    """After publishing, withdrawing or a mark: the next search looks again (``updated_at`` and the sums of
+    the marks tell other processes)."""
     index_for(session).mark_stale()

@@ -87,6 +87,8 @@ class LegalAnswer(Base):
     author_person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
     helped: Mapped[int] = mapped_column(default=0)
     """How many askers said "this answers my question" when it was suggested."""
+    marked_wrong: Mapped[int] = mapped_column(default=0, server_default="0")
+    """How many times a lawyer marked it as not answering a question it was suggested for."""
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = created_at_column()
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -42,7 +42,7 @@ async def on_topic(turn: Turn) -> None:
     if choice is None or not choice.startswith("t:"):
         explain_unexpected(turn)
         return
-    turn.update(topic=choice.removeprefix("t:"), text="", attachments=[])
+    turn.update(topic=choice.removeprefix("t:"), text="", attachments=[], suggested=[])
     turn.go("legal_ask", "text")
 
 
@@ -145,7 +145,8 @@ async def on_confidential(turn: Turn) -> None:
         explain_unexpected(turn)
         return
     draft = QuestionDraft(topic=LegalTopic(turn.data["topic"]), text=turn.data["text"],
-                          attachments=turn.data.get("attachments", []), confidential=choice == "private")
+                          attachments=turn.data.get("attachments", []), confidential=choice == "private",
+                          suggested=tuple(turn.data.get("suggested", [])))
     question = await do_submit_question(turn.session, turn.config, person=turn.resident,
                                         channel=turn.identity.channel, language=turn.language, draft=draft,
                                         now=turn.now)
