@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import FormData
 
-from handlers.legal.questions import QuestionDraft, do_submit_question
+from handlers.legal.questions import QuestionDraft, do_note_helped, do_submit_question
 from handlers.services import setup
 from storage.enums import AnswerStatus, AuditOutcome, Channel, Language, LegalTopic, Role
 from storage.models import AuditEntry, LegalAnswer, Person
@@ -140,3 +140,29 @@ async def test_a_lawyer_sees_what_the_asker_was_shown_and_marks_it_wrong(office)
     assert "отмечен как неверный: 1" in page and "Это не ответ на вопрос" not in page
     async with service.db.reader() as session:
         assert (await session.get(LegalAnswer, shown.id)).marked_wrong == 1
+
+
+async def test_the_lawyers_figures(office):
+    service, (open_id, _secret_id), client = office
+    lawyer = client()
+    await lawyer.log_in("lawyer.alm")
+    status, page = await lawyer.get(f"/legal/{open_id}")
+    await lawyer.post(f"/legal/{open_id}/answer", {"csrf": csrf_of(page), "text": "Только через аукцион."})
+    async with service.db.transaction() as session:
+        alm = await setup.municipality_by_code(session, "ALM")
+        lease = (await session.scalars(sa.select(LegalAnswer).where(LegalAnswer.key == "demo-property-lease-ru"))).one()
+        assert await do_note_helped(session, lease.id, municipality_id=alm.id, now=utcnow())
+        lease.marked_wrong = 3
+    status, page = await lawyer.get("/legal")
+    assert "/legal/report" in page
+    status, page = await lawyer.get("/legal/report")
+    assert status == 200 and "Юридические вопросы: показатели" in page
+    summary = page.split('id="legal-report-summary"')[1].split("</dl>")[0]
+    assert "<dt>Задано вопросов</dt><dd>2</dd>" in summary and "<dt>Отвечено юристом</dt><dd>1</dd>" in summary
+    assert "<dt>Отвечено из базы без юриста</dt><dd>1</dd>" in summary
+    asked = page.split('id="legal-report-asked"')[1].split("</table>")[0]
+    assert "Аламудунский" in asked and "Муниципальное имущество" in asked and "<td>2</td>" in asked
+    assert "Как сдать муниципальное имущество в аренду?" in page.split('id="legal-report-marked"')[1]
+    head = client()
+    await head.log_in("head.alm")
+    assert (await head.get("/legal/report"))[0] == 403

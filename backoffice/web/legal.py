@@ -5,6 +5,8 @@ import). A head or administrator of a municipality reads its questions that are 
 confidential; nobody else sees any. Every action goes through the lawyers' desk.
 """
 
+from datetime import datetime, time
+
 from aiohttp import web
 
 from backoffice.web.export import _download
@@ -127,6 +129,21 @@ async def act(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"{PREFIX}/legal/{question_id}?done={action}")
 
 
+async def report(request: web.Request) -> web.Response:
+    """The lawyers' figures for the last twelve months (from the first day of the month eleven months ago)."""
+    office, visit = office_of(request), visit_of(request)
+    lawyer = await _lawyer(request)
+    if lawyer is None:
+        raise web.HTTPForbidden()
+    today = office.legal.clock().astimezone(office.legal.config.timezone).date().replace(day=1)
+    first = today.replace(year=today.year - 1, month=today.month + 1) if today.month < 12 \
+        else today.replace(month=1)
+    since = datetime.combine(first, time(), tzinfo=office.legal.config.timezone)
+    figures = await office.legal.report(lawyer, since)
+    return render(request, "legal_report.html", report=figures, since=first, topics=dict(_topics(request)),
+                  municipality=lambda mid: figures.municipality(mid, visit.language))
+
+
 async def base(request: web.Request, *, status: int = 200, report=None, error: str | None = None) -> web.Response:
     office = office_of(request)
     lawyer = await _lawyer(request)
@@ -171,6 +188,7 @@ async def import_base(request: web.Request) -> web.Response:
 def add_legal_routes(app: web.Application) -> None:
     app.router.add_get("/legal", queue)
     app.router.add_get("/legal/base", show_base)
+    app.router.add_get("/legal/report", report)
     app.router.add_get("/legal/base.csv", export_base)
     app.router.add_post("/legal/base/import", import_base)
     app.router.add_get(r"/legal/{id:\d{1,9}}", show_question)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.legal import actions, marks, publishing, transfer
 from handlers.legal.cards import LegalAction, do_post_legal_card
 from handlers.legal.lawyers import Lawyer, lawyers_of, load_lawyer, questions_for_staff
+from handlers.legal.report import LegalReport, legal_report
 from handlers.legal.search import Hit, Strictness, search_answers
 from handlers.staff.access import Actor, Grant
 from handlers.staff.desk import DeskMachinery, Refused
@@ -85,6 +86,11 @@ class LegalDesk(DeskMachinery[LegalAction]):
         await self._audit(lawyer, LegalAction.IMPORT, None, not report.errors,
                           {"added": report.added, "replaced": report.replaced, "errors": len(report.errors)})
         return report
+
+    async def report(self, lawyer: Lawyer, since: datetime) -> LegalReport:
+        """The figures of the municipalities the lawyer serves."""
+        async with self.db.reader() as session:
+            return await legal_report(session, set(lawyer.municipality_ids), since, self.config.timezone)
 
     # -- seeing ----------------------------------------------------------------------------------
     async def queue(self, lawyer: Lawyer, *, open_only: bool = True, limit: int = 100) -> list[LegalQuestion]:

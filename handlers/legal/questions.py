@@ -17,7 +17,8 @@ from handlers.services.deadlines import due_date, end_of_day
 from handlers.services.requests import holidays_between
 from storage.db import rowcount
 from storage.enums import AnswerStatus, Channel, Language, LegalTopic, RequestEventKind, RequestStatus
-from storage.models import LegalAnswer, LegalEvent, LegalQuestion, Person
+from storage.models import LegalAnswer, LegalAnswerUse, LegalEvent, LegalQuestion, Person
+from storage.types import utcnow
 
 MIN_WORDS = 3
 MAX_QUESTION_CHARS = 4000
@@ -84,12 +85,17 @@ async def question_of(session: AsyncSession, person_id: int, question_id: int) -
         .options(selectinload(LegalQuestion.events)))).scalar_one_or_none()
 
 
-async def do_note_helped(session: AsyncSession, answer_id: int) -> bool:
-    """An asker said a suggested answer answers their question."""
+async def do_note_helped(session: AsyncSession, answer_id: int, *, municipality_id: int | None = None,
+                         now: datetime | None = None) -> bool:
+    """An asker said a suggested answer answers their question: counted on the answer, and kept as a use
+    of the base (answered without a lawyer) for the lawyers' report."""
     result = await session.execute(sa.update(LegalAnswer).where(
         LegalAnswer.id == answer_id, LegalAnswer.status == AnswerStatus.PUBLISHED)
         .values(helped=LegalAnswer.helped + 1))
-    return rowcount(result) == 1
+    if rowcount(result) != 1:
+        return False
+    session.add(LegalAnswerUse(answer_id=answer_id, municipality_id=municipality_id, at=now or utcnow()))
+    return True
 
 
 async def published_answer(session: AsyncSession, answer_id: int) -> LegalAnswer | None:

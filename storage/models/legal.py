@@ -92,3 +92,16 @@ class LegalAnswer(Base):
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = created_at_column()
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LegalAnswerUse(Base):
+    """A resident said a suggested answer answers their question: asked and answered from the base,
+    without a lawyer (the lawyers' report counts these by municipality and month)."""
+
+    __tablename__ = "legal_answer_uses"
+    __table_args__ = (sa.Index("ix_legal_answer_uses_municipality_at", "municipality_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(sa.ForeignKey("legal_answers.id"))
+    municipality_id: Mapped[int | None] = mapped_column(sa.ForeignKey("municipalities.id"))
+    at: Mapped[datetime] = created_at_column()

@@ -124,7 +124,7 @@ async def on_suggest(turn: Turn) -> None:
         answer = await published_answer(turn.session, answer_id) if answer_id in turn.data.get("suggested", []) \
             else None
         if answer is not None:
-            await do_note_helped(turn.session, answer.id)
+            await do_note_helped(turn.session, answer.id, municipality_id=turn.resident.municipality_id, now=turn.now)
             turn.say(f"{answer.question}\n\n{answer.answer}")
         turn.say(turn._("Glad it helped. Your question was not sent; you can ask a lawyer at any time."))
         turn.go("menu", "main")
