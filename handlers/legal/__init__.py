@@ -6,10 +6,16 @@
     publishing.py    an answer joins the base: anonymised draft, the lawyer's approval, published
     desk.py          LegalDesk: one unit of work per lawyer's action (the staff desk's machinery)
     cards.py         a question's card in the lawyers' chat, kept up to date in place
-    search.py        BM25 (bm25s) over tokens.py's stems and trigrams; published answers only
+    search.py        the answer index: bm25s candidates, one entry per answer in both languages, the
+                     asker's language first; published answers only
+    matching.py      does an entry answer the question: coverage, the floor, the lawyers' marks (trust)
+    terms.py         the lawyers' Kyrgyz/Russian equivalents and synonyms (terms.csv, editable data)
+    tokens.py        words and their Russian and Kyrgyz stems; spelling.py: typos read as known words
+    marks.py         a lawyer's "this did not answer it" on an answer the asker was shown
+    report.py        the lawyers' figures: by topic, municipality and month; answered from the base
     anonymise.py     names, phone numbers, personal numbers out of a text
-    transfer.py      import/export of the answer base (CSV or YAML)
-    demo_base.py     the demo base (ky/ru), marked as demo content
+    transfer.py      import/export of the answer base (CSV)
+    demo_base.py     loads the demo base (demo_answers/, 61 answers in ky and ru), marked as demo content
     flows/           the askers' dialogs: ask, my questions, the answer base
 
 Texts live in the ``legal`` catalog (locales/legal.cfg).
