@@ -76,8 +76,8 @@ def _covered(units: tuple[Unit, ...], keys: set[str], weights: Weights) -> float
     return sum(weights.of(u) for u in units if u.keys & keys) / total if total else 0.0
 
 
-def score(entry: Entry, asked: list[Unit], weights: Weights, trusted: float = 1.0) -> Match:
-    asked_keys = {k for u in asked for k in u.keys}
+def score(entry: Entry, asked: list[Unit], asked_keys: set[str], weights: Weights, trusted: float = 1.0) -> Match:
+    """``asked_keys``: every key of the question (its words' stems too), to cover the entry's question."""
     total = gained = 0.0
     matched = []
     for unit in asked:

@@ -105,15 +105,16 @@ def build(answers: list[IndexedAnswer], terms: TermList) -> Built:
     return Built(retriever, entries, Weights(frequency, len(entries)), Speller(known), terms)
 
 
-def read_question(built: Built, text: str) -> list[Unit]:
-    """The asker's units, an unknown word read as the nearest known one."""
+def read_question(built: Built, text: str) -> tuple[list[Unit], set[str]]:
+    """The asker's units, an unknown word read as the nearest known one; and every key the read text has
+    (the stems of all words too, as an entry's keys are built)."""
     read = []
     for word in words(text):
         units = built.terms.units_of([word])
         if not any(built.weights.of(u) != built.weights.unknown for u in units):
             word = built.speller.nearest(word) or word
         read.append(word)
-    return built.terms.units_of(read)
+    return built.terms.units_of(read), built.terms.keys(" ".join(read))
 
 
 Feedback = dict[int, tuple[int, int]]
@@ -125,7 +126,7 @@ def ranked(built: Built, text: str, *, topic: LegalTopic | None = None,
            ) -> list[Match]:
     if built.retriever is None:
         return []
-    asked = read_question(built, text)
+    asked, asked_keys = read_question(built, text)
     query = sorted({k for u in asked for k in u.keys if k in built.retriever.vocab_dict})
     if not query:
         return []
@@ -138,7 +139,7 @@ def ranked(built: Built, text: str, *, topic: LegalTopic | None = None,
     def trusted(entry: Entry) -> float:
         counts = [marks.get(i, (0, 0)) for i in entry.versions.values()]
         return trust(sum(h for h, _w in counts), sum(w for _h, w in counts))
-    matches = [m for m in (score(e, asked, built.weights, trusted(e)) for e in entries) if m.matched]
+    matches = [m for m in (score(e, asked, asked_keys, built.weights, trusted(e)) for e in entries) if m.matched]
     if strictness == Strictness.SUGGEST:
         return suggestions(matches, asked, built.weights, limit)
     matches.sort(key=lambda m: m.score, reverse=True)
