@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.config import CoreConfig
 from handlers.envelope import Option, Reply
 from handlers.i18n import N_, format_date, gettext, pick
+from handlers.legal import labels
 from handlers.legal.topics import question_ref, topic_label
 from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
 from handlers.services.requests import shorten, status_label
 from handlers.staff.chats import staff_chat_identity
-from handlers.legal import labels
 from storage.db import get_referenced
 from storage.enums import Language, RequestStatus
 from storage.models import LegalQuestion, Municipality, Person

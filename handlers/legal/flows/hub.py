@@ -1,8 +1,8 @@
 """The legal help hub: ask a question, see one's questions, browse the answer base."""
 
 from handlers.engine.prompts import explain_unexpected
-from handlers.i18n import N_
 from handlers.engine.turn import Turn
+from handlers.i18n import N_
 from handlers.legal import labels
 
 MENU_LABEL = N_("⚖️ Legal help")

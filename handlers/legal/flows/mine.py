@@ -4,15 +4,15 @@ typed for somebody else's is "not found"."""
 
 import re
 
-from handlers.envelope import InputKind, Option
 from handlers.engine.prompts import explain_unexpected, lacks_words
+from handlers.engine.turn import Turn
+from handlers.envelope import InputKind, Option
 from handlers.i18n import format_date, format_datetime
+from handlers.legal import labels
 from handlers.legal.questions import MAX_QUESTION_CHARS, question_of, questions_of
 from handlers.legal.replies import do_record_asker_reply
 from handlers.legal.topics import question_ref, topic_label
 from handlers.services.requests import shorten, status_label
-from handlers.engine.turn import Turn
-from handlers.legal import labels
 from storage.enums import RequestEventKind, RequestStatus
 
 SHOWN = 10
