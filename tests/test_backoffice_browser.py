@@ -131,7 +131,7 @@ async def test_a_staff_member_answers_a_telegram_request_in_the_browser(office, 
     await press(page, "#form-answer button[type=submit]")
     assert await page.inner_text(".done") == "Ответ отправлен жителю."
     assert "Воду дадут завтра к 10:00" in await page.inner_text("ol.events")
-    sent = await user.bot.wait_sent(user.chat_id, before + 1, timeout=10)
+    sent = await user.bot.wait_sent(user.chat_id, before + 1)
     assert "Воду дадут завтра к 10:00. Приносим извинения." in sent[-1].text and ticket in sent[-1].text
 
     await press(page, "button[value=ky]")  # the interface switches to Kyrgyz and stays so
