@@ -1,9 +1,9 @@
 """A resident on Telegram, as the fake Bot API sees them: sends updates, reads the bot's messages."""
 
-import asyncio
 from dataclasses import dataclass
 
 from tests.fakes.telegram_api import FakeBot, SentMessage
+from tests.waiting import PATIENCE
 
 
 @dataclass
@@ -21,18 +21,18 @@ class TelegramUser:
         markup = (message or self.last).reply_markup or {}
         return [row[0] for row in markup.get("inline_keyboard", markup.get("keyboard", []))]
 
-    async def _answer_to(self, update: dict, timeout: float = 10.0) -> SentMessage:
+    async def _answer_to(self, update: dict, timeout: float = PATIENCE) -> SentMessage:
         """Pushes an update and waits until the bot has answered with a question (buttons)."""
         before = len(self.bot.sent_to(self.chat_id))
         self.bot.push_update(update)
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
+
+        def answered() -> SentMessage | None:
             sent = self.bot.sent_to(self.chat_id)
-            if len(sent) > before and sent[-1].reply_markup:
-                return sent[-1]
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"no answer to {update} in {timeout}s; got {[m.text for m in sent[before:]]}")
-            await asyncio.sleep(0.01)
+            return sent[-1] if len(sent) > before and sent[-1].reply_markup else None
+
+        def what() -> str:
+            return f"no answer to {update} in {timeout}s; got {[m.text for m in self.bot.sent_to(self.chat_id)[before:]]}"
+        return await self.bot.sent_signal.wait_until(answered, what, timeout=timeout)
 
     async def say(self, text: str, **extra) -> SentMessage:
         return await self._answer_to(self.bot.message_update(self.chat_id, text, language_code=self.language_code,

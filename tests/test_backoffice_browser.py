@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Locator, Page, async_playwright
 
 from tests.core_config import core_config
 from handlers.legal.questions import QuestionDraft, do_submit_question
@@ -57,11 +57,27 @@ async def office(db_url, fake_api):
     await service.stop()
 
 
+async def press(page: Page, selector: str) -> None:
+    """Clicks what submits a form or follows a link, and waits for the page it leads to to load.
+    (Playwright's click waits until that navigation has begun; what is read next is read from the
+    whole new page, after its load event, not from a page the browser is still parsing.)"""
+    await page.click(selector)
+    await page.wait_for_load_state("load")
+
+
+async def decoded_width(image: Locator) -> int:
+    """The natural width of an <img> once the browser has fetched and decoded it. The photos are
+    lazily loaded: scrolled to, as a person would; ``decode()`` settles on the image's load, however
+    long that takes (the page's CSP forbids the eval that ``wait_for_function`` would poll with)."""
+    await image.scroll_into_view_if_needed()
+    return await image.evaluate("img => img.decode().then(() => img.naturalWidth)")
+
+
 async def log_in(page: Page, base: str, login: str, password: str = PASSWORD) -> None:
     await page.goto(base + "/login")
     await page.fill("input[name=login]", login)
     await page.fill("input[name=password]", password)
-    await page.click("form[action$=\"/login\"] button[type=submit]")
+    await press(page, "form[action$=\"/login\"] button[type=submit]")
 
 
 async def submit_through_telegram(fake_api) -> tuple[TelegramUser, str]:
@@ -98,32 +114,29 @@ async def test_a_staff_member_answers_a_telegram_request_in_the_browser(office, 
     assert await page.locator("table.requests tbody tr").count() == 2  # Alamudun's two; none of Tokmok's
     await page.select_option("select[name=category]", label="💧 Питьевая вода")
     await page.fill("input[name=q]", "третий день")
-    await page.click("form.filters button[type=submit]")
+    await press(page, "form.filters button[type=submit]")
     rows = page.locator("table.requests tbody tr")
     assert await rows.count() == 1 and ticket in await rows.first.inner_text()
     assert other.ticket not in await page.content()
     assert "category=" in page.url and "q=" in page.url
 
-    await page.click(f"text={ticket}")
+    await press(page, f"text={ticket}")
     assert await page.inner_text(".description") == RESIDENT_TEXT  # shown as text, never run
     assert await page.locator(".description b").count() == 0 and dialogs == []
-    photo = page.locator(".attachments img")
-    await photo.wait_for()
-    # decode() waits for the image (the page's CSP forbids the eval that wait_for_function would poll with)
-    assert await photo.evaluate("img => img.decode().then(() => img.naturalWidth)") == 3  # fetched via Telegram
+    assert await decoded_width(page.locator(".attachments img")) == 3  # fetched via Telegram
     assert "openstreetmap.org" in await page.get_attribute("a[href*=openstreetmap]", "href")
 
     before = len(user.bot.sent_to(user.chat_id))
     await page.fill("#form-answer textarea[name=text]", "Воду дадут завтра к 10:00. Приносим извинения.")
-    await page.click("#form-answer button[type=submit]")
+    await press(page, "#form-answer button[type=submit]")
     assert await page.inner_text(".done") == "Ответ отправлен жителю."
     assert "Воду дадут завтра к 10:00" in await page.inner_text("ol.events")
-    sent = await user.bot.wait_sent(user.chat_id, before + 1, timeout=10)
+    sent = await user.bot.wait_sent(user.chat_id, before + 1)
     assert "Воду дадут завтра к 10:00. Приносим извинения." in sent[-1].text and ticket in sent[-1].text
 
-    await page.click("button[value=ky]")  # the interface switches to Kyrgyz and stays so
+    await press(page, "button[value=ky]")  # the interface switches to Kyrgyz and stays so
     assert "Кайрылуунун тексти" in await page.content() and "Текст обращения" not in await page.content()
-    await page.click("text=Көрсөткүчтөр")
+    await press(page, "text=Көрсөткүчтөр")
     assert await page.inner_text("h1") == "Көрсөткүчтөр"
     assert await page.locator("svg.chart rect.bar").count() >= 3
     await page.close()
@@ -149,7 +162,7 @@ async def test_refusals_in_the_browser(office, browser):
     await page.goto(f"{base}/requests/{request.id}")
     await page.evaluate("document.querySelector('#form-answer input[name=csrf]').remove()")
     await page.fill("#form-answer textarea[name=text]", "Ответ без токена")
-    await page.click("#form-answer button[type=submit]")
+    await press(page, "#form-answer button[type=submit]")
     assert "ничего не сделано" in await page.inner_text(".error")
     async with service.db.reader() as session:
         assert (await session.get(Request, request.id)).answered_at is None
@@ -213,9 +226,7 @@ async def test_a_lawyer_sees_the_document_photo_of_a_question_and_nobody_else_fe
     lawyer = await browser.new_page()
     await log_in(lawyer, base, "lawyer.alm")
     await lawyer.goto(f"{base}/legal/{question.id}")
-    photo = lawyer.locator("ul.attachments img")
-    await photo.wait_for()
-    assert await photo.evaluate("img => img.complete && img.naturalWidth") == 3  # the PNG, decoded by the browser
+    assert await decoded_width(lawyer.locator("ul.attachments img")) == 3  # the PNG, decoded by the browser
     staff = await browser.new_page()
     await log_in(staff, base, "water.alm")
     response = await staff.goto(f"{base}/legal/{question.id}/attachments/1")

@@ -29,6 +29,7 @@ from storage.models import Broadcast, ChannelIdentity, OutboxMessage, Person
 from storage.types import utcnow
 from tests.broadcast_world import add_residents, demo_quarters, grant
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.waiting import PATIENCE, eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "777001:broadcast-test"
@@ -65,12 +66,9 @@ def copies(api: FakeTelegramAPI, text: str) -> Counter:
     return Counter(m.chat_id for m in api.bot(TOKEN).sent if m.method.lower() == "sendmessage" and text in (m.text or ""))
 
 
-async def wait_for(condition, timeout: float) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("the condition did not come true in time")
-        await asyncio.sleep(0.1)
+async def broadcast_done(db) -> bool:
+    async with db.reader() as session:
+        return (await session.scalar(sa.select(Broadcast.status))) == BroadcastStatus.DONE
 
 
 async def run_delivery(db, api, *, client_limit: int) -> tuple[DeliveryWorker, asyncio.Task, Bot]:
@@ -96,14 +94,12 @@ async def test_a_broadcast_arrives_exactly_once_blocked_residents_are_marked_not
 
         async def finished() -> bool:
             await runner.tick()
-            async with db.reader() as session:
-                return (await session.scalar(sa.select(Broadcast.status))) == BroadcastStatus.DONE
+            return await broadcast_done(db)
 
-        deadline = asyncio.get_running_loop().time() + residents / 30 * 2 + 30
-        while not await finished():
-            assert asyncio.get_running_loop().time() < deadline, "the broadcast did not finish in time"
-            await asyncio.sleep(0.5)
-        await wait_for(lambda: any("Отчёт" in (m.text or "") for m in limited_api.bot(TOKEN).sent_to(HEAD_CHAT)), 10)
+        # 30 a second at most: the broadcast takes at least residents / 30 s, however fast the machine is
+        await eventually(finished, "the broadcast did not finish", timeout=residents / 30 * 2 + PATIENCE, interval=0.5)
+        await eventually(lambda: any("Отчёт" in (m.text or "") for m in limited_api.bot(TOKEN).sent_to(HEAD_CHAT)),
+                         "the head got no report")
     finally:
         worker.stop()
         await delivery
@@ -142,15 +138,19 @@ async def test_a_delivery_process_killed_mid_broadcast_restarts_and_every_reside
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     first = subprocess.Popen(child, cwd=ROOT, env=env, stdout=subprocess.PIPE)
     try:
-        await wait_for(lambda: len(copies(api, "Завтра собрание")) >= 150, 60)
+        await eventually(lambda: len(copies(api, "Завтра собрание")) >= 150, "the first process sent too little",
+                         timeout=2 * PATIENCE, interval=0.1)
     finally:
         first.send_signal(signal.SIGKILL)  # no clean-up, no last flush: killed mid-send
         first.wait()
     at_crash = sum(copies(api, "Завтра собрание").values())
     second = subprocess.Popen(child, cwd=ROOT, env=env, stdout=subprocess.PIPE)
     try:
-        await wait_for(lambda: len(copies(api, "Завтра собрание")) >= residents + 1, 90)
-        await asyncio.sleep(1.0)  # anything still to come would be a duplicate
+        await eventually(lambda: len(copies(api, "Завтра собрание")) >= residents + 1, "not everybody got it",
+                         timeout=residents / 30 + 2 * PATIENCE, interval=0.1)
+        # A barrier instead of a pause: the broadcast is done once every copy's outcome is recorded, and
+        # an outcome is recorded after its send, so by then every copy, duplicates too, has reached the API.
+        await eventually(lambda: broadcast_done(db), "the broadcast was not done", interval=0.1)
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait()

@@ -23,6 +23,7 @@ from storage.enums import AuditOutcome, BroadcastKind, BroadcastStatus, Channel,
 from storage.models import AuditEntry, Broadcast, BroadcastRecipient, ChannelIdentity, OutboxMessage, RoleGrant
 from tests.broadcast_world import Clock, add_residents, demo_quarters, grant, person_of
 from tests.harness import Chat, onboard
+from tests.waiting import within
 
 
 class Collecting:
@@ -384,7 +385,7 @@ async def test_a_message_under_way_when_its_broadcast_is_stopped_is_never_sent_a
     held = Held(failure)
     clock.now += timedelta(seconds=5)  # past quiet hours or not, the one message is due
     round_ = asyncio.create_task(DeliveryWorker(db, {Channel.CONSOLE: held}, clock=clock).deliver_due())
-    await asyncio.wait_for(held.under_way.wait(), 10)
+    await within(held.under_way.wait(), "the message never went on its way")
     await chat.send("/broadcasts")
     await chat.press("Остановить №1")
     assert "Не получат: 0" in chat.text and "Уже получили или оно было в пути: 2" in chat.text  # and the head's copy

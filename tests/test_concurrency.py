@@ -20,6 +20,7 @@ from storage.db import Database
 from storage.enums import Channel
 from storage.models import ChannelIdentity, Municipality, Request, TicketCounter
 from tests.harness import Chat, onboard
+from tests.waiting import eventually, within
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 RESIDENTS = 100
@@ -127,20 +128,34 @@ async def test_two_processes_race_on_ticket_numbers(db, second_db):
     assert_each_got_own_ticket(chats, await stored_tickets(db))
 
 
-async def waiting_for_locks(db: Database, expected: int) -> None:
-    """Until ``expected`` sessions of this PostgreSQL database wait for a lock (on SQLite: a short pause)."""
+def write_requests(*databases: Database) -> list[Database]:
+    """Notes each write transaction these databases ask SQLite for, as its ``BEGIN IMMEDIATE`` goes
+    to SQLite (where it waits in the busy handler while another process holds the write lock)."""
+    asked: list[Database] = []
+
+    def noting(database: Database):
+        def note(_connection, _cursor, statement: str, *_args) -> None:
+            if statement == "BEGIN IMMEDIATE":
+                asked.append(database)
+        return note
+    for database in databases:  # for the databases' life (they are the test's own)
+        sa.event.listen(database.engine.sync_engine, "before_cursor_execute", noting(database))
+    return asked
+
+
+async def waiting_for_locks(db: Database, expected: int, asked: list[Database]) -> None:
+    """Until ``expected`` sessions of this PostgreSQL database wait for a lock; on SQLite, until
+    ``expected`` write transactions were asked for (``asked``, from ``write_requests``)."""
     if db.is_sqlite:
-        await asyncio.sleep(0.3)  # both wait in SQLite's busy handler
+        await eventually(lambda: len(asked) >= expected, f"{expected} sessions never asked for the write lock")
         return
-    for _ in range(200):
+
+    async def waiting() -> bool:
         async with db.reader() as session:
-            waiting = await session.scalar(sa.text(
+            return await session.scalar(sa.text(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock'"))
-        if waiting >= expected:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{expected} sessions never waited for the lock")
+                "AND wait_event_type = 'Lock'")) >= expected
+    await eventually(waiting, f"{expected} sessions never waited for the lock")
 
 
 async def test_two_processes_handle_the_same_double_press(db, second_db, db_url):
@@ -161,8 +176,9 @@ async def test_two_processes_handle_the_same_double_press(db, second_db, db_url)
         async with blocker.transaction() as session:
             await session.execute(sa.select(ChannelIdentity).where(ChannelIdentity.address == chat.address)
                                   .with_for_update())
+            asked = write_requests(db, second_db)
             presses = [asyncio.create_task(core.handle(press)) for core in cores]
-            await waiting_for_locks(db, 2)
+            await waiting_for_locks(db, 2, asked)
         await all_at_once(*presses)
     finally:
         await blocker.dispose()
@@ -197,13 +213,13 @@ async def test_a_ticket_number_does_not_hold_up_another_unit_of_work(db, second_
     holder = asyncio.create_task(first())
     await first_taken.wait()
     other = asyncio.create_task(second())
-    done, _ = await asyncio.wait([other], timeout=1.0)
     if db.is_sqlite:
-        assert not done  # waits for the writer
+        done, _ = await asyncio.wait([other], timeout=1.0)
+        assert not done  # waits for the writer (a slower machine only waits longer)
         release.set()
         assert (await holder, await other) == ("ALM-2031-000002", "ALM-2031-000003")
     else:
-        assert done and other.result() == "ALM-2031-000003"
+        assert await within(other, "the second process waited for the first") == "ALM-2031-000003"
         release.set()
         assert await holder == "ALM-2031-000002"
 
@@ -218,5 +234,5 @@ async def test_a_unit_of_work_holding_the_counter_row_still_gets_its_next_number
         municipality = await session.get(Municipality, municipality.id)
         await session.execute(sa.update(TicketCounter).where(TicketCounter.year == 2032)
                               .values(last=TicketCounter.last + 10))  # this unit of work now holds the row
-        ticket = await asyncio.wait_for(do_take_ticket_number(session, municipality, 2032), 20)
+        ticket = await within(do_take_ticket_number(session, municipality, 2032), "no number")
     assert ticket == "ALM-2032-000012"

@@ -16,6 +16,7 @@ from handlers.envelope import Incoming, InputKind
 from storage.db import Database
 from storage.enums import Channel, OutboxStatus
 from storage.models import ChannelIdentity, OutboxMessage
+from tests.waiting import eventually
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 
@@ -65,8 +66,7 @@ async def test_a_crash_while_sending_delays_the_message_until_the_lease_ends_and
     await say(core, "console:a")
     crashed = DeliveryWorker(db, {Channel.CONSOLE: HangingSender()}, clock=clock)
     round_ = asyncio.create_task(crashed.deliver_due())
-    while await statuses(db) != ["sending"]:
-        await asyncio.sleep(0.01)
+    await eventually(lambda: _all_are(db, "sending"), "the message was never under way")
     round_.cancel()  # the process is killed mid-send
 
     sender = ScriptedSender()
@@ -141,13 +141,6 @@ class LimitedSender(ScriptedSender):
             return await super().send(message)
 
 
-async def wait_until(condition, timeout: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
-
-
 async def test_while_outcomes_cannot_be_recorded_no_more_than_the_limit_are_sent(db, db_url):
     """What a crash can send twice is what was sent and not yet recorded: the limiter keeps that
     to its limit even when recording stalls for many windows."""
@@ -160,13 +153,14 @@ async def test_while_outcomes_cannot_be_recorded_no_more_than_the_limit_are_sent
     delivery = asyncio.create_task(worker.run())
     other_process = Database(db_url)
     try:
-        await wait_until(lambda: _all_are(db, "sending"))
+        await eventually(lambda: _all_are(db, "sending"), "the messages were not claimed")
         async with other_process.transaction() as session:  # holds the outbox rows: nothing can be recorded
             await session.execute(sa.select(OutboxMessage.id).with_for_update())
             sender.open.set()
-            await asyncio.sleep(1.2)  # six windows of 0.2 s
+            await eventually(lambda: len(sender.sent) >= 10, "the first ten were not sent")
+            await asyncio.sleep(1.2)  # then six windows of 0.2 s pass: the window alone would let more go
             assert len(sender.sent) == 10
-        await wait_until(lambda: _all_are(db, "sent"))
+        await eventually(lambda: _all_are(db, "sent"), "not all were sent")
     finally:
         worker.stop()
         await delivery
@@ -182,12 +176,16 @@ async def test_a_row_whose_lease_ran_out_while_it_waited_is_not_sent_twice_by_th
     worker = DeliveryWorker(db, {Channel.CONSOLE: sender}, lease=timedelta(seconds=0.3))  # ... leases 0.3 s
     delivery = asyncio.create_task(worker.run())
     try:
-        await wait_until(lambda: _all_are(db, "sent"))
-        await asyncio.sleep(0.5)
+        await eventually(lambda: _all_are(db, "sent"), "not all were sent")
+        # A barrier instead of a pause: a copy claimed again went into its lane before any later
+        # claim, so once a message written now has gone out, a copy would have gone out before it.
+        await say(core, "console:last")
+        worker.wake()
+        await eventually(lambda: "console:last" in [address for address, _ in sender.sent], "the last one was not sent")
     finally:
         worker.stop()
         await delivery
-    assert sorted(address for address, _ in sender.sent) == sorted(f"console:{p}" for p in range(8))
+    assert sorted(address for address, _ in sender.sent) == sorted([f"console:{p}" for p in range(8)] + ["console:last"])
 
 
 async def _all_are(db, status: str) -> bool:

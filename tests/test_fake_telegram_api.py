@@ -26,6 +26,7 @@ from aiogram.types import (
 from aiohttp import ClientSession, web
 
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.waiting import PATIENCE, eventually, within
 
 TOKEN = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
 CHAT = 42
@@ -98,10 +99,8 @@ async def test_polling_echo_and_callback_with_real_dispatcher(tg):
 
         # aiogram confirms handled updates via offset; they are not delivered twice
         last = query["update_id"]
-        for _ in range(100):
-            if any(n == "getUpdates" and p.get("offset", 0) > last for n, p in fake.calls):
-                break
-            await asyncio.sleep(0.02)
+        await eventually(lambda: any(n == "getUpdates" and p.get("offset", 0) > last for n, p in fake.calls),
+                         "aiogram never confirmed the handled updates")
         assert (await bot.get_webhook_info()).pending_update_count == 0
         assert len(fake.sent_to(CHAT)) == 2
     finally:
@@ -255,10 +254,12 @@ async def test_get_updates_offset_confirms_and_long_poll(api, tg):
     assert await bot.get_updates(offset=4, timeout=1) == []
     assert time.monotonic() - started >= 0.9
 
-    asyncio.get_running_loop().call_later(0.1, fake.push_update, fake.message_update(CHAT, "late"))
-    started = time.monotonic()
-    [late] = await bot.get_updates(offset=4, timeout=5)
-    assert late.message.text == "late" and time.monotonic() - started < 2
+    # A long poll parked at the server ends as soon as an update comes, long before its own timeout.
+    polling = asyncio.create_task(bot.get_updates(offset=4, timeout=int(PATIENCE)))
+    await fake.wait_long_poll()
+    fake.push_update(fake.message_update(CHAT, "late"))
+    [late] = await within(polling, "the long poll did not end when the update came", timeout=PATIENCE / 2)
+    assert late.message.text == "late"
 
 
 async def test_webhook_blocks_get_updates_and_delivers_with_secret(api, tg):
@@ -277,8 +278,8 @@ async def test_webhook_blocks_get_updates_and_delivers_with_secret(api, tg):
     await site.start()
     hook = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
     try:
-        pending = asyncio.create_task(bot.get_updates(timeout=5))
-        await asyncio.sleep(0.1)
+        pending = asyncio.create_task(bot.get_updates(timeout=int(PATIENCE)))
+        await fake.wait_long_poll()
         assert await bot.set_webhook(hook, secret_token="s3cr3t_token") is True
         with pytest.raises(TelegramConflictError, match="terminated by setWebhook request"):
             await pending
@@ -299,9 +300,9 @@ async def test_webhook_blocks_get_updates_and_delivers_with_secret(api, tg):
 
 async def test_second_poller_terminates_the_first(tg):
     fake, bot = tg
-    first = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.1)
-    second = asyncio.create_task(bot.get_updates(timeout=5))
+    first = asyncio.create_task(bot.get_updates(timeout=int(PATIENCE)))
+    await fake.wait_long_poll()
+    second = asyncio.create_task(bot.get_updates(timeout=int(PATIENCE)))
     with pytest.raises(TelegramConflictError, match="terminated by other getUpdates request"):
         await first
     fake.push_update(fake.message_update(CHAT, "x"))

@@ -184,7 +184,7 @@ async def test_rejected_recipients_get_400_and_others_pass(api, client):
 
 
 async def test_wait_sent_waits_for_concurrent_sends(api, client):
-    waiter = asyncio.create_task(api.wait_sent(TO, 3, timeout=5))
+    waiter = asyncio.create_task(api.wait_sent(TO, 3))
     await asyncio.gather(*(client.messages.create_async(from_=FROM, to=TO, body=str(i)) for i in range(3)))
     assert sorted(m["body"] for m in await waiter) == ["0", "1", "2"]
     with pytest.raises(TimeoutError):

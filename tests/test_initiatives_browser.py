@@ -20,7 +20,7 @@ from storage.models import (GroupMember, Hearing, InitiativeGroup, OutboxMessage
 from storage.types import utcnow
 from tests.broadcast_world import add_residents, demo_quarters
 from tests.initiatives_world import add_group, rows
-from tests.test_backoffice_browser import browser, log_in, office  # noqa: F401 (fixtures)
+from tests.test_backoffice_browser import browser, log_in, office, press  # noqa: F401 (fixtures)
 
 
 async def residents_who_take_part(db, hearing_id: int) -> list[int]:
@@ -46,7 +46,7 @@ async def test_hearing_pages_in_the_browser(office, browser):  # noqa: F811
     service, _world, base = office
     page = await browser.new_page()
     await log_in(page, base, "head.alm")
-    await page.click("header nav >> text=Общественные слушания")
+    await press(page, "header nav >> text=Общественные слушания")
     assert await page.inner_text("h1") == "Общественные слушания"
 
     await page.select_option("select[name=kind]", "programme")
@@ -54,12 +54,12 @@ async def test_hearing_pages_in_the_browser(office, browser):  # noqa: F811
     await page.fill("input[name=place]", "Дом культуры")
     await page.fill("textarea[name=agenda]", "Приоритеты развития <b>сёл</b>")
     await page.fill("input[name=starts_at]", "2020-05-01T10:00")  # in the past
-    await page.click("form.announce button[type=submit]")
+    await press(page, "form.announce button[type=submit]")
     assert "должны быть в будущем" in await page.inner_text(".error")
     assert await page.input_value("input[name=title]") == "ПСЭР 2027–2029"  # nothing typed is lost
     starts = (utcnow() + timedelta(days=5)).astimezone(service.core.config.timezone)
     await page.fill("input[name=starts_at]", starts.strftime("%Y-%m-%dT10:00"))
-    await page.click("form.announce button[type=submit]")
+    await press(page, "form.announce button[type=submit]")
     assert "Слушания объявлены" in await page.inner_text(".done")
     assert await page.inner_text("h1") == "ПСЭР 2027–2029"
     assert await page.inner_text(".facts .description") == "Приоритеты развития <b>сёл</b>"  # text, not markup
@@ -70,40 +70,40 @@ async def test_hearing_pages_in_the_browser(office, browser):  # noqa: F811
     await page.reload()
     assert await page.locator("ul.registered li").count() == 2
     assert await page.inner_text("#participants") == "0"
-    await page.click("ul.registered li:has-text('участник группы') button")  # check Aigul in
+    await press(page, "ul.registered li:has-text('участник группы') button")  # check Aigul in
     assert await page.inner_text(".done") == "Приход жителя отмечен."
     assert [await page.inner_text(s) for s in ("#participants", "#women", "#from-groups")] == ["1", "1", "1"]
 
     await page.fill("input[name=total]", "83")
     await page.fill("input[name=women]", "90")  # more women than participants
-    await page.click("form.attendance button[type=submit]")
+    await press(page, "form.attendance button[type=submit]")
     assert "не может быть больше" in await page.inner_text(".error")
     assert await page.input_value("input[name=total]") == "83"  # the typed values are kept
     await page.fill("input[name=women]", "31")
     await page.fill("input[name=from_groups]", "11")
-    await page.click("form.attendance button[type=submit]")
+    await press(page, "form.attendance button[type=submit]")
     assert [await page.inner_text(s) for s in ("#participants", "#women", "#from-groups")] == ["83", "31", "11"]
 
     first, second = await rows(service.db, Proposal, hearing_id=hearing.id)
     await page.select_option(f"#proposal-{second.id} select[name=outcome]", "rejected")
-    await page.click(f"#proposal-{second.id} button[type=submit]")  # a rejection without its reason
+    await press(page, f"#proposal-{second.id} button[type=submit]")  # a rejection without its reason
     assert "нужна причина" in await page.inner_text(".error")
     await page.select_option(f"#proposal-{second.id} select[name=outcome]", "rejected")
     await page.fill(f"#proposal-{second.id} input[name=note]", "Автобус уже заложен в бюджет района.")
-    await page.click(f"#proposal-{second.id} button[type=submit]")
+    await press(page, f"#proposal-{second.id} button[type=submit]")
     assert "автору сообщено" in await page.inner_text(".done")
     await page.select_option(f"#proposal-{first.id} select[name=outcome]", "accepted")
-    await page.click(f"#proposal-{first.id} button[type=submit]")
+    await press(page, f"#proposal-{first.id} button[type=submit]")
     assert "принято" in await page.inner_text(f"#proposal-{first.id} .outcome")
     async with service.db.reader() as session:
         told = (await session.scalars(sa.select(OutboxMessage.payload).where(
             OutboxMessage.address == "console:bakyt-0"))).all()
     assert any("кабыл алынган жок. Себеби: Автобус уже заложен" in p["text"] for p in told)  # in Kyrgyz
 
-    await page.click("text=Закрыть слушания")
+    await press(page, "text=Закрыть слушания")
     assert "закрыты" in await page.inner_text(".done")
-    await page.click("text=Общественные слушания >> nth=1")
-    await page.click("text=Отчёт: участники, женщины, группы, предложения")
+    await press(page, "text=Общественные слушания >> nth=1")
+    await press(page, "text=Отчёт: участники, женщины, группы, предложения")
     assert await page.inner_text("h1") == "Отчёт по слушаниям"
     cells = await page.locator("table.per-hearing tbody tr td").all_inner_texts()
     assert cells[3:9] == ["83", "31", "11", "2", "1", "1"]
@@ -135,15 +135,15 @@ async def test_groups_are_added_and_given_a_coordinator_in_the_browser(office, b
     service, _world, base = office
     page = await browser.new_page()
     await log_in(page, base, "head.alm")
-    await page.click("header nav >> text=Инициативные группы")
+    await press(page, "header nav >> text=Инициативные группы")
     await page.fill("input[name=name_ky]", "Аялдар кеңеши")
     await page.fill("input[name=name_ru]", "   ")
-    await page.click("form.new-group button[type=submit]")
+    await press(page, "form.new-group button[type=submit]")
     assert "на кыргызском и на русском" in await page.inner_text(".error")
     assert await page.input_value("input[name=name_ky]") == "Аялдар кеңеши"
     await page.fill("input[name=name_ru]", "Женсовет")
     await page.fill("textarea[name=purpose_ru]", "Питьевая вода и школьный транспорт")
-    await page.click("form.new-group button[type=submit]")
+    await press(page, "form.new-group button[type=submit]")
     assert "Группа добавлена" in await page.inner_text(".done")
     [group] = await rows(service.db, InitiativeGroup)
     assert group.coordinator_person_id is None and group.name_ru == "Женсовет"
@@ -153,7 +153,7 @@ async def test_groups_are_added_and_given_a_coordinator_in_the_browser(office, b
     async with service.db.transaction() as session:
         await do_request_join(session, await session.get(Person, asker), group.id, utcnow())
     await page.reload()
-    await page.click(f"#group-{group.id} form button[type=submit]")
+    await press(page, f"#group-{group.id} form button[type=submit]")
     assert "Координатор назначен" in await page.inner_text(".done")
     [member] = await rows(service.db, GroupMember, group_id=group.id)
     assert member.status == MembershipStatus.MEMBER

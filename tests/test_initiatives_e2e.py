@@ -57,11 +57,11 @@ async def _last(waiting, key: str | None = None):
 def next_to(bot, user: TelegramUser):
     """Awaits the next message the bot sends this chat unasked (a notice, a prompt, an outcome);
     counted from now, so call it before the action that causes the message."""
-    return _last(bot.wait_sent(user.chat_id, len(bot.sent_to(user.chat_id)) + 1, timeout=10))
+    return _last(bot.wait_sent(user.chat_id, len(bot.sent_to(user.chat_id)) + 1))
 
 
 def next_on_whatsapp(twilio, phone: str):
-    return _last(twilio.wait_sent(phone, len(twilio.sent_to(phone)) + 1, timeout=10), "body")
+    return _last(twilio.wait_sent(phone, len(twilio.sent_to(phone)) + 1), "body")
 
 
 async def test_the_whole_cycle_on_telegram_and_whatsapp(service, fake_api, twilio):

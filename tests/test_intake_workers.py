@@ -17,6 +17,7 @@ from storage.models import IntakeItem, Request
 from tests.conftest import TELEGRAM_TOKEN as TOKEN
 from tests.telegram_user import TelegramUser
 from tests.test_telegram_e2e import settings_for
+from tests.waiting import eventually
 
 WORKERS = 2
 BOT_ID = int(TOKEN.split(":")[0])
@@ -78,8 +79,7 @@ async def test_a_killed_worker_is_restarted_and_loses_nothing(service, fake_api)
     await other.say("/start")
     pid = service.workers.pids()[0]
     os.kill(pid, signal.SIGKILL)
-    while pid in service.workers.pids():
-        await asyncio.sleep(0.05)
+    await eventually(lambda: pid not in service.workers.pids(), "the killed worker was not noticed")
     assert "Вы согласны?" in (await other.press("Русский")).text  # the other worker goes on meanwhile
     answer = await victim._answer_to(fake_api.bot(TOKEN).callback_update(
         victim.chat_id, victim.buttons()[1]["callback_data"], message_id=victim.last.message_id), timeout=STARTUP)

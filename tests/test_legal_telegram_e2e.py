@@ -13,8 +13,9 @@ from storage.enums import AnswerStatus, AuditOutcome, Language, Role
 from storage.models import AuditEntry, LegalAnswer
 from tests.conftest import TELEGRAM_TOKEN as TOKEN
 from tests.telegram_user import TelegramUser
-from tests.test_staff_chat_e2e import Group, wait_for
+from tests.test_staff_chat_e2e import Group
 from tests.test_telegram_e2e import settings_for
+from tests.waiting import eventually
 
 GROUP = -1002600
 LAWYER_ID, OUTSIDER_ID = 7101, 7102
@@ -55,7 +56,7 @@ class LawyersGroup(Group):
     async def message(self, containing: str):
         async def found():
             return [m for m in self.bot.sent_to(GROUP) if m.method == "sendMessage" and containing in (m.text or "")]
-        return (await wait_for(found, f"no {containing!r} in the lawyers' group"))[-1]
+        return (await eventually(found, f"no {containing!r} in the lawyers' group"))[-1]
 
 
 async def onboard(user: TelegramUser) -> None:
@@ -98,7 +99,7 @@ async def test_ask_answer_publish_and_the_next_asker_is_shown_it(service, fake_a
 
     async def answered():
         return [m for m in bot.sent_to(5201) if "Ответ юриста на ваш вопрос" in (m.text or "")]
-    assert ANSWER in (await wait_for(answered, "the asker got no answer"))[0].text
+    assert ANSWER in (await eventually(answered, "the asker got no answer"))[0].text
 
     offer = await group.message("Опубликовать его в базе")
     group.press(offer, "Опубликовать", LAWYER)
@@ -147,7 +148,7 @@ async def test_the_lawyers_chat_speaks_the_language_it_is_set_to(kyrgyz_lawyers,
 
     async def answered():
         return [m for m in bot.sent_to(5203) if "Ответ юриста на ваш вопрос" in (m.text or "")]
-    assert ANSWER in (await wait_for(answered, "the asker got no answer"))[0].text  # the asker keeps Russian
+    assert ANSWER in (await eventually(answered, "the asker got no answer"))[0].text  # the asker keeps Russian
 
 
 async def test_a_question_the_base_cannot_answer_is_queued_with_the_no_ready_answer_text(service, fake_api):

@@ -5,6 +5,7 @@ import random
 import time
 
 from bot.delivery.limiter import SlidingWindowLimiter
+from tests.waiting import within
 
 
 def busiest_window(times: list[float], window: float) -> int:
@@ -89,10 +90,10 @@ async def test_a_request_keeps_its_place_until_its_outcome_is_settled():
     await asyncio.sleep(0.3)  # six windows pass: the window alone would have let it go
     assert not went.is_set()
     settled[1].set_result(None)  # one outcome is recorded
-    await asyncio.wait_for(went.wait(), 1)
+    await within(went.wait(), "the fourth did not go when a place was freed")
     fifth = asyncio.create_task(fourth())
     await asyncio.sleep(0.2)
     assert not fifth.done()  # the fourth is still in flight and two are unsettled: three in all
     settled[0].cancel()  # a future given up on frees its place too
     answered.set()
-    await asyncio.wait_for(asyncio.gather(in_flight, fifth), 1)
+    await within(asyncio.gather(in_flight, fifth), "the fifth did not go when places were freed")

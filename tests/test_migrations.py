@@ -1,6 +1,5 @@
 """Alembic migrations: empty → head → base → head on SQLite and PostgreSQL, and models that match them."""
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -21,6 +20,7 @@ from storage.migrate import alembic_config, current_revision, kept_by_the_models
 from storage.models import Base
 from storage.text_search import is_search_index
 from tests.conftest import _pg_admin, pg_base_url
+from tests.waiting import eventually
 
 MODEL_TABLES = set(Base.metadata.tables)
 
@@ -55,16 +55,16 @@ async def empty_pg_database(prefix: str, options: str = "") -> AsyncIterator[Dat
 
 
 async def drop_database(base: str, name: str) -> None:
-    """Drops a test database; retried because an autovacuum worker visiting it makes a non-superuser's
+    """Drops a test database; retried (until the autovacuum worker has left, however long that takes
+    on a loaded machine) because an autovacuum worker visiting it makes a non-superuser's
     ``DROP DATABASE … WITH (FORCE)`` fail with InsufficientPrivilegeError."""
-    for attempt in range(20):
+    async def dropped() -> bool:
         try:
             await _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            return
         except asyncpg.InsufficientPrivilegeError:
-            if attempt == 19:
-                raise
-            await asyncio.sleep(0.25)
+            return False
+        return True
+    await eventually(dropped, f"the database {name} could not be dropped", interval=0.25)
 
 
 async def table_names(db: Database) -> set[str]:

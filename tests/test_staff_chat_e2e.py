@@ -3,7 +3,6 @@ card, staff act on it with its buttons and by replying to the bot's prompts, the
 changes in place, the resident hears everything in their own chat, and a group member
 without a role is refused and logged. Real Service, real aiogram, fake Bot API."""
 
-import asyncio
 import json
 
 import pytest
@@ -17,6 +16,7 @@ from tests.conftest import TELEGRAM_TOKEN as TOKEN
 from tests.telegram_user import TelegramUser
 from tests.test_admin_and_console import admin  # noqa: F401 - a fixture
 from tests.test_telegram_e2e import settings_for
+from tests.waiting import eventually
 
 GROUP = -1001500
 STAFF_ID, OUTSIDER_ID = 7001, 7002
@@ -51,7 +51,7 @@ class Group:
         """The request's card (the group may first get the morning digest, sent when the service starts)."""
         async def cards():
             return [m for m in self.bot.sent_to(self.chat_id) if m.method == "sendMessage" and "📌" in (m.text or "")]
-        return (await wait_for(cards, "no card in the group"))[0]
+        return (await eventually(cards, "no card in the group"))[0]
 
     def press(self, message, label: str, user: dict) -> None:
         buttons = [row[0] for row in (message.reply_markup or {}).get("inline_keyboard", [])]
@@ -70,12 +70,8 @@ class Group:
 
     async def toast(self) -> str:
         """The short answer to the last press in the group."""
-        for _ in range(1000):
-            answers = self._answers()
-            if len(answers) > self.answered_before:
-                return answers[self.answered_before].get("text") or ""
-            await asyncio.sleep(0.01)
-        raise TimeoutError("no answer to the press")
+        answers = await eventually(lambda: self._answers()[self.answered_before:], "no answer to the press")
+        return answers[0].get("text") or ""
 
 
 async def start_request(user: TelegramUser, category: str) -> None:
@@ -97,15 +93,6 @@ async def submit_on_telegram(user: TelegramUser, category: str = "Питьева
     await user.press("Пропустить")  # no location
     done = await user.press("Отправить")
     return done.text.split("номер: ")[1].split(".")[0]
-
-
-async def wait_for(condition, what: str):
-    for _ in range(1000):
-        value = await condition()
-        if value:
-            return value
-        await asyncio.sleep(0.01)
-    raise TimeoutError(what)
 
 
 async def test_card_take_answer_ask_and_resolve_from_the_group(service, fake_api, no_thread_hops):
@@ -132,32 +119,32 @@ async def test_card_take_answer_ask_and_resolve_from_the_group(service, fake_api
     # The staff member takes it: the card changes in place, the resident hears it.
     group.press(card, "Взять", STAFF)
     assert ticket in await group.toast()
-    edits = await wait_for(lambda: _edits(bot, card.message_id), "the card was not edited")
+    edits = await eventually(lambda: _edits(bot, card.message_id), "the card was not edited")
     assert "Айгуль Суу" in edits[-1].params["text"]
-    await wait_for(lambda: _contains(resident, "На рассмотрении"), "the resident was not told")
+    await eventually(lambda: _contains(resident, "На рассмотрении"), "the resident was not told")
 
     # Answer: the bot asks for the text under the card; the reply to that prompt goes to the resident.
     group.press(card, "Ответить", STAFF)
-    prompt = (await wait_for(lambda: _prompts(bot), "no prompt"))[-1]
+    prompt = (await eventually(lambda: _prompts(bot), "no prompt"))[-1]
     assert prompt.reply_markup == {"force_reply": True} and ticket in prompt.text
     group.reply(prompt, "Бригада выехала, вода будет к вечеру.", STAFF)
-    await wait_for(lambda: _contains(resident, "Бригада выехала, вода будет к вечеру."), "no answer")
-    confirmation = await wait_for(lambda: _replies_to(bot, prompt.message_id), "no confirmation")
+    await eventually(lambda: _contains(resident, "Бригада выехала, вода будет к вечеру."), "no answer")
+    confirmation = await eventually(lambda: _replies_to(bot, prompt.message_id), "no confirmation")
     assert "отправлен жителю" in confirmation[-1].text
 
     # Ask the resident: the question reaches them, their reply comes back under the card.
     group.press(card, "Спросить жителя", STAFF)
-    prompt = (await wait_for(lambda: _prompts(bot, 2), "no second prompt"))[-1]
+    prompt = (await eventually(lambda: _prompts(bot, 2), "no second prompt"))[-1]
     group.reply(prompt, "Какой номер дома?", STAFF)
-    await wait_for(lambda: _contains(resident, "Какой номер дома?"), "the question did not reach the resident")
+    await eventually(lambda: _contains(resident, "Какой номер дома?"), "the question did not reach the resident")
     await resident.say("Дом 12")
-    thread = await wait_for(lambda: _replies_to(bot, card.message_id, "Дом 12"), "the reply is not under the card")
+    thread = await eventually(lambda: _replies_to(bot, card.message_id, "Дом 12"), "the reply is not under the card")
     assert "житель ответил" in thread[-1].text
 
     # Resolve from the card: the resident is asked to rate, the card loses its buttons.
     group.press(card, "Решено", STAFF)
-    await wait_for(lambda: _contains(resident, "Насколько вы довольны"), "no rating question")
-    final = (await wait_for(lambda: _edits(bot, card.message_id, "Решено"), "the card was not closed"))[-1]
+    await eventually(lambda: _contains(resident, "Насколько вы довольны"), "no rating question")
+    final = (await eventually(lambda: _edits(bot, card.message_id, "Решено"), "the card was not closed"))[-1]
     assert not (final.reply_markup or {}).get("inline_keyboard")
 
 
@@ -167,10 +154,10 @@ async def test_an_answer_too_long_for_a_message_is_refused_with_advice(service, 
     resident = TelegramUser(bot, chat_id=5102)
     await submit_on_telegram(resident)
     group.press(await group.card(), "Ответить", STAFF)
-    prompt = (await wait_for(lambda: _prompts(bot), "no prompt"))[-1]
+    prompt = (await eventually(lambda: _prompts(bot), "no prompt"))[-1]
     before = len(bot.sent_to(resident.chat_id))
     group.reply(prompt, "очень длинный ответ " * 300, STAFF)
-    advice = await wait_for(lambda: _replies_to(bot, prompt.message_id), "no advice")
+    advice = await eventually(lambda: _replies_to(bot, prompt.message_id), "no advice")
     assert "4" in advice[-1].text and "Не отправлено" in advice[-1].text
     assert len(bot.sent_to(resident.chat_id)) == before
 
@@ -204,7 +191,7 @@ async def test_a_new_group_is_told_its_address_and_the_administrator_links_it(se
     bot = fake_api.bot(TOKEN)
     new_group = -1001777
     bot.push_update(bot.my_chat_member_update(new_group, status="member", user=STAFF))
-    hello = (await bot.wait_sent(new_group, 1, timeout=10))[0]
+    hello = (await bot.wait_sent(new_group, 1))[0]
     address = f"telegram:{bot.id}:{new_group}"
     assert address in hello.text and "Саламатсызбы" in hello.text and "Здравствуйте" in hello.text
 
@@ -214,7 +201,7 @@ async def test_a_new_group_is_told_its_address_and_the_administrator_links_it(se
     assert code == 0 and address in said
 
     await submit_on_telegram(TelegramUser(bot, chat_id=5103), "Внутренние дороги", "Яма на дороге у школы")
-    card = (await wait_for(lambda: _cards_in(bot, new_group), "no card in the new group"))[-1]
+    card = (await eventually(lambda: _cards_in(bot, new_group), "no card in the new group"))[-1]
     assert "Яма на дороге у школы" in card.text and "🙋 Взять" in str(card.reply_markup)
 
 
@@ -239,6 +226,6 @@ async def test_the_photo_voice_and_map_pin_are_shown_under_the_card(service, fak
                  if _param(m, "reply_parameters").get("message_id") == card.message_id}
         return found if {"sendPhoto", "sendVoice", "sendLocation"} <= found else None
 
-    await wait_for(under_card, "the photo, voice note and map pin did not come under the card")
+    await eventually(under_card, "the photo, voice note and map pin did not come under the card")
     pin = next(m for m in bot.sent_to(GROUP) if m.method == "sendLocation")
     assert (pin.params["latitude"], pin.params["longitude"]) == (42.885, 74.64)

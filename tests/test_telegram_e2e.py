@@ -1,8 +1,6 @@
 """End to end on Telegram: the real Service (aiogram Bot, Dispatcher, intake, delivery)
 against the fake Bot API on 127.0.0.1, with a real database."""
 
-import asyncio
-
 import pytest
 import sqlalchemy as sa
 
@@ -14,6 +12,7 @@ from storage.models import ChannelIdentity, InboundMessage, IntakeItem, OutboxMe
 from storage.types import utcnow
 from tests.conftest import TELEGRAM_TOKEN as TOKEN
 from tests.telegram_user import TelegramUser
+from tests.waiting import eventually
 
 
 def settings_for(db_url: str, api_url: str, **overrides) -> Settings:
@@ -107,13 +106,14 @@ async def test_a_blocked_resident_is_marked_and_not_sent_to_again(service, fake_
     await user.say("/start")
     bot.blocked_chats.add(5004)
     bot.push_update(bot.message_update(5004, "/help"))
-    for _ in range(200):
+
+    async def marked_blocked():
         async with service.db.reader() as session:
             identity = (await session.scalars(sa.select(ChannelIdentity))).one()
             statuses = (await session.scalars(sa.select(OutboxMessage.status).order_by(OutboxMessage.id))).all()
-        if identity.blocked_at is not None:
-            break
-        await asyncio.sleep(0.02)
+        return (identity, statuses) if identity.blocked_at is not None else None
+
+    identity, statuses = await eventually(marked_blocked, "the resident who blocked the bot was not marked")
     assert identity.blocked_at is not None and statuses[-1] == OutboxStatus.BLOCKED
     assert len(bot.sent_to(5004)) == 1
 
@@ -141,14 +141,12 @@ async def test_blocking_the_bot_is_noted_before_any_message_fails(service, fake_
     assert identity.blocked_at is None
 
 
-async def _identity_when(service, condition, attempts: int = 250):
-    for _ in range(attempts):
+async def _identity_when(service, condition):
+    async def identity():
         async with service.db.reader() as session:
-            identity = (await session.scalars(sa.select(ChannelIdentity))).one()
-        if condition(identity):
-            return identity
-        await asyncio.sleep(0.02)
-    return identity
+            found = (await session.scalars(sa.select(ChannelIdentity))).one()
+        return found if condition(found) else None
+    return await eventually(identity, "the resident's identity never got there")
 
 
 async def test_an_update_aiogram_cannot_read_does_not_stop_polling(service, fake_api):
@@ -161,7 +159,7 @@ async def test_an_update_aiogram_cannot_read_does_not_stop_polling(service, fake
     async with service.db.reader() as session:
         kept = (await session.scalars(sa.select(IntakeItem).where(IntakeItem.routing_key == "telegram:123456:5007"))).one()
     assert kept.external_id == f"123456:{broken['update_id']}"
-    apology = await bot.wait_sent(5007, 1, timeout=10)  # tried a few times, then kept for staff
+    apology = await bot.wait_sent(5007, 1)  # tried a few times, then kept for staff
     assert "Кечиресиз" in apology[0].text and "Извините" in apology[0].text
     async with service.db.reader() as session:
         kept = await session.get(IntakeItem, kept.id)

@@ -1,7 +1,5 @@
 """Webhook mode (secret token checked, recorded before 200) and recovery of recorded updates."""
 
-import asyncio
-
 import sqlalchemy as sa
 from aiohttp import ClientSession
 
@@ -9,9 +7,10 @@ from bot.intake import IntakeQueue
 from bot.telegram.polling import arrivals
 from main import build_service
 from storage.db import Database
-from storage.enums import Channel, IntakeStatus
-from storage.models import IntakeItem
+from storage.enums import Channel, IntakeStatus, OutboxStatus
+from storage.models import IntakeItem, OutboxMessage
 from tests.test_telegram_e2e import TOKEN, settings_for
+from tests.waiting import eventually
 
 SECRET = "s3cret-webhook-token"
 
@@ -41,13 +40,31 @@ async def test_webhook_answers_a_signed_update_and_refuses_a_forged_one(db_url, 
                 assert response.status == 403
             async with client.post(bot.webhook_url, json=forged) as response:
                 assert response.status == 403
-        await asyncio.sleep(0.3)
-        assert bot.sent_to(6002) == []
         async with service.db.reader() as session:
             keys = (await session.scalars(sa.select(IntakeItem.routing_key))).all()
-        assert keys == ["telegram:123456:6001"]
+        assert keys == ["telegram:123456:6001"]  # nothing recorded, so nothing will be handled
+
+        # A barrier instead of a pause: a signed update of the same chat is answered after anything
+        # of that chat before it, and once every recorded update is handled and every reply sent,
+        # the only message to that chat is the answer to the signed one.
+        assert await bot.deliver_webhook(bot.message_update(6002, "/start")) == 200
+        await bot.wait_sent(6002, 1)
+        await eventually(lambda: _all_handled_and_sent(service.db), "updates or replies still under way")
+        assert len(bot.sent_to(6002)) == 1
+        async with service.db.reader() as session:
+            keys = (await session.scalars(sa.select(IntakeItem.routing_key).order_by(IntakeItem.id))).all()
+        assert keys == ["telegram:123456:6001", "telegram:123456:6002"]
     finally:
         await service.stop()
+
+
+async def _all_handled_and_sent(db: Database) -> bool:
+    async with db.reader() as session:
+        unhandled = await session.scalar(sa.select(sa.func.count()).select_from(IntakeItem).where(
+            IntakeItem.status != IntakeStatus.DONE))
+        unsent = await session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])))
+    return unhandled == 0 and unsent == 0
 
 
 async def test_updates_recorded_before_a_crash_are_processed_after_restart(db_url, fake_api):

@@ -1,7 +1,6 @@
 """End to end on WhatsApp: signed Twilio webhooks into the running service, replies through the
 twilio REST client to a fake Twilio API on 127.0.0.1, status callbacks back."""
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -18,6 +17,7 @@ from storage.types import utcnow
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.telegram_user import TelegramUser
+from tests.waiting import PATIENCE, eventually
 from tests.whatsapp_user import WhatsAppUser
 
 SID, TOKEN = "AC" + "1" * 32, "twilio-auth-token"
@@ -120,13 +120,13 @@ async def test_without_a_template_the_message_is_held_for_staff(service, twilio)
         await do_answer_request(session, request, "Трубу заменят в четверг.", actor_person_id=None, now=utcnow())
     count = len(twilio.sent_to("+996700333444"))
     service.worker.wake()
-    for _ in range(200):
+
+    async def held_for_staff():
         async with service.db.reader() as session:
-            held = (await session.scalars(sa.select(OutboxMessage).where(
+            return (await session.scalars(sa.select(OutboxMessage).where(
                 OutboxMessage.status == OutboxStatus.NEEDS_TEMPLATE))).all()
-        if held:
-            break
-        await asyncio.sleep(0.02)
+
+    held = await eventually(held_for_staff, "the message was not held for staff")
     assert len(held) == 1 and "Трубу заменят" in held[0].payload["text"]
     assert len(twilio.sent_to("+996700333444")) == count
 
@@ -161,15 +161,13 @@ async def test_status_callbacks_update_the_message_and_unknown_ones_are_ignored(
     sid = user.last["sid"]
     assert await twilio.send_status_callback(sid, "delivered") == 204  # may come before we noted the sid
     assert await twilio.send_status_callback(sid, "sent") == 204  # late and out of order
-    deadline = asyncio.get_running_loop().time() + sum(LATE_REPORT_RETRIES) + 2  # the webhook retries that long
-    while True:
+    async def delivered():
         async with service.db.reader() as session:
             message = (await session.scalars(sa.select(OutboxMessage).where(OutboxMessage.external_id == sid))).first()
-        if (message is not None and message.delivery_status == "delivered") or \
-                asyncio.get_running_loop().time() > deadline:
-            break
-        await asyncio.sleep(0.02)
-    assert message.delivery_status == "delivered"
+        return message is not None and message.delivery_status == "delivered"
+
+    # the webhook retries a report that came early for sum(LATE_REPORT_RETRIES) seconds
+    await eventually(delivered, "the early 'delivered' was lost", timeout=sum(LATE_REPORT_RETRIES) + PATIENCE)
     url = f"http://127.0.0.1:{service.port}/whatsapp/status"
     unknown = {"MessageSid": "SM" + "f" * 32, "MessageStatus": "failed", "ErrorCode": "63018"}
     assert await twilio.post_webhook(url, unknown) == 204

@@ -1,9 +1,9 @@
 """A resident on WhatsApp: posts Twilio-signed webhooks to the service, reads what reached the fake Twilio."""
 
-import asyncio
 from dataclasses import dataclass
 
 from tests.fakes.twilio_api import FakeTwilioAPI
+from tests.waiting import PATIENCE
 
 
 @dataclass
@@ -17,19 +17,19 @@ class WhatsAppUser:
     def last(self) -> dict:
         return self.twilio.sent_to(self.phone)[-1]
 
-    async def post(self, form: dict, timeout: float = 10.0) -> dict:
+    async def post(self, form: dict, timeout: float = PATIENCE) -> dict:
         """Posts a signed incoming message and waits for the bot's answer that ends with options."""
         before = len(self.twilio.sent_to(self.phone))
         status = await self.twilio.post_webhook(self.webhook_url, form)
         assert status == 200, status
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
+
+        def answered() -> dict | None:
             sent = self.twilio.sent_to(self.phone)
-            if len(sent) > before and "\n1. " in (sent[-1]["body"] or ""):
-                return sent[-1]
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"no answer to {form.get('Body')!r}; got {[m['body'] for m in sent[before:]]}")
-            await asyncio.sleep(0.01)
+            return sent[-1] if len(sent) > before and "\n1. " in (sent[-1]["body"] or "") else None
+
+        def what() -> str:
+            return f"no answer to {form.get('Body')!r}; got {[m['body'] for m in self.twilio.sent_to(self.phone)[before:]]}"
+        return await self.twilio.sent_signal.wait_until(answered, what, timeout=timeout)
 
     async def say(self, text: str) -> dict:
         return await self.post(self.twilio.inbound_form(self.phone, text, profile_name=self.profile_name))

@@ -30,6 +30,7 @@ from typing import Any
 from aiohttp import ClientSession, web
 
 from tests.fakes.telegram_updates import UpdateBuilders
+from tests.waiting import PATIENCE, Signal
 
 MAX_TEXT, MAX_CAPTION, MAX_CALLBACK_DATA = 4096, 1024, 64
 JSON_KEYS = frozenset({"reply_markup", "entities", "caption_entities", "allowed_updates", "commands", "scope",
@@ -140,7 +141,9 @@ class FakeBot(UpdateBuilders):
         self._next_update_id = 1
         self._poll_generation = 0
         self._update_event: asyncio.Event | None = None
-        self._sent_event: asyncio.Event | None = None
+        self.sent_signal = Signal()  # notified on every message the server accepts
+        self.parked_polls = 0  # getUpdates calls waiting for an update right now (long polls)
+        self._parked_signal = Signal()
         self._window: deque[float] = deque()
         self._chat_windows: dict[int, deque[float]] = {}
 
@@ -165,19 +168,19 @@ class FakeBot(UpdateBuilders):
     def sent_to(self, chat_id: int) -> list[SentMessage]:
         return list(self._by_chat.get(chat_id, ()))
 
-    async def wait_sent(self, chat_id: int, count: int, timeout: float = 5.0) -> list[SentMessage]:
+    async def wait_sent(self, chat_id: int, count: int, timeout: float = PATIENCE) -> list[SentMessage]:
         """Wait until at least ``count`` messages were sent to ``chat_id`` in total; return them all."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(self._by_chat.get(chat_id, ())) < count:
-            remaining = deadline - asyncio.get_running_loop().time()
-            if self._sent_event is None:
-                self._sent_event = asyncio.Event()
-            try:
-                await asyncio.wait_for(self._sent_event.wait(), max(remaining, 0))
-            except TimeoutError:
-                got = [(m.method, m.text or m.caption) for m in self._by_chat.get(chat_id, ())]
-                raise TimeoutError(f"expected {count} messages to chat {chat_id} within {timeout}s, got {got}")
+        def what() -> str:
+            got = [(m.method, m.text or m.caption) for m in self._by_chat.get(chat_id, ())]
+            return f"expected {count} messages to chat {chat_id} within {timeout}s, got {got}"
+        await self.sent_signal.wait_until(lambda: len(self._by_chat.get(chat_id, ())) >= count, what,
+                                          timeout=timeout)
         return self.sent_to(chat_id)
+
+    async def wait_long_poll(self, timeout: float = PATIENCE) -> None:
+        """Wait until a getUpdates call is parked at the server, waiting for an update."""
+        await self._parked_signal.wait_until(lambda: self.parked_polls > 0, f"no long poll within {timeout}s",
+                                             timeout=timeout)
 
     async def deliver_webhook(self, update: dict) -> int:
         """POST ``update`` to the webhook set by setWebhook; return the HTTP status."""
@@ -200,8 +203,7 @@ class FakeBot(UpdateBuilders):
         self.sent.append(msg)
         if chat_id is not None:
             self._by_chat.setdefault(chat_id, []).append(msg)
-        self._wake(self._sent_event)
-        self._sent_event = None
+        self.sent_signal.notify()
 
     def _check_rate(self, chat_id: int | None) -> None:
         api, retry = self._api, 0.0
@@ -556,10 +558,14 @@ class FakeTelegramAPI:
         while not bot._updates and not self._closing and loop.time() < deadline:
             if bot._update_event is None:
                 bot._update_event = asyncio.Event()
+            bot.parked_polls += 1
+            bot._parked_signal.notify()
             try:
                 await asyncio.wait_for(bot._update_event.wait(), deadline - loop.time())
             except TimeoutError:
                 break
+            finally:
+                bot.parked_polls -= 1
             if bot._poll_generation != generation:
                 raise ApiError(409, "Conflict: terminated by other getUpdates request; "
                                     "make sure that only one bot instance is running")

@@ -26,7 +26,6 @@ Also served: ``GET …/Messages/{Sid}.json`` (current status) and ``GET …/Mess
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import re
@@ -37,6 +36,8 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 from twilio.request_validator import RequestValidator
+
+from tests.waiting import PATIENCE, Signal
 
 API_VERSION = "2010-04-01"
 MAX_WHATSAPP_BODY = 1600
@@ -117,7 +118,7 @@ class FakeTwilioAPI:
         self._resources: dict[str, dict] = {}
         self._media: dict[str, tuple[str, bytes]] = {}  # media sid -> (content type, bytes)
         self._validator = RequestValidator(auth_token)
-        self._sent_event: asyncio.Event | None = None
+        self.sent_signal = Signal()  # notified on every message the API accepts
         self._runner: web.AppRunner | None = None
         self._client: ClientSession | None = None
         self._account_path = f"/{API_VERSION}/Accounts/{account_sid}"
@@ -157,19 +158,14 @@ class FakeTwilioAPI:
         """Accepted Message resources addressed to ``to`` (``whatsapp:+…`` or ``+…``), in order."""
         return list(self._by_to.get(whatsapp_address(to), ()))
 
-    async def wait_sent(self, to: str, count: int, timeout: float = 5.0) -> list[dict]:
+    async def wait_sent(self, to: str, count: int, timeout: float = PATIENCE) -> list[dict]:
         """Wait until at least ``count`` messages were accepted for ``to`` in total; return them all."""
         to = whatsapp_address(to)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while len(self._by_to.get(to, ())) < count:
-            if self._sent_event is None:
-                self._sent_event = asyncio.Event()
-            try:
-                await asyncio.wait_for(self._sent_event.wait(), max(deadline - loop.time(), 0))
-            except TimeoutError:
-                got = [m["body"] for m in self._by_to.get(to, ())]
-                raise TimeoutError(f"expected {count} messages to {to} within {timeout}s, got {got}") from None
+
+        def what() -> str:
+            got = [m["body"] for m in self._by_to.get(to, ())]
+            return f"expected {count} messages to {to} within {timeout}s, got {got}"
+        await self.sent_signal.wait_until(lambda: len(self._by_to.get(to, ())) >= count, what, timeout=timeout)
         return self.sent_to(to)
 
     # -- webhooks (Twilio -> application) ----------------------------------------------
@@ -363,9 +359,7 @@ class FakeTwilioAPI:
         self.messages.append(resource)
         self._by_to.setdefault(resource["to"], []).append(resource)
         self._resources[sid], self.forms[sid], self.status[sid] = resource, form, "queued"
-        if self._sent_event is not None:
-            self._sent_event.set()
-            self._sent_event = None
+        self.sent_signal.notify()
         return resource
 
 
