@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Sets up and runs the whole test suite, on SQLite and on a real PostgreSQL that this
-# script installs (if needed) and starts on 127.0.0.1. Extra arguments go to pytest.
+# script installs (if needed) and starts on 127.0.0.1, after the static checks (ruff and
+# mypy, scripts/lint.sh). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh dev
+scripts/lint.sh
 scripts/pg.sh start
 scripts/chromium.sh
 export KAIRYL_TEST_PG_URL="$(scripts/pg.sh url)"

@@ -8,7 +8,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 from aiohttp import ClientSession, CookieJar
 
-from tests.core_config import core_config
 from handlers.services import setup
 from handlers.services.requests import Draft, do_submit_request
 from handlers.staff import accounts
@@ -16,9 +15,19 @@ from main import build_service
 from settings import Settings
 from storage.db import Database
 from storage.enums import Channel, DepartmentKind, Language, Role
-from storage.models import (AuditEntry, Category, ChannelIdentity, Department, Person, Quarter, Request,
-                            ResponsibleBody, StaffAccount)
+from storage.models import (
+    AuditEntry,
+    Category,
+    ChannelIdentity,
+    Department,
+    Person,
+    Quarter,
+    Request,
+    ResponsibleBody,
+    StaffAccount,
+)
 from storage.types import utcnow
+from tests.core_config import core_config
 
 PASSWORD = "correct horse battery"
 CSRF_FIELD = 'name="csrf" value="'

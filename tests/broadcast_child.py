@@ -15,9 +15,9 @@ from aiogram.client.telegram import TelegramAPIServer
 from bot.delivery.worker import DeliveryWorker
 from bot.telegram.sender import TelegramSender
 from handlers.broadcasts.runner import BroadcastRunner
-from tests.core_config import core_config
 from storage.db import Database
 from storage.enums import Channel
+from tests.core_config import core_config
 
 
 async def main(db_url: str, api_url: str, token: str, lease: float) -> None:

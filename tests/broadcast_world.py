@@ -1,7 +1,7 @@
 """People for the announcement tests: many residents written straight to the database, and
 staff who talk to the core through the harness (or hold an address on a Telegram bot)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -9,7 +9,7 @@ from storage.db import Database
 from storage.enums import Channel, Language, Role
 from storage.models import ChannelIdentity, Conversation, Municipality, Person, Quarter, RoleGrant
 
-START = datetime(2026, 11, 20, 6, 0, tzinfo=timezone.utc)  # 12:00 in Bishkek, outside quiet hours
+START = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)  # 12:00 in Bishkek, outside quiet hours
 
 
 class Clock:

@@ -5,14 +5,22 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from tests.core_config import core_config
 from handlers.initiatives.desk import HearingDesk
 from handlers.initiatives.hearings import HearingDraft
 from storage.db import Database
 from storage.enums import Channel, HearingKind, Language, Role
-from storage.models import (ChannelIdentity, GroupMember, Hearing, HearingRegistration, InitiativeGroup, Person,
-                            Proposal, RoleGrant)
+from storage.models import (
+    ChannelIdentity,
+    GroupMember,
+    Hearing,
+    HearingRegistration,
+    InitiativeGroup,
+    Person,
+    Proposal,
+    RoleGrant,
+)
 from tests.broadcast_world import START, demo_municipality_id
+from tests.core_config import core_config
 
 
 async def add_group(db: Database, name_ru: str, coordinator_id: int | None, *, name_ky: str | None = None,

@@ -1,12 +1,11 @@
 """A world for the legal tests: the demo municipality, a second one, lawyers, a head, a desk."""
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from handlers.config import CoreConfig
-from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from handlers.legal.desk import LegalDesk
 from handlers.legal.lawyers import Lawyer
@@ -15,9 +14,10 @@ from handlers.staff.access import Actor, load_actor
 from storage.db import Database
 from storage.enums import Language, Role
 from storage.models import LegalQuestion, Municipality
+from tests.core_config import core_config
 from tests.harness import Chat, onboard
 
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)  # a Friday, 15:00 in Bishkek
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # a Friday, 15:00 in Bishkek
 
 
 @dataclass

@@ -5,11 +5,10 @@ set-up services the administrator uses, requests through the real conversation c
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from handlers.services import setup
 from handlers.staff.access import Actor
@@ -17,9 +16,10 @@ from handlers.staff.desk import StaffDesk
 from storage.db import Database
 from storage.enums import DepartmentKind, Language, Role
 from storage.models import Department, Municipality, Quarter, Request
+from tests.core_config import core_config
 from tests.harness import Chat, onboard, submit_request
 
-NOW = datetime(2026, 11, 20, 4, 0, tzinfo=timezone.utc)  # Friday, 10:00 in Bishkek
+NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)  # Friday, 10:00 in Bishkek
 WATER_CHAT = "telegram:1:-1001"
 ROADS_CHAT = "telegram:1:-1002"
 

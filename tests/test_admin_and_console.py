@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from backoffice.admin_cli import run_admin
-from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from storage.db import Database
 from storage.models import Department, Person, Request, RoleGrant
+from tests.core_config import core_config
 from tests.harness import Chat, onboard
 
 ROOT = Path(__file__).resolve().parent.parent

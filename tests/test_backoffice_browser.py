@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from playwright.async_api import Locator, Page, async_playwright
 
-from tests.core_config import core_config
 from handlers.legal.questions import QuestionDraft, do_submit_question
 from handlers.services import setup
 from storage.enums import AuditOutcome, Channel, Language, LegalTopic, Role
@@ -22,6 +21,7 @@ from storage.models import Person, Request, RequestAttachment
 from storage.types import utcnow
 from tests.backoffice_world import PASSWORD, add_request, add_staff, audit_entries, build_world, start_service
 from tests.conftest import TELEGRAM_TOKEN
+from tests.core_config import core_config
 from tests.telegram_user import TelegramUser
 
 CHROMIUM = Path("/usr/bin/chromium")

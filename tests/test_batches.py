@@ -6,11 +6,11 @@ import pytest
 import sqlalchemy as sa
 
 from handlers.batches import Batcher
-from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from handlers.envelope import Incoming, InputKind
 from storage.enums import Channel
 from storage.models import Conversation, InboundMessage, OutboxMessage
+from tests.core_config import core_config
 
 
 class Doubler:

@@ -1,8 +1,8 @@
 """Several Telegram bots in one process (one per municipality): each is polled, answers its
 own residents, and has its own rate limit lane in the delivery worker."""
 
-from handlers.services import setup
 from bot.telegram.adapter import telegram_tokens
+from handlers.services import setup
 from main import build_service
 from settings import Settings
 from tests.conftest import TELEGRAM_TOKEN

@@ -23,11 +23,11 @@ from bot.telegram.sender import TelegramSender
 from handlers.broadcasts.audience import sender_rights
 from handlers.broadcasts.orders import Order, do_order_broadcast
 from handlers.broadcasts.runner import BroadcastRunner
-from tests.core_config import core_config
 from storage.enums import BroadcastKind, BroadcastStatus, Channel, OutboxStatus, Role
 from storage.models import Broadcast, ChannelIdentity, OutboxMessage, Person
 from storage.types import utcnow
 from tests.broadcast_world import add_residents, demo_quarters, grant
+from tests.core_config import core_config
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.waiting import PATIENCE, eventually
 

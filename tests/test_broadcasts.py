@@ -14,14 +14,14 @@ from bot.delivery.worker import DeliveryWorker
 from handlers.broadcasts.audience import sender_rights
 from handlers.broadcasts.orders import AlreadyFinished, Order, do_order_broadcast, do_stop_broadcast
 from handlers.broadcasts.runner import BroadcastRunner
-from handlers.outbox_payload import encode_reply
-from tests.core_config import core_config
 from handlers.conversation import ConversationCore
-from handlers.errors import NotAllowed
 from handlers.envelope import InputKind, encode_option
+from handlers.errors import NotAllowed
+from handlers.outbox_payload import encode_reply
 from storage.enums import AuditOutcome, BroadcastKind, BroadcastStatus, Channel, OutboxStatus, Role
 from storage.models import AuditEntry, Broadcast, BroadcastRecipient, ChannelIdentity, OutboxMessage, RoleGrant
 from tests.broadcast_world import Clock, add_residents, demo_quarters, grant, person_of
+from tests.core_config import core_config
 from tests.harness import Chat, onboard
 from tests.waiting import within
 

@@ -7,22 +7,22 @@ only meet at the ticket counter.
 
 import asyncio
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
-from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from handlers.envelope import Incoming, InputKind, encode_option
 from handlers.services.tickets import do_take_ticket_number
 from storage.db import Database
 from storage.enums import Channel
 from storage.models import ChannelIdentity, Municipality, Request, TicketCounter
+from tests.core_config import core_config
 from tests.harness import Chat, onboard
 from tests.waiting import eventually, within
 
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 RESIDENTS = 100
 TICKET = re.compile(r"ALM-2026-\d{6}")
 PROCESS_RACERS = 50

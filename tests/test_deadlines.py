@@ -1,17 +1,17 @@
 """Legal deadlines (Law No. 67): calendar and working days, weekends, Kyrgyz holidays, configuration."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from handlers.config import BISHKEK
-from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from handlers.errors import ConfigurationError
 from handlers.services.deadlines import DayCount, DeadlineRule, due_date, end_of_day, is_working_day
 from handlers.services.requests import holidays_between
 from storage.models import Request
+from tests.core_config import core_config
 from tests.harness import Chat, onboard
 
 D = date.fromisoformat
@@ -57,7 +57,7 @@ def test_working_day():
 
 def test_end_of_day_is_midnight_in_bishkek():
     moment = end_of_day(D("2026-11-20"), BISHKEK)
-    assert moment == datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)  # 00:00 on 21 November, UTC+6
+    assert moment == datetime(2026, 11, 20, 18, 0, tzinfo=UTC)  # 00:00 on 21 November, UTC+6
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -83,10 +83,10 @@ def test_rule_parse_refuses(text):
 
 @pytest.mark.parametrize("rule, now, expected_due, shown_ru", [
     # Friday 25 December 2026, 02:00 in Bishkek (still 24 December in UTC): counted from the local date.
-    (DeadlineRule.working(10), datetime(2026, 12, 24, 20, 0, tzinfo=timezone.utc), "2027-01-12", "12 января 2027"),
-    (DeadlineRule.calendar(14), datetime(2026, 12, 24, 20, 0, tzinfo=timezone.utc), "2027-01-08", "8 января 2027"),
+    (DeadlineRule.working(10), datetime(2026, 12, 24, 20, 0, tzinfo=UTC), "2027-01-12", "12 января 2027"),
+    (DeadlineRule.calendar(14), datetime(2026, 12, 24, 20, 0, tzinfo=UTC), "2027-01-08", "8 января 2027"),
     # Friday 6 November 2026 with the demo holidays on 7–8 November.
-    (DeadlineRule.working(10), datetime(2026, 11, 6, 9, 0, tzinfo=timezone.utc), "2026-11-20", "20 ноября 2026"),
+    (DeadlineRule.working(10), datetime(2026, 11, 6, 9, 0, tzinfo=UTC), "2026-11-20", "20 ноября 2026"),
 ])
 async def test_submitted_request_follows_the_configured_rule(db, rule, now, expected_due, shown_ru):
     core = ConversationCore(db, core_config(deadline_rule=rule), clock=lambda: now)
@@ -108,7 +108,7 @@ async def test_submitted_request_follows_the_configured_rule(db, rule, now, expe
 
 async def test_the_due_date_in_the_confirmation_reads_well(db):
     """Babel's long Russian date ends in 'г.': the message must not add a second full stop after it."""
-    core = ConversationCore(db, core_config(), clock=lambda: datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc))
+    core = ConversationCore(db, core_config(), clock=lambda: datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
     chat = Chat(core, db, "console:typography")
     await onboard(chat)
     await chat.press("Подать обращение")

@@ -2,7 +2,7 @@
 order per chat, retries, blocked people, permanent failures."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,15 +10,15 @@ import sqlalchemy as sa
 from bot.delivery.limiter import SlidingWindowLimiter
 from bot.delivery.sender import PermanentFailure, RetryLater, TransientFailure, Unreachable
 from bot.delivery.worker import DeliveryWorker
-from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from handlers.envelope import Incoming, InputKind
 from storage.db import Database
 from storage.enums import Channel, OutboxStatus
 from storage.models import ChannelIdentity, OutboxMessage
+from tests.core_config import core_config
 from tests.waiting import eventually
 
-START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 class ScriptedSender:

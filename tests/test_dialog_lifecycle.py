@@ -2,12 +2,11 @@
 can see and erase what we keep about them."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from handlers.envelope import InputKind, encode_option
 from handlers.services.people import do_erase_person
@@ -15,9 +14,10 @@ from handlers.services.requests import do_change_request_status, request_by_tick
 from storage.db import Database
 from storage.enums import RequestStatus
 from storage.models import ChannelIdentity, Conversation, InboundMessage, OutboxMessage, Person, Request
+from tests.core_config import core_config
 from tests.harness import Chat, onboard
 
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 TIMEOUT = core_config().dialog_timeout
 CLOSED = {"ru": "Вы не отвечали 30 мин., поэтому незаконченное обращение закрыто; оно не отправлено.",
           "ky": "Сиз 30 мүнөт жооп берген жоксуз, ошондуктан бүтпөгөн кайрылуу жабылды; ал жөнөтүлгөн жок."}

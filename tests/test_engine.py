@@ -23,9 +23,9 @@ from handlers.engine.feature import CommandSpec, Feature, FeatureSet, MenuEntry
 from handlers.engine.flow import Flow, Step, StepRef, UnknownStep
 from handlers.engine.turn import Turn
 from handlers.features import FEATURE_SET, FEATURES
-from tests.core_config import core_config
 from handlers.i18n import N_
 from storage.models import Conversation
+from tests.core_config import core_config
 from tests.harness import Chat, onboard
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,17 +1,17 @@
 """A resident submits a request through the conversation core, in Kyrgyz and in Russian."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
-from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from storage.enums import AttachmentKind, RequestEventKind, RequestStatus
 from storage.models import Department, Person, Request
+from tests.core_config import core_config
 from tests.harness import Chat, onboard
 
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)  # a Friday, 15:00 in Bishkek
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # a Friday, 15:00 in Bishkek
 
 
 @pytest.fixture

@@ -8,19 +8,18 @@ from datetime import timedelta
 
 import pytest
 
-from tests.core_config import core_config
 from handlers.errors import InvalidInput, NotAllowed, NotFound
 from handlers.initiatives import groups
 from handlers.initiatives.hearings import HearingInPast
 from handlers.initiatives.reminders import HearingReminders
 from handlers.staff.access import Actor, Grant
-from storage.enums import (AuditOutcome, BroadcastKind, Gender, HearingKind, MembershipStatus, ProposalOutcome,
-                           Role)
-from storage.models import (AuditEntry, Broadcast, GroupMember, HearingRegistration, ParticipantProfile, Proposal)
+from storage.enums import AuditOutcome, BroadcastKind, Gender, HearingKind, MembershipStatus, ProposalOutcome, Role
+from storage.models import AuditEntry, Broadcast, GroupMember, HearingRegistration, ParticipantProfile, Proposal
 from tests.broadcast_world import person_of
+from tests.core_config import core_config
 from tests.harness import Chat, onboard
-from tests.test_broadcasts import clock, core, runner  # noqa: F401 (the same core, runner and clock)
 from tests.initiatives_world import add_group, budget_hearing, hearing_desk, rows, staff_actor
+from tests.test_broadcasts import clock, core, runner  # noqa: F401 (the same core, runner and clock)
 
 
 async def resident(core, db, address: str, **kwargs) -> tuple[Chat, int]:

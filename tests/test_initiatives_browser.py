@@ -15,8 +15,16 @@ from handlers.initiatives.groups import do_request_join
 from handlers.initiatives.proposals import do_submit_proposal
 from handlers.initiatives.registrations import do_register
 from storage.enums import Gender, Language, MembershipStatus, Role
-from storage.models import (GroupMember, Hearing, InitiativeGroup, OutboxMessage, ParticipantProfile, Person, Proposal,
-                            RoleGrant)
+from storage.models import (
+    GroupMember,
+    Hearing,
+    InitiativeGroup,
+    OutboxMessage,
+    ParticipantProfile,
+    Person,
+    Proposal,
+    RoleGrant,
+)
 from storage.types import utcnow
 from tests.broadcast_world import add_residents, demo_quarters
 from tests.initiatives_world import add_group, rows

@@ -19,7 +19,8 @@ from tests.broadcast_world import person_of
 from tests.conftest import TELEGRAM_TOKEN
 from tests.initiatives_world import add_group, budget_hearing, rows, staff_actor
 from tests.telegram_user import TelegramUser
-from tests.test_whatsapp_e2e import SID, TOKEN as AUTH, twilio  # noqa: F401 (the fake Twilio fixture)
+from tests.test_whatsapp_e2e import SID, twilio  # noqa: F401 (the fake Twilio fixture)
+from tests.test_whatsapp_e2e import TOKEN as AUTH
 from tests.whatsapp_user import WhatsAppUser
 
 PHONE = "+996555765432"

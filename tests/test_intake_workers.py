@@ -67,7 +67,7 @@ async def test_both_workers_handle_their_chats_at_once(service, fake_api):
         tickets = (await session.scalars(sa.select(Request.ticket))).all()
         pending = await session.scalar(sa.select(sa.func.count()).where(IntakeItem.status != IntakeStatus.DONE))
     assert len(tickets) == len(users) == len(set(tickets)) and pending == 0
-    for user, answer in zip(users, answers):
+    for user, answer in zip(users, answers, strict=True):
         assert sum("ALM-2026-" in m.text for m in fake_api.bot(TOKEN).sent_to(user.chat_id)) == 1, answer
 
 

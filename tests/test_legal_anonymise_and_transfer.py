@@ -1,7 +1,7 @@
 """The anonymiser (Kyrgyz and Russian names, +996 phone numbers, 14-digit personal numbers) and
 the answer base's CSV import and export."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from handlers.legal.transfer import do_import_csv, export_csv
 from storage.enums import AnswerStatus, Language
 from storage.models import LegalAnswer
 
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("text, gone, kept", [

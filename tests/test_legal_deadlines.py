@@ -1,18 +1,18 @@
 """Legal questions in the deadline watch: the lawyer (or the lawyers' chat) is reminded, the
 lawyers' chat hears of a near and a passed deadline, once each; an answered question is quiet."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from tests.core_config import core_config
 from handlers.legal.questions import QuestionDraft, do_submit_question
 from handlers.reminders.service import Reminders
 from handlers.services.deadlines import DeadlineRule
 from storage.enums import Channel, Language, LegalTopic
 from storage.models import LegalEvent, OutboxMessage, Person
+from tests.core_config import core_config
 
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 CHAT = "telegram:1:-1009000"
 CONFIG = core_config(lawyers_chat=CHAT, legal_deadline_rule=DeadlineRule.calendar(14))
 

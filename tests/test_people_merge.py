@@ -3,12 +3,18 @@ and nothing that belonged to the newer one is lost (requests, roles, mutes, acti
 
 import sqlalchemy as sa
 
-from handlers.services.people import do_link_phone
-from handlers.services.people import do_erase_person
+from handlers.services.people import do_erase_person, do_link_phone
 from handlers.services.setup import municipality_by_code
 from storage.enums import Language, MembershipStatus, Role
-from storage.models import (AuditEntry, BroadcastMute, GroupMember, InitiativeGroup, ParticipantProfile, Person,
-                            RoleGrant)
+from storage.models import (
+    AuditEntry,
+    BroadcastMute,
+    GroupMember,
+    InitiativeGroup,
+    ParticipantProfile,
+    Person,
+    RoleGrant,
+)
 from storage.types import utcnow
 
 

@@ -3,12 +3,11 @@ each once per deadline, and only inside the request's municipality."""
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from tests.core_config import core_config
 from handlers.reminders.escalation import EscalationReason, do_escalate_to_head
 from handlers.reminders.service import Reminders
 from handlers.services import setup
@@ -16,11 +15,12 @@ from handlers.services.requests import Draft, do_submit_request
 from storage.db import Database
 from storage.enums import Channel, Language, RequestEventKind, RequestStatus, Role
 from storage.models import Category, Department, OutboxMessage, Person, Request, RequestEvent
+from tests.core_config import core_config
 
 # Friday 6 November 2026, 15:00 in Bishkek; with the demo holidays the answer is due on Friday 20 November,
 # so the request is overdue from 00:00 on 21 November in Bishkek (18:00 UTC on the 20th).
-SUBMITTED = datetime(2026, 11, 6, 9, 0, tzinfo=timezone.utc)
-DUE_AT = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
+SUBMITTED = datetime(2026, 11, 6, 9, 0, tzinfo=UTC)
+DUE_AT = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 CONFIG = core_config(remind_before=timedelta(hours=48), escalate_before=timedelta(hours=24))
 STAFF_CHAT = "telegram:1:-100200"
 HEAD_KY, HEAD_RU, HEAD_ELSEWHERE, CLERK = "telegram:1:501", "telegram:1:502", "telegram:1:503", "telegram:1:504"

@@ -1,6 +1,6 @@
 """The morning digest: what each head and each department's staff chat hears, once per local day."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
@@ -13,7 +13,7 @@ from tests.test_reminders import CONFIG, HEAD_ELSEWHERE, HEAD_KY, HEAD_RU, STAFF
 
 def bishkek(day: int, hour: int, minute: int = 0) -> datetime:
     """A moment in November 2026, given in Bishkek time (UTC+6)."""
-    return datetime(2026, 11, day, hour, minute, tzinfo=BISHKEK).astimezone(timezone.utc)
+    return datetime(2026, 11, day, hour, minute, tzinfo=BISHKEK).astimezone(UTC)
 
 
 async def submit_at(world: World, moment: datetime, description: str, **where) -> str:
@@ -95,7 +95,7 @@ def test_the_digest_moment_is_the_latest_one_in_bishkek():
     assert digest_due(bishkek(17, 7, 59), CONFIG) == bishkek(16, 8)
     assert digest_due(bishkek(17, 23, 59), CONFIG).date() == date(2026, 11, 17)
     # 01:00 on 18 November in Bishkek is still the 17th in UTC: the local date counts.
-    assert digest_due(datetime(2026, 11, 17, 19, 0, tzinfo=timezone.utc), CONFIG) == bishkek(17, 8)
+    assert digest_due(datetime(2026, 11, 17, 19, 0, tzinfo=UTC), CONFIG) == bishkek(17, 8)
 
 
 def test_long_ticket_lists_are_cut_with_a_count_of_the_rest():

@@ -8,12 +8,12 @@ standby takes over when the holder's lease lapses or is released.
 import asyncio
 import dataclasses
 import logging
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_SCHEDULER_SHUTDOWN
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import make_url
 
 from handlers.config import BISHKEK
@@ -22,6 +22,7 @@ from scheduler.host import SchedulerHost, job_store_engine
 from storage.db import Database
 from tests.test_reminders import CONFIG, HEAD_RU, build_world
 from tests.waiting import eventually, within
+
 
 def digest_config(hours_ago: float):
     """A digest time ``hours_ago`` before the real now (APScheduler runs on the real clock)."""
@@ -144,7 +145,7 @@ def lease_host(db: Database, holder: str, clock) -> SchedulerHost:
 
 async def test_only_the_lease_holder_runs_jobs_and_a_standby_takes_over(db, db_url, caplog):
     caplog.set_level(logging.INFO, logger="scheduler.host")
-    now = [datetime(2026, 11, 17, 3, 0, tzinfo=timezone.utc)]
+    now = [datetime(2026, 11, 17, 3, 0, tzinfo=UTC)]
     other_process = Database(db_url)
     a, b = lease_host(db, "a", lambda: now[0]), lease_host(other_process, "b", lambda: now[0])
     ticks.clear()
@@ -207,7 +208,7 @@ async def test_the_service_log_is_not_buried_under_job_runs():
     handler = logging.Handler(logging.DEBUG)
     handler.emit = records.append
     logging.getLogger().addHandler(handler)
-    scheduler = AsyncIOScheduler(timezone=timezone.utc)
+    scheduler = AsyncIOScheduler(timezone=UTC)
     ran = asyncio.Event()
     finished: list[str] = []  # APScheduler tells its listeners after it has logged the run
     scheduler.add_listener(lambda event: finished.append(event.job_id), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)

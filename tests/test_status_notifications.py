@@ -1,12 +1,11 @@
 """Telling people about requests: the resident on a status change or an answer (in the language of
 the appeal, as Law No. 67 requires), and the kvartalkom head of the quarter on a new request."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from tests.core_config import core_config
 from handlers.conversation import ConversationCore
 from handlers.errors import InvalidInput
 from handlers.services.outbox import PRIORITY_NOTIFICATION
@@ -15,10 +14,11 @@ from handlers.services.setup import do_find_or_add_person, do_grant_role, munici
 from storage.db import Database
 from storage.enums import Language, RequestEventKind, RequestStatus, Role
 from storage.models import OutboxMessage, Quarter, Request, RequestEvent, Village
+from tests.core_config import core_config
 from tests.harness import Chat, onboard
 from tests.harness import submit_request as submit
 
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 LATER = NOW + timedelta(days=2, hours=3)  # 22 November, 18:00 in Bishkek
 TICKET = "ALM-2026-000001"
 ANSWER = "Бригада заменила трубу на ул. Ленина, вода есть."

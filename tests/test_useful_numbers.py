@@ -7,13 +7,13 @@ import sqlalchemy as sa
 
 from handlers.conversation import ConversationCore
 from handlers.envelope import InputKind
-from tests.core_config import core_config
 from handlers.numbers.models import UsefulNumber
 from handlers.numbers.services import NumberInput, do_add_number
 from handlers.services import setup
 from main import build_service
 from storage.db import Database
 from tests.conftest import TELEGRAM_TOKEN
+from tests.core_config import core_config
 from tests.harness import Chat, onboard
 from tests.telegram_user import TelegramUser
 from tests.test_admin_and_console import admin  # noqa: F401  (a fixture: runs `main.py admin …` in-process)

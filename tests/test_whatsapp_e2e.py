@@ -1,6 +1,7 @@
 """End to end on WhatsApp: signed Twilio webhooks into the running service, replies through the
 twilio REST client to a fake Twilio API on 127.0.0.1, status callbacks back."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -106,7 +107,7 @@ async def test_a_status_change_after_25_hours_goes_out_as_the_template(service, 
     sent = await twilio.wait_sent("+996700111222", len(twilio.sent_to("+996700111222")) + 1)
     form = twilio.forms[sent[-1]["sid"]]
     assert form["ContentSid"] == STATUS_TEMPLATE and "Body" not in form
-    assert form["ContentVariables"] == '{"1": "%s", "2": "Решено"}' % ticket
+    assert form["ContentVariables"] == json.dumps({"1": ticket, "2": "Решено"}, ensure_ascii=False)
 
 
 async def test_without_a_template_the_message_is_held_for_staff(service, twilio):

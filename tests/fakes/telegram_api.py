@@ -322,8 +322,8 @@ class FakeTelegramAPI:
             if request.content_type == "application/json":
                 try:
                     raw.update(await request.json())
-                except ValueError:
-                    raise bad("can't parse JSON encoded request")
+                except ValueError as error:
+                    raise bad("can't parse JSON encoded request") from error
             else:
                 for field_name, value in (await request.post()).items():
                     if isinstance(value, web.FileField):  # referenced as attach://<name> (or sent in place)
@@ -337,9 +337,9 @@ class FakeTelegramAPI:
             if isinstance(v, str) and k in JSON_KEYS:
                 try:
                     v = json.loads(v)
-                except ValueError:
+                except ValueError as error:
                     raise bad("can't parse reply keyboard markup JSON object" if k == "reply_markup"
-                              else f"can't parse {k} JSON object")
+                              else f"can't parse {k} JSON object") from error
             elif isinstance(v, str) and v in ("true", "false") and k not in TEXT_KEYS:
                 v = v == "true"
             elif isinstance(v, str) and k in NUMERIC_KEYS and NUMERIC.fullmatch(v):
