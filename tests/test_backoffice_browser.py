@@ -235,3 +235,20 @@ async def test_a_lawyer_sees_the_document_photo_of_a_question_and_nobody_else_fe
     assert response.status == 404
     await lawyer.close()
     await staff.close()
+
+
+async def test_a_lawyer_adds_a_term_in_the_browser(office, browser):
+    service, _world, base = office
+    async with service.db.transaction() as session:
+        await add_staff(session, "ALM", "lawyer.alm", Role.LAWYER, name="Бермет Юрист")
+    page = await browser.new_page()
+    await log_in(page, base, "lawyer.alm")
+    await page.goto(f"{base}/legal")
+    await press(page, "a[href$=\"/legal/terms\"]")
+    await page.fill("#term-add input[name=concept]", "vacation_pay")
+    await page.fill("#term-add input[name=term]", "отпускные выплаты")
+    await press(page, "#term-add button[type=submit]")
+    assert await page.locator(".done").count() == 1
+    assert "отпускные выплаты" in await page.locator("#concept-vacation_pay").inner_text()
+    assert [e.detail["term"] for e in await audit_entries(service.db, "term_add")] == ["отпускные выплаты"]
+    await page.close()

@@ -14,6 +14,7 @@ from backoffice.web.group_pages import add_group_routes
 from backoffice.web.hearing_actions import add_hearing_action_routes
 from backoffice.web.hearing_pages import add_hearing_page_routes
 from backoffice.web.legal import add_legal_routes
+from backoffice.web.legal_terms import add_legal_terms_routes
 from backoffice.web.office import OFFICE, PREFIX, VISIT, Office
 from backoffice.web.pages import add_page_routes
 from backoffice.web.render import render, say
@@ -68,6 +69,7 @@ def build_office(office: Office) -> web.Application:
     add_action_routes(app)
     add_dashboard_routes(app)
     add_legal_routes(app)
+    add_legal_terms_routes(app)
     add_hearing_page_routes(app)
     add_hearing_action_routes(app)
     add_group_routes(app)

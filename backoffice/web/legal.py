@@ -33,7 +33,7 @@ INVALID = N_("This cannot be done with the question in its present state, or the
 IMPORT_FILE = N_("Choose a CSV file in UTF-8 of at most 1 MB, with the columns key, topic, language, question, answer.")
 
 
-async def _lawyer(request: web.Request):
+async def lawyer_of(request: web.Request):
     visit = visit_of(request)
     legal = office_of(request).legal
     return await legal.lawyer(visit.actor.person_id, via="web", language=visit.language) if legal else None
@@ -45,7 +45,7 @@ def _topics(request: web.Request) -> list[tuple[str, str]]:
 
 async def queue(request: web.Request) -> web.Response:
     office, visit = office_of(request), visit_of(request)
-    lawyer = await _lawyer(request)
+    lawyer = await lawyer_of(request)
     if lawyer is not None:
         questions, reading = await office.legal.queue(lawyer, open_only=request.query.get("all") != "1"), False
     elif office.legal is not None and visit.actor.sees_everything:
@@ -62,7 +62,7 @@ def _question_id(request: web.Request) -> int:
 
 async def question_page(request: web.Request, *, status: int = 200, error: str | None = None) -> web.Response:
     office, visit = office_of(request), visit_of(request)
-    lawyer = await _lawyer(request)
+    lawyer = await lawyer_of(request)
     if lawyer is None:
         raise web.HTTPForbidden()
     detail = await office.legal.detail(lawyer, _question_id(request))
@@ -79,7 +79,7 @@ async def show_question(request: web.Request) -> web.Response:
 
 async def question_attachment(request: web.Request) -> web.Response:
     """A document photo of the question (the n-th, from 1), for a lawyer who may see the question."""
-    lawyer = await _lawyer(request)
+    lawyer = await lawyer_of(request)
     if lawyer is None:
         raise web.HTTPForbidden()
     question = (await office_of(request).legal.detail(lawyer, _question_id(request))).question
@@ -92,7 +92,7 @@ async def question_attachment(request: web.Request) -> web.Response:
 
 async def act(request: web.Request) -> web.Response:
     office = office_of(request)
-    lawyer = await _lawyer(request)
+    lawyer = await lawyer_of(request)
     if lawyer is None:
         raise web.HTTPForbidden()
     action, question_id, desk = request.match_info["action"], _question_id(request), office.legal
@@ -132,7 +132,7 @@ async def act(request: web.Request) -> web.Response:
 async def report(request: web.Request) -> web.Response:
     """The lawyers' figures for the last twelve months (from the first day of the month eleven months ago)."""
     office, visit = office_of(request), visit_of(request)
-    lawyer = await _lawyer(request)
+    lawyer = await lawyer_of(request)
     if lawyer is None:
         raise web.HTTPForbidden()
     today = office.legal.clock().astimezone(office.legal.config.timezone).date().replace(day=1)
@@ -146,7 +146,7 @@ async def report(request: web.Request) -> web.Response:
 
 async def base(request: web.Request, *, status: int = 200, report=None, error: str | None = None) -> web.Response:
     office = office_of(request)
-    lawyer = await _lawyer(request)
+    lawyer = await lawyer_of(request)
     if lawyer is None:
         raise web.HTTPForbidden()
     query = request.query.get("q", "")[:500]
@@ -162,7 +162,7 @@ async def show_base(request: web.Request) -> web.Response:
 
 
 async def export_base(request: web.Request) -> web.Response:
-    lawyer = await _lawyer(request)
+    lawyer = await lawyer_of(request)
     if lawyer is None:
         raise web.HTTPForbidden()
     text = await office_of(request).legal.export_base(lawyer)
@@ -170,7 +170,7 @@ async def export_base(request: web.Request) -> web.Response:
 
 
 async def import_base(request: web.Request) -> web.Response:
-    lawyer = await _lawyer(request)
+    lawyer = await lawyer_of(request)
     if lawyer is None:
         raise web.HTTPForbidden()
     form = await request.post()

@@ -9,7 +9,9 @@
     search.py        the answer index: bm25s candidates, one entry per answer in both languages, the
                      asker's language first; published answers only
     matching.py      does an entry answer the question: coverage, the floor, the lawyers' marks (trust)
-    terms.py         the lawyers' Kyrgyz/Russian equivalents and synonyms (terms.csv, editable data)
+    terms.py         the lawyers' Kyrgyz/Russian equivalents and synonyms: matching texts by them, the
+                     list as CSV (terms.csv is the seed migration 0010 loaded into ``legal_terms``)
+    term_base.py     that list in the database, as the lawyers edit it in the back office
     tokens.py        words and their Russian and Kyrgyz stems; spelling.py: typos read as known words
     marks.py         a lawyer's "this did not answer it" on an answer the asker was shown
     report.py        the lawyers' figures: by topic, municipality and month; answered from the base

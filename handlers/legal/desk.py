@@ -11,15 +11,17 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.legal import actions, marks, publishing, transfer
+from handlers.legal import actions, marks, publishing, term_base, transfer
 from handlers.legal.cards import LegalAction, do_post_legal_card
 from handlers.legal.lawyers import Lawyer, lawyers_of, load_lawyer, questions_for_staff
 from handlers.legal.report import LegalReport, legal_report
-from handlers.legal.search import Hit, Strictness, search_answers
+from handlers.legal.search import Hit, Strictness, mark_index_stale, search_answers
+from handlers.legal.term_base import TermAction
+from handlers.legal.terms import BadTerms, read_terms_csv
 from handlers.staff.access import Actor, Grant
 from handlers.staff.desk import DeskMachinery, Refused
 from storage.enums import AnswerStatus, Language, LegalTopic, RequestStatus, Role
-from storage.models import LegalAnswer, LegalQuestion, Person
+from storage.models import LegalAnswer, LegalQuestion, LegalTerm, Person
 
 OPEN = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW)
 
@@ -86,6 +88,51 @@ class LegalDesk(DeskMachinery[LegalAction]):
         await self._audit(lawyer, LegalAction.IMPORT, None, not report.errors,
                           {"added": report.added, "replaced": report.replaced, "errors": len(report.errors)})
         return report
+
+    # -- the list of terms (Kyrgyz/Russian equivalents) ----------------------------------------
+    async def terms(self) -> list[LegalTerm]:
+        async with self.db.reader() as session:
+            return await term_base.all_terms(session)
+
+    async def export_terms(self, lawyer: Lawyer) -> str:
+        async with self.db.reader() as session:
+            text = await term_base.export_terms_csv(session)
+        await self._audit(lawyer, TermAction.EXPORT, None, True, {})
+        return text
+
+    async def add_term(self, lawyer: Lawyer, concept: str, term: str) -> LegalTerm:
+        """``BadTerms`` or ``InvalidInput`` (the concept has it already): nothing changed, nothing logged."""
+        async with self.db.transaction() as session:
+            added = await term_base.do_add_term(session, concept, term, self.clock(), lawyer.person_id)
+            mark_index_stale(session)
+        await self._audit(lawyer, TermAction.ADD, None, True, {"term_id": added.id, "concept": added.concept,
+                                                              "term": added.term})
+        return added
+
+    async def remove_term(self, lawyer: Lawyer, term_id: int) -> None:
+        async with self.db.transaction() as session:
+            removed = await term_base.do_remove_term(session, term_id)
+            mark_index_stale(session)
+        await self._audit(lawyer, TermAction.REMOVE, None, True, {"term_id": term_id, "concept": removed.concept,
+                                                                 "term": removed.term})
+
+    async def import_terms(self, lawyer: Lawyer, text: str) -> int:
+        """Replaces the whole list with the file's (``BadTerms``, logged as refused, if any row is wrong);
+        how many terms it has now."""
+        try:
+            rows = read_terms_csv(text)
+        except BadTerms as bad:
+            await self._audit(lawyer, TermAction.IMPORT, None, False, {"problem": bad.problem, "line": bad.line})
+            raise
+        async with self.db.transaction() as session:
+            await term_base.do_replace_terms(session, rows, self.clock(), lawyer.person_id)
+            mark_index_stale(session)
+        await self._audit(lawyer, TermAction.IMPORT, None, True, {"terms": len(rows)})
+        return len(rows)
+
+    async def refuse_terms(self, actor: Actor, action: TermAction) -> None:
+        """Someone who is no lawyer tried to change the list (or download it): logged as refused."""
+        await self._audit(actor, action, None, False, {"reason": "not a lawyer"})
 
     async def report(self, lawyer: Lawyer, since: datetime) -> LegalReport:
         """The figures of the municipalities the lawyer serves."""

@@ -5,7 +5,8 @@ Only published answers are indexed, and every hit is read back from the database
 ``status = published``, so a draft or a withdrawn answer never appears. Each process keeps
 one index per database; it is rebuilt when the published set has changed (publishing in
 this process marks it stale at once; another process's publishing is noticed by the cheap
-``count``/``max(updated_at)`` check before each search) or the lawyers' terms file has.
+``count``/``max(updated_at)`` check before each search) or the lawyers' list of terms has (the same
+check on ``legal_terms``, see ``term_base.terms_version``).
 
 The language versions of one answer are the entries whose keys differ only by ``-ky``/``-ru``
 (``demo-land-plot-ky``, ``demo-land-plot-ru``; an import names its rows so).
@@ -24,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.legal.matching import Entry, Match, Weights, score, suggestions, trust
 from handlers.legal.spelling import Speller
-from handlers.legal.terms import TermList, Unit, term_list
+from handlers.legal.term_base import load_terms, terms_version
+from handlers.legal.terms import TermList, Unit
 from handlers.legal.tokens import words
 from storage.enums import AnswerStatus, Language, LegalTopic
 from storage.models import LegalAnswer
@@ -172,25 +174,25 @@ class AnswerIndex:
             if self._version is not None and self._feedback_version is not None \
                     and time.monotonic() - self._checked_at < RECHECK_SECONDS:
                 return
-            terms = term_list()
             published = LegalAnswer.status == AnswerStatus.PUBLISHED
             count, updated, helped, wrong = (await session.execute(sa.select(
                 sa.func.count(), sa.func.max(LegalAnswer.updated_at), sa.func.sum(LegalAnswer.helped),
                 sa.func.sum(LegalAnswer.marked_wrong)).where(published))).one()
+            version = (count, updated, await terms_version(session))
             self._checked_at = time.monotonic()
-            if (helped, wrong) != self._feedback_version or (count, updated, id(terms)) != self._version:
+            if (helped, wrong) != self._feedback_version or version != self._version:
                 self.feedback = {r.id: (r.helped, r.marked_wrong) for r in (await session.execute(sa.select(
                     LegalAnswer.id, LegalAnswer.helped, LegalAnswer.marked_wrong).where(
                     published, (LegalAnswer.helped > 0) | (LegalAnswer.marked_wrong > 0)))).all()}
                 self._feedback_version = (helped, wrong)
-            if (count, updated, id(terms)) == self._version:
+            if version == self._version:
                 return
             rows = (await session.execute(sa.select(
                 LegalAnswer.id, LegalAnswer.key, LegalAnswer.topic, LegalAnswer.language, LegalAnswer.question,
                 LegalAnswer.answer).where(published).order_by(LegalAnswer.id))).all()
             answers = [IndexedAnswer(r.id, r.key, r.topic, r.language, r.question, r.answer) for r in rows]
-            self.built = await asyncio.to_thread(build, answers, terms)
-            self._version = (count, updated, id(terms))
+            self.built = await asyncio.to_thread(build, answers, await load_terms(session))
+            self._version = version
             log.info("legal answer index rebuilt: %s published answers", len(rows))
 
     async def search(self, session: AsyncSession, query: str, *, language: Language, limit: int = 3,

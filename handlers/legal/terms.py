@@ -1,22 +1,29 @@
-"""The lawyers' list of legal equivalents and synonyms in Kyrgyz and Russian (``terms.csv``):
-each row names a concept and one way to say it («vacation_pay,отпускные», «vacation_pay,өргүү
-акысы»). When a text says any of a concept's terms, the concept is one more word of the text,
-so a question in one language meets an answer written in the other.
+"""The lawyers' list of legal equivalents and synonyms in Kyrgyz and Russian: each row names a
+concept and one way to say it («vacation_pay,отпускные», «vacation_pay,өргүү акысы»). When a text
+says any of a concept's terms, the concept is one more word of the text, so a question in one
+language meets an answer written in the other.
 
-The file is data the lawyers edit (in a spreadsheet: two columns, UTF-8); the search index is
-rebuilt from it when the answer base changes or the service restarts. A term of several words
-matches those words in a row, in any of their forms («айыл өкмөтүнүн башчысы» matches «айыл
-өкмөтү башчысына»).
+The list lives in the database (``legal_terms``, read by ``term_base.py``); the lawyers edit it in
+the back office, one term at a time or as a whole CSV file (two columns, UTF-8, read here).
+``terms.csv`` next to this module is only its seed: migration 0010 loaded it, and the tests read it
+as the list's reference. A term of several words matches those words in a row, in any of their
+forms («айыл өкмөтүнүн башчысы» matches «айыл өкмөтү башчысына»).
 """
 
 import csv
+import io
+import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from handlers.legal.tokens import word_stems, words
 
-TERMS_FILE = Path(__file__).with_name("terms.csv")
+SEED_FILE = Path(__file__).with_name("terms.csv")
+COLUMNS = ["concept", "term"]
+MAX_CONCEPT_CHARS = 60
+MAX_TERM_CHARS = 200
+MAX_ROWS = 10_000
+CONCEPT = re.compile(r"[\w-]+")
 
 
 @dataclass(frozen=True)
@@ -52,8 +59,7 @@ class TermList:
 
     @classmethod
     def from_csv(cls, path: Path) -> "TermList":
-        with path.open(encoding="utf-8-sig", newline="") as file:
-            return cls([(row.get("concept") or "", row.get("term") or "") for row in csv.DictReader(file)])
+        return cls(read_terms_csv(path.read_text(encoding="utf-8-sig")))
 
     def _longest(self, stems: list[frozenset[str]], start: int) -> Term | None:
         for stem in stems[start]:
@@ -88,11 +94,44 @@ class TermList:
         return units
 
 
-@lru_cache(maxsize=1)
-def _cached(path: Path, modified: float) -> TermList:
-    return TermList.from_csv(path)
+class BadTerms(ValueError):
+    """A term or a terms file that cannot be used; ``problem`` names what is wrong (the back office says it)."""
+
+    def __init__(self, problem: str, line: int | None = None) -> None:
+        super().__init__(f"{problem} (line {line})" if line else problem)
+        self.problem, self.line = problem, line
 
 
-def term_list(path: Path = TERMS_FILE) -> TermList:
-    """The list as the file says now (read again when the file changes)."""
-    return _cached(path, path.stat().st_mtime)
+def checked_term(concept: str, term: str) -> tuple[str, str]:
+    """The pair as stored (stripped, the concept in lower case), or ``BadTerms``: a concept is one word
+    of letters, digits, ``_`` or ``-`` («vacation_pay»); a term is one line with a letter or a digit (one of
+    stop words only, «и о», is kept but matches nothing)."""
+    concept, term = concept.strip().lower(), " ".join(term.split())
+    if not concept or len(concept) > MAX_CONCEPT_CHARS or not CONCEPT.fullmatch(concept):
+        raise BadTerms("concept")
+    if not re.search(r"\w", term) or len(term) > MAX_TERM_CHARS:
+        raise BadTerms("term")
+    return concept, term
+
+
+def read_terms_csv(text: str) -> list[tuple[str, str]]:
+    """A whole list as CSV (a ``concept,term`` header, then two columns a row), checked row by row;
+    repeated rows count once. ``BadTerms`` with the line of the first wrong row, if any."""
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if not rows or [c.strip().lower() for c in rows[0]] != COLUMNS:
+        raise BadTerms("header", 1)
+    found: dict[tuple[str, str], None] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(COLUMNS):
+            raise BadTerms("columns", line)
+        try:
+            found[checked_term(*row)] = None
+        except BadTerms as bad:
+            raise BadTerms(bad.problem, line) from None
+    if not found:
+        raise BadTerms("empty")
+    if len(found) > MAX_ROWS:
+        raise BadTerms("too_many")
+    return list(found)

@@ -20,7 +20,7 @@ from storage.models.initiatives import (
                                        ParticipantProfile,
                                        Proposal,
 )
-from storage.models.legal import LegalAnswer, LegalAnswerUse, LegalEvent, LegalQuestion
+from storage.models.legal import LegalAnswer, LegalAnswerUse, LegalEvent, LegalQuestion, LegalTerm
 from storage.models.messaging import InboundMessage, IntakeItem, OutboxMessage
 from storage.models.people import ChannelIdentity, Conversation, Person, RoleGrant
 from storage.models.places import Category, CategoryRoute, Department, Holiday, Municipality, Quarter, Village
@@ -30,7 +30,7 @@ __all__ = [
     "AuditEntry", "Base", "Broadcast", "BroadcastMute", "BroadcastRecipient", "Category", "CategoryRoute",
     "ChannelIdentity", "Conversation", "Department", "GroupMember", "Hearing", "HearingRegistration",
     "Holiday", "InboundMessage", "InitiativeGroup", "IntakeItem", "JobRun", "LegalAnswer", "LegalAnswerUse",
-    "LegalEvent", "LegalQuestion", "Municipality", "OutboxMessage", "ParticipantProfile", "Person", "Proposal",
-    "Quarter", "ReplyTemplate", "Request", "RequestAttachment", "RequestEvent", "ResponsibleBody", "RoleGrant",
-    "SchedulerLease", "StaffAccount", "StaffCard", "StaffSession", "TicketCounter", "Village",
+    "LegalEvent", "LegalQuestion", "LegalTerm", "Municipality", "OutboxMessage", "ParticipantProfile", "Person",
+    "Proposal", "Quarter", "ReplyTemplate", "Request", "RequestAttachment", "RequestEvent", "ResponsibleBody",
+    "RoleGrant", "SchedulerLease", "StaffAccount", "StaffCard", "StaffSession", "TicketCounter", "Village",
 ]

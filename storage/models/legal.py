@@ -105,3 +105,21 @@ class LegalAnswerUse(Base):
     answer_id: Mapped[int] = mapped_column(sa.ForeignKey("legal_answers.id"))
     municipality_id: Mapped[int | None] = mapped_column(sa.ForeignKey("municipalities.id"))
     at: Mapped[datetime] = created_at_column()
+
+
+class LegalTerm(Base):
+    """One way to say a legal concept, in Kyrgyz or Russian («vacation_pay»: «отпускные», «өргүү акысы»):
+    the lawyers' list of equivalents and synonyms that lets a question in one language find an answer
+    written in the other (handlers/legal/terms.py). Seeded by migration 0010 from handlers/legal/terms.csv;
+    the lawyers edit it in the back office."""
+
+    __tablename__ = "legal_terms"
+    __table_args__ = (sa.UniqueConstraint("concept", "term"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concept: Mapped[str] = mapped_column(sa.String(60))
+    term: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = created_at_column()
+    changed_by_person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    """The lawyer who added it (none: the seed)."""
