@@ -1,7 +1,7 @@
 """The features this service runs: the one list the engine, the menu, /help and main.py read.
 
-A new feature is one package that exports a ``Feature`` (``handlers/<name>/feature.py``) and
-one line here. The order is the order of the main menu and of /help.
+A new feature is one package that exports a ``Feature`` (``handlers/<name>/feature.py``), and
+here its import and its entry in ``FEATURES``. The order is the order of the main menu and of /help.
 """
 
 from typing import Any
