@@ -141,7 +141,7 @@ async def test_the_lawyers_chat_speaks_the_language_it_is_set_to(kyrgyz_lawyers,
     group.press(card, "Ишке алуу", OUTSIDER)
     assert "Муну юристтер гана кыла алат" in await group.toast()
     group.press(card, "Ишке алуу", LAWYER)
-    assert "эми сиздики" in await group.toast()
+    assert "эми Сиздики" in await group.toast()
     group.press(card, "Жооп", LAWYER)
     prompt = await group.message("ушул билдирүүгө жооп катары жазыңыз")
     group.reply(prompt, ANSWER, LAWYER)
