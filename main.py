@@ -29,8 +29,9 @@ from bot.intake import IntakeQueue
 from bot.service import Service, health
 from bot.workers import IntakeWorkers, ParentPipe, die_with_parent, owned_by
 from handlers.conversation import ConversationCore
-from handlers.demo import do_load_demo
+from handlers.demo import DEMO_LOGIN, do_add_demo_login, do_load_demo, has_demo_login
 from handlers.engine.feature import JobContext
+from handlers.errors import ConfigurationError
 from handlers.features import FEATURE_SET
 from handlers.legal.desk import LegalDesk
 from handlers.staff.desk import StaffDesk
@@ -65,9 +66,19 @@ async def open_database(settings: Settings) -> Database:
     await migrate(db)
     if settings.load_demo:
         async with db.transaction() as session:
-            if await do_load_demo(session):
+            if municipality := await do_load_demo(session):
                 log.info("loaded the demo municipality (Alamudun, code ALM)")
+                password = await do_add_demo_login(session, municipality)
+                log.warning("the demo back office: %s/office/ login %s password %s (shown once)",
+                            office_address(settings), DEMO_LOGIN, password)
+            elif await has_demo_login(session):
+                log.info("the demo back office: %s/office/ login %s (a new password: main.py admin account "
+                         "password --login %s)", office_address(settings), DEMO_LOGIN, DEMO_LOGIN)
     return db
+
+
+def office_address(settings: Settings) -> str:
+    return (settings.public_url or f"http://{settings.http_host}:{settings.http_port}").rstrip("/")
 
 
 async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None = None) -> Service:
@@ -170,7 +181,11 @@ def main(argv: list[str] | None = None) -> None:
         return
     with contextlib.suppress(KeyboardInterrupt):
         if command == "serve":
-            run(serve(settings))
+            try:
+                run(serve(settings))
+            except ConfigurationError as error:
+                log.error("%s", error)
+                sys.exit(2)
         elif command == "chat":
             from bot.console.channel import chat
 

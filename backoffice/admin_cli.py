@@ -18,6 +18,7 @@
 
 import argparse
 import getpass
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -26,6 +27,7 @@ import sqlalchemy as sa
 
 from bot.channels import CAPABILITIES
 from handlers.demo import do_load_demo
+from handlers.engine.feature import MUNICIPALITY_CODE_HELP
 from handlers.errors import KairylError
 from handlers.features import FEATURE_SET
 from handlers.services import requests as request_service
@@ -36,84 +38,110 @@ from storage.enums import DepartmentKind, Language, RequestStatus, Role
 from storage.models import Category, Department, Person, Quarter, RoleGrant, Village
 from storage.types import utcnow
 
+log = logging.getLogger(__name__)
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py admin", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    sub = parser.add_subparsers(dest="what", required=True)
-    sub.add_parser("load-demo")
-    show = sub.add_parser("show")
-    show.add_argument("code")
+    sub = parser.add_subparsers(dest="what", required=True, metavar="COMMAND")
+    sub.add_parser("load-demo", help="create the demo municipality (Alamudun, ALM) if it is not there")
+    show = sub.add_parser("show", help="a municipality's villages, quarters (with ids), departments, categories, staff")
+    show.add_argument("code", help=MUNICIPALITY_CODE_HELP)
 
     def names(p: argparse.ArgumentParser) -> None:
         p.add_argument("--ky", required=True, help="the name in Kyrgyz")
         p.add_argument("--ru", required=True, help="the name in Russian")
 
-    municipality = sub.add_parser("municipality").add_subparsers(dest="action", required=True)
-    add = municipality.add_parser("add")
-    add.add_argument("code")
+    def actions(name: str, help: str) -> argparse._SubParsersAction:
+        return sub.add_parser(name, help=help).add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    add = actions("municipality", "add a municipality").add_parser("add", help="a new municipality")
+    add.add_argument("code", help="its short code, 2 to 8 letters or digits, e.g. ALM (used in ticket numbers)")
     names(add)
-    add.add_argument("--center", help="LAT,LON of the centre")
-    add.add_argument("--radius", type=float, help="km from the centre that still counts as inside")
-    add = sub.add_parser("village").add_subparsers(dest="action", required=True).add_parser("add")
-    add.add_argument("code")
+    add.add_argument("--center", type=_point, metavar="LAT,LON", help="the centre, e.g. 42.88,74.63")
+    add.add_argument("--radius", type=float, metavar="KM", help="km from the centre that still counts as inside")
+    add = actions("village", "add a village").add_parser("add", help="a new village of a municipality")
+    add.add_argument("code", help=MUNICIPALITY_CODE_HELP)
     names(add)
-    add = sub.add_parser("quarter").add_subparsers(dest="action", required=True).add_parser("add")
-    add.add_argument("code")
-    add.add_argument("--village", type=int, required=True)
+    add = actions("quarter", "add a quarter").add_parser("add", help="a new quarter of a village")
+    add.add_argument("code", help=MUNICIPALITY_CODE_HELP)
+    add.add_argument("--village", type=int, required=True, metavar="ID", help="the village's id (see `show`)")
     names(add)
-    department = sub.add_parser("department").add_subparsers(dest="action", required=True)
-    add = department.add_parser("add")
-    add.add_argument("code")
-    add.add_argument("department")
-    add.add_argument("--kind", choices=[k.value for k in DepartmentKind], default="department")
+    department = actions("department", "add a department or enterprise, link its staff group")
+    add = department.add_parser("add", help="a new department or municipal enterprise")
+    add.add_argument("code", help=MUNICIPALITY_CODE_HELP)
+    add.add_argument("department", help="its code, e.g. water")
+    add.add_argument("--kind", choices=[k.value for k in DepartmentKind], default="department",
+                     help="a department of the aiyl okmotu or a municipal enterprise")
     names(add)
     chat = department.add_parser("chat", help="link the department's staff group (the bot tells its address)")
-    chat.add_argument("code")
-    chat.add_argument("department")
+    chat.add_argument("code", help=MUNICIPALITY_CODE_HELP)
+    chat.add_argument("department", help="the department's code")
     chat.add_argument("address", help="e.g. telegram:123456:-1001234567890; 'none' unlinks")
-    chat.add_argument("--language", choices=[x.value for x in Language], default="ky")
-    add = sub.add_parser("category").add_subparsers(dest="action", required=True).add_parser("add")
-    add.add_argument("code")
-    add.add_argument("category")
-    add.add_argument("--department")
+    chat.add_argument("--language", choices=[x.value for x in Language], default="ky",
+                      help="the language the bot speaks in the group")
+    add = actions("category", "add a request category").add_parser("add", help="a new category of requests")
+    add.add_argument("code", help=MUNICIPALITY_CODE_HELP)
+    add.add_argument("category", help="its code, e.g. water")
+    add.add_argument("--department", help="the department that receives it by default (its code)")
     names(add)
-    add = sub.add_parser("route").add_subparsers(dest="action", required=True).add_parser("add")
-    add.add_argument("code")
-    add.add_argument("category")
-    add.add_argument("--quarter", type=int, required=True)
-    add.add_argument("--department", required=True)
-    add = sub.add_parser("staff").add_subparsers(dest="action", required=True).add_parser("add")
-    add.add_argument("code")
-    add.add_argument("--role", choices=[r.value for r in Role], required=True)
-    add.add_argument("--phone")
-    add.add_argument("--address")
-    add.add_argument("--name")
-    add.add_argument("--department")
-    add.add_argument("--quarter", type=int)
-    add = sub.add_parser("holiday").add_subparsers(dest="action", required=True).add_parser("add")
-    add.add_argument("day", type=date.fromisoformat)
+    add = actions("route", "route a category to another department in one quarter").add_parser(
+        "add", help="a quarter-specific department for a category")
+    add.add_argument("code", help=MUNICIPALITY_CODE_HELP)
+    add.add_argument("category", help="the category's code")
+    add.add_argument("--quarter", type=int, required=True, metavar="ID", help="the quarter's id (see `show`)")
+    add.add_argument("--department", required=True, help="the department's code")
+    add = actions("staff", "give a person a staff role").add_parser("add", help="a staff role for a person")
+    add.add_argument("code", help=MUNICIPALITY_CODE_HELP)
+    add.add_argument("--role", choices=[r.value for r in Role], required=True, help="what the person does")
+    add.add_argument("--phone", help="the person's phone, +996…; they share it with the bot to be recognised")
+    add.add_argument("--address", help="a channel address, e.g. telegram:BOT:CHAT")
+    add.add_argument("--name", help="the person's name as staff see it")
+    add.add_argument("--department", help="for department staff: the department's code")
+    add.add_argument("--quarter", type=int, metavar="ID", help="for a kvartalkom head: the quarter's id")
+    add = actions("holiday", "add a public holiday").add_parser("add", help="a day off deadlines skip")
+    add.add_argument("day", type=_day, help="YYYY-MM-DD")
     names(add)
-    account = sub.add_parser("account").add_subparsers(dest="action", required=True)
+    account = actions("account", "back office logins")
     add = account.add_parser("add", help="a web back office login for a person who holds a staff role")
-    add.add_argument("--login", required=True)
-    add.add_argument("--phone")
-    add.add_argument("--person", type=int)
-    add.add_argument("--language", choices=[language.value for language in Language], default=Language.KY.value)
-    account.add_parser("password", help="set a new password").add_argument("--login", required=True)
-    request = sub.add_parser("request").add_subparsers(dest="action", required=True)
-    status = request.add_parser("status")
-    status.add_argument("code")
-    status.add_argument("ticket")
-    status.add_argument("status", choices=[s.value for s in RequestStatus])
-    status.add_argument("--note")
-    answer = request.add_parser("answer")
-    answer.add_argument("code")
-    answer.add_argument("ticket")
-    answer.add_argument("text")
+    add.add_argument("--login", required=True, help="the login name")
+    add.add_argument("--phone", help="the person's phone, +996…")
+    add.add_argument("--person", type=int, metavar="ID", help="or the person's id")
+    add.add_argument("--language", choices=[language.value for language in Language], default=Language.KY.value,
+                     help="the back office's language for this person")
+    account.add_parser("password", help="set a new password").add_argument("--login", required=True,
+                                                                              help="the login name")
+    request = actions("request", "change a request's status or answer it")
+    status = request.add_parser("status", help="move a request to another status")
+    status.add_argument("code", help=MUNICIPALITY_CODE_HELP)
+    status.add_argument("ticket", help="e.g. ALM-2026-000001")
+    status.add_argument("status", choices=[s.value for s in RequestStatus], help="the new status")
+    status.add_argument("--note", help="a note the resident reads")
+    answer = request.add_parser("answer", help="record the answer; the resident is told")
+    answer.add_argument("code", help=MUNICIPALITY_CODE_HELP)
+    answer.add_argument("ticket", help="e.g. ALM-2026-000001")
+    answer.add_argument("text", help="the answer's text")
     for command in FEATURE_SET.admin_commands:  # the features' own
         command.arguments(sub.add_parser(command.name, help=command.help))
     return parser
+
+
+def _point(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not LAT,LON, e.g. 42.88,74.63") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise argparse.ArgumentTypeError(f"{text!r} is not on the Earth")
+    return lat, lon
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
 async def _department(session, municipality_id: int, code: str | None) -> Department | None:
@@ -162,8 +190,7 @@ async def _run(session, args: argparse.Namespace) -> str:
         await setup.do_add_holiday(session, args.day, args.ky, args.ru)
         return f"holiday {args.day} added"
     if args.what == "municipality":
-        center = tuple(float(x) for x in args.center.split(",")) if args.center else None
-        created = await setup.do_create_municipality(session, args.code, args.ky, args.ru, center=center,
+        created = await setup.do_create_municipality(session, args.code, args.ky, args.ru, center=args.center,
                                                      radius_km=args.radius)
         return f"municipality {created.code} added (id {created.id})"
     if args.what == "account":
@@ -194,7 +221,9 @@ async def _run(session, args: argparse.Namespace) -> str:
         return f"category {category.code} added"
     if args.what == "route":
         category = (await session.execute(sa.select(Category).where(
-            Category.municipality_id == municipality.id, Category.code == args.category))).scalar_one()
+            Category.municipality_id == municipality.id, Category.code == args.category))).scalar_one_or_none()
+        if category is None:
+            raise KairylError(f"no category {args.category!r} in {municipality.code}")
         await setup.do_add_route(session, category, await _quarter(session, municipality.id, args.quarter),
                                  await _department(session, municipality.id, args.department))
         return "route added"
@@ -240,14 +269,20 @@ async def _account(session, args: argparse.Namespace) -> str:
 
 
 async def run_admin(argv: list[str], open_db: Callable[[], Awaitable[Database]]) -> int:
+    """Runs one admin command; a mistake gets one line on stderr and exit code 2 (as argparse's own)."""
     args = _parser().parse_args(argv)
     db = await open_db()
     try:
         async with db.transaction() as session:
             print(await _run(session, args))
         return 0
-    except (KairylError, sa.exc.IntegrityError) as error:
-        print(f"error: {error}")
-        return 1
+    except KairylError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except sa.exc.IntegrityError as error:  # a rule of the schema the services do not check first
+        log.info("admin command refused by the database: %s", error)
+        print("error: this conflicts with what is already stored (a duplicate or a missing reference)",
+              file=sys.stderr)
+        return 2
     finally:
         await db.dispose()

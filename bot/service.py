@@ -19,6 +19,7 @@ from bot.intake import IntakeQueue
 from bot.workers import IntakeWorkers
 from handlers.conversation import ConversationCore
 from handlers.engine.feature import ScheduledJob
+from handlers.errors import ConfigurationError
 from handlers.legal.desk import LegalDesk
 from handlers.staff.desk import StaffDesk
 from settings import Settings
@@ -58,7 +59,14 @@ class Service:
         self._runner = web.AppRunner(self.http)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            await self._runner.cleanup()
+            host, port = self.settings.http_host, self.settings.http_port
+            raise ConfigurationError(
+                f"cannot listen on {host}:{port} ({error.strerror or error}): another program, or another Kairyl, "
+                f"holds the port; set HTTP_PORT (or HTTP_HOST) in .env or the environment") from error
         # Every process builds a host; only the one holding the scheduler lease runs the jobs.
         self.scheduler = SchedulerHost(self.db, self.jobs, timezone=self.core.config.timezone)
         await self.scheduler.start()

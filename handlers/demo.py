@@ -6,6 +6,7 @@ holds Kyrgyz public holidays for 2026–2027; the dates of Orozo Ait and Kurman 
 set each year by decree, so an administrator should check them.
 """
 
+import secrets
 from datetime import date
 
 import sqlalchemy as sa
@@ -13,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.legal.demo_base import do_load_demo_answers
 from handlers.services import setup
-from storage.enums import DepartmentKind
-from storage.models import Holiday, Municipality, ReplyTemplate, ResponsibleBody
+from handlers.staff import accounts
+from storage.enums import DepartmentKind, Language, Role
+from storage.models import Holiday, Municipality, Person, ReplyTemplate, ResponsibleBody, StaffAccount
 from storage.types import utcnow
 
 DEMO_CODE = "ALM"
+DEMO_LOGIN = "demo"
 
 VILLAGES = [
     ("Аламүдүн", "Аламедин", 12),
@@ -122,3 +125,19 @@ async def do_load_holidays(session: AsyncSession, years: tuple[int, ...]) -> int
             known.add(day)
             added += 1
     return added
+
+
+async def do_add_demo_login(session: AsyncSession, municipality: Municipality) -> str:
+    """A back-office login to try the demo at once: ``demo``, an administrator of the demo municipality,
+    with a new random password, returned once (only its hash is stored)."""
+    person = Person(display_name="Demo", language=Language.KY, created_at=utcnow())
+    session.add(person)
+    await session.flush()
+    await setup.do_grant_role(session, person, municipality, Role.ADMIN)
+    password = secrets.token_urlsafe(12)
+    await accounts.do_create_account(session, person, DEMO_LOGIN, password, Language.KY)
+    return password
+
+
+async def has_demo_login(session: AsyncSession) -> bool:
+    return await session.scalar(sa.select(StaffAccount.id).where(StaffAccount.login == DEMO_LOGIN)) is not None

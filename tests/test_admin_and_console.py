@@ -20,10 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def admin(db_url, capsys):
-    """Runs `main.py admin …` in-process against the test database; returns (exit code, printed text)."""
+    """Runs `main.py admin …` in-process against the test database; returns (exit code, printed text):
+    what it printed on stdout, or on stderr when it refused."""
     async def run(*argv: str) -> tuple[int, str]:
         code = await run_admin(list(argv), lambda: _open(db_url))
-        return code, capsys.readouterr().out
+        printed = capsys.readouterr()
+        return code, printed.out + printed.err
 
     return run
 
@@ -65,7 +67,7 @@ async def test_an_administrator_sets_up_a_town_and_its_staff(admin, db):
 ])
 async def test_mistakes_are_refused_with_a_reason_and_change_nothing(admin, db, argv, message):
     code, out = await admin(*argv)
-    assert code == 1 and message in out
+    assert code == 2 and message in out and out.count("\n") == 1
     async with db.reader() as session:
         assert (await session.scalar(sa.select(sa.func.count()).select_from(Person))) == 0
 
@@ -135,7 +137,7 @@ def test_the_admin_command_runs_from_main(tmp_path):
     assert shown.returncode == 0 and "ALM: Аламүдүн айыл өкмөтү" in shown.stdout and "quarter 15:" in shown.stdout
     refused = subprocess.run([sys.executable, "main.py", "admin", "show", "NOPE"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=120)
-    assert refused.returncode == 1 and "no municipality with code 'NOPE'" in refused.stdout
+    assert refused.returncode == 2 and refused.stderr == "error: no municipality with code 'NOPE'\n"
 
 
 def test_the_admin_command_line_explains_itself(capsys):
@@ -149,3 +151,110 @@ def test_the_admin_command_line_explains_itself(capsys):
     with pytest.raises(SystemExit) as stopped:
         main.main(["serve", "--bogus"])
     assert stopped.value.code == 2 and "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+async def _counts(db) -> dict[str, int]:
+    from storage.models import Category, CategoryRoute, Holiday, Municipality, Quarter, Village
+
+    async with db.reader() as session:
+        return {model.__tablename__: await session.scalar(sa.select(sa.func.count()).select_from(model))
+                for model in (Municipality, Village, Quarter, Department, Category, CategoryRoute, Holiday,
+                              RoleGrant)}
+
+
+@pytest.mark.parametrize("argv, message", [
+    (("municipality", "add", "alm", "--ky", "x", "--ru", "x"), "a municipality with code ALM already exists"),
+    (("village", "add", "ALM", "--ky", "АЛАМҮДҮН", "--ru", "Новое"), "ALM already has a village with this name"),
+    (("village", "add", "ALM", "--ky", " ", "--ru", "Новое"), "a name in Kyrgyz and one in Russian are both needed"),
+    (("quarter", "add", "ALM", "--village", "1", "--ky", "Жаңы", "--ru", "квартал №1"),
+     "the village Аламедин already has a quarter with this name"),
+    (("department", "add", "ALM", "water", "--ky", "Суу", "--ru", "Вода"), "ALM already has a department 'water'"),
+    (("department", "add", "ALM", "суу", "--ky", "Суу", "--ru", "Вода"), "a department code is up to 40 Latin"),
+    (("category", "add", "ALM", "water", "--ky", "Суу", "--ru", "Вода"), "ALM already has a category 'water'"),
+    (("route", "add", "ALM", "nope", "--quarter", "1", "--department", "water"), "no category 'nope' in ALM"),
+    (("holiday", "add", "2026-01-01", "--ky", "Жаңы жыл", "--ru", "Новый год"), "2026-01-01 is already a holiday"),
+])
+async def test_a_duplicate_or_a_missing_reference_gets_one_line_and_exit_code_2(admin, db, argv, message):
+    before = await _counts(db)
+    code, out = await admin(*argv)
+    assert code == 2 and out.startswith("error: ") and message in out and out.count("\n") == 1
+    assert "Traceback" not in out and "INSERT" not in out and "sqlite" not in out.lower()
+    assert await _counts(db) == before
+
+
+async def test_the_same_route_or_role_twice_is_refused_once_added(admin, db):
+    assert (await admin("route", "add", "ALM", "lighting", "--quarter", "14", "--department", "general"))[0] == 0
+    assert await admin("route", "add", "ALM", "lighting", "--quarter", "14", "--department", "water") == (
+        2, "error: the category lighting already has a route in quarter 14\n")
+    code, out = await admin("staff", "add", "ALM", "--role", "lawyer", "--phone", "0555 12-34-56")
+    assert code == 0
+    person = out.split()[1]
+    assert await admin("staff", "add", "ALM", "--role", "lawyer", "--phone", "+996555123456") == (
+        2, f"error: person {person} already has this role in ALM\n")
+    assert (await admin("staff", "add", "ALM", "--role", "head", "--phone", "+996555123456"))[0] == 0  # another role
+
+
+def test_every_admin_command_and_argument_has_help(capsys):
+    """`admin … --help` works at every level, and no argument is left without a line of help."""
+    import argparse
+
+    import main
+    from backoffice.admin_cli import _parser
+
+    def walk(parser: argparse.ArgumentParser, path: list[str]):
+        yield path, parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    yield from walk(child, [*path, name])
+
+    walked = list(walk(_parser(), []))
+    assert len(walked) > 25
+    for path, parser in walked:
+        undocumented = [a.dest for a in parser._actions
+                        if not a.help and not isinstance(a, argparse._SubParsersAction)]
+        assert not undocumented, f"admin {' '.join(path)}: {undocumented} have no help"
+        with pytest.raises(SystemExit) as stopped:
+            main.main(["admin", *path, "--help"])
+        assert stopped.value.code == 0
+        assert capsys.readouterr().out.startswith(f"usage: main.py admin {' '.join(path)}".rstrip())
+
+
+def test_serve_on_a_busy_port_says_which_port_and_which_setting(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/busy.db", "LOAD_DEMO": "false",
+               "HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(port), "TELEGRAM_BOT_TOKEN": "", "LOG_LEVEL": "WARNING"}
+        result = subprocess.run([sys.executable, "main.py", "serve"], cwd=ROOT, env=env, capture_output=True,
+                                text=True, timeout=120)
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "set HTTP_PORT" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_the_demo_prints_a_back_office_login_that_works(tmp_path, caplog):
+    import main
+    from handlers.staff import accounts
+    from settings import Settings
+    from storage.types import utcnow
+
+    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path}/demo.db", load_demo=True)
+    with caplog.at_level("INFO", logger="kairyl"):
+        db = await main.open_database(settings)
+    printed = [r.getMessage() for r in caplog.records if "demo back office" in r.getMessage()]
+    assert len(printed) == 1 and "http://127.0.0.1:8080/office/ login demo password " in printed[0]
+    password = printed[0].split(" password ")[1].split()[0]
+    try:
+        async with db.transaction() as session:
+            assert (await accounts.do_log_in(session, "demo", password, now=utcnow())).token
+        caplog.clear()
+        with caplog.at_level("INFO", logger="kairyl"):  # a second start: the login, not the password
+            await (await main.open_database(settings)).dispose()
+        again = [r.getMessage() for r in caplog.records if "demo back office" in r.getMessage()]
+        assert len(again) == 1 and password not in again[0] and "account password --login demo" in again[0]
+    finally:
+        await db.dispose()

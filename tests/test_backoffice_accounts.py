@@ -28,18 +28,19 @@ async def _admin(db_url: str, capsys, monkeypatch, *argv: str, stdin: str = "") 
         return Database(db_url)
 
     code = await run_admin(list(argv), open_db)
-    return code, capsys.readouterr().out
+    printed = capsys.readouterr()
+    return code, printed.out + printed.err
 
 
 async def test_the_administrator_gives_a_staff_member_a_login(db, db_url, capsys, monkeypatch):
     phone = "+996 555 100 200"
     code, out = await _admin(db_url, capsys, monkeypatch, "account", "add", "--login", "Bakyt", "--phone", phone,
                              stdin="long enough password\n")
-    assert code == 1 and "no staff role" in out  # a login is only for staff
+    assert code == 2 and "no staff role" in out  # a login is only for staff
     await _admin(db_url, capsys, monkeypatch, "staff", "add", "ALM", "--role", "head", "--phone", phone)
     code, out = await _admin(db_url, capsys, monkeypatch, "account", "add", "--login", "Bakyt", "--phone", phone,
                              "--language", "ru", stdin="short\n")
-    assert code == 1 and "10 to 200 characters" in out
+    assert code == 2 and "10 to 200 characters" in out
     code, out = await _admin(db_url, capsys, monkeypatch, "account", "add", "--login", "Bakyt", "--phone", phone,
                              "--language", "ru", stdin="long enough password\n")
     assert code == 0 and out.startswith("account bakyt added")

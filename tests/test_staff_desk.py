@@ -1,6 +1,8 @@
 """The staff desk: who may do what (every role × every action × own/other municipality),
 what each action does for the resident and the staff chat, and the audit log."""
 
+import json
+
 import pytest
 import sqlalchemy as sa
 
@@ -311,3 +313,28 @@ async def last_to(db, address: str, *, reply_to: int | None = None) -> OutboxMes
         rows = [r for r in rows if r.payload.get("reply_to") == reply_to]
     assert rows, f"nothing was sent to {address}"
     return rows[-1]
+
+
+async def test_a_quarter_is_always_named_with_its_village(world):
+    """Both villages of Alamudun have a «Квартал №1»: the filter, the list, the dashboard and the card
+    say which one."""
+    from tests.harness import Chat, onboard
+
+    alamedin = await world.resident()
+    kara_jygach = Chat(world.core, world.db, "console:kara-jygach")
+    await onboard(kara_jygach, village="Кара", quarter="1")
+    first = await world.request_of(alamedin, "Нет воды у школы")
+    second = await world.request_of(kara_jygach, "Нет воды у мечети")
+    head = await world.actor("head")
+
+    quarters = [label for _id, label in (await world.desk.choices(head)).quarters]
+    assert len(set(quarters)) == len(quarters) == 15
+    assert quarters[0] == "Квартал №1, Аламедин" and "Квартал №1, Кара-Джигач" in quarters
+    rows = {r.id: r.quarter for r in (await world.desk.list_requests(head, RequestFilters())).rows}
+    assert rows == {first.id: "Квартал №1, Аламедин", second.id: "Квартал №1, Кара-Джигач"}
+    today = world.clock.now.date()
+    board = await world.desk.dashboard(head, today, today)
+    assert sorted(board.by_quarter) == [("Квартал №1, Аламедин", 1), ("Квартал №1, Кара-Джигач", 1)]
+    async with world.db.reader() as session:
+        cards = (await session.scalars(sa.select(OutboxMessage).where(OutboxMessage.address == WATER_CHAT))).all()
+    assert any("🏘 1-квартал, Кара-Жыгач" in json.dumps(card.payload, ensure_ascii=False) for card in cards)  # the water group reads Kyrgyz

@@ -223,7 +223,7 @@ LONG = "ы" * 81
 async def test_bad_input_is_refused_with_its_reason_and_changes_nothing(admin, db, extra, message):  # noqa: F811
     assert (await admin("numbers", "add", "ALM", "--ky", "Суу", "--ru", "Вода", "--phone", "+996 312 12 34 56"))[0] == 0
     code, out = await admin("numbers", "add", "ALM", *extra)
-    assert code == 1 and out.startswith("error: ") and message in out
+    assert code == 2 and out.startswith("error: ") and message in out
     assert await stored(db) == [(1, "Вода", "+996 312 12 34 56")]
 
 
@@ -236,6 +236,6 @@ async def test_another_municipalitys_number_cannot_be_removed_through_this_one(a
     assert (await admin("numbers", "add", "ALM", "--ky", "Суу", "--ru", "Вода", "--phone", "+996 312 12 34 56"))[0] == 0
 
     code, out = await admin("numbers", "remove", "ALM", tokmok_id)
-    assert code == 1 and out == f"error: no useful number #{tokmok_id} in ALM\n"
+    assert code == 2 and out == f"error: no useful number #{tokmok_id} in ALM\n"
     assert await stored(db, "TKM") == [(1, "Мэрия", "+996 312 12 34 56")]
-    assert (await admin("numbers", "remove", "XYZ", tokmok_id)) == (1, "error: no municipality with code 'XYZ'\n")
+    assert (await admin("numbers", "remove", "XYZ", tokmok_id)) == (2, "error: no municipality with code 'XYZ'\n")

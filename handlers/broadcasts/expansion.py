@@ -19,6 +19,7 @@ from handlers.envelope import Reply
 from handlers.i18n import gettext
 from handlers.outbox_payload import encode_reply
 from handlers.services.outbox import PRIORITY_BROADCAST, PRIORITY_NOTIFICATION, do_enqueue
+from handlers.services.places import quarter_label
 from storage.db import get_referenced
 from storage.enums import BroadcastKind, BroadcastStatus, Language, OutboxStatus
 from storage.models import (
@@ -30,6 +31,7 @@ from storage.models import (
     OutboxMessage,
     Person,
     Quarter,
+    Village,
 )
 
 PRIORITY_EMERGENCY = 1
@@ -90,9 +92,11 @@ async def do_start_broadcast(session: AsyncSession, broadcast_id: int, now: date
 async def _quarter_names(session: AsyncSession, quarter_ids: list[int] | None) -> dict[Language, list[str]]:
     if not quarter_ids or len(quarter_ids) > 3:  # many quarters: the municipality's name says enough
         return {}
-    quarters = (await session.scalars(sa.select(Quarter).where(Quarter.id.in_(quarter_ids))
-                                      .order_by(Quarter.sort, Quarter.id))).all()
-    return {Language.KY: [q.name_ky for q in quarters], Language.RU: [q.name_ru for q in quarters]}
+    quarters = (await session.execute(sa.select(Quarter, Village).join(Village, Village.id == Quarter.village_id)
+                                      .where(Quarter.id.in_(quarter_ids))
+                                      .order_by(Village.sort, Village.id, Quarter.sort, Quarter.id))).all()
+    return {language: [quarter_label(quarter, village, language) for quarter, village in quarters]
+            for language in Language}
 
 
 async def _group_names(session: AsyncSession, group_ids: list[int]) -> dict[Language, list[str]]:

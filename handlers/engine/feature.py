@@ -94,6 +94,10 @@ class ScheduledJob:
             raise ValueError(f"job {self.id!r}: a daily job needs a grace time")
 
 
+MUNICIPALITY_CODE_HELP = "the municipality's code, e.g. ALM"
+"""The help line of an admin command's first argument (every argument of ``admin`` has one)."""
+
+
 @dataclass(frozen=True)
 class AdminCommand:
     """``main.py admin <name> …``: how an administrator edits a feature's data from the shell."""
@@ -103,7 +107,7 @@ class AdminCommand:
     arguments: Callable[[argparse.ArgumentParser], None]
     """Adds the command's arguments (or subcommands) to its parser."""
     run: Callable[["AsyncSession", argparse.Namespace], Awaitable[str]]
-    """Does it in one unit of work; returns what to print. A ``KairylError`` is printed as an error."""
+    """Does it in one unit of work; returns what to print. A ``KairylError`` is printed as an error (exit code 2)."""
 
 
 def _no_jobs(_context: JobContext) -> Sequence[ScheduledJob]:

@@ -18,6 +18,7 @@ from handlers.errors import NotAllowed
 from handlers.initiatives import groups, hearings, proposals
 from handlers.initiatives.hearings import HearingDraft
 from handlers.initiatives.report import HearingFigures, YearRow, by_year, hearing_figures, municipality_hearings
+from handlers.services.places import quarter_choices
 from handlers.staff.access import STAFF_ROLES, Actor, load_actor
 from handlers.staff.audit import do_audit
 from handlers.staff.desk import DeskMachinery, Refused
@@ -31,7 +32,6 @@ from storage.models import (
     ParticipantProfile,
     Person,
     Proposal,
-    Quarter,
 )
 
 
@@ -132,12 +132,10 @@ class HearingDesk(DeskMachinery[HearingAction]):
         await self._check_sees(actor)
         async with self.db.reader() as session:
             ky = actor.language == Language.KY
-            quarters = (await session.scalars(sa.select(Quarter).where(Quarter.municipality_id == actor.municipality_id)
-                                              .order_by(Quarter.village_id, Quarter.sort, Quarter.id))).all()
+            quarters = await quarter_choices(session, actor.municipality_id, actor.language)
             groups = (await session.scalars(sa.select(InitiativeGroup).where(
                 InitiativeGroup.municipality_id == actor.municipality_id).order_by(InitiativeGroup.id))).all()
-        return HearingChoices([(q.id, q.name_ky if ky else q.name_ru) for q in quarters],
-                              [(g.id, g.name_ky if ky else g.name_ru) for g in groups])
+        return HearingChoices(quarters, [(g.id, g.name_ky if ky else g.name_ru) for g in groups])
 
     async def groups(self, actor: Actor) -> tuple[list[groups.GroupCard], dict[int, list[tuple[int, str]]]]:
         """The municipality's groups, and for each who could be named coordinator."""

@@ -10,7 +10,7 @@ import argparse
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.engine.feature import AdminCommand
+from handlers.engine.feature import MUNICIPALITY_CODE_HELP, AdminCommand
 from handlers.numbers.models import UsefulNumber
 from handlers.numbers.services import NumberInput, do_add_number, do_remove_number, numbers_of
 from handlers.services.setup import municipality_by_code
@@ -20,9 +20,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = __doc__
     actions = parser.add_subparsers(dest="action", required=True)
-    actions.add_parser("list", help="the municipality's numbers, with their ids").add_argument("code")
+    listed = actions.add_parser("list", help="the municipality's numbers, with their ids")
+    listed.add_argument("code", help=MUNICIPALITY_CODE_HELP)
     add = actions.add_parser("add", help="add a number (at the end, or at --position)")
-    add.add_argument("code")
+    add.add_argument("code", help=MUNICIPALITY_CODE_HELP)
     add.add_argument("--ky", required=True, help="the name in Kyrgyz")
     add.add_argument("--ru", required=True, help="the name in Russian")
     add.add_argument("--phone", required=True, help="e.g. 103 or +996 312 12 34 56")
@@ -30,8 +31,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--note-ru", help="e.g. hours: Пн–Пт, 8:00–17:00")
     add.add_argument("--position", type=int, help="place in the list, from 1 (default: last)")
     remove = actions.add_parser("remove", help="remove a number by its id (see list)")
-    remove.add_argument("code")
-    remove.add_argument("id", type=int)
+    remove.add_argument("code", help=MUNICIPALITY_CODE_HELP)
+    remove.add_argument("id", type=int, help="the number's id (see list)")
 
 
 def describe(number: UsefulNumber) -> str:

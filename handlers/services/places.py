@@ -6,7 +6,30 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.services.memo import once_per_unit_of_work
+from storage.enums import Language
 from storage.models import Category, Municipality, Quarter, Village
+
+
+def place_label(village: str | None, quarter: str | None) -> str:
+    """A quarter as people read it, always with its village («1-квартал, Аламүдүн», as the resident's
+    address reads): two villages may each have a «1-квартал»."""
+    if not quarter:
+        return "—"
+    return f"{quarter}, {village}" if village else quarter
+
+
+def quarter_label(quarter: Quarter, village: Village, language: Language) -> str:
+    ky = language == Language.KY
+    return place_label(village.name_ky if ky else village.name_ru, quarter.name_ky if ky else quarter.name_ru)
+
+
+async def quarter_choices(session: AsyncSession, municipality_id: int, language: Language) -> list[tuple[int, str]]:
+    """The municipality's quarters, village by village, each named with its village."""
+    rows = (await session.execute(
+        sa.select(Quarter, Village).join(Village, Village.id == Quarter.village_id)
+        .where(Quarter.municipality_id == municipality_id)
+        .order_by(Village.sort, Village.id, Quarter.sort, Quarter.id))).all()
+    return [(quarter.id, quarter_label(quarter, village, language)) for quarter, village in rows]
 
 
 @once_per_unit_of_work

@@ -42,6 +42,31 @@ def normalize_phone(phone: str) -> str:
     raise InvalidInput(f"not a Kyrgyz phone number (+996 and 9 digits): {phone!r}")
 
 
+NAME_LIMIT = 200
+
+
+def _check_names(name_ky: str, name_ru: str) -> None:
+    for name in (name_ky, name_ru):
+        if not name.strip():
+            raise InvalidInput("a name in Kyrgyz and one in Russian are both needed")
+        if len(name) > NAME_LIMIT:
+            raise InvalidInput(f"a name is at most {NAME_LIMIT} characters")
+
+
+def _check_code(code: str, what: str) -> None:
+    if not code or not all(ch.isascii() and (ch.isalnum() or ch in "_-") for ch in code) or len(code) > 40:
+        raise InvalidInput(f"a {what} code is up to 40 Latin letters, digits, '_' or '-', e.g. water")
+
+
+async def _refuse_same_name(session: AsyncSession, model, within, name_ky: str, name_ru: str, what: str) -> None:
+    """Compared in Python: SQLite's lower() leaves Cyrillic letters as they are."""
+    wanted = {name_ky.strip().casefold(), name_ru.strip().casefold()}
+    rows = (await session.execute(sa.select(model.id, model.name_ky, model.name_ru).where(within))).all()
+    for row_id, ky, ru in rows:
+        if {ky.strip().casefold(), ru.strip().casefold()} & wanted:
+            raise InvalidInput(f"{what} with this name (id {row_id})")
+
+
 async def municipality_by_code(session: AsyncSession, code: str) -> Municipality:
     found = (await session.execute(
         sa.select(Municipality).where(Municipality.code == code.upper()))).scalar_one_or_none()
@@ -56,6 +81,9 @@ async def do_create_municipality(session: AsyncSession, code: str, name_ky: str,
     code = code.strip().upper()
     if not code.isalnum() or not 2 <= len(code) <= 8:
         raise InvalidInput("a municipality code is 2 to 8 letters or digits, e.g. ALM")
+    if await session.scalar(sa.select(Municipality.id).where(Municipality.code == code)) is not None:
+        raise InvalidInput(f"a municipality with code {code} already exists")
+    _check_names(name_ky, name_ru)
     municipality = Municipality(code=code, name_ky=name_ky, name_ru=name_ru, radius_km=radius_km,
                                 center_lat=center[0] if center else None, center_lon=center[1] if center else None)
     session.add(municipality)
@@ -65,6 +93,9 @@ async def do_create_municipality(session: AsyncSession, code: str, name_ky: str,
 
 async def do_add_village(session: AsyncSession, municipality: Municipality, name_ky: str, name_ru: str,
                          sort: int = 0) -> Village:
+    _check_names(name_ky, name_ru)
+    await _refuse_same_name(session, Village, Village.municipality_id == municipality.id, name_ky, name_ru,
+                            f"{municipality.code} already has a village")
     village = Village(municipality_id=municipality.id, name_ky=name_ky, name_ru=name_ru, sort=sort)
     session.add(village)
     await session.flush()
@@ -72,6 +103,9 @@ async def do_add_village(session: AsyncSession, municipality: Municipality, name
 
 
 async def do_add_quarter(session: AsyncSession, village: Village, name_ky: str, name_ru: str, sort: int = 0) -> Quarter:
+    _check_names(name_ky, name_ru)
+    await _refuse_same_name(session, Quarter, Quarter.village_id == village.id, name_ky, name_ru,
+                            f"the village {village.name_ru} already has a quarter")
     quarter = Quarter(municipality_id=village.municipality_id, village_id=village.id,
                       name_ky=name_ky, name_ru=name_ru, sort=sort)
     session.add(quarter)
@@ -81,6 +115,11 @@ async def do_add_quarter(session: AsyncSession, village: Village, name_ky: str, 
 
 async def do_add_department(session: AsyncSession, municipality: Municipality, code: str, kind: DepartmentKind,
                             name_ky: str, name_ru: str) -> Department:
+    _check_names(name_ky, name_ru)
+    _check_code(code, "department")
+    if await session.scalar(sa.select(Department.id).where(Department.municipality_id == municipality.id,
+                                                           Department.code == code)) is not None:
+        raise InvalidInput(f"{municipality.code} already has a department {code!r}")
     department = Department(municipality_id=municipality.id, code=code, kind=kind, name_ky=name_ky, name_ru=name_ru)
     session.add(department)
     await session.flush()
@@ -102,6 +141,13 @@ async def do_link_staff_chat(session: AsyncSession, department: Department, addr
 
 async def do_add_category(session: AsyncSession, municipality: Municipality, code: str, name_ky: str, name_ru: str,
                           department: Department | None, sort: int = 0) -> Category:
+    _check_names(name_ky, name_ru)
+    _check_code(code, "category")
+    if await session.scalar(sa.select(Category.id).where(Category.municipality_id == municipality.id,
+                                                         Category.code == code)) is not None:
+        raise InvalidInput(f"{municipality.code} already has a category {code!r}")
+    if department is not None and department.municipality_id != municipality.id:
+        raise InvalidInput("the department belongs to another municipality")
     category = Category(municipality_id=municipality.id, code=code, name_ky=name_ky, name_ru=name_ru, sort=sort,
                         department_id=department.id if department else None)
     session.add(category)
@@ -113,6 +159,9 @@ async def do_add_route(session: AsyncSession, category: Category, quarter: Quart
                        department: Department) -> CategoryRoute:
     if not category.municipality_id == quarter.municipality_id == department.municipality_id:
         raise InvalidInput("a route must stay within one municipality")
+    if await session.scalar(sa.select(CategoryRoute.id).where(CategoryRoute.category_id == category.id,
+                                                              CategoryRoute.quarter_id == quarter.id)) is not None:
+        raise InvalidInput(f"the category {category.code} already has a route in quarter {quarter.id}")
     route = CategoryRoute(category_id=category.id, quarter_id=quarter.id, department_id=department.id)
     session.add(route)
     await session.flush()
@@ -120,6 +169,9 @@ async def do_add_route(session: AsyncSession, category: Category, quarter: Quart
 
 
 async def do_add_holiday(session: AsyncSession, day: date, name_ky: str, name_ru: str) -> Holiday:
+    _check_names(name_ky, name_ru)
+    if await session.scalar(sa.select(Holiday.id).where(Holiday.day == day)) is not None:
+        raise InvalidInput(f"{day.isoformat()} is already a holiday")
     holiday = Holiday(day=day, name_ky=name_ky, name_ru=name_ru)
     session.add(holiday)
     await session.flush()
@@ -163,6 +215,12 @@ async def do_grant_role(session: AsyncSession, person: Person, municipality: Mun
     for row in (department, quarter):
         if row is not None and row.municipality_id != municipality.id:
             raise InvalidInput("the department or quarter belongs to another municipality")
+    same = await session.scalar(sa.select(RoleGrant.id).where(
+        RoleGrant.person_id == person.id, RoleGrant.municipality_id == municipality.id, RoleGrant.role == role,
+        RoleGrant.department_id.is_(None) if department is None else RoleGrant.department_id == department.id,
+        RoleGrant.quarter_id.is_(None) if quarter is None else RoleGrant.quarter_id == quarter.id))
+    if same is not None:
+        raise InvalidInput(f"person {person.id} already has this role in {municipality.code}")
     grant = RoleGrant(person_id=person.id, municipality_id=municipality.id, role=role,
                       department_id=department.id if department else None, quarter_id=quarter.id if quarter else None)
     session.add(grant)

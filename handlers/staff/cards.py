@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.envelope import MapPin, Option, Photo, Reply, Voice, bot_of
 from handlers.i18n import N_, format_date, gettext, pick
 from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
+from handlers.services.places import quarter_label
 from handlers.services.requests import shorten, status_label
 from handlers.staff.access import StaffAction
 from handlers.staff.chats import staff_chat_identity
 from storage.db import get_referenced
 from storage.enums import AttachmentKind, Channel, Language, RequestStatus
-from storage.models import Category, Department, Person, Quarter, Request, RequestAttachment, StaffCard
+from storage.models import Category, Department, Person, Quarter, Request, RequestAttachment, StaffCard, Village
 
 CARD_PREFIX = "card"
 CARD_BUTTONS = [
@@ -60,7 +61,8 @@ async def card_reply(session: AsyncSession, request: Request, language: Language
     lines = [
         f"📌 {request.ticket} · {status_label(request.status, language)}",
         "🗂 " + pick(language, category.name_ky, category.name_ru),
-        "🏘 " + (pick(language, quarter.name_ky, quarter.name_ru) if quarter else "—"),
+        "🏘 " + (quarter_label(quarter, await get_referenced(session, Village, quarter.village_id), language)
+                if quarter else "—"),
         "⏰ " + _("Deadline: {date}", date=format_date(request.due_date, language)),
         "",
         shorten(request.description, 1500) or "—",

@@ -9,11 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import pick
+from handlers.services.places import place_label
 from handlers.services.requests import status_label
 from handlers.staff.access import Actor, visible
 from handlers.staff.views import OPEN_STATUSES, RequestRow, local_day_start, row_query, to_row
 from storage.enums import RequestEventKind, RequestStatus
-from storage.models import Category, Quarter, Request, RequestEvent
+from storage.models import Category, Quarter, Request, RequestEvent, Village
 
 OVERDUE_SHOWN = 20
 
@@ -40,17 +41,19 @@ async def dashboard(session: AsyncSession, actor: Actor, date_from: date, date_t
     in_period = sa.and_(visible(actor), Request.created_at >= local_day_start(date_from, tz),
                         Request.created_at < local_day_start(date_to + timedelta(days=1), tz))
 
-    async def grouped(*columns, join=None) -> list[tuple]:
+    async def grouped(*columns, join=None, then=None) -> list[tuple]:
         query = sa.select(*columns, sa.func.count()).select_from(Request)
-        if join is not None:
-            query = query.outerjoin(*join)
+        for joined in (join, then):
+            if joined is not None:
+                query = query.outerjoin(*joined)
         return list((await session.execute(query.where(in_period).group_by(*columns))).all())
 
     statuses = dict(await grouped(Request.status))
     categories = await grouped(Category.id, Category.name_ky, Category.name_ru,
                                join=(Category, Category.id == Request.category_id))
-    quarters = await grouped(Quarter.id, Quarter.name_ky, Quarter.name_ru,
-                             join=(Quarter, Quarter.id == Request.quarter_id))
+    quarters = await grouped(Quarter.id, Quarter.name_ky, Quarter.name_ru, Village.name_ky, Village.name_ru,
+                             join=(Quarter, Quarter.id == Request.quarter_id),
+                             then=(Village, Village.id == Quarter.village_id))
     ratings = {rating: n for rating, n in (await session.execute(
         sa.select(Request.rating, sa.func.count()).where(in_period, Request.rating.is_not(None))
         .group_by(Request.rating))).all() if rating is not None}
@@ -70,7 +73,8 @@ async def dashboard(session: AsyncSession, actor: Actor, date_from: date, date_t
         date_from=date_from, date_to=date_to, total=sum(statuses.values()),
         by_status=[(status_label(s, language), statuses.get(s, 0)) for s in RequestStatus],
         by_category=sorted(((pick(language, ky, ru), n) for _id, ky, ru, n in categories), key=lambda x: -x[1]),
-        by_quarter=sorted(((pick(language, ky, ru) if ky else "—", n) for _id, ky, ru, n in quarters),
+        by_quarter=sorted(((place_label(pick(language, v_ky, v_ru), pick(language, ky, ru)), n)
+                           for _id, ky, ru, v_ky, v_ru, n in quarters),
                           key=lambda x: -x[1]),
         overdue=overdue or 0, overdue_rows=[to_row(r, language, now) for r in overdue_rows],
         median_hours_to_answer=round(median(hours), 1) if hours else None,

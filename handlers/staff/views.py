@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from handlers.i18n import N_, gettext, pick
+from handlers.services.places import place_label, quarter_choices
 from handlers.services.requests import shorten, status_label
 from handlers.staff.access import Actor, StaffAction, visible
 from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus
@@ -25,6 +26,7 @@ from storage.models import (
     RequestAttachment,
     RequestEvent,
     ResponsibleBody,
+    Village,
 )
 from storage.text_search import NEWEST_FIRST, SearchTextContains, newest_matches
 
@@ -194,18 +196,20 @@ def filtered(actor: Actor, filters: RequestFilters, now: datetime, tz, *,
 def row_query():
     assignee = aliased(Person)
     return (sa.select(Request, Category.name_ky, Category.name_ru, Quarter.name_ky, Quarter.name_ru,
-                      Department.name_ky, Department.name_ru, assignee.display_name)
+                      Village.name_ky, Village.name_ru, Department.name_ky, Department.name_ru, assignee.display_name)
             .join(Category, Category.id == Request.category_id)
             .outerjoin(Quarter, Quarter.id == Request.quarter_id)
+            .outerjoin(Village, Village.id == Quarter.village_id)
             .outerjoin(Department, Department.id == Request.department_id)
             .outerjoin(assignee, assignee.id == Request.assignee_person_id))
 
 
 def to_row(record, language: Language, now: datetime) -> RequestRow:
-    request, cat_ky, cat_ru, q_ky, q_ru, d_ky, d_ru, assignee = record
+    request, cat_ky, cat_ru, q_ky, q_ru, v_ky, v_ru, d_ky, d_ru, assignee = record
     return RequestRow(
         id=request.id, ticket=request.ticket, created_at=request.created_at,
-        category=pick(language, cat_ky, cat_ru), quarter=pick(language, q_ky, q_ru) if q_ky else "—",
+        category=pick(language, cat_ky, cat_ru),
+        quarter=place_label(pick(language, v_ky, v_ru), pick(language, q_ky, q_ru)),
         department=pick(language, d_ky, d_ru) if d_ky else "—", status=request.status,
         status_label=status_label(request.status, language), due_date=request.due_date,
         overdue=request.status in OPEN_STATUSES and request.due_at <= now,
@@ -290,7 +294,7 @@ async def choices(session: AsyncSession, actor: Actor) -> Choices:
         statuses=[(s.value, status_label(s, language)) for s in RequestStatus],
         categories=await named(Category, Category.sort),
         departments=await named(Department, Department.name_ru),
-        quarters=await named(Quarter, Quarter.village_id, Quarter.sort),
+        quarters=await quarter_choices(session, municipality, language),
         responsible_bodies=await named(ResponsibleBody, ResponsibleBody.sort),
         reply_templates=[(t.id, t.title, pick(language, t.text_ky, t.text_ru)) for t in templates],
     )
