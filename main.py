@@ -26,6 +26,9 @@ from bot.channels import plug_in_channels
 from bot.core_config import core_config
 from bot.delivery.worker import DeliveryWorker
 from bot.intake import IntakeQueue
+from bot.ops.logs import configure_logging
+from bot.ops.metrics import Metrics
+from bot.ops.routes import add_operations_routes
 from bot.service import Service, health
 from bot.workers import IntakeWorkers, ParentPipe, die_with_parent, owned_by
 from handlers.conversation import ConversationCore
@@ -93,6 +96,10 @@ async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None
                   serving=worker_of is None)
     service.channels = await plug_in_channels(parts, worker)
     if worker_of is None:
+        metrics = Metrics()
+        metrics.watch(intake, worker)
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        add_operations_routes(http, service, metrics, token=token)
         from backoffice.mount import mount_office
 
         mount_office(http, db, service.desk, service.legal_desk, public_url=settings.public_url,
@@ -128,17 +135,6 @@ async def intake_worker(index: int, count: int) -> None:
     await service.stop()
 
 
-QUIET_LOGGERS = ("aiogram.event", "apscheduler.executors.default")
-"""A line per update (aiogram) and two per job run (APScheduler: the broadcasts job runs every
-2 s), which would bury what an operator needs to see; their warnings and errors still show."""
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="main.py", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command")
@@ -163,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings()
     command = args.command or "serve"
     level = "WARNING" if command in ("chat", "admin") else settings.log_level.upper()
-    configure_logging(level)
+    configure_logging(level, settings.log_format, settings.secrets())
     if command == "intake-worker":  # Ctrl-C is for the service, which stops its workers
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         run(intake_worker(args.index, args.of))
