@@ -73,7 +73,8 @@ class Service:
         for task in self._tasks:
             task.add_done_callback(_report_crash)
         self.started = True
-        log.info("Kairyl is running: http://%s:%s/readyz", self.settings.http_host, self.settings.http_port)
+        host, port = self.settings.http_host, self._runner.addresses[0][1]
+        log.info("Kairyl is running: http://%s:%s/readyz", host, port, extra={"http_host": host, "http_port": port})
 
     def dead_tasks(self) -> list[str]:
         """The background tasks that ended while the service runs (they crashed): liveness fails."""
