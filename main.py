@@ -5,6 +5,8 @@
     python main.py admin …                set up municipalities, places, categories, staff (see --help)
     python main.py db upgrade|downgrade   apply or roll back database migrations
     python main.py legal export|import F  the legal answer base as CSV
+    python main.py backup FILE            a copy of the SQLite database, taken while the service runs
+    python main.py restore FILE [--force] the SQLite database from such a copy (the service stopped)
     python main.py intake-worker …        started by `serve` when INTAKE_WORKERS > 0 (bot/workers.py)
 """
 
@@ -16,6 +18,7 @@ import getpass
 import logging
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from aiohttp import web
@@ -38,6 +41,7 @@ from handlers.features import FEATURE_SET
 from handlers.legal.desk import LegalDesk
 from handlers.staff.desk import StaffDesk
 from settings import Settings
+from storage.backup import PG_DUMP_HINT, BackupError, do_backup, do_restore, serving_lock, sqlite_file
 from storage.db import Database
 from storage.migrate import migrate
 
@@ -135,6 +139,35 @@ async def intake_worker(index: int, count: int) -> None:
     await service.stop()
 
 
+@contextlib.contextmanager
+def locked_while_serving(settings: Settings) -> Iterator[None]:
+    """SQLite: held while the service runs, so that a restore cannot replace the file under it."""
+    database = sqlite_file(settings.database_url)
+    try:
+        with contextlib.nullcontext() if database is None else serving_lock(database):
+            yield
+    except BackupError as error:
+        raise SystemExit(str(error)) from None
+
+
+def copy_database(settings: Settings, command: str, file: Path, *, force: bool) -> int:
+    """`backup FILE` / `restore FILE`: SQLite only; PostgreSQL is pointed to pg_dump."""
+    database = sqlite_file(settings.database_url)
+    if database is None:
+        print(PG_DUMP_HINT, file=sys.stderr)
+        return 2
+    try:
+        if command == "backup":
+            done = do_backup(database, file, force=force)
+        else:
+            done = do_restore(file, database, force=force)
+    except BackupError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(done)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="main.py", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command")
@@ -147,6 +180,11 @@ def main(argv: list[str] | None = None) -> None:
     legal_parser = commands.add_parser("legal", help="export or import the legal answer base (CSV)")
     legal_parser.add_argument("action", choices=["export", "import"])
     legal_parser.add_argument("file")
+    for name, what in (("backup", "copy the SQLite database to FILE (while the service runs)"),
+                       ("restore", "replace the SQLite database with the backup FILE (the service stopped)")):
+        copy_parser = commands.add_parser(name, help=what)
+        copy_parser.add_argument("file", type=Path)
+        copy_parser.add_argument("--force", action="store_true", help="replace an existing file")
     admin_parser = commands.add_parser("admin", help="set up municipalities, places, staff", add_help=False)
     admin_parser.add_argument("rest", nargs=argparse.REMAINDER)
     worker_parser = commands.add_parser("intake-worker", help=argparse.SUPPRESS)
@@ -158,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = Settings()
     command = args.command or "serve"
-    level = "WARNING" if command in ("chat", "admin") else settings.log_level.upper()
+    level = "WARNING" if command in ("chat", "admin", "backup", "restore") else settings.log_level.upper()
     configure_logging(level, settings.log_format, settings.secrets())
     if command == "intake-worker":  # Ctrl-C is for the service, which stops its workers
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -166,7 +204,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     with contextlib.suppress(KeyboardInterrupt):
         if command == "serve":
-            run(serve(settings))
+            with locked_while_serving(settings):
+                run(serve(settings))
+        elif command in ("backup", "restore"):
+            sys.exit(copy_database(settings, command, args.file, force=args.force))
         elif command == "chat":
             from bot.console.channel import chat
 

@@ -67,3 +67,11 @@ async def serving(env: dict[str, str], port: int) -> AsyncIterator[ServiceProces
         code = await asyncio.wait_for(process.wait(), STARTING)
         await reading
     assert code == 0, "".join(service.log[-30:])
+
+
+async def run_command(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    """Runs `main.py ARGS…` to its end without holding up this event loop; (exit code, stdout, stderr)."""
+    process = await asyncio.create_subprocess_exec(sys.executable, "main.py", *args, cwd=ROOT, env=env,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), STARTING)
+    return process.returncode, out.decode(), err.decode()
