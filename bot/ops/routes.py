@@ -5,7 +5,8 @@
 - ``GET /readyz``: 200 when the service is started, not stopping, its database answers and
   its schema is at this code's migration head; otherwise 503 with what is wrong. A load
   balancer sends webhooks only to ready instances.
-- ``GET /metrics``: Prometheus text format (bot/ops/metrics.py, bot/ops/scrape.py). With
+- ``GET /metrics``: Prometheus text format (bot/ops/metrics.py; the database's figures, read at most
+  every 10 s, bot/ops/scrape.py). With
   ``METRICS_TOKEN`` set, only a request with ``Authorization: Bearer <token>`` gets it; without,
   only a request from this machine (a loopback address) that did not come through a proxy
   (no ``Forwarded``/``X-Forwarded-For`` header), so an HTTPS proxy in front never exposes it.
@@ -24,7 +25,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.ops.metrics import Metrics
-from bot.ops.scrape import do_read_gauges
+from bot.ops.scrape import GaugeReader
 from storage.migrate import head_revision
 from storage.types import utcnow
 
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CHECK_TIMEOUT = 5.0
+SCRAPE_TIMEOUT = 20.0
+"""A scrape's database read may take a while with a large backlog (bot/ops/scrape.py); past this, the
+page says ``kairyl_database_up 0`` and the previous figures."""
 PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 
 
@@ -50,6 +54,7 @@ def may_read_metrics(request: web.Request, token: str | None) -> bool:
 def add_operations_routes(http: web.Application, service: "Service", metrics: Metrics, *,
                           token: str | None) -> None:
     head = head_revision()
+    gauges = GaugeReader(service.db, metrics)
 
     async def livez(_request: web.Request) -> web.Response:
         dead = service.dead_tasks()
@@ -73,7 +78,7 @@ def add_operations_routes(http: web.Application, service: "Service", metrics: Me
         if not may_read_metrics(request, token):
             return web.Response(status=403, text="metrics: set METRICS_TOKEN, or ask from this machine\n")
         try:
-            await asyncio.wait_for(do_read_gauges(service.db, metrics, utcnow()), CHECK_TIMEOUT)
+            await asyncio.wait_for(gauges.refresh(utcnow()), SCRAPE_TIMEOUT)
             metrics.database_up.set(1)
         except Exception as error:
             log.warning("metrics: could not read the database: %r", error)
