@@ -54,17 +54,7 @@ class ScheduledUser(TimedUser):
         self.schedule = schedule
 
     async def _answer_to(self, update: dict, timeout: float = TURN_TIMEOUT):
-        due = await self.schedule.turn()
-        before = len(self.bot.sent_to(self.chat_id))
-        self.bot.push_update(update)
-        async with asyncio.timeout(timeout):
-            while True:
-                sent = self.bot.sent_to(self.chat_id)
-                if len(sent) > before and sent[-1].reply_markup:
-                    self.latencies.append(time.perf_counter() - due)
-                    return sent[-1]
-                self.event.clear()
-                await self.event.wait()
+        return await self._timed(update, await self.schedule.turn(), timeout)
 
 
 async def open_loop(bot: FakeBot, rate: float, seconds: float, first_chat: int = 20_000) -> dict:

@@ -59,8 +59,11 @@ class TimedUser(TelegramUser):
         self.latencies = latencies
 
     async def _answer_to(self, update: dict, timeout: float = TURN_TIMEOUT):
+        return await self._timed(update, time.perf_counter(), timeout)
+
+    async def _timed(self, update: dict, started: float, timeout: float):
+        """Pushes the update and waits for the answer with buttons; notes the time since ``started``."""
         before = len(self.bot.sent_to(self.chat_id))
-        started = time.perf_counter()
         self.bot.push_update(update)
         async with asyncio.timeout(timeout):
             while True:

@@ -18,20 +18,17 @@ Prints figures, writes bench/results/latency.json; asserts nothing. Goal: p99 < 
 
 import argparse
 import asyncio
-import json
 import os
 import time
-from pathlib import Path
 
 from aiohttp import ClientSession
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench._common import free_port, fresh_database
-from bench._telegram_load import FULL_TOKEN, SubprocessLoad, die_with_parent
+from bench._common import free_port, fresh_database, write_results
+from bench._telegram_load import FULL_TOKEN, SubprocessLoad
 from main import build_service, run
 from settings import Settings
 
-RESULTS = Path(__file__).parent / "results" / "latency.json"
 PER_BOT_PER_SECOND = 100_000
 
 
@@ -107,15 +104,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds at the same rate first, not counted")
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--json", type=Path, default=RESULTS, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if os.environ.get("KAIRYL_BENCH_PARENT"):
-        die_with_parent()
     result = run(bench(args.rate, args.seconds, args.warmup, args.db))
     report(result)
-    args.json.parent.mkdir(exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(f"figures written to {args.json}")
+    print(f"figures written to {write_results('latency', result)}")
 
 
 if __name__ == "__main__":
