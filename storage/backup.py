@@ -85,6 +85,8 @@ def _copy(source: Path, target: Path) -> int:
             copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
         _check(partial)
         os.replace(partial, target)
+    except sqlite3.Error as error:  # no such folder, no space left, not allowed …
+        raise BackupError(f"copying {source} to {target} failed: {error}") from None
     finally:
         partial.unlink(missing_ok=True)
     return target.stat().st_size

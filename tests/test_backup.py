@@ -106,3 +106,19 @@ def command_in_process(env: dict[str, str], *argv: str) -> tuple[int, str]:
         with pytest.raises(SystemExit) as exited:
             main.main(list(argv))
     return exited.value.code, err.getvalue()
+
+
+def test_a_backup_or_restore_that_cannot_be_done_says_why_and_touches_nothing(tmp_path, sqlite_template):
+    database = tmp_path / "kairyl.db"
+    database.write_bytes(sqlite_template.read_bytes())
+    env = command_env(f"sqlite+aiosqlite:///{database}")
+    code, err = command_in_process(env, "backup", str(tmp_path / "no-such-folder" / "copy.db"))
+    assert code == 1 and "failed: unable to open database file" in err
+    garbage = tmp_path / "notes.db"
+    garbage.write_text("not a database at all, just some words " * 100)
+    code, err = command_in_process(env, "restore", str(garbage), "--force")
+    assert code == 1 and f"{garbage} is not a Kairyl database" in err
+    code, err = command_in_process(env, "restore", str(tmp_path / "missing.db"), "--force")
+    assert code == 1 and "there is no backup at" in err
+    assert database.read_bytes() == sqlite_template.read_bytes()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["kairyl.db", "notes.db"]
