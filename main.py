@@ -5,6 +5,8 @@
     python main.py admin …                set up municipalities, places, categories, staff (see --help)
     python main.py db upgrade|downgrade   apply or roll back database migrations
     python main.py legal export|import F  the legal answer base as CSV
+    python main.py backup FILE            a copy of the SQLite database, taken while the service runs
+    python main.py restore FILE [--force] the SQLite database from such a copy (the service stopped)
     python main.py intake-worker …        started by `serve` when INTAKE_WORKERS > 0 (bot/workers.py)
 """
 
@@ -16,6 +18,7 @@ import getpass
 import logging
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from aiohttp import web
@@ -26,6 +29,9 @@ from bot.channels import plug_in_channels
 from bot.core_config import core_config
 from bot.delivery.worker import DeliveryWorker
 from bot.intake import IntakeQueue
+from bot.ops.logs import configure_logging
+from bot.ops.metrics import Metrics
+from bot.ops.routes import add_operations_routes
 from bot.service import Service, health
 from bot.workers import IntakeWorkers, ParentPipe, die_with_parent, owned_by
 from handlers.conversation import ConversationCore
@@ -36,6 +42,7 @@ from handlers.features import FEATURE_SET
 from handlers.legal.desk import LegalDesk
 from handlers.staff.desk import StaffDesk
 from settings import Settings
+from storage.backup import PG_DUMP_HINT, BackupError, do_backup, do_restore, serving_lock, sqlite_file
 from storage.db import Database
 from storage.migrate import migrate
 
@@ -104,6 +111,10 @@ async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None
                   serving=worker_of is None)
     service.channels = await plug_in_channels(parts, worker)
     if worker_of is None:
+        metrics = Metrics()
+        metrics.watch(intake, worker)
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        add_operations_routes(http, service, metrics, token=token)
         from backoffice.mount import mount_office
 
         mount_office(http, db, service.desk, service.legal_desk, public_url=settings.public_url,
@@ -139,15 +150,33 @@ async def intake_worker(index: int, count: int) -> None:
     await service.stop()
 
 
-QUIET_LOGGERS = ("aiogram.event", "apscheduler.executors.default")
-"""A line per update (aiogram) and two per job run (APScheduler: the broadcasts job runs every
-2 s), which would bury what an operator needs to see; their warnings and errors still show."""
+@contextlib.contextmanager
+def locked_while_serving(settings: Settings) -> Iterator[None]:
+    """SQLite: held while the service runs, so that a restore cannot replace the file under it."""
+    database = sqlite_file(settings.database_url)
+    try:
+        with contextlib.nullcontext() if database is None else serving_lock(database):
+            yield
+    except BackupError as error:
+        raise SystemExit(str(error)) from None
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+def copy_database(settings: Settings, command: str, file: Path, *, force: bool) -> int:
+    """`backup FILE` / `restore FILE`: SQLite only; PostgreSQL is pointed to pg_dump."""
+    database = sqlite_file(settings.database_url)
+    if database is None:
+        print(PG_DUMP_HINT, file=sys.stderr)
+        return 2
+    try:
+        if command == "backup":
+            done = do_backup(database, file, force=force)
+        else:
+            done = do_restore(file, database, force=force)
+    except BackupError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(done)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -162,6 +191,11 @@ def main(argv: list[str] | None = None) -> None:
     legal_parser = commands.add_parser("legal", help="export or import the legal answer base (CSV)")
     legal_parser.add_argument("action", choices=["export", "import"])
     legal_parser.add_argument("file")
+    for name, what in (("backup", "copy the SQLite database to FILE (while the service runs)"),
+                       ("restore", "replace the SQLite database with the backup FILE (the service stopped)")):
+        copy_parser = commands.add_parser(name, help=what)
+        copy_parser.add_argument("file", type=Path)
+        copy_parser.add_argument("--force", action="store_true", help="replace an existing file")
     admin_parser = commands.add_parser("admin", help="set up municipalities, places, staff", add_help=False)
     admin_parser.add_argument("rest", nargs=argparse.REMAINDER)
     worker_parser = commands.add_parser("intake-worker", help=argparse.SUPPRESS)
@@ -173,8 +207,8 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = Settings()
     command = args.command or "serve"
-    level = "WARNING" if command in ("chat", "admin") else settings.log_level.upper()
-    configure_logging(level)
+    level = "WARNING" if command in ("chat", "admin", "backup", "restore") else settings.log_level.upper()
+    configure_logging(level, settings.log_format, settings.secrets())
     if command == "intake-worker":  # Ctrl-C is for the service, which stops its workers
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         run(intake_worker(args.index, args.of))
@@ -182,10 +216,13 @@ def main(argv: list[str] | None = None) -> None:
     with contextlib.suppress(KeyboardInterrupt):
         if command == "serve":
             try:
-                run(serve(settings))
+                with locked_while_serving(settings):
+                    run(serve(settings))
             except ConfigurationError as error:
                 log.error("%s", error)
                 sys.exit(2)
+        elif command in ("backup", "restore"):
+            sys.exit(copy_database(settings, command, args.file, force=args.force))
         elif command == "chat":
             from bot.console.channel import chat
 

@@ -14,6 +14,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///data/kairyl.db"
     load_demo: bool = True
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    """json: one JSON object per line (time, level, logger, message and the record's extra fields)."""
 
     # Legal term for answering an appeal: "calendar:14" (Law No. 67) or "working:10" (2026 amendment).
     deadline_rule: str = "calendar:14"
@@ -56,10 +58,17 @@ class Settings(BaseSettings):
     """The HTTPS address the world reaches this service at (for webhooks), e.g. https://kairyl.example.kg"""
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    metrics_token: SecretStr | None = None
+    """With it, GET /metrics needs ``Authorization: Bearer <token>``; without, only this machine may read it."""
 
     intake_workers: int = 0
     """Processes that handle incoming messages (aiogram and the conversation core), each on its own
     CPU core; 0: this process handles them. Each chat belongs to one worker (see bot/workers.py)."""
+
+    def secrets(self) -> list[str]:
+        """Every secret these settings hold (never to be logged)."""
+        values = [value.get_secret_value() for value in self.__dict__.values() if isinstance(value, SecretStr)]
+        return values + list(self.telegram_bots.values())
 
     def as_json(self) -> str:
         """These settings, secrets included, for a worker process started by this one."""

@@ -8,6 +8,7 @@ The child is `python -m bench._telegram_load`; it talks JSON lines over its stdi
 
     child -> {"ready": "http://127.0.0.1:PORT"}
     main  -> {"cmd": "drive", "token": ..., "script": "resident"|"chatter", "n": N}
+          or {"cmd": "open", "token": ..., "rate": R, "seconds": S, "first_chat": C}   (bench/_open_loop.py)
     child -> {"result": {...figures...}}            (or {"error": "..."})
     main  -> {"cmd": "stop"}  (or just closes stdin)  child stops the server and exits
 
@@ -58,8 +59,11 @@ class TimedUser(TelegramUser):
         self.latencies = latencies
 
     async def _answer_to(self, update: dict, timeout: float = TURN_TIMEOUT):
+        return await self._timed(update, time.perf_counter(), timeout)
+
+    async def _timed(self, update: dict, started: float, timeout: float):
+        """Pushes the update and waits for the answer with buttons; notes the time since ``started``."""
         before = len(self.bot.sent_to(self.chat_id))
-        started = time.perf_counter()
         self.bot.push_update(update)
         async with asyncio.timeout(timeout):
             while True:
@@ -148,6 +152,12 @@ class InProcessLoad:
     async def drive(self, token: str, script: str, n: int) -> dict:
         return await asyncio.wait_for(drive(self.api.bot(token), n, SCRIPTS[script]), DRIVE_TIMEOUT)
 
+    async def open_loop(self, token: str, rate: float, seconds: float, first_chat: int) -> dict:
+        from bench._open_loop import open_loop
+
+        return await asyncio.wait_for(open_loop(self.api.bot(token), rate, seconds, first_chat),
+                                      seconds + DRIVE_TIMEOUT)
+
     async def stop(self) -> None:
         if getattr(self, "api", None) is not None:
             await asyncio.wait_for(self.api.stop(), STOP_TIMEOUT)
@@ -168,9 +178,18 @@ class SubprocessLoad:
         return (await self._receive(START_TIMEOUT, "start"))["ready"]
 
     async def drive(self, token: str, script: str, n: int) -> dict:
-        self.proc.stdin.write(json.dumps({"cmd": "drive", "token": token, "script": script, "n": n}).encode() + b"\n")
+        return await self._command({"cmd": "drive", "token": token, "script": script, "n": n}, DRIVE_TIMEOUT + 10,
+                                   f"{script} x{n}")
+
+    async def open_loop(self, token: str, rate: float, seconds: float, first_chat: int) -> dict:
+        return await self._command({"cmd": "open", "token": token, "rate": rate, "seconds": seconds,
+                                    "first_chat": first_chat},
+                                   seconds + DRIVE_TIMEOUT + 10, f"{rate}/s for {seconds} s")
+
+    async def _command(self, command: dict, timeout: float, what: str) -> dict:
+        self.proc.stdin.write(json.dumps(command).encode() + b"\n")
         await self.proc.stdin.drain()
-        return (await self._receive(DRIVE_TIMEOUT + 10, f"{script} x{n}"))["result"]
+        return (await self._receive(timeout, what))["result"]
 
     async def _receive(self, timeout: float, what: str) -> dict:
         line = await asyncio.wait_for(self.proc.stdout.readline(), timeout)
@@ -222,9 +241,13 @@ async def _serve_stdio() -> None:
         while True:
             line = await stdin.readline()  # EOF ("" ) when the parent closes the pipe or dies
             command = json.loads(line) if line.strip() else {"cmd": "stop"}
-            if command["cmd"] != "drive":
+            if command["cmd"] == "drive":
+                work = load.drive(command["token"], command["script"], command["n"])
+            elif command["cmd"] == "open":
+                work = load.open_loop(command["token"], command["rate"], command["seconds"], command["first_chat"])
+            else:
                 break
-            running = asyncio.create_task(load.drive(command["token"], command["script"], command["n"]))
+            running = asyncio.create_task(work)
             eof = asyncio.create_task(stdin.read())  # the parent sends nothing while a drive runs
             done, _ = await asyncio.wait({running, eof}, return_when=asyncio.FIRST_COMPLETED)
             if running not in done:  # the parent gave up or died: stop now

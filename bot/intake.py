@@ -75,6 +75,8 @@ class IntakeQueue:
         self._wake = asyncio.Event()
         self._next_scan = 0.0
         self._stopping = False
+        self.on_recorded: list[Callable[[Channel, int, list[int]], None]] = []
+        """Told of each batch recorded: how many arrived, the ids of those new (metrics)."""
 
     async def record(self, channel: Channel, arrivals: list[Arrival]) -> None:
         """Stores new updates durably and queues them; an update already recorded is ignored."""
@@ -87,6 +89,8 @@ class IntakeQueue:
         async with self.db.transaction() as session:
             stored = (await session.execute(
                 insert_ignore(session, IntakeItem).returning(IntakeItem.id, IntakeItem.external_id), rows)).all()
+        for hook in self.on_recorded:
+            hook(channel, len(arrivals), [item_id for item_id, _ in stored])
         by_external_id = {a.external_id: a for a in arrivals}
         for item_id, external_id in sorted(stored):
             arrival = by_external_id[external_id]

@@ -48,6 +48,8 @@ class Service:
     worker_of: tuple[int, int] | None = None
     """(index, count) when this process is itself an intake worker: it runs the intake only."""
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+    started: bool = False
+    """True once ``start`` has run (readiness, bot/ops/routes.py)."""
 
     async def start(self) -> None:
         if self.worker_of is not None:
@@ -78,7 +80,15 @@ class Service:
         self._tasks += [asyncio.create_task(job(), name="channel") for job in self.channels.background]
         for task in self._tasks:
             task.add_done_callback(_report_crash)
-        log.info("Kairyl is running: http://%s:%s/healthz", self.settings.http_host, self.settings.http_port)
+        self.started = True
+        host, port = self.settings.http_host, self._runner.addresses[0][1]
+        log.info("Kairyl is running: http://%s:%s/readyz", host, port, extra={"http_host": host, "http_port": port})
+
+    def dead_tasks(self) -> list[str]:
+        """The background tasks that ended while the service runs (they crashed): liveness fails."""
+        if self.stop_event.is_set():
+            return []
+        return [task.get_name() for task in getattr(self, "_tasks", []) if task.done()]
 
     def job(self, job_id: str) -> ScheduledJob:
         return next(job for job in self.jobs if job.id == job_id)

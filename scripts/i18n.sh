@@ -24,11 +24,17 @@ case "${1:-compile}" in
       done
     done
     ;;
-  compile)
+  compile)  # one summary line, not one per catalog; pybabel's own words only when it fails
+    compiled=0
     for domain in $(domains); do
       [ -f "locales/ky/LC_MESSAGES/$domain.po" ] || continue
-      "$PYBABEL" compile -d locales -D "$domain" --statistics
+      if ! output=$("$PYBABEL" compile -d locales -D "$domain" 2>&1); then
+        echo "$output" >&2
+        exit 1
+      fi
+      compiled=$((compiled + $(grep -c '^compiling catalog' <<<"$output" || true)))
     done
+    echo "catalogs: $compiled compiled (locales/*/LC_MESSAGES)"
     ;;
   *) echo "usage: $0 extract [domain] | compile" >&2; exit 2 ;;
 esac

@@ -13,4 +13,4 @@ fi
 requirements=requirements.txt
 [ "${1:-}" = dev ] && requirements=requirements-dev.txt
 .venv/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
-scripts/i18n.sh compile >/dev/null
+scripts/i18n.sh compile

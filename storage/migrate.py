@@ -47,3 +47,10 @@ async def current_revision(db: Database) -> str | None:
 
     async with db.engine.connect() as connection:
         return await connection.run_sync(read)
+
+
+def head_revision() -> str | None:
+    """The newest migration this code has (what ``migrate`` upgrades to)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

@@ -200,10 +200,10 @@ def test_the_job_store_gets_a_synchronous_url(url, expected):
 
 async def test_the_service_log_is_not_buried_under_job_runs():
     """APScheduler logs two INFO lines per job run, and the broadcasts job runs every 2 s: the service's
-    logging (main.configure_logging) keeps them out, and still shows a job that fails."""
-    import main
+    logging (bot/ops/logs.configure_logging) keeps them out, and still shows a job that fails."""
+    from bot.ops import logs
 
-    quiet = {name: logging.getLogger(name).level for name in main.QUIET_LOGGERS}
+    quiet = {name: logging.getLogger(name).level for name in logs.QUIET_LOGGERS}
     records: list[logging.LogRecord] = []
     handler = logging.Handler(logging.DEBUG)
     handler.emit = records.append
@@ -220,7 +220,7 @@ async def test_the_service_log_is_not_buried_under_job_runs():
         raise RuntimeError("the job failed")
 
     try:
-        main.configure_logging("INFO")
+        logs.configure_logging("INFO")
         scheduler.start()
         # however late a loaded machine runs them (APScheduler's default grace is 1 s)
         jobs_ = [scheduler.add_job(fine, misfire_grace_time=None), scheduler.add_job(broken, misfire_grace_time=None)]
