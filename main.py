@@ -115,10 +115,12 @@ async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None
         metrics.watch(intake, worker)
         token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
         add_operations_routes(http, service, metrics, token=token)
+        from backoffice.first_run import offer_first_run
         from backoffice.mount import mount_office
 
         mount_office(http, db, service.desk, service.legal_desk, public_url=settings.public_url,
-                     files=service.channels.files, wake=worker.wake)
+                     files=service.channels.files, wake=worker.wake, invitation_ways=service.channels.invitation_ways)
+        service.on_started.append(lambda base: offer_first_run(db, base))
     return service
 
 

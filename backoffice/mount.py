@@ -17,8 +17,10 @@ from storage.enums import Channel
 
 def mount_office(http: web.Application, db: Database, desk: StaffDesk, legal: LegalDesk, *, public_url: str | None,
                  files: Mapping[Channel, Callable[[str], Awaitable[tuple[bytes, str]]]],
-                 wake: Callable[[], None]) -> None:
+                 wake: Callable[[], None],
+                 invitation_ways: Callable[[str, str], Awaitable[dict]] | None = None) -> None:
     secure = bool(public_url and public_url.startswith("https://"))
     hearings = HearingDesk(db, desk.config, on_outbox=wake)
     http.add_subapp(PREFIX, build_office(Office(desk, db, fetch_attachment=attachment_fetcher(files),
-                                                secure_cookies=secure, hearings=hearings, legal=legal)))
+                                                secure_cookies=secure, hearings=hearings, legal=legal,
+                                                invitation_ways=invitation_ways)))

@@ -58,6 +58,12 @@ class Plugged:
     """Called when the service stops (HTTP sessions)."""
     fetch_file: FileFetcher | None = None
     """How the back office gets a file a resident sent through this channel."""
+    invitation: "InvitationWay | None" = None
+    """How a staff member opens an invitation through this channel (a deep link, a number to write to)."""
+
+
+InvitationWay = Callable[[str, str], Awaitable[str]]
+"""(municipality code, invitation code) → a link to open (Telegram) or the address to send the code to."""
 
 
 class ChannelAdapter(Protocol):

@@ -36,6 +36,11 @@ class Channels:
         """How staff fetch residents' files, per enabled channel."""
         return {channel: p.fetch_file for channel, p in self.plugged.items() if p.fetch_file is not None}
 
+    async def invitation_ways(self, municipality_code: str, code: str) -> dict[Channel, str]:
+        """How a staff member opens an invitation, per enabled channel that can say."""
+        return {channel: await p.invitation(municipality_code, code)
+                for channel, p in self.plugged.items() if p.invitation is not None}
+
     @property
     def background(self) -> list:
         return [job for p in self.plugged.values() for job in p.background]

@@ -9,6 +9,7 @@ which runs the scheduled jobs while it holds the scheduler lease. An intake work
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -50,6 +51,8 @@ class Service:
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     started: bool = False
     """True once ``start`` has run (readiness, bot/ops/routes.py)."""
+    on_started: list[Callable[[str], Awaitable[None]]] = field(default_factory=list)
+    """Called with the service's base URL (PUBLIC_URL, or the address it listens on) once it listens."""
 
     async def start(self) -> None:
         if self.worker_of is not None:
@@ -83,6 +86,9 @@ class Service:
         self.started = True
         host, port = self.settings.http_host, self._runner.addresses[0][1]
         log.info("Kairyl is running: http://%s:%s/readyz", host, port, extra={"http_host": host, "http_port": port})
+        base = (self.settings.public_url or f"http://{self._runner.addresses[0][0]}:{port}").rstrip("/")
+        for started in self.on_started:
+            await started(base)
 
     def dead_tasks(self) -> list[str]:
         """The background tasks that ended while the service runs (they crashed): liveness fails."""

@@ -165,7 +165,11 @@ class ConversationCore:
     # -- one turn -------------------------------------------------------------------------------
     async def _converse(self, turn: Turn) -> None:
         conversation, features = turn.conversation, turn.config.features
-        if self._settled_in(turn) and await self._taken_aside(turn):
+        settled = self._settled_in(turn)
+        if await self._taken_aside(turn, settled=settled):
+            if not settled and (conversation.nonce == 0 or conversation.flow != features.onboarding.flow):
+                turn.go(*features.onboarding)  # e.g. a staff member's first message: then the first steps
+                await settle(turn)
             return  # e.g. an answer to an announcement: the dialog stays where it is, nothing is asked again
         command = parse_command(turn.incoming, features)
         if conversation.nonce == 0 and turn.person is not None and turn.person.quarter_id is not None:
@@ -190,9 +194,9 @@ class ConversationCore:
             await current_flow(turn).step(conversation.step).handle(turn)
         await settle(turn)
 
-    async def _taken_aside(self, turn: Turn) -> bool:
+    async def _taken_aside(self, turn: Turn, *, settled: bool) -> bool:
         for aside in turn.config.features.provided(Aside):
-            if await aside.take(turn):
+            if (settled or aside.before_onboarding) and await aside.take(turn):
                 return True
         return False
 

@@ -11,6 +11,7 @@ from handlers.config import CoreConfig
 from handlers.engine.feature import FeatureSet
 from handlers.engine.menu import HOME, MAIN
 from handlers.initiatives.feature import FEATURE as INITIATIVES
+from handlers.invitations.feature import FEATURE as INVITATIONS
 from handlers.legal.feature import FEATURE as LEGAL
 from handlers.numbers.feature import FEATURE as NUMBERS
 from handlers.reminders.feature import FEATURE as REMINDERS
@@ -27,6 +28,7 @@ FEATURES = (
     LEGAL,
     REMINDERS,
     NUMBERS,
+    INVITATIONS,
 )
 
 FEATURE_SET = FeatureSet(FEATURES, onboarding=ONBOARDING.ref(), home=MAIN)

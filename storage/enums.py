@@ -186,3 +186,14 @@ class ProposalOutcome(StrEnum):
     """Rejected, with a reason."""
     MERGED = "merged"
     """Merged with another proposal."""
+
+
+class CodePurpose(StrEnum):
+    """What a one-time code opens."""
+
+    FIRST_RUN = "first_run"
+    """The first-run link: creates the deployment's operator account and first municipality."""
+    INVITATION = "invitation"
+    """A staff member's invitation: binds their messenger to the staff record."""
+    STAFF_GROUP = "staff_group"
+    """A Telegram group's code: links the group to a department."""

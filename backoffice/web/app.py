@@ -10,6 +10,7 @@ from backoffice.web.actions import add_action_routes
 from backoffice.web.auth import add_auth_routes, guard
 from backoffice.web.dashboard import add_dashboard_routes
 from backoffice.web.export import add_export_routes
+from backoffice.web.first_run import add_first_run_routes
 from backoffice.web.group_pages import add_group_routes
 from backoffice.web.hearing_actions import add_hearing_action_routes
 from backoffice.web.hearing_pages import add_hearing_page_routes
@@ -18,6 +19,8 @@ from backoffice.web.legal_terms import add_legal_terms_routes
 from backoffice.web.office import OFFICE, PREFIX, VISIT, Office
 from backoffice.web.pages import add_page_routes
 from backoffice.web.render import render, say
+from backoffice.web.setup_pages import add_setup_routes
+from backoffice.web.staff_pages import add_staff_routes
 from handlers.errors import NotAllowed, NotFound
 
 log = logging.getLogger(__name__)
@@ -73,5 +76,8 @@ def build_office(office: Office) -> web.Application:
     add_hearing_page_routes(app)
     add_hearing_action_routes(app)
     add_group_routes(app)
+    add_first_run_routes(app)
+    add_setup_routes(app)
+    add_staff_routes(app)
     app.router.add_static("/static/", STATIC)
     return app

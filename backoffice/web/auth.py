@@ -16,6 +16,7 @@ from aiohttp import web
 from backoffice.web import texts
 from backoffice.web.office import (
     COOKIE,
+    FIRST_RUN_PATH,
     LANGUAGE_COOKIE,
     LOGIN_CSRF_COOKIE,
     PREFIX,
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 LOGIN = PREFIX + "/login"
 LANGUAGE = PREFIX + "/language"
 PUBLIC_PATHS = {LOGIN, LANGUAGE}
+PUBLIC_PREFIXES = (PREFIX + "/static/", FIRST_RUN_PATH)
 
 
 async def load_visit(request: web.Request, office: Office) -> Visit | None:
@@ -62,7 +64,7 @@ async def load_visit(request: web.Request, office: Office) -> Visit | None:
         return None
     return Visit(token=token, session_id=found.session.id, csrf=found.session.csrf_token,
                  account_id=found.account.id, login=found.account.login, actor=actor,
-                 municipality_count=len(municipalities))
+                 municipality_count=len(municipalities), operator=found.account.operator)
 
 
 async def do_audit_refusal(request: web.Request, action: str, **detail: object) -> None:
@@ -81,7 +83,7 @@ async def do_audit_refusal(request: web.Request, action: str, **detail: object) 
 @web.middleware
 async def guard(request: web.Request, handler):
     """Signed-in visitors only (except the log-in page and static files); CSRF on every POST."""
-    public = request.path in PUBLIC_PATHS or request.path.startswith(PREFIX + "/static/")
+    public = request.path in PUBLIC_PATHS or request.path.startswith(PUBLIC_PREFIXES)
     visit = None if request.path.startswith(PREFIX + "/static/") else await load_visit(request, office_of(request))
     request[VISIT] = visit
     if visit is None and not public:
@@ -132,10 +134,14 @@ async def login_submit(request: web.Request) -> web.Response:
         return _login_form(request, status=401, error=_refusal_text(request, outcome), login=login, target=target)
     several = len(outcome.municipalities) > 1
     response = web.HTTPSeeOther(PREFIX + "/choose?next=" + quote(target) if several else target)
-    response.set_cookie(COOKIE, outcome.token, max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
-                        **_cookie_options(office))
+    set_session_cookie(response, office, outcome.token)
     response.del_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
     raise response
+
+
+def set_session_cookie(response: web.StreamResponse, office: Office, token: str | None) -> None:
+    response.set_cookie(COOKIE, token or "", max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+                        **_cookie_options(office))
 
 
 def _refusal_text(request: web.Request, outcome: accounts.LogIn) -> str:

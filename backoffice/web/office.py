@@ -12,6 +12,7 @@ from storage.enums import Language
 from storage.types import utcnow
 
 PREFIX = "/office"
+FIRST_RUN_PATH = PREFIX + "/first-run/"
 COOKIE = "kairyl_office"
 LANGUAGE_COOKIE = "kairyl_office_lang"
 LOGIN_CSRF_COOKIE = "kairyl_office_login"
@@ -32,6 +33,8 @@ class Office:
     """handlers.legal.desk.LegalDesk: legal questions and the answer base, for lawyers"""
     hearings: Any = None
     """handlers.initiatives.desk.HearingDesk"""
+    invitation_ways: Callable[[str, str], Awaitable[dict]] | None = None
+    """(municipality code, invitation code) → how to open it, per channel (bot.channels.Channels)"""
 
 
 OFFICE = web.AppKey("office", Office)
@@ -49,6 +52,8 @@ class Visit:
     actor: Any
     """handlers.staff.access.Actor"""
     municipality_count: int
+    operator: bool = False
+    """The deployment's operator (adds municipalities, sees their health)."""
 
     @property
     def language(self) -> Language:

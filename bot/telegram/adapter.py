@@ -6,7 +6,7 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from bot.adapter import Parts, Plugged
+from bot.adapter import InvitationWay, Parts, Plugged
 from bot.telegram.dispatcher import build_dispatcher, processor
 from bot.telegram.files import file_fetcher
 from bot.telegram.polling import poll
@@ -32,6 +32,18 @@ def telegram_tokens(settings: Settings) -> list[str]:
 def municipality_of_bots(settings: Settings) -> dict[str, str]:
     """The address prefix of each bot of TELEGRAM_BOTS → its municipality's code (residents are not asked)."""
     return {f"telegram:{token.split(':')[0]}:": code.upper() for code, token in settings.telegram_bots.items()}
+
+
+def deep_link(bots: dict[int, Bot], settings: Settings) -> InvitationWay:
+    """``https://t.me/<bot>?start=<code>``: the municipality's own bot (TELEGRAM_BOTS) or the shared one."""
+    own = {code.upper(): int(token.split(":")[0]) for code, token in settings.telegram_bots.items()}
+    first = next(iter(bots))
+
+    async def link(municipality_code: str, code: str) -> str:
+        bot = bots[own.get(municipality_code.upper(), first)]
+        return f"https://t.me/{(await bot.me()).username}?start={code}"
+
+    return link
 
 
 class TelegramAdapter:
@@ -60,7 +72,8 @@ class TelegramAdapter:
                    if settings.lawyers_chat else [])
         staff_chat = StaffChat(parts.db, parts.desk, on_outbox=parts.wake, others=lawyers)
         plugged = Plugged(sender, processor(build_dispatcher(parts.core, staff_chat), bots),
-                          closers=[bot.session.close for bot in bots.values()], fetch_file=file_fetcher(bots))
+                          closers=[bot.session.close for bot in bots.values()], fetch_file=file_fetcher(bots),
+                          invitation=deep_link(bots, settings))
         if not parts.serving:
             return plugged  # the service polls, or hears the webhook, and hands the updates over
         if settings.telegram_mode == "polling":

@@ -51,5 +51,8 @@ class WhatsAppAdapter:
         add_whatsapp_routes(parts.http, auth_token=token, public_url=settings.public_url, intake=parts.intake,
                             record_status=record_status)
         log.info("WhatsApp through Twilio is on, sending as %s", sender_number)
-        return Plugged(sender, processor(parts.core.handle), closers=[client.http_client.close],
+        async def invitation(_municipality: str, _code: str) -> str:
+            return sender_number.removeprefix("whatsapp:")
+
+        return Plugged(sender, processor(parts.core.handle), closers=[client.http_client.close], invitation=invitation,
                        fetch_file=media_fetcher(settings.twilio_api_url, (settings.twilio_account_sid, token)))

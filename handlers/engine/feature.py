@@ -58,6 +58,8 @@ class Aside:
     (``Feature.provides``); the dialog stays where it is."""
 
     take: Callable[["Turn"], Awaitable[bool]]
+    before_onboarding: bool = False
+    """Also offered to someone who has not finished the first steps (a staff invitation's code)."""
 
 
 @dataclass(frozen=True)

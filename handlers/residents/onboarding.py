@@ -66,6 +66,10 @@ async def on_consent(turn: Turn) -> None:
 
 async def _do_record_consent(turn: Turn) -> None:
     incoming = turn.incoming
+    if turn.person is not None:  # a staff member bound by an invitation: the same record
+        turn.person.consent_at, turn.person.consent_version = turn.now, turn.config.consent_version
+        turn.person.language = turn.language
+        return
     person = Person(
         language=turn.language,
         display_name=incoming.display_name if incoming else None,

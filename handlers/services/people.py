@@ -110,6 +110,13 @@ async def _do_move_rows(session: AsyncSession, from_id: int, to_id: int) -> None
                 await session.execute(sa.delete(table).where(column == from_id))
 
 
+async def do_merge_person(session: AsyncSession, *, removed: Person, kept: Person) -> None:
+    """Joins one record into another (its identities, requests, roles…) and removes it."""
+    await _do_move_rows(session, removed.id, kept.id)
+    await session.flush()
+    await session.delete(removed)
+
+
 async def do_link_phone(session: AsyncSession, person: Person, phone: str | None) -> Person:
     """Records a person's own phone number and returns the person to continue with.
 

@@ -14,7 +14,7 @@ from handlers.envelope import Reply, Template
 from handlers.errors import ConfigurationError, InvalidInput, NotFound
 from handlers.i18n import N_, gettext, pick
 from handlers.services import identities, places
-from handlers.services.deadlines import due_date, end_of_day
+from handlers.services.deadlines import DeadlineRule, due_date, end_of_day
 from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
 from handlers.services.routing import responsible_department_id
 from handlers.services.tickets import do_take_ticket_number
@@ -78,8 +78,9 @@ async def do_submit_request(session: AsyncSession, *, person: Person, channel: C
     if category is None:
         raise InvalidInput("the chosen category is not offered any more")
     local_today = now.astimezone(config.timezone).date()
-    holidays = await holidays_between(session, local_today, config.deadline_rule.days * 3 + 30)
-    due = due_date(local_today, config.deadline_rule, holidays)
+    rule = DeadlineRule.parse(municipality.deadline_rule) if municipality.deadline_rule else config.deadline_rule
+    holidays = await holidays_between(session, local_today, rule.days * 3 + 30)
+    due = due_date(local_today, rule, holidays)
     department_id = await responsible_department_id(session, category, person.quarter_id)
     request = Request(
         municipality_id=municipality.id,

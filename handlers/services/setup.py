@@ -5,14 +5,16 @@ caller's unit of work and returns what it created.
 """
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.envelope import Capabilities, bot_of
-from handlers.errors import InvalidInput, NotFound
-from storage.enums import Channel, DepartmentKind, Language, Role
+from handlers.errors import ConfigurationError, InvalidInput, NotFound
+from handlers.services import codes
+from handlers.services.deadlines import DeadlineRule
+from storage.enums import Channel, CodePurpose, DepartmentKind, Language, Role
 from storage.models import (
     Category,
     CategoryRoute,
@@ -76,15 +78,29 @@ async def municipality_by_code(session: AsyncSession, code: str) -> Municipality
 
 
 async def do_create_municipality(session: AsyncSession, code: str, name_ky: str, name_ru: str, *,
-                                 center: tuple[float, float] | None = None,
-                                 radius_km: float | None = None) -> Municipality:
+                                 center: tuple[float, float] | None = None, radius_km: float | None = None,
+                                 name_ru_genitive: str | None = None,
+                                 deadline_rule: str | None = None) -> Municipality:
     code = code.strip().upper()
-    if not code.isalnum() or not 2 <= len(code) <= 8:
+    if not code.isalnum() or not code.isascii() or not 2 <= len(code) <= 8:
         raise InvalidInput("a municipality code is 2 to 8 letters or digits, e.g. ALM")
     if await session.scalar(sa.select(Municipality.id).where(Municipality.code == code)) is not None:
         raise InvalidInput(f"a municipality with code {code} already exists")
     _check_names(name_ky, name_ru)
-    municipality = Municipality(code=code, name_ky=name_ky, name_ru=name_ru, radius_km=radius_km,
+    if len(name_ru_genitive or "") > NAME_LIMIT:
+        raise InvalidInput(f"a name is at most {NAME_LIMIT} characters")
+    if center is not None and not (-90 <= center[0] <= 90 and -180 <= center[1] <= 180):
+        raise InvalidInput("the centre is a latitude (-90…90) and a longitude (-180…180)")
+    if radius_km is not None and not 0 < radius_km <= 500:
+        raise InvalidInput("the radius is more than 0 and at most 500 km")
+    if deadline_rule is not None:
+        try:
+            deadline_rule = str(DeadlineRule.parse(deadline_rule))
+        except ConfigurationError as error:
+            raise InvalidInput(str(error)) from None
+    municipality = Municipality(code=code, name_ky=name_ky.strip(), name_ru=name_ru.strip(), radius_km=radius_km,
+                                name_ru_genitive=" ".join((name_ru_genitive or "").split()) or None,
+                                deadline_rule=deadline_rule,
                                 center_lat=center[0] if center else None, center_lon=center[1] if center else None)
     session.add(municipality)
     await session.flush()
@@ -137,6 +153,16 @@ async def do_link_staff_chat(session: AsyncSession, department: Department, addr
                 or not chat.lstrip("-").isdigit() or not chat.startswith("-")):
             raise InvalidInput("a staff chat is a Telegram group: telegram:<bot id>:<negative chat id>")
     department.staff_chat, department.staff_chat_language = address, language
+
+
+async def do_link_staff_group(session: AsyncSession, department: Department, code: str, language: Language,
+                              capabilities: Mapping[Channel, Capabilities], now: datetime) -> str:
+    """Links the group whose code the bot posted there (``StaffChat.introduce``); returns its address."""
+    used = await codes.do_use_code(session, CodePurpose.STAFF_GROUP, code, now, used_by=f"department:{department.id}")
+    if used is None or used.chat_address is None:
+        raise InvalidInput("no group has this code, or it was used or has expired")
+    await do_link_staff_chat(session, department, used.chat_address, language, capabilities)
+    return used.chat_address
 
 
 async def do_add_category(session: AsyncSession, municipality: Municipality, code: str, name_ky: str, name_ru: str,

@@ -60,6 +60,11 @@ class Actor:
         return any(g.role in (Role.HEAD, Role.ADMIN) for g in self.grants)
 
     @property
+    def administers(self) -> bool:
+        """An administrator of the municipality: sets it up (places, departments, categories, staff)."""
+        return any(g.role == Role.ADMIN for g in self.grants)
+
+    @property
     def departments(self) -> set[int]:
         return {g.department_id for g in self.grants if g.role == Role.DEPARTMENT_STAFF and g.department_id}
 

@@ -19,6 +19,7 @@ from handlers.envelope import Option, Reply
 from handlers.errors import InvalidInput, NotAllowed, NotFound
 from handlers.i18n import N_, both, gettext, pick
 from handlers.outbox_payload import decode_reply
+from handlers.services import codes
 from handlers.services.intake import do_claim_intake
 from handlers.services.outbox import PRIORITY_REPLY, do_enqueue
 from handlers.staff.access import Actor, StaffAction
@@ -27,7 +28,7 @@ from handlers.staff.cards import CARD_PREFIX, parse_card_option
 from handlers.staff.chats import staff_chat_identity
 from handlers.staff.desk import StaffDesk
 from storage.db import Database, get_referenced
-from storage.enums import Language
+from storage.enums import CodePurpose, Language
 from storage.models import ChannelIdentity, Department, OutboxMessage, Request, StaffCard
 from storage.types import utcnow
 
@@ -72,14 +73,18 @@ class StaffChat:
             return await do_claim_intake(session, intake_id, self.clock())
 
     async def introduce(self, chat_address: str) -> None:
-        """The bot was added to a group: it says the group's address, so an administrator can link it."""
-        message = N_("Hello! I am the Kairyl bot. To receive a department's requests here, an administrator "
-                     "links this group with:\n"
-                     "python main.py admin department chat <municipality> <department> {address}")
+        """The bot was added to a group: it posts a one-time code the administrator types in the
+        back office to link the group to a department (no chat ids to copy)."""
+        message = N_("Hello! I am the Kairyl bot. To receive a department's requests in this group, the administrator "
+                     "opens «Departments» in the back office, picks the department and types this code: {code}\n"
+                     "(it works for two days; for a new one, remove the bot from the group and add it again. From the "
+                     "command line: python main.py admin department chat <municipality> <department> {address})")
         async with self.db.transaction() as session:
             now = self.clock()
+            await codes.do_drop_codes(session, CodePurpose.STAFF_GROUP, chat_address=chat_address)
+            code = codes.do_make_code(session, CodePurpose.STAFF_GROUP, now, chat_address=chat_address)
             identity = await staff_chat_identity(session, chat_address, now)
-            do_enqueue(session, identity, Reply("\n\n".join(both(message, address=chat_address))), now)
+            do_enqueue(session, identity, Reply("\n\n".join(both(message, code=code, address=chat_address))), now)
         self.on_outbox()
 
     async def press(self, chat_address: str, user_address: str, value: str, user_name: str) -> str | None:

@@ -25,12 +25,13 @@ from storage.models.messaging import InboundMessage, IntakeItem, OutboxMessage
 from storage.models.people import ChannelIdentity, Conversation, Person, RoleGrant
 from storage.models.places import Category, CategoryRoute, Department, Holiday, Municipality, Quarter, Village
 from storage.models.requests import Request, RequestAttachment, RequestEvent, TicketCounter
+from storage.models.setup import OneTimeCode
 
 __all__ = [
     "AuditEntry", "Base", "Broadcast", "BroadcastMute", "BroadcastRecipient", "Category", "CategoryRoute",
     "ChannelIdentity", "Conversation", "Department", "GroupMember", "Hearing", "HearingRegistration",
     "Holiday", "InboundMessage", "InitiativeGroup", "IntakeItem", "JobRun", "LegalAnswer", "LegalAnswerUse",
-    "LegalEvent", "LegalQuestion", "LegalTerm", "Municipality", "OutboxMessage", "ParticipantProfile", "Person",
-    "Proposal", "Quarter", "ReplyTemplate", "Request", "RequestAttachment", "RequestEvent", "ResponsibleBody",
+    "LegalEvent", "LegalQuestion", "LegalTerm", "Municipality", "OneTimeCode", "OutboxMessage", "ParticipantProfile",
+    "Person", "Proposal", "Quarter", "ReplyTemplate", "Request", "RequestAttachment", "RequestEvent", "ResponsibleBody",
     "RoleGrant", "SchedulerLease", "StaffAccount", "StaffCard", "StaffSession", "TicketCounter", "Village",
 ]

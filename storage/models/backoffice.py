@@ -23,6 +23,8 @@ class StaffAccount(Base):
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     language: Mapped[Language] = mapped_column(enum_type(Language, "language"))
     active: Mapped[bool] = mapped_column(default=True)
+    operator: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    """The deployment's operator: adds municipalities and sees their health."""
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -18,6 +18,10 @@ class Municipality(Base):
     code: Mapped[str] = mapped_column(sa.String(8), unique=True)
     name_ky: Mapped[str] = mapped_column(sa.String(200))
     name_ru: Mapped[str] = mapped_column(sa.String(200))
+    name_ru_genitive: Mapped[str | None] = mapped_column(sa.String(200))
+    """The Russian name in the genitive, for «приглашение от …» («Аламудунского айыл окмоту»)."""
+    deadline_rule: Mapped[str | None] = mapped_column(sa.String(20))
+    """``calendar:14`` or ``working:10``; None: the deployment's DEADLINE_RULE."""
     center_lat: Mapped[float | None]
     center_lon: Mapped[float | None]
     radius_km: Mapped[float | None]

@@ -1,0 +1,46 @@
+"""The world of the setup tests: an empty database (no demo, no account) on SQLite and PostgreSQL,
+the real service on it with the fake Telegram Bot API, and the first-run link it prints."""
+
+import os
+import re
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from main import build_service
+from settings import Settings
+from tests.conftest import TELEGRAM_TOKEN, _counter, _pg_admin, pg_base_url
+
+LINK = re.compile(r"First run: open (\S+/office/first-run/\S+) ")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_db_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """A database with nothing in it: the service migrates it on start and loads no demo."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+        return
+    base = pg_base_url()
+    if base is None:
+        pytest.skip("PostgreSQL is not configured (KAIRYL_TEST_PG_URL)")
+    name = f"kairyl_fresh{os.getpid()}_{next(_counter)}"
+    await _pg_admin(base, f'CREATE DATABASE "{name}"')
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    await _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def fresh_settings(db_url: str, api_url: str) -> Settings:
+    return Settings(_env_file=None, database_url=db_url, http_port=0, telegram_per_chat_interval=0.0,
+                    load_demo=False, telegram_bot_token=TELEGRAM_TOKEN, telegram_api_url=api_url)
+
+
+async def start_fresh(db_url: str, api_url: str):
+    """The real service on a fresh database; returns it and its back office's base URL."""
+    service = await build_service(fresh_settings(db_url, api_url))
+    await service.start()
+    host, port = service._runner.addresses[0][:2]
+    return service, f"http://{host}:{port}/office"
+
+
+def first_run_links(printed: str) -> list[str]:
+    return LINK.findall(printed)
