@@ -8,11 +8,14 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from handlers.envelope import Reply
 from handlers.invitations.service import do_invite_staff, do_redeem
 from handlers.services import setup
+from handlers.services.health import municipality_health
 from handlers.services.identities import lock_identity
+from handlers.services.outbox import do_enqueue
 from storage.enums import AuditOutcome, Channel, Language, Role
-from storage.models import Quarter, RoleGrant, Village
+from storage.models import ChannelIdentity, Quarter, RoleGrant, Village
 from storage.types import utcnow
 from tests.backoffice_world import OfficeClient, add_request, add_staff, audit_entries, build_world, start_service
 from tests.conftest import TELEGRAM_TOKEN
@@ -60,9 +63,10 @@ async def test_only_the_administrator_reaches_the_setup_pages_and_refusals_chang
         assert status == expected, (login, status)  # the administrator is redirected to the page
         assert await _count(service.db, Village) == villages + (1 if expected == 200 else 0), login
         status, _page = await browser.get("/operator")
-        assert status in (403, 404), login  # the operator's pages: nobody here is the operator
+        assert status == 403, login  # the operator's pages: nobody here is the operator
     refused = await audit_entries(service.db, "setup")
     assert len(refused) == 4 * (len(PAGES) + 1) and {e.outcome for e in refused} == {AuditOutcome.REFUSED}
+    assert len(await audit_entries(service.db, "operator")) == len(ROLES)
 
 
 async def test_another_municipalitys_ids_are_refused_and_audited(office):
@@ -162,3 +166,15 @@ async def test_a_forged_invitation_in_the_bot_is_refused_in_both_languages(empty
         assert "Бул чакыруу шилтемеси иштебейт" in answer.text and "Эта ссылка-приглашение не работает" in answer.text
     finally:
         await service.stop()
+
+
+async def test_the_operator_sees_overdue_requests_and_waiting_messages_per_municipality(db):
+    async with db.transaction() as session:
+        request = await add_request(session, "ALM", "Нет воды")
+        resident = await session.scalar(sa.select(ChannelIdentity).where(ChannelIdentity.person_id == request.person_id))
+        do_enqueue(session, resident, Reply("Ваше обращение принято"), utcnow())
+    async with db.reader() as session:
+        now = await municipality_health(session, utcnow())
+        later = await municipality_health(session, request.due_at + timedelta(minutes=1))
+    assert [(h.municipality.code, h.backlog, h.overdue) for h in now] == [("ALM", 1, 0)]
+    assert [(h.municipality.code, h.backlog, h.overdue) for h in later] == [("ALM", 1, 1)]

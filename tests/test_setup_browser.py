@@ -1,6 +1,6 @@
 """A municipality set up in the browser from an empty database, with nothing done through the
 command line or the database: the first-run link the service prints, the operator's account and
-the first municipality, two villages with quarters, a department, a category, a department staff
+the first municipality, the operator's page (health, a second municipality), two villages with quarters, a department, a category, a department staff
 member invited by link and bound by opening the Telegram deep link (``/start <code>`` through the
 fake Bot API), the department's Telegram group linked by the code the bot posts there; then a
 resident's Telegram request reaches that group as a card, the staff member takes it, and a revoked
@@ -65,6 +65,19 @@ async def test_a_municipality_is_set_up_in_the_browser_from_an_empty_database(fr
 
     await first_run(page, links[0])
     assert await page.inner_text("h1") == "Сёла и кварталы"
+
+    # The operator sees the municipality's health and adds a second one, inviting its administrator.
+    await page.goto(base + "/operator")
+    row = page.locator("table.municipalities tr", has_text="ALM")
+    assert "Telegram @kairyl_test_bot" in await row.locator("td.bots").inner_text()
+    assert await row.locator("td.overdue-count").inner_text() == "0"
+    await fill_and_submit(page, "form.new-municipality", {
+        "code": "TKM", "name_ky": "Токмок шаардык мэриясы", "name_ru": "Мэрия города Токмок",
+        "name_ru_genitive": "мэрии города Токмок", "deadline_days": "14", "deadline_count": "calendar",
+        "admin_name": "Токтогул", "admin_language": "ky"})
+    assert (await page.get_attribute("a.telegram-link", "href")).startswith("https://t.me/kairyl_test_bot?start=")
+    assert await page.locator("table.municipalities tbody tr").count() == 2
+    await page.goto(base + "/setup")
     await add_places(page)
     villages = page.locator("section.village")
     assert await villages.count() == 2
@@ -110,6 +123,7 @@ async def test_a_municipality_is_set_up_in_the_browser_from_an_empty_database(fr
     await resident.say("Здравствуйте")
     await resident.press("Русский")
     await resident.press("Согласен")
+    await resident.press("Аламудунский айыл окмоту")  # two municipalities now: the resident picks theirs
     await resident.press("Кашка-Суу")  # its one quarter is taken without asking
     await resident.press("Подать обращение")
     await resident.press("Питьевая вода")

@@ -17,6 +17,7 @@ from backoffice.web.hearing_pages import add_hearing_page_routes
 from backoffice.web.legal import add_legal_routes
 from backoffice.web.legal_terms import add_legal_terms_routes
 from backoffice.web.office import OFFICE, PREFIX, VISIT, Office
+from backoffice.web.operator_pages import add_operator_routes
 from backoffice.web.pages import add_page_routes
 from backoffice.web.render import render, say
 from backoffice.web.setup_pages import add_setup_routes
@@ -79,5 +80,6 @@ def build_office(office: Office) -> web.Application:
     add_first_run_routes(app)
     add_setup_routes(app)
     add_staff_routes(app)
+    add_operator_routes(app)
     app.router.add_static("/static/", STATIC)
     return app
