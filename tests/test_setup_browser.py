@@ -1,10 +1,11 @@
 """A municipality set up in the browser from an empty database, with nothing done through the
 command line or the database: the first-run link the service prints, the operator's account and
-the first municipality, the operator's page (health, a second municipality), two villages with quarters, a department, a category, a department staff
-member invited by link and bound by opening the Telegram deep link (``/start <code>`` through the
-fake Bot API), the department's Telegram group linked by the code the bot posts there; then a
-resident's Telegram request reaches that group as a card, the staff member takes it, and a revoked
-role stops working at once."""
+the first municipality, the operator's page (health, a second municipality), two villages with
+quarters, a department, a category, a department staff member invited by link and bound by opening
+the Telegram deep link (``/start <code>`` through the fake Bot API), the department's Telegram group
+linked by the code the bot posts there; then a resident's Telegram request reaches that group as a
+card, the staff member takes it there and sees it in the back office with the login the
+administrator gave, and a revoked role stops working at once, in the group and on the web."""
 
 from urllib.parse import parse_qs, urlparse
 
@@ -14,10 +15,11 @@ from playwright.async_api import Page
 from tests.conftest import TELEGRAM_TOKEN
 from tests.setup_world import empty_db_url, first_run_links, start_fresh  # noqa: F401 - a fixture
 from tests.telegram_user import TelegramUser
-from tests.test_backoffice_browser import browser, press  # noqa: F401 - a fixture
+from tests.test_backoffice_browser import browser, log_in, press  # noqa: F401 - a fixture
 from tests.waiting import eventually
 
 OPERATOR_PASSWORD = "a long operator secret"
+STAFF_PASSWORD = "water staff secret"
 STAFF_ID, GROUP = 8001, -1008001
 STAFF = {"id": STAFF_ID, "first_name": "Нурлан", "last_name": "Суу"}
 
@@ -106,7 +108,12 @@ async def test_a_municipality_is_set_up_in_the_browser_from_an_empty_database(fr
     assert "Приглашение от Аламудунского айыл окмоту" in welcome.text and "Водоканал" not in welcome.text
     assert "сотрудник отдела" in welcome.text
     await page.goto(base + "/setup/staff")
-    assert "telegram" in await page.locator("table.staff tr", has_text="Нурлан").locator("td.bound").inner_text()
+    nurlan = page.locator("table.staff tr", has_text="Нурлан")
+    assert "telegram" in await nurlan.locator("td.bound").inner_text()
+    await nurlan.locator("input[name=login]").fill("nurlan")
+    await nurlan.locator("input[name=password]").fill(STAFF_PASSWORD)
+    await press(page, "table.staff tr:has-text('Нурлан') form.give-login button")
+    assert "Вход в веб-кабинет создан" in await page.inner_text("p.done")
 
 
     # The bot, added to the department's Telegram group, posts a code; the administrator types it.
@@ -135,12 +142,20 @@ async def test_a_municipality_is_set_up_in_the_browser_from_an_empty_database(fr
     card = (await eventually(lambda: _cards(bot), "no card in the department's group"))[0]
     assert ticket in card.text and "Нет воды третий день" in card.text
 
-    # The invited staff member takes it from the group; once the role is revoked, a press is refused.
+    # The invited staff member takes it from the group and sees it in the back office.
     assert ticket in await press_in_group(bot, card, "Взять")
+    staff_page = await (await browser.new_context()).new_page()
+    await log_in(staff_page, base, "nurlan", STAFF_PASSWORD)
+    assert ticket in await staff_page.inner_text("table.requests")
+    assert await staff_page.locator("a[href$='/setup']").count() == 0  # no setup for department staff
+
+    # Once the role is revoked, a press in the group is refused and the back office lets them in no more.
     await page.goto(base + "/setup/staff")
     await press(page, "table.staff tr:has-text('Нурлан') button.revoke")
     assert "Роль отозвана" in await page.inner_text("p.done")
     assert "Только сотрудники" in await press_in_group(bot, card, "Ответить")
+    await staff_page.goto(base + "/requests")
+    assert await staff_page.locator("input[name=password]").count() == 1  # back to the log-in form
 
 
 async def _cards(bot):

@@ -39,6 +39,7 @@ DONE = {
     "removed": N_("Removed."), "archived": N_("The category is no longer offered; its requests are kept."),
     "restored": N_("The category is offered again."),
     "revoked": N_("The role is revoked: it no longer works, in the staff group or here."),
+    "login": N_("The back-office login is made: give the person their login and password."),
 }
 IN_USE = {
     "quarters": N_("This village still has quarters: remove them first."),
@@ -105,7 +106,7 @@ async def run_change(request: web.Request, page: str, action: str, change: Chang
             done = await change(session, doing, form, **request.match_info)
             do_audit(session, via="web", action=f"setup_{action}", now=office.clock(), allowed=True,
                      municipality_id=municipality.id, actor_person_id=visit.actor.person_id,
-                     detail={k: str(v)[:100] for k, v in form.items() if k != "csrf"})
+                     detail={k: str(v)[:100] for k, v in form.items() if k != "csrf" and "password" not in k})
     except FieldError as error:
         return await setup_page(request, page, status=400, error=say(request, str(error)), form=form)
     except InUse as error:

@@ -15,11 +15,14 @@ from handlers.errors import InvalidInput, NotFound
 from handlers.i18n import N_
 from handlers.invitations.service import INVITED_ROLES, do_invite_staff, do_new_invitation_code, do_revoke_role
 from handlers.services.setup_changes import scoped
+from handlers.staff import accounts
 from handlers.staff.audit import do_audit
 from storage.db import get_referenced
 from storage.enums import Channel, Language, Role
 from storage.models import Department, Municipality, Person, Quarter, RoleGrant
 
+LOGIN_NEEDS = N_("A login is 3 to 60 Latin letters, digits, dots or dashes, not taken yet; a password has 10 to 200 "
+                  "characters.")
 ROLE_NEEDS = N_("Give the person's name and a role; department staff need a department, a kvartalkom head a quarter.")
 
 
@@ -94,10 +97,28 @@ async def revoke(request: web.Request) -> web.Response:
     return await run_change(request, "staff", "revoke_role", _revoke)
 
 
+async def _give_login(session, doing: Doing, form, id: str) -> str:
+    grant = await session.get(RoleGrant, int(id))
+    if grant is None or grant.municipality_id != doing.municipality.id:
+        raise NotFound(f"no role {id} in this municipality")
+    person = await get_referenced(session, Person, grant.person_id)
+    try:
+        await accounts.do_create_account(session, person, text(form, "login", 61), str(form.get("password", "")),
+                                         person.language)
+    except InvalidInput:
+        raise FieldError(LOGIN_NEEDS) from None
+    return "login"
+
+
+async def give_login(request: web.Request) -> web.Response:
+    return await run_change(request, "staff", "give_login", _give_login)
+
+
 def add_staff_routes(app: web.Application) -> None:
     app.router.add_get("/setup/staff", staff_page)
     app.router.add_post("/setup/staff", invite)
     app.router.add_post(f"/setup/staff/{ID}/revoke", revoke)
     app.router.add_post(f"/setup/staff/{ID}/invite", new_invitation)
+    app.router.add_post(f"/setup/staff/{ID}/login", give_login)
 
 

@@ -20,6 +20,7 @@ from storage.models import (
     Quarter,
     Request,
     RoleGrant,
+    StaffAccount,
     Village,
 )
 
@@ -93,6 +94,8 @@ class StaffRow:
     person: Person
     bound: tuple[str, ...]
     """The channels the person is reachable on (``telegram``, ``whatsapp``)."""
+    has_login: bool
+    """Whether the person has a back-office account."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,9 @@ async def setup_view(session: AsyncSession, municipality_id: int) -> SetupView:
         for person_id, channel in found.all():
             if person_id is not None:
                 channels.setdefault(person_id, []).append(channel.value)
-    staff = [StaffRow(grant, person, tuple(sorted(set(channels.get(person.id, ()))))) for grant, person in rows]
+    logins = set((await session.scalars(sa.select(StaffAccount.person_id).where(
+        StaffAccount.person_id.in_({person.id for _grant, person in rows})))).all()) if rows else set()
+    staff = [StaffRow(grant, person, tuple(sorted(set(channels.get(person.id, ())))), person.id in logins)
+             for grant, person in rows]
     return SetupView(villages, quarters, list((await session.scalars(_of(Department, municipality_id))).all()),
                      list((await session.scalars(_of(Category, municipality_id))).all()), staff)
