@@ -90,7 +90,7 @@ async def test_another_municipalitys_ids_are_refused_and_audited(office):
     assert refused == ["setup_add_quarter", "setup_remove_quarter", "setup_invite"]
 
 
-async def test_a_quarter_with_residents_and_a_department_with_categories_are_not_removed(office):
+async def test_what_is_in_use_is_not_removed_and_a_taken_code_is_refused(office):
     service, world, client = office
     async with service.db.transaction() as session:
         lived_in = (await add_request(session, "ALM", "Нет воды")).quarter_id
@@ -104,6 +104,9 @@ async def test_a_quarter_with_residents_and_a_department_with_categories_are_not
     water = page.split('id="department-', 1)[1].split('"', 1)[0]
     status, page = await browser.post(f"/setup/departments/{water}/remove", {"csrf": csrf})
     assert status == 409 and "относятся категории" in page
+    status, page = await browser.post("/setup/departments", {"csrf": csrf, "code": "water", "kind": "department",
+                                                             "name_ky": "Суу", "name_ru": "Вода"})
+    assert status == 400 and "Такой код или такое название уже есть" in page  # the same service as the CLI
 
 
 async def test_invitation_codes_work_once_and_not_after_they_expire(db):

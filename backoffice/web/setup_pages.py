@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from aiohttp import web
 
 from backoffice.web import texts
@@ -28,7 +27,7 @@ from handlers.services.setup_changes import InUse, scoped
 from handlers.staff.audit import do_audit
 from storage.db import get_referenced
 from storage.enums import DepartmentKind, Language
-from storage.models import Category, Department, Municipality, Village
+from storage.models import Department, Municipality, Village
 
 PAGES = {"places": ("/setup", "setup_places.html"), "departments": ("/setup/departments", "setup_departments.html"),
          "categories": ("/setup/categories", "setup_categories.html"), "staff": ("/setup/staff", "setup_staff.html")}
@@ -52,7 +51,7 @@ IN_USE = {
 CODE_FORMAT = N_("The short code is 2 to 40 Latin letters, digits or dashes, e.g. water.")
 GROUP_CODE_DEAD = N_("No group has this code, or it was used or has expired. Remove the bot from the group and "
                      "add it again for a new code.")
-ALREADY_EXISTS = N_("There is already one with this code.")
+ALREADY_EXISTS = N_("There is already one with this code or this name.")
 
 Change = Callable[..., Awaitable[str]]
 """(session, what: Doing, form, **the URL's ids) → the key of the DONE message."""
@@ -148,14 +147,8 @@ async def _add_department(session, doing: Doing, form) -> str:
     municipality = doing.municipality
     kind = DepartmentKind.ENTERPRISE if form.get("kind") == "enterprise" else DepartmentKind.DEPARTMENT
     code = _short_code(form)
-    await _check_free(session, Department, municipality.id, code)
     await setup.do_add_department(session, municipality, code, kind, *names(form))
     return "department"
-
-
-async def _check_free(session, model, municipality_id: int, code: str) -> None:
-    if await session.scalar(sa.select(model.id).where(model.municipality_id == municipality_id, model.code == code)):
-        raise FieldError(ALREADY_EXISTS)
 
 
 async def _link_group(session, doing: Doing, form, id: str) -> str:
@@ -180,7 +173,6 @@ async def _add_category(session, doing: Doing, form) -> str:
     municipality = doing.municipality
     department = await scoped(session, Department, municipality.id, chosen_id(form, "department"))
     code = _short_code(form)
-    await _check_free(session, Category, municipality.id, code)
     await setup.do_add_category(session, municipality, code, *names(form), department)
     return "category"
 
