@@ -21,7 +21,7 @@ from tests.backoffice_world import OfficeClient, add_request, add_staff, audit_e
 from tests.conftest import TELEGRAM_TOKEN
 from tests.setup_world import empty_db_url, first_run_links, start_fresh  # noqa: F401 - a fixture
 
-PAGES = ("/setup", "/setup/departments", "/setup/categories", "/setup/staff")
+PAGES = ("/setup", "/setup/departments", "/setup/categories", "/setup/staff", "/setup/audit")
 ROLES = {"admin.alm": 200, "head.alm": 403, "water.alm": 403, "kvartal.alm": 403, "lawyer.alm": 403}
 
 
@@ -88,6 +88,15 @@ async def test_another_municipalitys_ids_are_refused_and_audited(office):
     assert status == 404 and await _count(service.db, RoleGrant) == grants
     refused = [e.action for e in await audit_entries(service.db) if e.outcome == AuditOutcome.REFUSED]
     assert refused == ["setup_add_quarter", "setup_remove_quarter", "setup_invite"]
+
+    # The audit log page shows them, filtered; Tokmok's head sees none of Alamudun's log.
+    status, page = await browser.get("/setup/audit?outcome=refused&action=setup_invite")
+    assert status == 200 and page.count('<tr class="refused">') == 1 and "setup_add_quarter" not in page
+    status, page = await browser.get("/setup/audit?outcome=allowed")
+    assert status == 200 and 'class="refused"' not in page and "log_in" in page
+    tokmok = await client("head.tkm")
+    status, _page = await tokmok.get("/setup/audit")
+    assert status == 403
 
 
 async def test_what_is_in_use_is_not_removed_and_a_taken_code_is_refused(office):

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from backoffice.web import texts
 from backoffice.web.actions import add_action_routes
+from backoffice.web.audit_page import add_audit_routes
 from backoffice.web.auth import add_auth_routes, guard
 from backoffice.web.dashboard import add_dashboard_routes
 from backoffice.web.export import add_export_routes
@@ -81,5 +82,6 @@ def build_office(office: Office) -> web.Application:
     add_setup_routes(app)
     add_staff_routes(app)
     add_operator_routes(app)
+    add_audit_routes(app)
     app.router.add_static("/static/", STATIC)
     return app
