@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from handlers.conversation import ConversationCore
 from handlers.envelope import Reply
 from handlers.invitations.service import do_invite_staff, do_redeem
 from handlers.services import setup
@@ -15,10 +16,12 @@ from handlers.services.health import municipality_health
 from handlers.services.identities import lock_identity
 from handlers.services.outbox import do_enqueue
 from storage.enums import AuditOutcome, Channel, Language, Role
-from storage.models import ChannelIdentity, Quarter, RoleGrant, Village
+from storage.models import ChannelIdentity, Person, Quarter, RoleGrant, Village
 from storage.types import utcnow
 from tests.backoffice_world import OfficeClient, add_request, add_staff, audit_entries, build_world, start_service
 from tests.conftest import TELEGRAM_TOKEN
+from tests.core_config import core_config
+from tests.harness import Chat, onboard
 from tests.setup_world import empty_db_url, first_run_links, start_fresh  # noqa: F401 - a fixture
 
 PAGES = ("/setup", "/setup/departments", "/setup/categories", "/setup/staff", "/setup/audit")
@@ -190,3 +193,22 @@ async def test_the_operator_sees_overdue_requests_and_waiting_messages_per_munic
         later = await municipality_health(session, request.due_at + timedelta(minutes=1))
     assert [(h.municipality.code, h.backlog, h.overdue) for h in now] == [("ALM", 1, 0)]
     assert [(h.municipality.code, h.backlog, h.overdue) for h in later] == [("ALM", 1, 1)]
+
+
+async def test_a_code_typed_on_whatsapp_binds_the_staff_record_which_then_onboards_as_a_resident(db):
+    async with db.transaction() as session:
+        alm = await setup.municipality_by_code(session, "ALM")
+        invited = await do_invite_staff(session, alm, Role.KVARTALKOM, name="Гүлнара", language=Language.KY,
+                                        now=utcnow(), by_person_id=None,
+                                        quarter=await session.scalar(sa.select(Quarter).where(
+                                            Quarter.municipality_id == alm.id).limit(1)))
+    chat = Chat(ConversationCore(db, core_config()), db, "whatsapp:+996555000111", channel=Channel.WHATSAPP)
+    await chat.send(" " + invited.code.lower().replace("-", " ") + " ")
+    assert "Кош келиңиз, Гүлнара!" in chat.text and "Кварталком башчысы катары" in chat.text
+    await onboard(chat, language="Кыргызча")
+    async with db.reader() as session:
+        identity = await session.scalar(sa.select(ChannelIdentity).where(ChannelIdentity.address == chat.address))
+        person = await session.get(Person, identity.person_id)
+        roles = (await session.scalars(sa.select(RoleGrant.role).where(RoleGrant.person_id == person.id))).all()
+    assert person.id == invited.person.id and person.consent_at is not None and person.quarter_id is not None
+    assert roles == [Role.KVARTALKOM]  # the same record: onboarding did not make a second person

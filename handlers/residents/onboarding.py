@@ -34,7 +34,7 @@ async def on_language(turn: Turn) -> None:
         turn.say("Төмөнкү баскычтардан тилди тандаңыз.\nПожалуйста, выберите язык кнопкой ниже.")
         return
     turn.conversation.language = language
-    if turn.person is not None:  # someone who consented before and pressed /start again
+    if turn.person is not None and turn.person.consent_at is not None:  # consented before, pressed /start again
         turn.person.language = language
         turn.go("onboarding", "municipality")
     else:
