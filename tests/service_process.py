@@ -60,6 +60,8 @@ async def serving(env: dict[str, str], port: int) -> AsyncIterator[ServiceProces
     reading = asyncio.create_task(read_log())
     try:
         await eventually(service.ready, "the service did not become ready", timeout=STARTING, interval=0.2)
+        await eventually(lambda: any(f":{port}/readyz" in line for line in service.log),
+                         "the service did not say it runs on its port: another process answered there")
         yield service
     finally:
         if process.returncode is None:

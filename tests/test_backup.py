@@ -30,14 +30,15 @@ def integrity(path) -> str:
 
 
 async def test_a_backup_taken_while_updates_arrive_restores_everything_committed_before_it(
-        tmp_path, sqlite_template, fake_api, unused_tcp_port):
+        tmp_path, sqlite_template, fake_api, unused_tcp_port_factory):
     database, backup = tmp_path / "kairyl.db", tmp_path / "backup" / "kairyl-backup.db"
     backup.parent.mkdir()
     database.write_bytes(sqlite_template.read_bytes())
     bot = fake_api.bot(TOKEN)
+    port = unused_tcp_port_factory()
     env = command_env(f"sqlite+aiosqlite:///{database}", telegram_bot_token=TOKEN,
                       telegram_api_url=fake_api.base_url, telegram_mode="webhook",
-                      public_url=f"http://127.0.0.1:{unused_tcp_port}", telegram_webhook_secret=SECRET)
+                      public_url=f"http://127.0.0.1:{port}", telegram_webhook_secret=SECRET)
     acknowledged: list[int] = []  # update ids the service answered 200 to: recorded and committed
     writing = asyncio.Event()
 
@@ -49,7 +50,7 @@ async def test_a_backup_taken_while_updates_arrive_restores_everything_committed
             if await bot.deliver_webhook(bot.message_update(chat_id, "/start", update_id=update_id)) == 200:
                 acknowledged.append(update_id)
 
-    async with serving(env, unused_tcp_port) as service:
+    async with serving(env, port) as service:
         writer = asyncio.create_task(residents_write())
         try:
             while len(acknowledged) < 30:
@@ -81,7 +82,9 @@ async def test_a_backup_taken_while_updates_arrive_restores_everything_committed
     assert integrity(database) == "ok" and recorded_updates(database) == in_backup
     assert len(list(tmp_path.glob("kairyl.db.replaced-*"))) >= 1
 
-    async with serving(env, unused_tcp_port) as service:
+    port = unused_tcp_port_factory()  # not the first one's: another program may have taken it meanwhile
+    env["PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    async with serving(env, port) as service:
         bot.sent.clear()
         assert await bot.deliver_webhook(bot.message_update(8_888, "/start", update_id=90_000)) == 200
         answer = await bot.wait_sent(8_888, 1)
