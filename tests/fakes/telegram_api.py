@@ -207,6 +207,9 @@ class FakeBot(UpdateBuilders):
 
     def _check_rate(self, chat_id: int | None) -> None:
         api, retry = self._api, 0.0
+        if api.flood_next > 0:  # as Telegram answers a bot that sent too much, whatever our windows say
+            api.flood_next -= 1
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
         now = api.clock()
         windows = []
         if api.rate_limit_per_second:
@@ -229,6 +232,8 @@ class FakeTelegramAPI:
     def __init__(self, *, rate_limit_per_second: int | None = None, per_chat_per_second: int | None = None):
         self.rate_limit_per_second = rate_limit_per_second
         self.per_chat_per_second = per_chat_per_second
+        self.flood_next = 0
+        """The next this many sends get a 429 (retry after 1 s), whatever the rate: a test's own flood."""
         self.clock = time.monotonic  # rate-limit clock; tests may replace it
         self.base_url = ""
         self._bots: dict[str, FakeBot] = {}
