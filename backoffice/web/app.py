@@ -17,6 +17,7 @@ from backoffice.web.legal import add_legal_routes
 from backoffice.web.legal_terms import add_legal_terms_routes
 from backoffice.web.office import OFFICE, PREFIX, VISIT, Office
 from backoffice.web.pages import add_page_routes
+from backoffice.web.register import add_register_routes
 from backoffice.web.render import render, say
 from handlers.errors import NotAllowed, NotFound
 
@@ -66,6 +67,7 @@ def build_office(office: Office) -> web.Application:
     add_auth_routes(app)
     add_export_routes(app)
     add_page_routes(app)
+    add_register_routes(app)  # before the actions: /requests/{id}/answered is not one of theirs
     add_action_routes(app)
     add_dashboard_routes(app)
     add_legal_routes(app)

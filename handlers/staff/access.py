@@ -28,11 +28,16 @@ class StaffAction(StrEnum):
     REJECT = "reject"
     EXTEND = "extend"
     NOTE = "note"
+    RECORD_ANSWER = "answered"
+    """Record an answer given on paper, by phone or in person."""
     EXPORT = "export"
     DASHBOARD = "dashboard"
+    REGISTER = "register"
+    """Register an appeal received at the reception, on paper, by phone or by e-mail."""
 
 
-WORK_ON_REQUEST = frozenset(StaffAction) - {StaffAction.EXPORT, StaffAction.DASHBOARD}
+OVERALL = frozenset({StaffAction.EXPORT, StaffAction.DASHBOARD, StaffAction.REGISTER})
+WORK_ON_REQUEST = frozenset(StaffAction) - OVERALL
 QUARTER_HEAD_ACTIONS = frozenset({StaffAction.VIEW, StaffAction.NOTE, StaffAction.EXPORT, StaffAction.DASHBOARD})
 STAFF_ROLES = (Role.HEAD, Role.ADMIN, Role.DEPARTMENT_STAFF, Role.KVARTALKOM)
 
@@ -96,7 +101,10 @@ def allowed_actions(actor: Actor, request: Request) -> set[StaffAction]:
 
 
 def can_overall(actor: Actor, action: StaffAction) -> bool:
-    """Actions on lists (export, dashboard): every staff role, over what the actor may see."""
+    """Actions on lists (export, dashboard): every staff role, over what the actor may see.
+    Registering an appeal: the head, the administrator and department staff (the clerks)."""
+    if action == StaffAction.REGISTER:
+        return actor.sees_everything or bool(actor.departments)
     return action in (StaffAction.EXPORT, StaffAction.DASHBOARD, StaffAction.VIEW) and bool(actor.grants)
 
 

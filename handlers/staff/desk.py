@@ -18,12 +18,22 @@ from handlers.errors import NotAllowed, NotFound
 from handlers.staff import actions, views
 from handlers.staff.access import Actor, StaffAction, allowed_actions, can_overall, load_actor
 from handlers.staff.audit import do_audit
-from handlers.staff.cards import do_refresh_cards
+from handlers.staff.cards import do_post_card, do_refresh_cards
 from handlers.staff.dashboard import Dashboard, dashboard
+from handlers.staff.registration import (
+    GivenAnswer,
+    PaperAppeal,
+    Receipt,
+    do_record_answer_given,
+    do_register_appeal,
+    quarters_with_villages,
+    receipt_of,
+    scan_of,
+)
 from handlers.staff.views import Choices, RequestDetail, RequestFilters, RequestPage, RequestRow
 from storage.db import Database
 from storage.enums import Language
-from storage.models import Request
+from storage.models import Request, RequestScan
 from storage.types import utcnow
 
 Work = Callable[[AsyncSession, Any, datetime], Awaitable[None]]
@@ -122,6 +132,27 @@ class StaffDesk(DeskMachinery[StaffAction]):
         except Refused as refused:
             raise await self._refuse(actor, StaffAction.VIEW, request_id, refused) from refused
 
+    async def places(self, actor: Actor) -> list[tuple[int, str]]:
+        async with self.db.reader() as session:
+            return await quarters_with_villages(session, actor)
+
+    async def receipt(self, actor: Actor, request_id: int) -> Receipt:
+        async with self.db.reader() as session:
+            return await receipt_of(session, await self._seen(actor, request_id, session))
+
+    async def scan(self, actor: Actor, request_id: int, scan_id: int) -> RequestScan:
+        async with self.db.reader() as session:
+            found = await scan_of(session, (await self._seen(actor, request_id, session)).id, scan_id)
+        if found is None:
+            raise NotFound(f"no scan {scan_id} of request {request_id}")
+        return found
+
+    async def _seen(self, actor: Actor, request_id: int, session: AsyncSession) -> Request:
+        try:
+            return await self._visible(actor, request_id, StaffAction.VIEW, session)
+        except Refused as refused:
+            raise await self._refuse(actor, StaffAction.VIEW, request_id, refused) from refused
+
     async def choices(self, actor: Actor) -> Choices:
         async with self.db.reader() as session:
             return await views.choices(session, actor)
@@ -174,6 +205,36 @@ class StaffDesk(DeskMachinery[StaffAction]):
         async def note(session: AsyncSession, request: Request, now: datetime) -> None:
             actions.do_note(session, actor, request, text, now)
         await self._do(actor, request_id, StaffAction.NOTE, note, refresh_cards=False)
+
+    async def register(self, actor: Actor, appeal: PaperAppeal) -> Request:
+        """Registers an appeal received outside the messengers; a back-dating the role does not
+        allow is refused and logged; one the head allows is logged with its reason."""
+        await self._check_overall(actor, StaffAction.REGISTER)
+        try:
+            async with self.db.transaction() as session:
+                now = self.clock()
+                request = await do_register_appeal(session, self.config, actor, appeal, now)
+                await do_post_card(session, request, now)
+                do_audit(session, via=actor.via, action=StaffAction.REGISTER.value, now=now, allowed=True,
+                         municipality_id=actor.municipality_id, actor_person_id=actor.person_id,
+                         object_type=self.object_type, object_id=request.id,
+                         detail={"source": appeal.source.value, "received_at": appeal.received_at.isoformat(),
+                                 "backdate_reason": appeal.backdate_reason, "scans": len(appeal.scans)})
+        except NotAllowed as refused:
+            await self._audit(actor, StaffAction.REGISTER, None, False,
+                              {"reason": str(refused), "received_at": appeal.received_at.isoformat()})
+            raise
+        self.on_outbox()
+        return request
+
+    async def record_answer_given(self, actor: Actor, request_id: int, answer: GivenAnswer, *,
+                                  resolve: bool = False) -> None:
+        async def record(session: AsyncSession, request: Request, now: datetime) -> None:
+            do_record_answer_given(session, self.config, actor, request, answer, now)
+            if resolve:
+                await actions.do_resolve(session, self.config, actor, request, None, now)
+        await self._do(actor, request_id, StaffAction.RECORD_ANSWER, record,
+                       detail={"form": answer.form.value, "given_on": answer.given_on.isoformat()})
 
     # -- the machinery ---------------------------------------------------------------------------
     async def _after(self, session: AsyncSession, item: Request, now: datetime) -> None:

@@ -15,7 +15,7 @@ from handlers.i18n import N_, gettext, pick
 from handlers.services.places import place_label, quarter_choices
 from handlers.services.requests import shorten, status_label
 from handlers.staff.access import Actor, StaffAction, visible
-from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus
+from storage.enums import AnswerForm, AttachmentKind, Channel, Language, RequestEventKind, RequestSource, RequestStatus
 from storage.models import (
     Category,
     Department,
@@ -25,6 +25,7 @@ from storage.models import (
     Request,
     RequestAttachment,
     RequestEvent,
+    RequestScan,
     ResponsibleBody,
     Village,
 )
@@ -114,6 +115,14 @@ class AttachmentView:
 
 
 @dataclass(frozen=True)
+class ScanView:
+    id: int
+    name: str
+    mime_type: str
+    size: int
+
+
+@dataclass(frozen=True)
 class EventView:
     at: datetime
     kind: RequestEventKind
@@ -129,7 +138,7 @@ class RequestDetail:
     description: str
     resident_name: str
     resident_phone: str | None
-    channel: Channel
+    channel: Channel | None
     language: Language
     latitude: float | None
     longitude: float | None
@@ -141,6 +150,13 @@ class RequestDetail:
     rating: int | None
     responsible_body: str | None
     department_id: int | None
+    source: RequestSource = RequestSource.MESSENGER
+    received_at: datetime | None = None
+    registered_late: bool = False
+    signatories: int | None = None
+    answered_at: datetime | None = None
+    answer_form: AnswerForm | None = None
+    scans: list[ScanView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -263,6 +279,9 @@ async def request_detail(session: AsyncSession, actor: Actor, request: Request, 
         .where(RequestEvent.request_id == request.id).order_by(RequestEvent.id))).all()
     attachments = (await session.scalars(sa.select(RequestAttachment).where(
         RequestAttachment.request_id == request.id).order_by(RequestAttachment.id))).all()
+    scans = (await session.execute(sa.select(RequestScan.id, RequestScan.file_name, RequestScan.mime_type,
+                                             RequestScan.size).where(RequestScan.request_id == request.id)
+                                   .order_by(RequestScan.id))).all()
     has_place = request.latitude is not None and request.longitude is not None
     return RequestDetail(
         row=to_row(record, language, now), description=request.description,
@@ -277,7 +296,9 @@ async def request_detail(session: AsyncSession, actor: Actor, request: Request, 
                           e.kind == RequestEventKind.NOTE) for e, name in events],
         allowed=allowed, rating=request.rating,
         responsible_body=pick(language, body.name_ky, body.name_ru) if body else None,
-        department_id=request.department_id)
+        department_id=request.department_id, source=request.source, received_at=request.received_at,
+        registered_late=request.registered_late, signatories=request.signatories, answered_at=request.answered_at,
+        answer_form=request.answer_form, scans=[ScanView(*scan) for scan in scans])
 
 
 async def choices(session: AsyncSession, actor: Actor) -> Choices:
