@@ -4,9 +4,12 @@ the receipt in the applicant's language, the deadline watch reminds and escalate
 request, the answer given on paper is recorded and counts; back-dating beyond the clerk's three days
 is refused and audited, the head may do it with a reason."""
 
+import io
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
+from openpyxl import load_workbook
 from playwright.async_api import Page
 
 from handlers.config import BISHKEK
@@ -15,7 +18,7 @@ from handlers.reminders.service import Reminders
 from storage.enums import AnswerForm, AuditOutcome, Language, RequestEventKind, RequestSource, RequestStatus
 from storage.models import OutboxMessage, Person, Request, RequestEvent, RequestScan
 from storage.types import utcnow
-from tests.backoffice_world import audit_entries
+from tests.backoffice_world import add_request, audit_entries
 from tests.test_backoffice_browser import browser, log_in, office, png, press  # noqa: F401  (fixtures)
 
 APPEAL_TEXT = "Көчөбүздө үч күндөн бери суу жок. Кошуналар да кол койду."
@@ -126,7 +129,48 @@ async def test_a_walk_in_appeal_is_registered_printed_reminded_and_answered_on_p
     overdue = Reminders(service.db, service.desk.config, clock=lambda: appeal.due_at + timedelta(hours=1))
     await overdue.watch_deadlines()
     assert len(await events(service, appeal.id, RequestEventKind.ESCALATED)) == 1  # answered: not overdue
+
+    await check_the_journal(service, page, base, appeal)
     await page.close()
+
+
+async def check_the_journal(service, page: Page, base: str, appeal: Request) -> None:
+    """The journal lists the paper appeal beside a messenger request; the export's cells are the data's."""
+    async with service.db.transaction() as session:
+        messenger = await add_request(session, "ALM", "Нет воды на улице Мира")
+    await page.goto(base + "/requests")  # one list for both
+    listed = await page.inner_text("table.requests tbody")
+    assert appeal.ticket in listed and messenger.ticket in listed and "В приёмной лично" in listed
+    await press(page, "a[href$=\"/journal\"]")
+    rows = page.locator("table.journal tbody tr")
+    assert await rows.count() == 2
+    await page.select_option("select[name=source]", "reception")
+    await press(page, "form.filters button[type=submit]")
+    assert await rows.count() == 1 and appeal.ticket in await rows.first.inner_text()
+    async with page.expect_download() as download_info:
+        await page.click("a.journal-xlsx")
+    sheet = load_workbook(io.BytesIO(Path(await (await download_info.value).path()).read_bytes())).active
+    header, *data = list(sheet.iter_rows(values_only=True))
+    assert header == ("Регистрационный номер", "Зарегистрировано", "Поступило", "Заявитель", "Адрес", "Как поступило",
+                      "Подписавших", "Краткое содержание", "Исполнитель", "Срок", "Продлено до", "Дата ответа",
+                      "Форма ответа", "Итог")
+    async with service.db.reader() as session:
+        stored = await session.get(Request, appeal.id)
+    [row] = data
+    cell = dict(zip(header, row, strict=True))
+    local = lambda moment: moment.astimezone(BISHKEK).replace(tzinfo=None, microsecond=0)  # noqa: E731
+    assert cell["Регистрационный номер"] == stored.ticket
+    assert cell["Зарегистрировано"].replace(microsecond=0) == local(stored.created_at)
+    assert cell["Поступило"].replace(microsecond=0) == local(stored.received_at)
+    assert cell["Заявитель"] == "Жыпар Асанова" and cell["Как поступило"] == "В приёмной лично"
+    assert cell["Подписавших"] == 12 and cell["Краткое содержание"] == APPEAL_TEXT
+    assert cell["Исполнитель"] == "МП «Питьевая вода»" and cell["Срок"].date() == stored.due_date
+    assert cell["Продлено до"] is None and cell["Форма ответа"] == "На бумаге" and cell["Итог"] == "Решено"
+    assert cell["Дата ответа"].replace(microsecond=0) == local(stored.answered_at)
+    assert [e.detail for e in await audit_entries(service.db, "export")] == [{"journal": True, "rows": 1}]
+    await page.goto(base + "/dashboard")
+    assert await page.inner_text(".by-source .count-reception") == "1"
+    assert await page.inner_text(".by-source .count-messenger") == "1"
 
 
 async def test_back_dating_beyond_the_clerks_days_is_refused_the_head_gives_a_reason(office, browser):  # noqa: F811

@@ -13,6 +13,7 @@ from backoffice.web.export import add_export_routes
 from backoffice.web.group_pages import add_group_routes
 from backoffice.web.hearing_actions import add_hearing_action_routes
 from backoffice.web.hearing_pages import add_hearing_page_routes
+from backoffice.web.journal import add_journal_routes
 from backoffice.web.legal import add_legal_routes
 from backoffice.web.legal_terms import add_legal_terms_routes
 from backoffice.web.office import OFFICE, PREFIX, VISIT, Office
@@ -70,6 +71,7 @@ def build_office(office: Office) -> web.Application:
     add_register_routes(app)  # before the actions: /requests/{id}/answered is not one of theirs
     add_action_routes(app)
     add_dashboard_routes(app)
+    add_journal_routes(app)
     add_legal_routes(app)
     add_legal_terms_routes(app)
     add_hearing_page_routes(app)

@@ -1,6 +1,7 @@
 """Texts the back office's Python code shows (the templates hold the rest)."""
 
 from handlers.i18n import N_
+from storage.enums import RequestSource
 
 
 def n_(singular: str, plural: str) -> tuple[str, str]:
@@ -59,3 +60,11 @@ EXPORT_COLUMNS = (N_("Ticket"), N_("Created"), N_("Category"), N_("Quarter"), N_
                   N_("Answer due"), N_("Overdue"), N_("Assignee"), N_("Text"))
 YES = N_("yes")
 NO = N_("no")
+
+SOURCE_NAMES = {
+    RequestSource.MESSENGER: N_("In the messenger"), RequestSource.RECEPTION: N_("In person at the reception"),
+    RequestSource.PAPER: N_("On paper (letter, mailbox)"), RequestSource.PHONE: N_("By phone"),
+    RequestSource.EMAIL: N_("By e-mail"), RequestSource.KVARTALKOM: N_("Through the kvartalkom head"),
+}
+ANSWER_FORM_NAMES = {"messenger": N_("In the messenger"), "paper": N_("On paper"), "phone": N_("By phone"),
+                     "in_person": N_("In person")}

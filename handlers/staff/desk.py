@@ -20,6 +20,7 @@ from handlers.staff.access import Actor, StaffAction, allowed_actions, can_overa
 from handlers.staff.audit import do_audit
 from handlers.staff.cards import do_post_card, do_refresh_cards
 from handlers.staff.dashboard import Dashboard, dashboard
+from handlers.staff.journal import JournalFilters, JournalRow, journal_rows
 from handlers.staff.registration import (
     GivenAnswer,
     PaperAppeal,
@@ -162,6 +163,15 @@ class StaffDesk(DeskMachinery[StaffAction]):
         async with self.db.reader() as session:
             rows = await views.export_rows(session, actor, filters, self.clock(), self.config.timezone)
         await self._audit(actor, StaffAction.EXPORT, None, True, {"rows": len(rows)})
+        return rows
+
+    async def journal(self, actor: Actor, filters: JournalFilters, *, export: bool = False) -> list[JournalRow]:
+        """The register of appeals for a period, over what the actor may see (an export is audited)."""
+        await self._check_overall(actor, StaffAction.EXPORT)
+        async with self.db.reader() as session:
+            rows = await journal_rows(session, actor, filters, self.config.timezone)
+        if export:
+            await self._audit(actor, StaffAction.EXPORT, None, True, {"journal": True, "rows": len(rows)})
         return rows
 
     async def dashboard(self, actor: Actor, date_from: date, date_to: date) -> Dashboard:

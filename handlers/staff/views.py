@@ -89,6 +89,7 @@ class RequestRow:
     overdue: bool
     preview: str
     assignee: str
+    source: RequestSource = RequestSource.MESSENGER
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ def to_row(record, language: Language, now: datetime) -> RequestRow:
         department=pick(language, d_ky, d_ru) if d_ky else "—", status=request.status,
         status_label=status_label(request.status, language), due_date=request.due_date,
         overdue=request.status in OPEN_STATUSES and request.due_at <= now,
-        preview=shorten(request.description, 140), assignee=assignee or "")
+        preview=shorten(request.description, 140), assignee=assignee or "", source=request.source)
 
 
 async def request_page(session: AsyncSession, actor: Actor, filters: RequestFilters, page: int, per_page: int,
