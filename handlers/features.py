@@ -12,6 +12,7 @@ from handlers.engine.feature import FeatureSet
 from handlers.engine.menu import HOME, MAIN
 from handlers.initiatives.feature import FEATURE as INITIATIVES
 from handlers.legal.feature import FEATURE as LEGAL
+from handlers.neighbours.feature import FEATURE as NEIGHBOURS
 from handlers.numbers.feature import FEATURE as NUMBERS
 from handlers.reminders.feature import FEATURE as REMINDERS
 from handlers.requests.feature import FEATURE as REQUESTS
@@ -27,6 +28,7 @@ FEATURES = (
     LEGAL,
     REMINDERS,
     NUMBERS,
+    NEIGHBOURS,
 )
 
 FEATURE_SET = FeatureSet(FEATURES, onboarding=ONBOARDING.ref(), home=MAIN)

@@ -71,27 +71,27 @@ def check_received_at(actor: Actor, appeal: PaperAppeal, now: datetime) -> None:
         raise InvalidInput("dating a receipt this far back needs a reason")
 
 
-async def do_find_or_add_applicant(session: AsyncSession, actor: Actor, applicant: Applicant,
+async def do_find_or_add_applicant(session: AsyncSession, municipality_id: int, applicant: Applicant,
                                    now: datetime) -> Person:
     """The person the phone number belongs to (so they follow it in their messenger), or a new one."""
     name = applicant.name.strip()
     if not name or len(name) > MAX_NAME_CHARS:
         raise InvalidInput("the applicant's name is empty or too long")
     quarter = await session.get(Quarter, applicant.quarter_id)
-    if quarter is None or quarter.municipality_id != actor.municipality_id:
+    if quarter is None or quarter.municipality_id != municipality_id:
         raise InvalidInput("no such quarter in this municipality")
     phone = canonical_phone(applicant.phone) if (applicant.phone or "").strip() else None
     if (applicant.phone or "").strip() and phone is None:
         raise InvalidInput("the phone number cannot be read")
     known = await person_by_phone(session, phone)
-    if known is not None and known.municipality_id in (None, actor.municipality_id):
-        known.municipality_id = actor.municipality_id
+    if known is not None and known.municipality_id in (None, municipality_id):
+        known.municipality_id = municipality_id
         known.quarter_id = known.quarter_id or quarter.id
         known.display_name = known.display_name or name
         return known
     if known is not None:
         phone = None  # someone of another municipality has the number: keep the appeal apart from them
-    person = Person(municipality_id=actor.municipality_id, quarter_id=quarter.id, language=applicant.language,
+    person = Person(municipality_id=municipality_id, quarter_id=quarter.id, language=applicant.language,
                     display_name=name, phone=phone, created_at=now)
     session.add(person)
     await session.flush()
@@ -107,7 +107,7 @@ async def do_register_appeal(session: AsyncSession, config: CoreConfig, actor: A
     check_received_at(actor, appeal, now)
     check_scans(appeal.scans)
     text = check_text(appeal.text)
-    person = await do_find_or_add_applicant(session, actor, appeal.applicant, now)
+    person = await do_find_or_add_applicant(session, actor.municipality_id, appeal.applicant, now)
     origin = Origin(appeal.source, appeal.received_at, actor.person_id, appeal.signatories)
     request = await do_submit_request(session, person=person, channel=None,
                                       draft=Draft(category_id=appeal.category_id, description=text),
