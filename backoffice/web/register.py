@@ -52,7 +52,7 @@ async def register_form(request: web.Request, *, status: int = 200, error: str |
     now = office.clock().astimezone(BISHKEK)
     kept = form or {"received_at": now.strftime("%Y-%m-%dT%H:%M"), "language": visit.language.value}
     return render(request, "register.html", status=status, error=error, form=kept,
-                  places=await office.desk.places(visit.actor), choices=await office.desk.choices(visit.actor),
+                  choices=await office.desk.choices(visit.actor),
                   sources=[s.value for s in OFFICE_SOURCES])
 
 

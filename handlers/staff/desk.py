@@ -27,7 +27,6 @@ from handlers.staff.registration import (
     Receipt,
     do_record_answer_given,
     do_register_appeal,
-    quarters_with_villages,
     receipt_of,
     scan_of,
 )
@@ -132,10 +131,6 @@ class StaffDesk(DeskMachinery[StaffAction]):
                                                   self.clock())
         except Refused as refused:
             raise await self._refuse(actor, StaffAction.VIEW, request_id, refused) from refused
-
-    async def places(self, actor: Actor) -> list[tuple[int, str]]:
-        async with self.db.reader() as session:
-            return await quarters_with_villages(session, actor)
 
     async def receipt(self, actor: Actor, request_id: int) -> Receipt:
         async with self.db.reader() as session:

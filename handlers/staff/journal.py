@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from handlers.i18n import pick
+from handlers.services.places import place_label
 from handlers.services.requests import shorten, status_label
 from handlers.staff.access import Actor, visible
 from handlers.staff.views import local_day_start
@@ -75,7 +76,7 @@ async def journal_rows(session: AsyncSession, actor: Actor, filters: JournalFilt
     for request, name, q_ky, q_ru, v_ky, v_ru, d_ky, d_ru, taken_by in records:
         executor = ", ".join(part for part in (pick(language, d_ky, d_ru) if d_ky else "", taken_by or "") if part)
         extended = request.id in first_due
-        address = f"{pick(language, v_ky, v_ru)}, {pick(language, q_ky, q_ru)}" if q_ky else ""
+        address = place_label(pick(language, v_ky, v_ru), pick(language, q_ky, q_ru)) if q_ky else ""
         rows.append(JournalRow(
             id=request.id, ticket=request.ticket, registered_at=request.created_at,
             received_at=request.received_at or request.created_at, registered_late=request.registered_late,

@@ -23,7 +23,7 @@ from handlers.staff.actions import check_text
 from handlers.staff.scans import Scan, check_scans
 from storage.db import get_referenced
 from storage.enums import OFFICE_SOURCES, AnswerForm, Language, RequestEventKind, RequestSource
-from storage.models import Category, Municipality, Person, Quarter, Request, RequestEvent, RequestScan, Village
+from storage.models import Category, Municipality, Person, Quarter, Request, RequestEvent, RequestScan
 
 CLERK_BACKDATE = timedelta(days=3)
 """How far back a clerk may date the receipt of an appeal (a weekend and a holiday)."""
@@ -183,12 +183,3 @@ async def scan_of(session: AsyncSession, request_id: int, scan_id: int) -> Reque
     return (await session.execute(sa.select(RequestScan).where(
         RequestScan.id == scan_id, RequestScan.request_id == request_id))).scalar_one_or_none()
 
-
-async def quarters_with_villages(session: AsyncSession, actor: Actor) -> list[tuple[int, str]]:
-    """(quarter id, "village, quarter") of the actor's municipality, for the registration form."""
-    rows = (await session.execute(
-        sa.select(Quarter.id, Village.name_ky, Village.name_ru, Quarter.name_ky, Quarter.name_ru)
-        .join(Village, Village.id == Quarter.village_id).where(Quarter.municipality_id == actor.municipality_id)
-        .order_by(Village.id, Quarter.sort, Quarter.id))).all()
-    return [(qid, f"{pick(actor.language, v_ky, v_ru)}, {pick(actor.language, q_ky, q_ru)}")
-            for qid, v_ky, v_ru, q_ky, q_ru in rows]
