@@ -197,5 +197,17 @@ async def test_back_dating_beyond_the_clerks_days_is_refused_the_head_gives_a_re
     assert "зарегистрировано с опозданием" in await head.inner_text(".late-registration")
     allowed = [e for e in await audit_entries(service.db, "register") if e.outcome == AuditOutcome.ALLOWED]
     assert [e.detail["backdate_reason"] for e in allowed] == ["Письмо лежало в почтовом ящике с пятницы"]
+
+    await clerk.goto(head.url)  # erasing an applicant's data: the head's, not the clerk's
+    assert await clerk.locator("#form-erase").count() == 0
+    await press(head, "#form-erase button[type=submit]")  # the confirmation box left empty: nothing done
+    assert "Отметьте" in await head.inner_text("#form-erase .error")
+    await head.check("#form-erase input[name=confirm]")
+    await press(head, "#form-erase button[type=submit]")
+    assert "удалены" in await head.inner_text(".done")
+    async with service.db.reader() as session:
+        applicant = await session.get(Person, appeal.person_id)
+    assert (applicant.display_name, applicant.phone, applicant.quarter_id) == (None, None, None)
+    assert "Жыпар" not in await head.inner_text("dl.facts")
     await clerk.close()
     await head.close()

@@ -35,9 +35,11 @@ DONE = {
     "reject": N_("The request is rejected; the resident has been told the reason."),
     "extend": N_("The deadline has been extended; the resident has been told."),
     "note": N_("The internal note is saved. The resident does not see it."),
+    "erase": N_("The applicant's personal data are erased; the request stays in the register without them."),
     "register": N_("The appeal is registered. Print the receipt for the applicant."),
     "answered": N_("The answer given outside the messengers is recorded; the deadline counts it as answered."),
 }
+ERASE_UNCONFIRMED = N_("Tick the box to confirm that the applicant asked to erase their data.")
 REGISTER_INCOMPLETE = N_("Please give the applicant's name, village and quarter, the language, how and when the "
                          "appeal arrived, its category and its text.")
 REGISTER_INVALID = N_("The appeal could not be registered: check the name, the phone number (+996 and 9 digits), "

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
 from handlers.errors import NotAllowed, NotFound
+from handlers.services.people import do_erase_person
 from handlers.staff import actions, views
 from handlers.staff.access import Actor, StaffAction, allowed_actions, can_overall, load_actor
 from handlers.staff.audit import do_audit
@@ -31,11 +32,12 @@ from handlers.staff.registration import (
     scan_of,
 )
 from handlers.staff.views import Choices, RequestDetail, RequestFilters, RequestPage, RequestRow
-from storage.db import Database
+from storage.db import Database, get_referenced
 from storage.enums import Language
-from storage.models import Request, RequestScan
+from storage.models import Person, Request, RequestScan
 from storage.types import utcnow
 
+ERASED_NOTE = "The applicant's personal data were erased at their request."
 Work = Callable[[AsyncSession, Any, datetime], Awaitable[None]]
 _Action = TypeVar("_Action", bound=StrEnum)
 
@@ -240,6 +242,14 @@ class StaffDesk(DeskMachinery[StaffAction]):
                 await actions.do_resolve(session, self.config, actor, request, None, now)
         await self._do(actor, request_id, StaffAction.RECORD_ANSWER, record,
                        detail={"form": answer.form.value, "given_on": answer.given_on.isoformat()})
+
+    async def erase_applicant(self, actor: Actor, request_id: int) -> None:
+        """Erases what is kept about the applicant (a paper applicant, a neighbour), on their request;
+        the request stays in the register without them."""
+        async def erase(session: AsyncSession, request: Request, now: datetime) -> None:
+            await do_erase_person(session, await get_referenced(session, Person, request.person_id), now)
+            actions.do_note(session, actor, request, ERASED_NOTE, now)
+        await self._do(actor, request_id, StaffAction.ERASE_APPLICANT, erase, refresh_cards=False)
 
     # -- the machinery ---------------------------------------------------------------------------
     async def _after(self, session: AsyncSession, item: Request, now: datetime) -> None:
