@@ -147,6 +147,11 @@ async def check_the_journal(service, page: Page, base: str, appeal: Request) -> 
     await page.select_option("select[name=source]", "reception")
     await press(page, "form.filters button[type=submit]")
     assert await rows.count() == 1 and appeal.ticket in await rows.first.inner_text()
+    journal_url = page.url
+    await page.goto(base.removesuffix("/office") + await page.get_attribute("a.journal-print", "href"))
+    assert await page.locator("header.top").count() == 0 and await rows.count() == 1  # the print view
+    assert appeal.ticket in await page.inner_text("table.journal")
+    await page.goto(journal_url)
     async with page.expect_download() as download_info:
         await page.click("a.journal-xlsx")
     sheet = load_workbook(io.BytesIO(Path(await (await download_info.value).path()).read_bytes())).active
