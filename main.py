@@ -41,6 +41,7 @@ from handlers.errors import ConfigurationError
 from handlers.features import FEATURE_SET
 from handlers.legal.desk import LegalDesk
 from handlers.staff.desk import StaffDesk
+from handlers.staff.scans import MAX_UPLOAD_BYTES
 from settings import Settings
 from storage.backup import PG_DUMP_HINT, BackupError, do_backup, do_restore, serving_lock, sqlite_file
 from storage.db import Database
@@ -101,7 +102,7 @@ async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None
         intake = IntakeQueue(db, {}, apologize=core.apologize, owns=lambda _key: False, forward=workers.forward)
     else:
         intake = IntakeQueue(db, {}, apologize=core.apologize)
-    http = web.Application()
+    http = web.Application(client_max_size=MAX_UPLOAD_BYTES)  # the back office's scans of paper appeals
     http.router.add_get("/healthz", health)
     service = Service(settings, db, core, worker, intake, http, workers=workers, worker_of=worker_of)
     service.jobs = core.jobs() + FEATURE_SET.jobs(JobContext(db, core.config, worker.wake))

@@ -13,6 +13,7 @@ from handlers.engine.menu import HOME, MAIN
 from handlers.initiatives.feature import FEATURE as INITIATIVES
 from handlers.invitations.feature import FEATURE as INVITATIONS
 from handlers.legal.feature import FEATURE as LEGAL
+from handlers.neighbours.feature import FEATURE as NEIGHBOURS
 from handlers.numbers.feature import FEATURE as NUMBERS
 from handlers.reminders.feature import FEATURE as REMINDERS
 from handlers.requests.feature import FEATURE as REQUESTS
@@ -29,6 +30,7 @@ FEATURES = (
     REMINDERS,
     NUMBERS,
     INVITATIONS,
+    NEIGHBOURS,
 )
 
 FEATURE_SET = FeatureSet(FEATURES, onboarding=ONBOARDING.ref(), home=MAIN)

@@ -56,6 +56,34 @@ class RequestEventKind(StrEnum):
     REOPENED = "reopened"
 
 
+class RequestSource(StrEnum):
+    """How an appeal reached the municipality (the register's «how it arrived» column)."""
+
+    MESSENGER = "messenger"
+    """Written by the resident in Telegram or WhatsApp."""
+    RECEPTION = "reception"
+    """Brought in person to the reception desk and registered by a clerk."""
+    PAPER = "paper"
+    """A letter or a paper left at the office, registered by a clerk."""
+    PHONE = "phone"
+    EMAIL = "email"
+    KVARTALKOM = "kvartalkom"
+    """Submitted from the bot by a kvartalkom head for a neighbour."""
+
+
+OFFICE_SOURCES = (RequestSource.RECEPTION, RequestSource.PAPER, RequestSource.PHONE, RequestSource.EMAIL)
+"""The sources a clerk registers in the back office."""
+
+
+class AnswerForm(StrEnum):
+    """How the answer reached the applicant."""
+
+    MESSENGER = "messenger"
+    PAPER = "paper"
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+
+
 class AttachmentKind(StrEnum):
     PHOTO = "photo"
     VOICE = "voice"

@@ -55,6 +55,10 @@ async def _call(desk, actor, action: str, request_id: int, form) -> None:
         await desk.extend(actor, request_id, int(days), _text(form))
     elif action == "note":
         await desk.add_note(actor, request_id, _text(form))
+    elif action == "erase":
+        if form.get("confirm") != "1":
+            raise FormError(texts.ERASE_UNCONFIRMED)
+        await desk.erase_applicant(actor, request_id)
     else:
         raise web.HTTPNotFound()
 

@@ -15,11 +15,13 @@ from backoffice.web.first_run import add_first_run_routes
 from backoffice.web.group_pages import add_group_routes
 from backoffice.web.hearing_actions import add_hearing_action_routes
 from backoffice.web.hearing_pages import add_hearing_page_routes
+from backoffice.web.journal import add_journal_routes
 from backoffice.web.legal import add_legal_routes
 from backoffice.web.legal_terms import add_legal_terms_routes
 from backoffice.web.office import OFFICE, PREFIX, VISIT, Office
 from backoffice.web.operator_pages import add_operator_routes
 from backoffice.web.pages import add_page_routes
+from backoffice.web.register import add_register_routes
 from backoffice.web.render import render, say
 from backoffice.web.setup_pages import add_setup_routes
 from backoffice.web.staff_pages import add_staff_routes
@@ -71,8 +73,10 @@ def build_office(office: Office) -> web.Application:
     add_auth_routes(app)
     add_export_routes(app)
     add_page_routes(app)
+    add_register_routes(app)  # before the actions: /requests/{id}/answered is not one of theirs
     add_action_routes(app)
     add_dashboard_routes(app)
+    add_journal_routes(app)
     add_legal_routes(app)
     add_legal_terms_routes(app)
     add_hearing_page_routes(app)

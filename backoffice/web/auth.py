@@ -91,7 +91,10 @@ async def guard(request: web.Request, handler):
             await do_audit_refusal(request, "post_without_session")
         raise web.HTTPSeeOther(LOGIN + "?next=" + quote(request.path_qs if request.method == "GET" else PREFIX + "/"))
     if visit is not None and request.method == "POST":
-        form = await request.post()
+        try:
+            form = await request.post()
+        except web.HTTPRequestEntityTooLarge:
+            return render(request, "message.html", status=413, message=say(request, texts.UPLOAD_TOO_LARGE))
         if not hmac.compare_digest(str(form.get("csrf", "")).encode(), visit.csrf.encode()):
             await do_audit_refusal(request, "csrf")
             return render(request, "message.html", status=403, message=say(request, texts.FORGED_FORM))

@@ -8,8 +8,10 @@ from backoffice.web import texts
 from backoffice.web.charts import bar_chart
 from backoffice.web.office import office_of, visit_of
 from backoffice.web.render import render, say
+from backoffice.web.texts import SOURCE_NAMES
 from handlers.config import BISHKEK
 from handlers.i18n import N_, format_number
+from storage.enums import RequestSource
 
 MAX_PERIOD_DAYS = 366 * 3
 CHART_TITLES = {
@@ -17,10 +19,11 @@ CHART_TITLES = {
     "category": N_("Requests by category"),
     "quarter": N_("Requests by quarter"),
     "rating": N_("Residents' ratings"),
+    "source": N_("Requests by how they arrived"),
 }
 
 
-def _period(query, today: date) -> tuple[date, date, bool]:
+def period_of(query, today: date) -> tuple[date, date, bool]:
     """(from, to, understood): this month by default; a bad or reversed period falls back to it."""
     default = (today.replace(day=1), today)
     try:
@@ -36,13 +39,15 @@ def _period(query, today: date) -> tuple[date, date, bool]:
 async def dashboard_page(request: web.Request) -> web.Response:
     office, visit = office_of(request), visit_of(request)
     today = office.clock().astimezone(BISHKEK).date()
-    start, end, understood = _period(request.query, today)
+    start, end, understood = period_of(request.query, today)
     board = await office.desk.dashboard(visit.actor, start, end)
     number = lambda n: format_number(n, visit.language)  # noqa: E731
     charts = {
         "status": bar_chart(board.by_status, title=say(request, CHART_TITLES["status"]), number=number),
         "category": bar_chart(board.by_category, title=say(request, CHART_TITLES["category"]), number=number),
         "quarter": bar_chart(board.by_quarter, title=say(request, CHART_TITLES["quarter"]), number=number),
+        "source": bar_chart([(say(request, SOURCE_NAMES[RequestSource(s)]), n) for s, n in board.by_source],
+                            title=say(request, CHART_TITLES["source"]), number=number),
         "rating": bar_chart([("★" * score, board.ratings.get(score, 0)) for score in range(5, 0, -1)],
                             title=say(request, CHART_TITLES["rating"]), number=number),
     }

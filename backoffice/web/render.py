@@ -35,8 +35,10 @@ def say(request: web.Request, message: str, /, **values: object) -> str:
     return gettext(language_of(request), message, **values)
 
 
-def render(request: web.Request, template: str, *, status: int = 200, **context: object) -> web.Response:
-    language = language_of(request)
+def render(request: web.Request, template: str, *, status: int = 200, language: Language | None = None,
+           **context: object) -> web.Response:
+    """A page in the visitor's language, or in ``language`` (a receipt is in the applicant's)."""
+    language = language or language_of(request)
     context.setdefault("visit", request.get(VISIT))
     context.setdefault("path", request.path_qs)
     html = environment(language).get_template(template).render(**context)

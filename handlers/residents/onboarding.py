@@ -10,7 +10,7 @@ from handlers.engine.turn import Turn
 from handlers.envelope import Option
 from handlers.i18n import pick
 from handlers.services import places
-from handlers.services.people import canonical_phone
+from handlers.services.people import canonical_phone, person_by_phone
 from storage.db import get_referenced
 from storage.enums import Language
 from storage.models import Municipality, Person, Quarter, Village
@@ -70,10 +70,18 @@ async def _do_record_consent(turn: Turn) -> None:
         turn.person.consent_at, turn.person.consent_version = turn.now, turn.config.consent_version
         turn.person.language = turn.language
         return
+    phone = canonical_phone(incoming.phone) if incoming else None
+    registered = await person_by_phone(turn.session, phone)
+    if registered is not None:  # an applicant a clerk or a kvartalkom head registered with this number
+        registered.language = turn.language
+        registered.consent_at, registered.consent_version = turn.now, turn.config.consent_version
+        turn.identity.person_id = registered.id
+        turn.person = registered
+        return
     person = Person(
         language=turn.language,
         display_name=incoming.display_name if incoming else None,
-        phone=canonical_phone(incoming.phone) if incoming else None,
+        phone=phone,
         consent_at=turn.now,
         consent_version=turn.config.consent_version,
         created_at=turn.now,

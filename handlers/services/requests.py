@@ -19,7 +19,7 @@ from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
 from handlers.services.routing import responsible_department_id
 from handlers.services.tickets import do_take_ticket_number
 from storage.db import get_referenced
-from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus, Role
+from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestSource, RequestStatus, Role
 from storage.models import Category, Holiday, Municipality, Person, Request, RequestAttachment, RequestEvent, RoleGrant
 
 STATUS_LABELS = {
@@ -64,13 +64,32 @@ class Draft:
         return sum(1 for a in self.attachments if a["kind"] == kind)
 
 
+@dataclass(frozen=True)
+class Origin:
+    """How an appeal arrived when the applicant did not write it in a messenger themselves:
+    registered by a clerk in the back office, or submitted by a kvartalkom head for a neighbour."""
+
+    source: RequestSource
+    received_at: datetime
+    """When it reached the municipality: the term to answer counts from this day."""
+    registered_by_person_id: int
+    signatories: int | None = None
+    """A collective appeal: how many people signed it."""
+
+
+REGISTRATION_TERM = DeadlineRule.working(1)
+"""Law No. 67: an appeal is registered within one working day of its receipt."""
+
+
 async def holidays_between(session: AsyncSession, start: date, days: int) -> set[date]:
     query = sa.select(Holiday.day).where(Holiday.day.between(start, start + timedelta(days=days)))
     return set((await session.scalars(query)).all())
 
 
-async def do_submit_request(session: AsyncSession, *, person: Person, channel: Channel, draft: Draft,
-                            language: Language, now: datetime, config: CoreConfig) -> Request:
+async def do_submit_request(session: AsyncSession, *, person: Person, channel: Channel | None, draft: Draft,
+                            language: Language, now: datetime, config: CoreConfig,
+                            origin: Origin | None = None) -> Request:
+    """Numbers, routes and dates a request (the one way in for every appeal, whoever registers it)."""
     if person.municipality_id is None:
         raise ConfigurationError("the person has no municipality")
     municipality = await get_referenced(session, Municipality, person.municipality_id)
@@ -79,8 +98,11 @@ async def do_submit_request(session: AsyncSession, *, person: Person, channel: C
         raise InvalidInput("the chosen category is not offered any more")
     local_today = now.astimezone(config.timezone).date()
     rule = DeadlineRule.parse(municipality.deadline_rule) if municipality.deadline_rule else config.deadline_rule
-    holidays = await holidays_between(session, local_today, rule.days * 3 + 30)
-    due = due_date(local_today, rule, holidays)
+    received_on = (origin.received_at if origin else now).astimezone(config.timezone).date()
+    holidays = await holidays_between(session, received_on, (local_today - received_on).days + rule.days * 3 + 30)
+    due = due_date(received_on, rule, holidays)
+    late = origin is not None and now >= end_of_day(due_date(received_on, REGISTRATION_TERM, holidays),
+                                                    config.timezone)
     department_id = await responsible_department_id(session, category, person.quarter_id)
     request = Request(
         municipality_id=municipality.id,
@@ -90,17 +112,25 @@ async def do_submit_request(session: AsyncSession, *, person: Person, channel: C
         description=draft.description, latitude=draft.latitude, longitude=draft.longitude,
         address_text=draft.address_text, status=RequestStatus.RECEIVED,
         created_at=now, updated_at=now, due_date=due, due_at=end_of_day(due, config.timezone),
+        source=origin.source if origin else RequestSource.MESSENGER, received_at=origin.received_at if origin else None,
+        registered_by_person_id=origin.registered_by_person_id if origin else None, registered_late=late,
+        signatories=origin.signatories if origin else None,
     )
     request.index_for_search()
     session.add(request)
     await session.flush()
+    if draft.attachments and channel is None:
+        raise InvalidInput("a messenger's files need the messenger they came through")
     session.add_all([
         RequestAttachment(request_id=request.id, kind=AttachmentKind(a["kind"]), channel=channel,
                           file_ref=a["ref"], mime_type=a.get("mime_type"), created_at=now)
         for a in draft.attachments
     ])
+    detail = None if origin is None else {"source": origin.source.value, "received_at": origin.received_at.isoformat(),
+                                          "late": late}
     session.add(RequestEvent(request_id=request.id, kind=RequestEventKind.CREATED, at=now,
-                             actor_person_id=person.id, status_to=RequestStatus.RECEIVED))
+                             actor_person_id=origin.registered_by_person_id if origin else person.id,
+                             status_to=RequestStatus.RECEIVED, detail=detail))
     session.add(RequestEvent(request_id=request.id, kind=RequestEventKind.ROUTED, at=now,
                              department_id=department_id))
     if municipality.copy_quarter_head and person.quarter_id is not None:
@@ -114,7 +144,7 @@ async def _do_copy_quarter_heads(session: AsyncSession, request: Request, catego
         RoleGrant.quarter_id == request.quarter_id).options(selectinload(RoleGrant.person))
     for grant in (await session.scalars(query)).all():
         identity = await identities.reachable_identity(session, grant.person_id)
-        if identity is None or grant.person_id == request.person_id:
+        if identity is None or grant.person_id in (request.person_id, request.registered_by_person_id):
             continue
         language = grant.person.language
         text = gettext(language, "A new request in your quarter: {ticket}, {category}.\n{description}",
@@ -192,10 +222,28 @@ class Asked(Protocol):
 
 async def do_tell_resident(session: AsyncSession, request: Asked, text: str, now: datetime,
                             template: Template) -> None:
+    """Tells the resident in the messenger they last wrote from; a request a kvartalkom head
+    submitted for a neighbour is told to the head too, marked «for <name>», to pass on."""
     identity = await identities.reachable_identity(session, request.person_id)
     if identity is not None:
         reply = Reply(text, language=request.language, template=template)
         do_enqueue(session, identity, reply, now, priority=PRIORITY_NOTIFICATION)
+    if isinstance(request, Request) and request.source == RequestSource.KVARTALKOM:
+        await _do_tell_submitter(session, request, text, now, template)
+
+
+async def _do_tell_submitter(session: AsyncSession, request: Request, text: str, now: datetime,
+                             template: Template) -> None:
+    head_id = request.registered_by_person_id
+    identity = await identities.reachable_identity(session, head_id) if head_id else None
+    if identity is None or head_id == request.person_id:
+        return
+    head = await get_referenced(session, Person, head_id)
+    neighbour = await get_referenced(session, Person, request.person_id)
+    name = neighbour.display_name or gettext(head.language, "your neighbour")
+    marked = gettext(head.language, "For {name} (you submitted it for them):", name=name) + "\n" + text
+    do_enqueue(session, identity, Reply(marked, language=head.language, template=template), now,
+               priority=PRIORITY_NOTIFICATION)
 
 
 def shorten(text: str, limit: int) -> str:

@@ -28,11 +28,19 @@ class StaffAction(StrEnum):
     REJECT = "reject"
     EXTEND = "extend"
     NOTE = "note"
+    RECORD_ANSWER = "answered"
+    """Record an answer given on paper, by phone or in person."""
+    ERASE_APPLICANT = "erase"
+    """Erase the applicant's personal data at their request (the head and the administrator)."""
     EXPORT = "export"
     DASHBOARD = "dashboard"
+    REGISTER = "register"
+    """Register an appeal received at the reception, on paper, by phone or by e-mail."""
 
 
-WORK_ON_REQUEST = frozenset(StaffAction) - {StaffAction.EXPORT, StaffAction.DASHBOARD}
+OVERALL = frozenset({StaffAction.EXPORT, StaffAction.DASHBOARD, StaffAction.REGISTER})
+WORK_ON_REQUEST = frozenset(StaffAction) - OVERALL
+HEAD_ONLY = frozenset({StaffAction.ERASE_APPLICANT})
 QUARTER_HEAD_ACTIONS = frozenset({StaffAction.VIEW, StaffAction.NOTE, StaffAction.EXPORT, StaffAction.DASHBOARD})
 STAFF_ROLES = (Role.HEAD, Role.ADMIN, Role.DEPARTMENT_STAFF, Role.KVARTALKOM)
 
@@ -93,15 +101,20 @@ def allowed_actions(actor: Actor, request: Request) -> set[StaffAction]:
     """What the actor may do with this request (empty: they may not even see it)."""
     if request.municipality_id != actor.municipality_id:
         return set()
-    if actor.sees_everything or request.department_id in actor.departments:
+    if actor.sees_everything:
         return set(WORK_ON_REQUEST)
+    if request.department_id in actor.departments:
+        return set(WORK_ON_REQUEST - HEAD_ONLY)
     if request.quarter_id in actor.quarters:
         return set(QUARTER_HEAD_ACTIONS & WORK_ON_REQUEST)
     return set()
 
 
 def can_overall(actor: Actor, action: StaffAction) -> bool:
-    """Actions on lists (export, dashboard): every staff role, over what the actor may see."""
+    """Actions on lists (export, dashboard): every staff role, over what the actor may see.
+    Registering an appeal: the head, the administrator and department staff (the clerks)."""
+    if action == StaffAction.REGISTER:
+        return actor.sees_everything or bool(actor.departments)
     return action in (StaffAction.EXPORT, StaffAction.DASHBOARD, StaffAction.VIEW) and bool(actor.grants)
 
 

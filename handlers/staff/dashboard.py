@@ -13,7 +13,7 @@ from handlers.services.places import place_label
 from handlers.services.requests import status_label
 from handlers.staff.access import Actor, visible
 from handlers.staff.views import OPEN_STATUSES, RequestRow, local_day_start, row_query, to_row
-from storage.enums import RequestEventKind, RequestStatus
+from storage.enums import RequestEventKind, RequestSource, RequestStatus
 from storage.models import Category, Quarter, Request, RequestEvent, Village
 
 OVERDUE_SHOWN = 20
@@ -27,6 +27,8 @@ class Dashboard:
     by_status: list[tuple[str, int]]
     by_category: list[tuple[str, int]]
     by_quarter: list[tuple[str, int]]
+    by_source: list[tuple[str, int]]
+    """(``RequestSource`` value, count): how the period's appeals arrived."""
     overdue: int
     overdue_rows: list[RequestRow]
     median_hours_to_answer: float | None
@@ -49,6 +51,7 @@ async def dashboard(session: AsyncSession, actor: Actor, date_from: date, date_t
         return list((await session.execute(query.where(in_period).group_by(*columns))).all())
 
     statuses = dict(await grouped(Request.status))
+    sources = dict(await grouped(Request.source))
     categories = await grouped(Category.id, Category.name_ky, Category.name_ru,
                                join=(Category, Category.id == Request.category_id))
     quarters = await grouped(Quarter.id, Quarter.name_ky, Quarter.name_ru, Village.name_ky, Village.name_ru,
@@ -76,6 +79,7 @@ async def dashboard(session: AsyncSession, actor: Actor, date_from: date, date_t
         by_quarter=sorted(((place_label(pick(language, v_ky, v_ru), pick(language, ky, ru)), n)
                            for _id, ky, ru, v_ky, v_ru, n in quarters),
                           key=lambda x: -x[1]),
+        by_source=[(s.value, sources[s]) for s in RequestSource if sources.get(s)],
         overdue=overdue or 0, overdue_rows=[to_row(r, language, now) for r in overdue_rows],
         median_hours_to_answer=round(median(hours), 1) if hours else None,
         ratings={score: ratings.get(score, 0) for score in range(1, 6)},

@@ -15,17 +15,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
 from handlers.errors import NotAllowed, NotFound
+from handlers.services.people import do_erase_person
 from handlers.staff import actions, views
 from handlers.staff.access import Actor, StaffAction, allowed_actions, can_overall, load_actor
 from handlers.staff.audit import do_audit
-from handlers.staff.cards import do_refresh_cards
+from handlers.staff.cards import do_post_card, do_refresh_cards
 from handlers.staff.dashboard import Dashboard, dashboard
+from handlers.staff.journal import JournalFilters, JournalRow, journal_rows
+from handlers.staff.registration import (
+    GivenAnswer,
+    PaperAppeal,
+    Receipt,
+    do_record_answer_given,
+    do_register_appeal,
+    receipt_of,
+    scan_of,
+)
 from handlers.staff.views import Choices, RequestDetail, RequestFilters, RequestPage, RequestRow
-from storage.db import Database
+from storage.db import Database, get_referenced
 from storage.enums import Language
-from storage.models import Request
+from storage.models import Person, Request, RequestScan
 from storage.types import utcnow
 
+ERASED_NOTE = "The applicant's personal data were erased at their request."
 Work = Callable[[AsyncSession, Any, datetime], Awaitable[None]]
 _Action = TypeVar("_Action", bound=StrEnum)
 
@@ -122,6 +134,23 @@ class StaffDesk(DeskMachinery[StaffAction]):
         except Refused as refused:
             raise await self._refuse(actor, StaffAction.VIEW, request_id, refused) from refused
 
+    async def receipt(self, actor: Actor, request_id: int) -> Receipt:
+        async with self.db.reader() as session:
+            return await receipt_of(session, await self._seen(actor, request_id, session))
+
+    async def scan(self, actor: Actor, request_id: int, scan_id: int) -> RequestScan:
+        async with self.db.reader() as session:
+            found = await scan_of(session, (await self._seen(actor, request_id, session)).id, scan_id)
+        if found is None:
+            raise NotFound(f"no scan {scan_id} of request {request_id}")
+        return found
+
+    async def _seen(self, actor: Actor, request_id: int, session: AsyncSession) -> Request:
+        try:
+            return await self._visible(actor, request_id, StaffAction.VIEW, session)
+        except Refused as refused:
+            raise await self._refuse(actor, StaffAction.VIEW, request_id, refused) from refused
+
     async def choices(self, actor: Actor) -> Choices:
         async with self.db.reader() as session:
             return await views.choices(session, actor)
@@ -131,6 +160,15 @@ class StaffDesk(DeskMachinery[StaffAction]):
         async with self.db.reader() as session:
             rows = await views.export_rows(session, actor, filters, self.clock(), self.config.timezone)
         await self._audit(actor, StaffAction.EXPORT, None, True, {"rows": len(rows)})
+        return rows
+
+    async def journal(self, actor: Actor, filters: JournalFilters, *, export: bool = False) -> list[JournalRow]:
+        """The register of appeals for a period, over what the actor may see (an export is audited)."""
+        await self._check_overall(actor, StaffAction.EXPORT)
+        async with self.db.reader() as session:
+            rows = await journal_rows(session, actor, filters, self.config.timezone)
+        if export:
+            await self._audit(actor, StaffAction.EXPORT, None, True, {"journal": True, "rows": len(rows)})
         return rows
 
     async def dashboard(self, actor: Actor, date_from: date, date_to: date) -> Dashboard:
@@ -174,6 +212,44 @@ class StaffDesk(DeskMachinery[StaffAction]):
         async def note(session: AsyncSession, request: Request, now: datetime) -> None:
             actions.do_note(session, actor, request, text, now)
         await self._do(actor, request_id, StaffAction.NOTE, note, refresh_cards=False)
+
+    async def register(self, actor: Actor, appeal: PaperAppeal) -> Request:
+        """Registers an appeal received outside the messengers; a back-dating the role does not
+        allow is refused and logged; one the head allows is logged with its reason."""
+        await self._check_overall(actor, StaffAction.REGISTER)
+        try:
+            async with self.db.transaction() as session:
+                now = self.clock()
+                request = await do_register_appeal(session, self.config, actor, appeal, now)
+                await do_post_card(session, request, now)
+                do_audit(session, via=actor.via, action=StaffAction.REGISTER.value, now=now, allowed=True,
+                         municipality_id=actor.municipality_id, actor_person_id=actor.person_id,
+                         object_type=self.object_type, object_id=request.id,
+                         detail={"source": appeal.source.value, "received_at": appeal.received_at.isoformat(),
+                                 "backdate_reason": appeal.backdate_reason, "scans": len(appeal.scans)})
+        except NotAllowed as refused:
+            await self._audit(actor, StaffAction.REGISTER, None, False,
+                              {"reason": str(refused), "received_at": appeal.received_at.isoformat()})
+            raise
+        self.on_outbox()
+        return request
+
+    async def record_answer_given(self, actor: Actor, request_id: int, answer: GivenAnswer, *,
+                                  resolve: bool = False) -> None:
+        async def record(session: AsyncSession, request: Request, now: datetime) -> None:
+            do_record_answer_given(session, self.config, actor, request, answer, now)
+            if resolve:
+                await actions.do_resolve(session, self.config, actor, request, None, now)
+        await self._do(actor, request_id, StaffAction.RECORD_ANSWER, record,
+                       detail={"form": answer.form.value, "given_on": answer.given_on.isoformat()})
+
+    async def erase_applicant(self, actor: Actor, request_id: int) -> None:
+        """Erases what is kept about the applicant (a paper applicant, a neighbour), on their request;
+        the request stays in the register without them."""
+        async def erase(session: AsyncSession, request: Request, now: datetime) -> None:
+            await do_erase_person(session, await get_referenced(session, Person, request.person_id), now)
+            actions.do_note(session, actor, request, ERASED_NOTE, now)
+        await self._do(actor, request_id, StaffAction.ERASE_APPLICANT, erase, refresh_cards=False)
 
     # -- the machinery ---------------------------------------------------------------------------
     async def _after(self, session: AsyncSession, item: Request, now: datetime) -> None:

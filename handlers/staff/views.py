@@ -15,7 +15,7 @@ from handlers.i18n import N_, gettext, pick
 from handlers.services.places import place_label, quarter_choices
 from handlers.services.requests import shorten, status_label
 from handlers.staff.access import Actor, StaffAction, visible
-from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus
+from storage.enums import AnswerForm, AttachmentKind, Channel, Language, RequestEventKind, RequestSource, RequestStatus
 from storage.models import (
     Category,
     Department,
@@ -25,6 +25,7 @@ from storage.models import (
     Request,
     RequestAttachment,
     RequestEvent,
+    RequestScan,
     ResponsibleBody,
     Village,
 )
@@ -88,6 +89,7 @@ class RequestRow:
     overdue: bool
     preview: str
     assignee: str
+    source: RequestSource = RequestSource.MESSENGER
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,14 @@ class AttachmentView:
 
 
 @dataclass(frozen=True)
+class ScanView:
+    id: int
+    name: str
+    mime_type: str
+    size: int
+
+
+@dataclass(frozen=True)
 class EventView:
     at: datetime
     kind: RequestEventKind
@@ -129,7 +139,7 @@ class RequestDetail:
     description: str
     resident_name: str
     resident_phone: str | None
-    channel: Channel
+    channel: Channel | None
     language: Language
     latitude: float | None
     longitude: float | None
@@ -141,6 +151,13 @@ class RequestDetail:
     rating: int | None
     responsible_body: str | None
     department_id: int | None
+    source: RequestSource = RequestSource.MESSENGER
+    received_at: datetime | None = None
+    registered_late: bool = False
+    signatories: int | None = None
+    answered_at: datetime | None = None
+    answer_form: AnswerForm | None = None
+    scans: list[ScanView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -213,7 +230,7 @@ def to_row(record, language: Language, now: datetime) -> RequestRow:
         department=pick(language, d_ky, d_ru) if d_ky else "—", status=request.status,
         status_label=status_label(request.status, language), due_date=request.due_date,
         overdue=request.status in OPEN_STATUSES and request.due_at <= now,
-        preview=shorten(request.description, 140), assignee=assignee or "")
+        preview=shorten(request.description, 140), assignee=assignee or "", source=request.source)
 
 
 async def request_page(session: AsyncSession, actor: Actor, filters: RequestFilters, page: int, per_page: int,
@@ -263,6 +280,9 @@ async def request_detail(session: AsyncSession, actor: Actor, request: Request, 
         .where(RequestEvent.request_id == request.id).order_by(RequestEvent.id))).all()
     attachments = (await session.scalars(sa.select(RequestAttachment).where(
         RequestAttachment.request_id == request.id).order_by(RequestAttachment.id))).all()
+    scans = (await session.execute(sa.select(RequestScan.id, RequestScan.file_name, RequestScan.mime_type,
+                                             RequestScan.size).where(RequestScan.request_id == request.id)
+                                   .order_by(RequestScan.id))).all()
     has_place = request.latitude is not None and request.longitude is not None
     return RequestDetail(
         row=to_row(record, language, now), description=request.description,
@@ -277,7 +297,9 @@ async def request_detail(session: AsyncSession, actor: Actor, request: Request, 
                           e.kind == RequestEventKind.NOTE) for e, name in events],
         allowed=allowed, rating=request.rating,
         responsible_body=pick(language, body.name_ky, body.name_ru) if body else None,
-        department_id=request.department_id)
+        department_id=request.department_id, source=request.source, received_at=request.received_at,
+        registered_late=request.registered_late, signatories=request.signatories, answered_at=request.answered_at,
+        answer_form=request.answer_form, scans=[ScanView(*scan) for scan in scans])
 
 
 async def choices(session: AsyncSession, actor: Actor) -> Choices:

@@ -24,7 +24,7 @@ from storage.models.legal import LegalAnswer, LegalAnswerUse, LegalEvent, LegalQ
 from storage.models.messaging import InboundMessage, IntakeItem, OutboxMessage
 from storage.models.people import ChannelIdentity, Conversation, Person, RoleGrant
 from storage.models.places import Category, CategoryRoute, Department, Holiday, Municipality, Quarter, Village
-from storage.models.requests import Request, RequestAttachment, RequestEvent, TicketCounter
+from storage.models.requests import Request, RequestAttachment, RequestEvent, RequestScan, TicketCounter
 from storage.models.setup import OneTimeCode
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "ChannelIdentity", "Conversation", "Department", "GroupMember", "Hearing", "HearingRegistration",
     "Holiday", "InboundMessage", "InitiativeGroup", "IntakeItem", "JobRun", "LegalAnswer", "LegalAnswerUse",
     "LegalEvent", "LegalQuestion", "LegalTerm", "Municipality", "OneTimeCode", "OutboxMessage", "ParticipantProfile",
-    "Person", "Proposal", "Quarter", "ReplyTemplate", "Request", "RequestAttachment", "RequestEvent", "ResponsibleBody",
-    "RoleGrant", "SchedulerLease", "StaffAccount", "StaffCard", "StaffSession", "TicketCounter", "Village",
+    "Person", "Proposal", "Quarter", "ReplyTemplate", "Request", "RequestAttachment", "RequestEvent", "RequestScan",
+    "ResponsibleBody", "RoleGrant", "SchedulerLease", "StaffAccount", "StaffCard", "StaffSession", "TicketCounter",
+    "Village",
 ]

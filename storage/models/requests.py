@@ -6,7 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestStatus
+from storage.enums import AnswerForm, AttachmentKind, Channel, Language, RequestEventKind, RequestSource, RequestStatus
 from storage.models.base import Base, created_at_column
 from storage.types import UTCDateTime, enum_type
 
@@ -32,7 +32,8 @@ class Request(Base):
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"))
     quarter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("quarters.id"))
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
-    channel: Mapped[Channel] = mapped_column(enum_type(Channel, "channel"))
+    channel: Mapped[Channel | None] = mapped_column(enum_type(Channel, "channel"))
+    """The messenger it was written in; ``None`` for an appeal registered in the back office."""
     language: Mapped[Language] = mapped_column(enum_type(Language, "language"))
     description: Mapped[str] = mapped_column(sa.Text)
     latitude: Mapped[float | None]
@@ -61,6 +62,18 @@ class Request(Base):
     rating: Mapped[int | None]
     """The resident's rating, 1–5, after resolution."""
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    source: Mapped[RequestSource] = mapped_column(enum_type(RequestSource, "request_source"),
+                                                  default=RequestSource.MESSENGER, server_default="messenger")
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When an appeal registered by staff reached the municipality (the term counts from then)."""
+    registered_by_person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    """The clerk who registered it, or the kvartalkom head who submitted it for a neighbour."""
+    registered_late: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    """Registered after the one working day the law allows from its receipt."""
+    signatories: Mapped[int | None]
+    """A collective appeal: how many people signed it."""
+    answer_form: Mapped[AnswerForm | None] = mapped_column(enum_type(AnswerForm, "answer_form"))
+    """How the first answer reached the applicant (the date is ``answered_at``)."""
     search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     """The ticket and the description case-folded in Python, so a search ignores case in Kyrgyz
     and Russian whatever the database's locale (PostgreSQL with the C locale folds ASCII only)."""
@@ -82,6 +95,21 @@ class RequestAttachment(Base):
     file_ref: Mapped[str] = mapped_column(sa.String(500))
     """The channel's reference: a Telegram file_id, a Twilio media URL."""
     mime_type: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class RequestScan(Base):
+    """A scan or photo of a paper appeal, uploaded in the back office (kept here: no messenger holds it)."""
+
+    __tablename__ = "request_scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("requests.id"), index=True)
+    file_name: Mapped[str] = mapped_column(sa.String(200))
+    mime_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    uploaded_by_person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
     created_at: Mapped[datetime] = created_at_column()
 
 
