@@ -210,7 +210,8 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = Settings()
     command = args.command or "serve"
-    level = "WARNING" if command in ("chat", "admin", "backup", "restore") else settings.log_level.upper()
+    level = {"chat": "ERROR", "admin": "WARNING", "backup": "WARNING", "restore": "WARNING"}.get(
+        command, settings.log_level.upper())  # the console's dialog shows no log line but an error
     configure_logging(level, settings.log_format, settings.secrets())
     if command == "intake-worker":  # Ctrl-C is for the service, which stops its workers
         signal.signal(signal.SIGINT, signal.SIG_IGN)

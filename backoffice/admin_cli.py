@@ -27,9 +27,10 @@ import sqlalchemy as sa
 
 from bot.channels import CAPABILITIES
 from handlers.demo import do_load_demo
+from handlers.engine.dialog import do_prompt_resident
 from handlers.engine.feature import MUNICIPALITY_CODE_HELP
 from handlers.errors import KairylError
-from handlers.features import FEATURE_SET
+from handlers.features import FEATURE_SET, core_config
 from handlers.services import requests as request_service
 from handlers.services import setup
 from handlers.staff import accounts
@@ -235,8 +236,14 @@ async def _run(session, args: argparse.Namespace) -> str:
         return f"person {person.id} is now {args.role} in {municipality.code}"
     request = await request_service.request_by_ticket(session, municipality.id, args.ticket)
     if args.action == "status":
-        await request_service.do_change_request_status(session, request, RequestStatus(args.status),
-                                                       actor_person_id=None, note=args.note, now=utcnow())
+        status, now = RequestStatus(args.status), utcnow()
+        await request_service.do_change_request_status(session, request, status, actor_person_id=None,
+                                                       note=args.note, now=now)
+        if status == RequestStatus.RESOLVED:  # whatever resolved it, the resident is offered the rating
+            request.closed_at = now
+            await do_prompt_resident(session, core_config(capabilities=CAPABILITIES), request.person_id, "",
+                                     "feedback", "rate", now, request_id=request.id,
+                                     busy_hint="You can rate the answer later in «My requests».")
         return f"{request.ticket}: {args.status}; the resident will be told"
     await request_service.do_answer_request(session, request, args.text, actor_person_id=None, now=utcnow())
     return f"{request.ticket}: answer recorded; the resident will be told"

@@ -72,6 +72,8 @@ class Option:
     ru: str
     asks: "Asks | None" = None
     """A channel that can (Telegram) shows this option as a button that sends the location or own contact."""
+    words: tuple[str, ...] = ()
+    """Ordinary words that also choose it, in either language («ооба», «да», «вода»); see engine/matching.py."""
 
     def label(self, language: Language) -> str:
         return self.ky if language == Language.KY else self.ru

@@ -16,6 +16,7 @@ from handlers.legal.feature import FEATURE as LEGAL
 from handlers.neighbours.feature import FEATURE as NEIGHBOURS
 from handlers.numbers.feature import FEATURE as NUMBERS
 from handlers.reminders.feature import FEATURE as REMINDERS
+from handlers.requests.feature import DESCRIBED_AT_HOME, NEW_REQUEST
 from handlers.requests.feature import FEATURE as REQUESTS
 from handlers.residents.feature import FEATURE as RESIDENTS
 from handlers.residents.onboarding import FLOW as ONBOARDING
@@ -33,7 +34,8 @@ FEATURES = (
     NEIGHBOURS,
 )
 
-FEATURE_SET = FeatureSet(FEATURES, onboarding=ONBOARDING.ref(), home=MAIN)
+FEATURE_SET = FeatureSet(FEATURES, onboarding=ONBOARDING.ref(), home=MAIN, first_task=NEW_REQUEST,
+                         words_at_home=DESCRIBED_AT_HOME)
 
 
 def core_config(**values: Any) -> CoreConfig:

@@ -28,6 +28,10 @@ class Chat:
     language_hint: str | None = None
     seen_outbox_id: int = 0
     replies: list[dict[str, Any]] = field(default_factory=list)
+    answers: int = 0
+    """Messages the person sent (texts, presses, photos, voice notes, pins): the walkers count them."""
+    carriers: int = 0
+    """Of those, the photos, voice notes and pins: each may add only the message that carries it."""
 
     @property
     def last(self) -> dict[str, Any]:
@@ -43,6 +47,8 @@ class Chat:
                    option: str | None = None, **extra: Any) -> list[dict[str, Any]]:
         incoming = Incoming(channel=self.channel, address=self.address, kind=kind, text=text, option=option,
                             attachments=attachments, location=location, language_hint=self.language_hint, **extra)
+        self.answers += 1
+        self.carriers += kind in (InputKind.PHOTO, InputKind.VOICE, InputKind.LOCATION)
         await self.core.handle(incoming)
         return await self._collect()
 
@@ -88,8 +94,9 @@ class Chat:
 
 
 async def onboard(chat: Chat, *, language: str = "Русский", village: str | None = None,
-                  quarter: str = "1") -> None:
-    """Takes a new person through language, consent, village and quarter."""
+                  quarter: str = "1", to_menu: bool = True) -> None:
+    """Takes a new person through language, consent, village and quarter; they land on the request
+    categories (where the features include requests), and (``to_menu``) go on to the main menu from there."""
     await chat.send("/start")
     await chat.press(language)
     await chat.press("Макулмун" if language == "Кыргызча" else "Согласен")
@@ -97,6 +104,8 @@ async def onboard(chat: Chat, *, language: str = "Русский", village: str 
         await chat.press("Аламүдүн" if language == "Кыргызча" else "Аламудун")
     await chat.press(village or ("Аламүдүн" if language == "Кыргызча" else "Аламедин"))
     await chat.send(quarter)
+    if to_menu and chat.last["options"][0]["value"].startswith("c:"):  # a new resident lands on the categories
+        await chat.press("◀")
 
 
 async def submit_request(chat: Chat, description: str = "Нет воды третий день", *, category: str = "1") -> str:
@@ -104,8 +113,6 @@ async def submit_request(chat: Chat, description: str = "Нет воды тре�
     await chat.press("📝")
     await chat.send(category)
     await chat.send(description)
-    await chat.send("1")
-    await chat.send("1")
     await chat.press("✅")
     assert "ALM-2026-" in chat.text
     return chat.text.split("ALM-", 1)[1][:11].join(["ALM-", ""])

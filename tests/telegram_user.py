@@ -11,6 +11,10 @@ class TelegramUser:
     bot: FakeBot
     chat_id: int
     language_code: str = "ru"
+    answers: int = 0
+    """What the person sent (a text, a press, a photo, a pin; an album is one): the walkers count them."""
+    carriers: int = 0
+    """Of those, the photos, albums, voice notes and pins."""
 
     @property
     def last(self) -> SentMessage:
@@ -21,10 +25,13 @@ class TelegramUser:
         markup = (message or self.last).reply_markup or {}
         return [row[0] for row in markup.get("inline_keyboard", markup.get("keyboard", []))]
 
-    async def _answer_to(self, update: dict, timeout: float = PATIENCE) -> SentMessage:
-        """Pushes an update and waits until the bot has answered with a question (buttons)."""
-        before = len(self.bot.sent_to(self.chat_id))
-        self.bot.push_update(update)
+    async def _answer_to(self, update: dict, timeout: float = PATIENCE, *, then: tuple[dict, ...] = ()) -> SentMessage:
+        """Pushes an update (and ``then`` right after it, an album's other photos) and waits until the
+        bot has answered the last one with a question (buttons)."""
+        before = len(self.bot.sent_to(self.chat_id)) + len(then)
+        self.answers += 1
+        for pushed in (update, *then):
+            self.bot.push_update(pushed)
 
         def answered() -> SentMessage | None:
             sent = self.bot.sent_to(self.chat_id)
@@ -48,9 +55,19 @@ class TelegramUser:
                                                               message_id=message.message_id))
 
     async def photo(self, caption: str | None = None) -> SentMessage:
+        self.carriers += 1
         return await self._answer_to(self.bot.photo_update(self.chat_id, caption=caption))
 
+    async def album(self, count: int, caption: str | None = None) -> SentMessage:
+        """Photos sent together, as Telegram sends an album: one message each, the caption on the first."""
+        group = {"media_group_id": f"album-{self.chat_id}-{self.answers}"}
+        updates = [self.bot.photo_update(self.chat_id, caption=caption if i == 0 else None, **group)
+                   for i in range(count)]
+        self.carriers += 1
+        return await self._answer_to(updates[0], then=tuple(updates[1:]))
+
     async def location(self, latitude: float, longitude: float) -> SentMessage:
+        self.carriers += 1
         return await self._answer_to(self.bot.location_update(self.chat_id, latitude, longitude))
 
     async def send(self, update: dict) -> SentMessage:

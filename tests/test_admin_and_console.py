@@ -13,7 +13,7 @@ from handlers.conversation import ConversationCore
 from storage.db import Database
 from storage.models import Department, Person, Request, RoleGrant
 from tests.core_config import core_config
-from tests.harness import Chat, onboard
+from tests.harness import Chat, onboard, submit_request
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,8 +90,6 @@ async def test_a_quarter_route_sends_a_category_to_another_department(admin, db)
         await chat.press("Подать обращение")
         await chat.press("Уличное освещение")
         await chat.send("Не горит фонарь")
-        await chat.press("Пропустить")
-        await chat.press("Пропустить")
         await chat.press("Отправить")
     async with db.reader() as session:
         rows = (await session.execute(sa.select(Request.quarter_id, Department.code)
@@ -107,8 +105,6 @@ async def test_status_and_answer_from_the_command_line_reach_the_resident(admin,
     await chat.press("Подать обращение")
     await chat.press("Вывоз мусора")
     await chat.send("Мусор не вывозят")
-    await chat.press("Пропустить")
-    await chat.press("Пропустить")
     await chat.press("Отправить")
     ticket = chat.text.split("номер: ")[1].split(".")[0]
     assert (await admin("request", "status", "ALM", ticket, "in_review", "--note", "Выехала бригада"))[0] == 0
@@ -118,16 +114,74 @@ async def test_status_and_answer_from_the_command_line_reach_the_resident(admin,
     assert "Выехала бригада" in replies[0]["text"] and "Мусор вывезен." in replies[1]["text"]
 
 
+async def test_statuses_move_only_forward_and_resolving_from_the_command_line_offers_the_rating(admin, db):
+    core = ConversationCore(db, core_config())
+    chat = Chat(core, db, "console:forward")
+    await onboard(chat)
+    ticket = await submit_request(chat, "Мусор не вывозят", category="3")
+    code, out = await admin("request", "status", "ALM", ticket, "received")
+    assert code == 1 and "already received" in out
+    assert (await admin("request", "status", "ALM", ticket, "in_review"))[0] == 0
+    code, out = await admin("request", "status", "ALM", ticket, "received")
+    assert code == 1 and "a in_review request cannot become received" in out
+    assert (await admin("request", "status", "ALM", ticket, "resolved"))[0] == 0
+    told = await chat._collect()
+    assert [r["text"] for r in told if "«Решено»" in r["text"]]
+    assert "Насколько вы довольны" in told[-1]["text"] and "5 ⭐⭐⭐⭐⭐" in chat.labels()  # the rating, offered
+    assert (await admin("request", "status", "ALM", ticket, "in_review"))[0] == 0  # reopened: only from resolved
+    assert (await admin("request", "status", "ALM", ticket, "rejected"))[0] == 0
+    code, out = await admin("request", "status", "ALM", ticket, "in_review")
+    assert code == 1 and "allowed: none: it is closed" in out
+    async with db.reader() as session:
+        assert (await session.scalars(sa.select(Request.status))).all() == ["rejected"]
+
+
+def _chat(tmp_path, lines: list[str], name: str = "tester") -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/console.db", "LOG_LEVEL": "DEBUG"}
+    return subprocess.run([sys.executable, "main.py", "chat", "--as", name], cwd=ROOT, env=env,
+                          input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=120)
+
+
 def test_the_console_channel_takes_a_request_from_start_to_ticket(tmp_path):
     """`python main.py chat`, typed into as a person would, on a fresh database."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/console.db"}
-    lines = ["1", "1", "1", "3", "1", "1", "Көчөдө суу жок", "@photo", "1", "@loc 42.89 74.63", "1", "2", "@quit"]
-    result = subprocess.run([sys.executable, "main.py", "chat", "--as", "tester"], cwd=ROOT, env=env,
-                            input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=120)
+    lines = ["1", "1", "1", "3", "1", "Көчөдө суу жок", "@photo", "@loc 42.89 74.63", "1", "2", "@quit"]
+    result = _chat(tmp_path, lines)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Тилди тандаңыз" in out and "Кайрылууңуз катталды. Анын номери: ALM-2026-000001." in out
     assert "Сиздин кайрылууларыңыз" in out and "1. ALM-2026-000001: Кабыл алынды" in out
+    assert result.stderr == ""  # no log line inside the dialog, not even a library's own DEBUG (bm25s)
+
+
+def test_opening_the_console_again_continues_the_unfinished_request(tmp_path):
+    first = _chat(tmp_path, ["1", "1", "1", "3", "1", "Көчөдө суу жок", "@quit"])
+    assert first.returncode == 0 and "Кайрылууңузду текшериңиз" in first.stdout
+    again = _chat(tmp_path, ["1", "@quit"])  # «1»: send, on the confirm screen shown again
+    assert again.returncode == 0, again.stderr
+    assert "Тилди тандаңыз" not in again.stdout and "жокко чыгарылды" not in again.stdout
+    assert again.stdout.count("Кайрылууңузду текшериңиз") == 1 and "ALM-2026-000001" in again.stdout
+
+
+async def test_a_console_session_shows_only_its_own_persons_messages(db):
+    from bot.console.channel import ConsoleSender
+    from bot.delivery.worker import DeliveryWorker
+    from handlers.envelope import Reply
+    from handlers.services.identities import lock_identity
+    from handlers.services.outbox import do_enqueue
+    from storage.enums import Channel, OutboxStatus
+    from storage.models import OutboxMessage
+    from storage.types import utcnow
+
+    async with db.transaction() as session:
+        for address, text in (("console:ann", "for Ann"), ("console:annet", "for Annet")):
+            do_enqueue(session, await lock_identity(session, Channel.CONSOLE, address, utcnow()), Reply(text), utcnow())
+    printed: list[str] = []
+    worker = DeliveryWorker(db, {Channel.CONSOLE: ConsoleSender(printed.append, address="console:ann")})
+    await worker.deliver_due()
+    assert "".join(printed).strip() == "for Ann"
+    async with db.reader() as session:
+        statuses = dict((await session.execute(sa.select(OutboxMessage.address, OutboxMessage.status))).all())
+    assert statuses == {"console:ann": OutboxStatus.SENT, "console:annet": OutboxStatus.PENDING}
 
 
 def test_the_admin_command_runs_from_main(tmp_path):

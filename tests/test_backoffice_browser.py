@@ -89,12 +89,10 @@ async def submit_through_telegram(fake_api) -> tuple[TelegramUser, str]:
     await user.press("Согласен")
     await user.press("Аламудунский айыл окмоту")  # two municipalities now: the resident picks theirs
     await user.press("Кара-Джигач")
-    await user.say("2")
-    await user.press("Подать обращение")
+    await user.say("2")  # a new resident goes straight to the categories
     await user.press("Питьевая вода")
     await user.say(RESIDENT_TEXT)
     await user.send(bot.photo_update(user.chat_id, file_id=bot._new_file("photo", data=png())["file_id"]))
-    await user.press("Готово")
     await user.location(42.87, 74.60)
     done = await user.press("Отправить")
     return user, done.text.split("номер: ")[1].split(".")[0]

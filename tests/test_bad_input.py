@@ -23,12 +23,12 @@ PROMPTS = {
     "menu": ("Главное меню. Что вы хотите сделать?", "Башкы меню. Эмне кылгыңыз келет?"),
     "category": ("С чем связана проблема? Выберите категорию.", "Көйгөй эмнеге байланыштуу? Түрүн тандаңыз."),
     "description": ("Кратко опишите проблему", "Көйгөйдү кыскача жазыңыз"),
-    "photos": ("Если можете, отправьте фото проблемы", "Мүмкүн болсо, көйгөйдүн сүрөтүн жөнөтүңүз"),
-    "location": ("Где находится проблема?", "Көйгөй кайсы жерде?"),
+    "place": ("Где проблема?", "Көйгөй кайсы жерде?"),
     "confirm": ("Проверьте ваше обращение:", "Кайрылууңузду текшериңиз:"),
 }
 CANCEL_LABEL = ("✖ Отмена", "✖ Жокко чыгаруу")
-REQUEST_STEPS = ["category", "description", "photos", "location", "confirm"]
+MENU_LABEL = ("◀ Главное меню", "◀ Башкы меню")
+REQUEST_STEPS = ["category", "description", "place", "confirm"]
 
 STICKER = ("Стикеры — это приятно, но я не умею их читать.", "Стикерлер жакшы, бирок мен аларды окуй албайм.")
 VOICE = ("На этом шаге я не могу прослушать голосовое сообщение.", "Бул кадамда үн билдирүүнү уга албайм.")
@@ -39,8 +39,8 @@ CHOOSE = ("Пожалуйста, выберите один из варианто
 IN_WORDS = ("Пожалуйста, опишите проблему словами, чтобы сотрудники её поняли.",
             "Кызматкерлер түшүнүшү үчүн көйгөйдү сөз менен жазыңыз.")
 ADDRESS_IN_WORDS = ("Пожалуйста, напишите адрес или ориентир словами.", "Даректи же белгилүү жерди сөз менен жазыңыз.")
-PHOTO_ADDED = ("Фото добавлено. Теперь кратко опишите проблему словами.",
-               "Сүрөт кошулду. Эми көйгөйдү кыскача сөз менен жазыңыз.")
+PHOTO_ADDED = ("Добавлено фото: 1.\n\nТеперь опишите проблему словами или голосовым сообщением.",
+               "Кошулган сүрөттөр: 1.\n\nЭми көйгөйдү сөз менен же үн билдирүү менен жазыңыз.")
 TOO_LONG = ("Текст слишком длинный (10 000 симв.). Пожалуйста, напишите короче, до 3 000 символов.",
             "Текстиңиз өтө узун (10 000 белги). Кыскараак, 3 000 белгиге чейин жазыңыз.")
 OUTSIDE = ("Эта точка в 305 км от центра муниципалитета (Аламудунский айыл окмоту) и, похоже, за его пределами.",
@@ -79,10 +79,11 @@ async def at_step(chat: Chat, step: str, language: str) -> None:
     await onboard(chat, language="Кыргызча" if language == "ky" else "Русский")
     steps = ["menu"] + REQUEST_STEPS
     moves = [lambda: chat.press("📝"), lambda: chat.send("1"),
-             lambda: chat.send("Суу жок" if language == "ky" else "Нет воды"),
-             lambda: chat.send("1"), lambda: chat.send("1")]  # Skip photos, Skip location
-    for move in moves[:steps.index(step)]:
+             lambda: chat.send("Суу жок" if language == "ky" else "Нет воды")]
+    for move in moves[:steps.index(step) if step != "place" else len(moves)]:
         await move()
+    if step == "place":  # from the confirm screen, ✏️
+        await chat.press("✏️ Жерин" if language == "ky" else "✏️ Место")
     assert in_language(PROMPTS[step], language) in chat.text
 
 
@@ -105,7 +106,9 @@ def assert_answered_and_asked_again(chat: Chat, hint: str, step: str, language: 
     assert text.index(hint) < text.index(prompt)
     assert len(text[:text.index(prompt)]) < 250, "the hint should be short"
     assert prompt in chat.last["text"] and chat.last["options"] and chat.last["nonce"] is not None
-    if step in REQUEST_STEPS:  # a way out is always offered
+    if step == "category":  # nothing told yet: the way out is the main menu
+        assert chat.labels()[-1] == in_language(MENU_LABEL, language)
+    elif step in REQUEST_STEPS:  # a way out is always offered
         assert chat.labels()[-1] == in_language(CANCEL_LABEL, language)
     else:
         assert len(chat.labels()) >= 4  # the main menu (feature entries follow the first four)
@@ -134,7 +137,7 @@ CASES = [
     ("category", "photo", lambda chat: chat.photo(), PHOTO),
     ("category", "location", OSH, LOCATION),
     ("category", "emoji", send("🤷‍♀️👍"), NOT_UNDERSTOOD),
-    ("category", "unknown-words", send("вода не течёт"), NOT_UNDERSTOOD),
+    ("category", "unknown-words", send("что-то непонятное"), NOT_UNDERSTOOD),
     ("category", "zero", send("0"), no_number(9)),
     ("category", "ninety-nine", send("99"), no_number(9)),
     ("category", "unknown-command", send("/foo"), UNKNOWN_COMMAND),
@@ -143,22 +146,18 @@ CASES = [
     ("description", "punctuation", send("?!..."), IN_WORDS),
     ("description", "photo-no-caption", lambda chat: chat.photo(), PHOTO_ADDED),
     ("description", "sticker", send_kind(InputKind.STICKER), STICKER),
-    ("description", "location", OSH, LOCATION),
+    ("description", "osh", OSH, OUTSIDE),
     ("description", "unknown-command", send("/foo"), UNKNOWN_COMMAND),
-    ("photos", "sticker", send_kind(InputKind.STICKER), STICKER),
-    ("photos", "ninety-nine", send("99"), no_number(2)),
-    ("photos", "location", OSH, LOCATION),
-    ("photos", "unknown-command", send("/foo"), UNKNOWN_COMMAND),
-    ("location", "osh", OSH, OUTSIDE),
-    ("location", "emoji", send("🏠📍"), ADDRESS_IN_WORDS),
-    ("location", "zero", send("0"), no_number(3)),
-    ("location", "sticker", send_kind(InputKind.STICKER), STICKER),
-    ("location", "voice", lambda chat: chat.voice(), VOICE),
-    ("location", "unknown-command", send("/foo"), UNKNOWN_COMMAND),
-    ("confirm", "ninety-nine", send("99"), no_number(2)),
-    ("confirm", "free-text", send("хорошо"), NOT_UNDERSTOOD),
+    ("place", "osh", OSH, OUTSIDE),
+    ("place", "emoji", send("🏠📍"), ADDRESS_IN_WORDS),
+    ("place", "zero", send("0"), no_number(3)),
+    ("place", "sticker", send_kind(InputKind.STICKER), STICKER),
+    ("place", "voice", lambda chat: chat.voice(), VOICE),
+    ("place", "photo", lambda chat: chat.photo(), PHOTO),
+    ("place", "unknown-command", send("/foo"), UNKNOWN_COMMAND),
+    ("confirm", "ninety-nine", send("99"), no_number(5)),
+    ("confirm", "emoji", send("🤷‍♀️"), IN_WORDS),
     ("confirm", "sticker", send_kind(InputKind.STICKER), STICKER),
-    ("confirm", "photo", lambda chat: chat.photo(), PHOTO),
     ("confirm", "unknown-command", send("/foo"), UNKNOWN_COMMAND),
 ]
 
@@ -203,8 +202,6 @@ async def test_too_long_description_is_refused_but_the_message_is_logged(core, d
     assert logged == "а" * 10_000
 
     await chat.send("Нет воды три дня")  # a description of an acceptable length is taken
-    await chat.send("1")
-    await chat.send("1")
     await chat.press("✅")
     async with db.reader() as session:
         assert (await session.scalars(sa.select(Request.description))).all() == ["Нет воды три дня"]
@@ -212,7 +209,7 @@ async def test_too_long_description_is_refused_but_the_message_is_logged(core, d
 
 async def test_point_outside_the_municipality_is_not_kept(core, db):
     chat = Chat(core, db, "console:osh")
-    await at_step(chat, "location", "ru")
+    await at_step(chat, "place", "ru")
     await chat.location(40.51, 72.80)
     assert "Эта точка в 305 км" in plain(chat.text)
     assert (await conversation_of(db, chat.address)).data["draft"]["latitude"] is None
@@ -224,11 +221,20 @@ async def test_photo_without_caption_is_kept_and_a_description_asked_for(core, d
     chat = Chat(core, db, "console:photo")
     await at_step(chat, "description", "ky")
     await chat.photo()
-    assert chat.labels() == ["Улантуу ▶", "✖ Жокко чыгаруу"]
+    assert chat.labels() == ["✖ Жокко чыгаруу"]  # no «Continue» to press: the words are what is missing
     draft = (await conversation_of(db, chat.address)).data["draft"]
     assert [a["kind"] for a in draft["attachments"]] == ["photo"] and draft["description"] == ""
     await chat.send("Көчөдө чуңкур")
-    assert "Кошулган сүрөттөр: 1" not in chat.text and PROMPTS["photos"][1] in chat.text
+    assert PROMPTS["confirm"][1] in chat.text and "1 сүрөт" in chat.text
+
+
+async def test_a_photo_on_the_confirm_screen_is_added_to_the_request(core, db):
+    chat = Chat(core, db, "console:photo-late")
+    await at_step(chat, "confirm", "ru")
+    await chat.photo("Вот так это выглядит")
+    assert "Добавлено фото: 1." in chat.text and "Описание: Нет воды\nВот так это выглядит" in chat.text
+    await chat.send("И ещё: трубу прорвало")  # words that choose nothing are added to the description
+    assert "Добавлено к описанию." in chat.text and PROMPTS["confirm"][0] in chat.last["text"]
 
 
 # -- stale buttons ---------------------------------------------------------------------------------
@@ -269,11 +275,11 @@ async def test_kyrgyz_speaker_types_russian_label_of_a_category(core, db):
     assert (await conversation_of(db, chat.address)).data["draft"]["category_id"] is not None
 
 
-async def test_russian_speaker_types_kyrgyz_label_of_skip(core, db):
+async def test_russian_speaker_types_kyrgyz_label_of_an_edit(core, db):
     chat = Chat(core, db, "console:ru-ky")
-    await at_step(chat, "photos", "ru")
-    await chat.send("Өткөрүп жиберүү")
-    assert PROMPTS["location"][0] in chat.text
+    await at_step(chat, "confirm", "ru")
+    await chat.send("Жерин өзгөртүү")
+    assert PROMPTS["place"][0] in chat.text
 
 
 async def test_kyrgyz_speaker_types_russian_send(core, db):
@@ -337,12 +343,12 @@ def db_of(chat: Chat):
 async def test_a_number_that_means_cancel_is_confirmed_and_the_draft_survives_a_no(core, db, language, question,
                                                                                      keep_going):
     chat = Chat(core, db, "console:by-number")
-    await at_step(chat, "photos", language)
-    await chat.send("2")  # on a phone without buttons: "2. ✖ Cancel"
+    await at_step(chat, "confirm", language)
+    await chat.send("5")  # on a phone without buttons: "5. ✖ Cancel"
     assert question in chat.text
     await chat.press(keep_going)
     conversation = await conversation_of(db, chat.address)
-    assert (conversation.flow, conversation.step) == ("request", "photos")
+    assert (conversation.flow, conversation.step) == ("request", "confirm")
     assert conversation.data["draft"]["description"]  # nothing was lost
     assert await count(db, Request) == 0
 
@@ -356,7 +362,7 @@ async def test_cancel_in_the_main_menu(core, db, language):
                                                       language), "menu", language)
 
 
-@pytest.mark.parametrize("step, hint", [("description", IN_WORDS), ("location", ADDRESS_IN_WORDS)])
+@pytest.mark.parametrize("step, hint", [("description", IN_WORDS), ("place", ADDRESS_IN_WORDS)])
 async def test_blank_text_is_not_taken_as_a_description_or_an_address(core, db, step, hint):
     chat = Chat(core, db, "console:blank")
     await at_step(chat, step, "ru")
@@ -364,12 +370,12 @@ async def test_blank_text_is_not_taken_as_a_description_or_an_address(core, db, 
     assert_answered_and_asked_again(chat, hint[0], step, "ru")
 
 
-@pytest.mark.parametrize("language, answer, hint", [
-    ("ru", "2", "Чтобы отправить местоположение, нажмите 📎 (скрепка) → Геопозиция"),
-    ("ky", "📍 Жайгашкан жеримди жөнөтүү", "Жайгашкан жериңизди жөнөтүү үчүн 📎 (тиркөө) → Жайгашкан жер"),
-])
-async def test_choosing_send_my_location_where_no_button_can_send_it_explains_how(core, db, language, answer, hint):
+@pytest.mark.parametrize("language, how", [("ru", "(📎 → Геопозиция)"), ("ky", "(📎 → Жайгашкан жер)")])
+async def test_where_no_button_can_send_a_location_the_question_says_how_and_offers_no_button(core, db, language,
+                                                                                             how):
     chat = Chat(core, db, "console:where")
-    await at_step(chat, "location", language)
-    await chat.send(answer)
-    assert_answered_and_asked_again(chat, hint, "location", language)
+    await at_step(chat, "description", language)
+    assert how in chat.text and chat.labels() == [in_language(CANCEL_LABEL, language)]
+    await chat.location(42.90, 74.62)  # sent as it says: the place is noted, the words are still asked for
+    assert ("Место отмечено." if language == "ru" else "Жери белгиленди.") in chat.text
+    assert (await conversation_of(db, chat.address)).data["draft"]["latitude"] == 42.90

@@ -61,12 +61,12 @@ async def test_a_restart_in_the_middle_of_a_dialog_loses_nothing(db_url):
 
         chat = await restarted(chat)
         await chat.send("Үч күндөн бери суу жок")
-        assert "көйгөйдүн сүрөтүн жөнөтүңүз" in chat.text  # the photos step, still in Kyrgyz
-        photos_question = chat.last
+        assert "Кайрылууңузду текшериңиз" in chat.text  # the confirm screen, still in Kyrgyz
+        confirm_question = chat.last
 
         chat = await restarted(chat)
-        await chat.press("Өткөрүп", reply=photos_question)  # a button sent before the restart still works
-        await chat.press("Өткөрүп")
+        await chat.press("✏️ Жерин", reply=confirm_question)  # a button sent before the restart still works
+        await chat.press("◀ Артка")
         assert "Үч күндөн бери суу жок" in chat.text and "Ичүүчү суу" in chat.text  # the draft survived
 
         chat = await restarted(chat)
@@ -138,7 +138,7 @@ async def test_a_resident_who_answers_in_time_is_not_expired(core, db, clock):
     clock[0] += timedelta(minutes=2)  # more than the timeout since the start, less since the answer
     assert await core.expire_idle_dialogs() == 0
     assert await chat.receive() == []
-    assert (await conversation_of(db, chat.address)).step == "photos"
+    assert (await conversation_of(db, chat.address)).step == "confirm"
 
     clock[0] = answered_at + TIMEOUT
     assert await core.expire_idle_dialogs() == 1
@@ -149,7 +149,7 @@ async def test_a_resident_who_answers_in_time_finishes_the_request(core, db, clo
     chat = Chat(core, db, "console:slow")
     await onboard(chat)
     await chat.press("📝")
-    for answer in ("1", "Нет воды", "1", "1"):
+    for answer in ("1", "Нет воды"):
         clock[0] += TIMEOUT - timedelta(seconds=1)
         assert await core.expire_idle_dialogs() == 0
         await chat.send(answer)
@@ -184,14 +184,13 @@ async def onboard_with_contacts(chat: Chat) -> None:
                     display_name="Айгүл Токтосунова", phone="+996555123456")
     await chat.press("Аламедин")
     await chat.send("3")
+    await chat.press("◀ Главное меню")  # from the categories, where a new resident lands
 
 
 async def submit_request(chat: Chat, description: str) -> None:
     await chat.press("📝")
     await chat.send("1")
     await chat.send(description)
-    await chat.send("1")
-    await chat.send("1")
     await chat.press("Отправить")
 
 

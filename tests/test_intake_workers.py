@@ -48,12 +48,9 @@ async def submit(user: TelegramUser) -> str:
     await user.press("Русский")
     await user.press("Согласен")
     await user.press("Кара-Джигач")
-    await user.press(user.buttons()[0]["text"])
-    await user.press("Подать обращение")
+    await user.press(user.buttons()[0]["text"])  # then straight to the categories
     await user.press("Питьевая вода")
     await user.say(f"Нет воды (чат {user.chat_id})")
-    await user.press("Пропустить")  # no photo
-    await user.press("Пропустить")  # no location
     return (await user.press("Отправить")).text
 
 

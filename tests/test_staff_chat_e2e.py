@@ -80,8 +80,7 @@ async def start_request(user: TelegramUser, category: str) -> None:
     await user.press("Русский")
     await user.press("Согласен")
     await user.press("Аламедин")
-    await user.say("1")
-    await user.press("Подать обращение")
+    await user.say("1")  # then straight to the categories
     await user.press(category)
 
 
@@ -89,8 +88,6 @@ async def submit_on_telegram(user: TelegramUser, category: str = "Питьева
                              description: str = "Нет воды третий день, ул. Ленина") -> str:
     await start_request(user, category)
     await user.say(description)
-    await user.press("Пропустить")  # no photo
-    await user.press("Пропустить")  # no location
     done = await user.press("Отправить")
     return done.text.split("номер: ")[1].split(".")[0]
 
@@ -214,9 +211,7 @@ async def test_the_photo_voice_and_map_pin_are_shown_under_the_card(service, fak
     resident = TelegramUser(bot, chat_id=5104)
     await start_request(resident, "Питьевая вода")
     await resident.send(bot.voice_update(5104))  # a voice note as the description
-    await resident.press("Продолжить")
     await resident.photo()
-    await resident.press("Готово")
     await resident.location(42.885, 74.64)
     await resident.press("Отправить")
     card = await Group(bot).card()

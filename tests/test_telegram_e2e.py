@@ -31,47 +31,55 @@ async def service(db_url, fake_api):
     await running.stop()
 
 
-async def test_request_in_kyrgyz_with_photo_and_location(service, fake_api, no_thread_hops):
+async def test_request_in_kyrgyz_with_an_album_and_a_pin_in_seven_answers(service, fake_api, no_thread_hops):
     user = TelegramUser(fake_api.bot(TOKEN), chat_id=5001, language_code="ru")  # the app is in Russian
     answer = await user.say("/start")
     assert "Тилди тандаңыз" in answer.text and [b["text"] for b in user.buttons()] == ["Кыргызча", "Русский"]
+    user.answers = user.carriers = 0
     assert (await user.press("Кыргызча")).text.endswith("Макулсузбу?")
     assert "Кайсы айылда" in (await user.press("Макулмун")).text
     await user.press("Аламүдүн")
-    assert "Башкы меню" in (await user.press("3-квартал")).text
-    await user.press("Кайрылуу жөнөтүү")
-    await user.press("Көчөлөрдү жарыктандыруу")
-    assert "Кошулган сүрөттөр: 1" in (await user.photo(caption="Көчөдөгү чырак бир жумадан бери күйбөйт")).text
-    where = await user.press("Даяр")
-    keyboard = where.reply_markup["keyboard"]  # a reply keyboard: one tap sends the phone's position
+    categories = await user.press("3-квартал")
+    assert "3-квартал, Аламүдүн" in categories.text and "Түрүн тандаңыз" in categories.text
+    described = await user.press("Көчөлөрдү жарыктандыруу")
+    keyboard = described.reply_markup["keyboard"]  # a reply keyboard: one tap sends the phone's position
     assert [row[0]["text"] for row in keyboard if row[0].get("request_location")] == ["📍 Жайгашкан жеримди жөнөтүү"]
-    assert where.reply_markup["one_time_keyboard"] is True
+    assert described.reply_markup["one_time_keyboard"] is True and "баскыч" not in described.text
+    check = await user.album(2, caption="Көчөдөгү чырак бир жумадан бери күйбөйт")  # the caption is the text
+    assert "Кайрылууңузду текшериңиз" in check.text and "2 сүрөт" in check.text
     assert "Кайрылууңузду текшериңиз" in (await user.location(42.885, 74.64)).text
     done = await user.press("Жөнөтүү")
     assert "ALM-2026-" in done.text and "Кайрылууңуз катталды" in done.text
+    assert user.answers - user.carriers == 6 and user.carriers == 2  # the album carried the text
     async with service.db.reader() as session:
         request = (await session.scalars(sa.select(Request))).one()
         await session.refresh(request, ["attachments"])
     assert request.language == "ky" and request.description == "Көчөдөгү чырак бир жумадан бери күйбөйт"
-    assert request.latitude == pytest.approx(42.885) and request.attachments[0].kind == AttachmentKind.PHOTO
+    assert request.latitude == pytest.approx(42.885)
+    assert [a.kind for a in request.attachments] == [AttachmentKind.PHOTO, AttachmentKind.PHOTO]
     assert request.channel == "telegram" and request.ticket in done.text
+
+    user.answers = user.carriers = 0  # returning: the problem written at the main menu names its category
+    check = await user.say("Көчөдө жарык дагы эле күйбөйт")
+    assert "Көчөлөрдү жарыктандыруу" in check.text
+    assert "Кайрылууңуз катталды" in (await user.press("Жөнөтүү")).text and user.answers == 2
 
 
 async def test_request_in_russian_and_status_change_reaches_the_resident(service, fake_api):
     user = TelegramUser(fake_api.bot(TOKEN), chat_id=5002)
     await user.say("Здравствуйте")
+    user.answers = user.carriers = 0
     await user.press("Русский")
-    await user.press("Согласен")
+    await user.press("Да, согласен")
     await user.press("Кара-Джигач")
     await user.say("2")  # a quarter chosen by its number, as on a phone without buttons
-    await user.press("Подать обращение")
     await user.press("Питьевая вода")
-    await user.say("Нет воды третий день")
     await user.photo()
-    await user.press("Готово")
+    await user.say("Нет воды третий день")
     await user.location(42.87, 74.60)
     done = await user.press("Отправить")
     assert "Срок ответа по закону: " in done.text and "2026" in done.text
+    assert user.answers - user.carriers == 7 and user.carriers == 2
 
     ticket = done.text.split("номер: ")[1].split(".")[0]
     before = len(user.bot.sent_to(user.chat_id))

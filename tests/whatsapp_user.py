@@ -12,6 +12,10 @@ class WhatsAppUser:
     webhook_url: str
     phone: str
     profile_name: str = "Айгүл"
+    answers: int = 0
+    """Messages the person sent: the walkers count them."""
+    carriers: int = 0
+    """Of those, the photos and pins."""
 
     @property
     def last(self) -> dict:
@@ -20,6 +24,7 @@ class WhatsAppUser:
     async def post(self, form: dict, timeout: float = PATIENCE) -> dict:
         """Posts a signed incoming message and waits for the bot's answer that ends with options."""
         before = len(self.twilio.sent_to(self.phone))
+        self.answers += 1
         status = await self.twilio.post_webhook(self.webhook_url, form)
         assert status == 200, status
 
@@ -44,8 +49,10 @@ class WhatsAppUser:
         raise AssertionError(f"no option {label!r} in {lines}")
 
     async def photo(self, caption: str = "") -> dict:
+        self.carriers += 1
         return await self.post(self.twilio.inbound_form(self.phone, caption, media=[("image/jpeg", b"")]))
 
     async def location(self, latitude: float, longitude: float) -> dict:
+        self.carriers += 1
         return await self.post(self.twilio.inbound_form(self.phone, latitude=latitude, longitude=longitude,
                                                         address="Аламүдүн"))

@@ -9,13 +9,17 @@ import itertools
 import sys
 from collections.abc import Awaitable, Callable
 
-from bot.delivery.sender import Outgoing
+import sqlalchemy as sa
+
+from bot.delivery.sender import Outgoing, RetryLater
 from bot.delivery.worker import DeliveryWorker
 from handlers.config import CoreConfig
 from handlers.conversation import ConversationCore
-from handlers.envelope import Attachment, Capabilities, Incoming, InputKind, Location
+from handlers.envelope import Attachment, Capabilities, Incoming, InputKind, Location, Reply
+from handlers.outbox_payload import decode_reply
 from storage.db import Database
-from storage.enums import AttachmentKind, Channel
+from storage.enums import AttachmentKind, Channel, OutboxStatus
+from storage.models import OutboxMessage
 
 _refs = itertools.count(1)
 CAPABILITIES = Capabilities(name="Console", counted_for_staff=False, buttons=100, numbered_choices=True,
@@ -26,22 +30,33 @@ Staff do not count its recipients apart."""
 
 
 class ConsoleSender:
-    """Prints replies with numbered options, the way WhatsApp will show them."""
+    """Prints replies with numbered options, the way WhatsApp will show them.
+
+    With an ``address`` it is one person's session: messages to other console people (a
+    coordinator's «asks to join» card) stay in the outbox for their own session."""
 
     channel = Channel.CONSOLE
     per_chat_interval = 0.0
 
-    def __init__(self, write: Callable[[str], object] = sys.stdout.write) -> None:
-        self.write = write
+    def __init__(self, write: Callable[[str], object] = sys.stdout.write, address: str | None = None) -> None:
+        self.write, self.address = write, address
         self.printed = asyncio.Event()
 
+    def lanes(self) -> dict[str, int]:
+        return {self.address or f"{Channel.CONSOLE.value}:": 100}
+
     async def send(self, message: Outgoing) -> str | None:
-        reply = message.reply
-        lines = ["", reply.text]
-        lines += [f"  {index}. {reply.label(option)}" for index, option in enumerate(reply.options, 1)]
-        self.write("\n".join(lines) + "\n")
+        if self.address is not None and message.address != self.address:  # «console:ann2» under «console:ann»
+            raise RetryLater(0, "a message for another console session")
+        self.write(printed(message.reply))
         self.printed.set()
         return None
+
+
+def printed(reply: Reply) -> str:
+    lines = ["", reply.text]
+    lines += [f"  {index}. {reply.label(option)}" for index, option in enumerate(reply.options, 1)]
+    return "\n".join(lines) + "\n"
 
 
 def parse_line(line: str, address: str) -> Incoming | None:
@@ -68,11 +83,17 @@ def parse_line(line: str, address: str) -> Incoming | None:
 
 async def chat_loop(core: ConversationCore, deliver: Callable[[], object], address: str,
                     read_line: Callable[[], str] = input) -> None:
-    """Reads lines until end of input or ``@quit``; each is handled and its replies printed."""
+    """Reads lines until end of input or ``@quit``; each is handled and its replies printed.
+
+    A person who talked here before finds the dialog where they left it (their last question is
+    shown again, an unfinished request goes on); a new one starts with /start."""
     print(__doc__.split("\n\n")[1])
-    first = Incoming(channel=Channel.CONSOLE, address=address, kind=InputKind.TEXT, text="/start")
-    await core.handle(first)
+    last = await last_question(core.db, address)
+    if last is None:
+        await core.handle(Incoming(channel=Channel.CONSOLE, address=address, kind=InputKind.TEXT, text="/start"))
     await deliver()
+    if last is not None:
+        print(printed(last), end="")
     while True:
         try:
             line = await asyncio.to_thread(read_line)
@@ -85,11 +106,22 @@ async def chat_loop(core: ConversationCore, deliver: Callable[[], object], addre
         await deliver()
 
 
+async def last_question(db: Database, address: str) -> Reply | None:
+    """The last message with options sent to this console person, if they talked here before."""
+    async with db.reader() as session:
+        payload = await session.scalar(
+            sa.select(OutboxMessage.payload).where(OutboxMessage.address == address,
+                                                   OutboxMessage.status == OutboxStatus.SENT)
+            .order_by(OutboxMessage.id.desc()).limit(1))
+    return decode_reply(payload) if payload is not None else None
+
+
 async def chat(open_database: Callable[[], Awaitable[Database]], config: CoreConfig, name: str) -> None:
     """`main.py chat`: the resident dialogs in this terminal, through the same core and outbox."""
     db = await open_database()
-    worker = DeliveryWorker(db, {Channel.CONSOLE: ConsoleSender()})
+    address = f"console:{name}"
+    worker = DeliveryWorker(db, {Channel.CONSOLE: ConsoleSender(address=address)})
     try:
-        await chat_loop(ConversationCore(db, config), worker.deliver_due, f"console:{name}")
+        await chat_loop(ConversationCore(db, config), worker.deliver_due, address)
     finally:
         await db.dispose()

@@ -57,6 +57,7 @@ def scrub(line: str, secrets: Iterable[str] = ()) -> str:
 def configure_logging(level: str, log_format: str = "text", secrets: Iterable[str] = ()) -> None:
     inner = JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
     handler = logging.StreamHandler()
+    handler.setLevel(level)  # a library that sets its own logger to DEBUG (bm25s) stays quiet too
     handler.setFormatter(ScrubbingFormatter(inner, secrets))
     logging.basicConfig(level=level, handlers=[handler])
     for name in QUIET_LOGGERS:

@@ -55,7 +55,7 @@ class TelegramAdapter:
     def enabled(self, settings: Settings) -> bool:
         if not telegram_tokens(settings):
             log.warning("TELEGRAM_BOT_TOKEN is not set: the Telegram channel is off. "
-                        "Try the resident dialogs with `python main.py chat`.")
+                        "Try the resident dialogs with `./scripts/run.sh chat` (or `./scripts/run.sh chat --as NAME`).")
             return False
         return True
 

@@ -140,6 +140,11 @@ class FeatureSet:
     """Where a person who has not finished the first steps is sent."""
     home: StepRef
     """The main menu: where a finished or cancelled dialog returns."""
+    first_task: StepRef | None = None
+    """Where a person who has just finished onboarding goes (the new request); ``None``: home."""
+    words_at_home: StepRef | None = None
+    """Where words typed at the main menu that choose no entry go (a new request, described by them),
+    with ``said=<the text>`` in the step's data; ``None``: they are not understood."""
     flows: dict[str, Flow] = field(init=False, repr=False)
     slashes: dict[str, StepRef] = field(init=False, repr=False)
     words: dict[str, StepRef] = field(init=False, repr=False)
@@ -174,9 +179,14 @@ class FeatureSet:
         """Every step a menu entry, a command, onboarding or home leads to."""
         yield self.onboarding
         yield self.home
+        yield from (ref for ref in (self.first_task, self.words_at_home) if ref is not None)
         for feature in self.features:
             yield from (entry.target for entry in feature.menu if entry.target is not None)
             yield from (command.target for command in feature.commands)
+
+    @property
+    def after_onboarding(self) -> StepRef:
+        return self.first_task or self.home
 
     def flow(self, name: str) -> Flow:
         try:

@@ -9,6 +9,12 @@ from handlers.i18n import N_
 MAIN_MENU = N_("◀ Main menu")
 CANCEL = N_("✖ Cancel")
 
+YES_WORDS = ("ооба", "оба", "макул", "макулмун", "туура", "да", "согласен", "согласна", "конечно", "хорошо",
+             "ок", "ok", "yes")
+"""Ordinary words for "yes" in Kyrgyz and Russian, for the options that mean it (engine/matching.py)."""
+NO_WORDS = ("жок", "жок рахмат", "макул эмесмин", "нет", "не согласен", "не согласна", "no")
+"""Ordinary words for "no"."""
+
 PAGE_NEXT = "page:next"
 PAGE_PREV = "page:prev"
 
@@ -25,6 +31,8 @@ def explain_unexpected(turn: Turn) -> None:
         InputKind.CONTACT: turn._("A contact is not needed at this step."),
     }
     hint = hints.get(turn.kind)
+    if turn.ambiguous():
+        hint = turn._("That fits several options.")
     if turn.number_out_of_range():
         hint = turn._("There is no option with that number. Please send a number from 1 to {count}.",
                       count=len(turn.offered()))
@@ -68,7 +76,8 @@ def confirm_cancel_step(question: str, cancelled: str) -> Step:
     the step it was pressed in (``back``). Both texts are marked with ``N_`` by the feature."""
 
     async def ask(turn: Turn) -> None:
-        turn.ask(turn._(question), [turn.option("cancel:yes", YES_CANCEL), turn.option("cancel:no", NO_CONTINUE)])
+        turn.ask(turn._(question), [turn.option("cancel:yes", YES_CANCEL, words=YES_WORDS),
+                                    turn.option("cancel:no", NO_CONTINUE, words=NO_WORDS)])
 
     async def handle(turn: Turn) -> None:
         choice = turn.choice()

@@ -5,7 +5,6 @@ Flow steps read ``turn.incoming`` and ``turn.conversation``, write through servi
 question the engine then asks.
 """
 
-import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -14,18 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
 from handlers.engine.flow import StepRef
-from handlers.envelope import Asks, Incoming, InputKind, Option, Reply, decode_option
+from handlers.engine.matching import Match, match_words
+from handlers.envelope import Asks, Capabilities, Incoming, InputKind, Option, Reply, decode_option
 from handlers.i18n import gettext, ngettext
 from storage.enums import Language
 from storage.models import ChannelIdentity, Conversation, Person
 
 MAX_MERGED_TEXT = 3500
-_WORDS = re.compile(r"[^\w]+", re.UNICODE)
-
-
-def _plain(text: str) -> str:
-    """Lower-cased words only: '📝 Submit a request!' and 'submit a request' match."""
-    return _WORDS.sub(" ", text.casefold()).strip()
 
 
 @dataclass
@@ -78,9 +72,17 @@ class Turn:
     def n_(self, singular: str, plural: str, n: int, /, **values: object) -> str:
         return ngettext(self.language, singular, plural, n, **values)
 
-    def option(self, value: str, message: str, /, asks: Asks | None = None, **values: object) -> Option:
-        """An option with a translated label, known in both languages."""
-        return Option(value, gettext(Language.KY, message, **values), gettext(Language.RU, message, **values), asks)
+    def option(self, value: str, message: str, /, asks: Asks | None = None, words: tuple[str, ...] = (),
+               **values: object) -> Option:
+        """An option with a translated label, known in both languages (and by ``words``, if given)."""
+        return Option(value, gettext(Language.KY, message, **values), gettext(Language.RU, message, **values), asks,
+                      words)
+
+    # -- the channel --------------------------------------------------------------------------
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the person's channel can show (buttons, numbered lines, a location button …)."""
+        return self.config.capabilities.get(self.identity.channel) or Capabilities(name=self.identity.channel)
 
     # -- answering ---------------------------------------------------------------------------
     def say(self, text: str) -> None:
@@ -97,7 +99,8 @@ class Turn:
         self.say(text)
         self.replies[-1] = replace(self.replies[-1], options=tuple(options), nonce=self.conversation.nonce,
                                    language=self.conversation.language)
-        self.conversation.options = [{"value": o.value, "ky": o.ky, "ru": o.ru} for o in options]  # for choice()
+        self.conversation.options = [{"value": o.value, "ky": o.ky, "ru": o.ru, "words": list(o.words)}
+                                     for o in options]  # for choice()
 
     # -- moving -----------------------------------------------------------------------------
     def go(self, flow: str, step: str, **data: Any) -> None:
@@ -138,7 +141,8 @@ class Turn:
         return (self.incoming.text or "").strip() if self.incoming else ""
 
     def offered(self) -> list[Option]:
-        return [Option(o["value"], o["ky"], o["ru"]) for o in self.conversation.options or []]
+        return [Option(o["value"], o["ky"], o["ru"], words=tuple(o.get("words", ())))
+                for o in self.conversation.options or []]
 
     def pressed_stale_button(self) -> bool:
         if self.incoming is None or self.incoming.kind != InputKind.OPTION:
@@ -147,24 +151,28 @@ class Turn:
         return nonce != self.conversation.nonce
 
     def choice(self) -> str | None:
-        """The value of the offered option the person chose: a button, its number, or its words."""
+        """The value of the offered option the person chose: a button, its number, its label or a
+        word for it (engine/matching.py); ``None`` when nothing, or more than one option, fits."""
+        return self._match().value
+
+    def ambiguous(self) -> bool:
+        """The typed answer fits several of the offered options."""
+        return self._match().ambiguous
+
+    def _match(self) -> Match:
         offered = self.offered()
         if self.incoming is None or not offered:
-            return None
+            return Match(None)
         if self.incoming.kind == InputKind.OPTION:
             nonce, value = decode_option(self.incoming.option or "")
             valid = {o.value for o in offered}
-            return value if nonce == self.conversation.nonce and value in valid else None
+            return Match(value if nonce == self.conversation.nonce and value in valid else None)
         if self.incoming.kind != InputKind.TEXT or not self.text:
-            return None
+            return Match(None)
         if self.text.isdigit():
             index = int(self.text) - 1
-            return offered[index].value if 0 <= index < len(offered) else None
-        said = _plain(self.text)
-        for option in offered:
-            if said and said in (_plain(option.ky), _plain(option.ru)):
-                return option.value
-        return None
+            return Match(offered[index].value if 0 <= index < len(offered) else None)
+        return match_words(self.text, offered)
 
     def number_out_of_range(self) -> bool:
         return self.kind == InputKind.TEXT and self.text.isdigit() and self.choice() is None

@@ -12,3 +12,7 @@ FEATURE = Feature(
     commands=(CommandSpec(my_requests.FLOW.ref(), ("/my", "/requests")),),
     help=(N_("/my: my requests"),),
 )
+NEW_REQUEST = request.FLOW.ref()
+"""Where a resident who has just registered goes: straight to the categories."""
+DESCRIBED_AT_HOME = request.FLOW.ref("from_words")
+"""Where a problem described at the main menu goes."""

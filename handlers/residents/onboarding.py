@@ -5,9 +5,10 @@ the chosen language and where the dialog stands.
 """
 
 from handlers.engine.flow import Flow, Step
-from handlers.engine.prompts import explain_unexpected, page_of, turned_page
+from handlers.engine.matching import match_words
+from handlers.engine.prompts import NO_WORDS, YES_WORDS, explain_unexpected, page_of, turned_page
 from handlers.engine.turn import Turn
-from handlers.envelope import Option
+from handlers.envelope import InputKind, Option
 from handlers.i18n import pick
 from handlers.services import places
 from handlers.services.people import canonical_phone, person_by_phone
@@ -15,8 +16,14 @@ from storage.db import get_referenced
 from storage.enums import Language
 from storage.models import Municipality, Person, Quarter, Village
 
-LANGUAGE_OPTIONS = [Option("lang:ky", "Кыргызча", "Кыргызча"), Option("lang:ru", "Русский", "Русский")]
+LANGUAGE_OPTIONS = [Option("lang:ky", "Кыргызча", "Кыргызча", words=("кыргыз", "кыргыз тили", "кыргызский", "ky")),
+                    Option("lang:ru", "Русский", "Русский", words=("орусча", "орус", "рус", "по русски", "ru"))]
 LANGUAGE_QUESTION = "Кош келиңиз! Тилди тандаңыз.\nДобро пожаловать! Выберите язык."
+LANGUAGE_AGAIN = {
+    False: "Төмөнкү баскычтардан тилди тандаңыз.\nПожалуйста, выберите язык кнопкой ниже.",
+    True: "Тилдин номерин жөнөтүңүз: 1 же 2.\nПожалуйста, отправьте номер языка: 1 или 2.",
+}
+"""Said when the answer names no language, by whether the channel shows numbered lines instead of buttons."""
 
 
 async def ask_language(turn: Turn) -> None:
@@ -31,7 +38,7 @@ def chosen_language(turn: Turn) -> Language | None:
 async def on_language(turn: Turn) -> None:
     language = chosen_language(turn)
     if language is None:
-        turn.say("Төмөнкү баскычтардан тилди тандаңыз.\nПожалуйста, выберите язык кнопкой ниже.")
+        turn.say(LANGUAGE_AGAIN[turn.capabilities.numbered_choices])
         return
     turn.conversation.language = language
     if turn.person is not None and turn.person.consent_at is not None:  # consented before, pressed /start again
@@ -47,7 +54,7 @@ async def ask_consent(turn: Turn) -> None:
                "if you send them, photos and a location. Only the municipality's staff see them, "
                "only to answer you. You can see or delete your data at any time with /mydata.\n\n"
                "Do you agree?"),
-        [turn.option("consent:yes", "I agree"), turn.option("consent:no", "No")],
+        [turn.option("consent:yes", "I agree", words=YES_WORDS), turn.option("consent:no", "No", words=NO_WORDS)],
     )
 
 
@@ -93,8 +100,8 @@ async def _do_record_consent(turn: Turn) -> None:
 
 
 async def ask_again_after_decline(turn: Turn) -> None:
-    turn.ask(turn._("When you are ready to agree to the personal data notice, press the button below."),
-             [turn.option("consent:again", "Read the notice again")])
+    turn.ask(turn._("To continue, please read the personal data terms and give your consent."),
+             [turn.option("consent:again", "Read the notice again", words=YES_WORDS)])
 
 
 async def on_declined(turn: Turn) -> None:
@@ -129,16 +136,22 @@ async def on_municipality(turn: Turn) -> None:
     turn.go("onboarding", "village", municipality_id=int(choice.removeprefix("m:")), page=0)
 
 
+def _place_options(prefix: str, found: list[Village] | list[Quarter]) -> list[Option]:
+    return [Option(f"{prefix}{place.id}", place.name_ky, place.name_ru) for place in found]
+
+
 def _ask_place(turn: Turn, question: str, prefix: str, found: list[Village] | list[Quarter]) -> None:
-    options = [Option(f"{prefix}{place.id}", place.name_ky, place.name_ru) for place in found]
-    turn.ask(question, page_of(options, turn.data.get("page", 0), turn.config.page_size, turn))
+    turn.ask(question, page_of(_place_options(prefix, found), turn.data.get("page", 0), turn.config.page_size, turn))
 
 
-def _chosen_place(turn: Turn, prefix: str) -> int | None:
-    """The id of the place chosen from a paged list; None (and the page turned or a hint given) otherwise."""
+def _chosen_place(turn: Turn, prefix: str, found: list[Village] | list[Quarter]) -> int | None:
+    """The id of the place chosen from a paged list, or typed by its name though on another page;
+    None (and the page turned or a hint given) otherwise."""
     choice = turn.choice()
     if turned_page(turn, choice):
         return None
+    if choice is None and turn.kind == InputKind.TEXT and not turn.text.isdigit():
+        choice = match_words(turn.text, _place_options(prefix, found)).value
     if choice is None:
         explain_unexpected(turn)
         return None
@@ -154,7 +167,8 @@ async def ask_village(turn: Turn) -> None:
 
 
 async def on_village(turn: Turn) -> None:
-    if (village_id := _chosen_place(turn, "v:")) is not None:
+    found = await places.villages(turn.session, turn.data["municipality_id"])
+    if (village_id := _chosen_place(turn, "v:", found)) is not None:
         turn.go("onboarding", "quarter", village_id=village_id, page=0)
 
 
@@ -167,7 +181,8 @@ async def ask_quarter(turn: Turn) -> None:
 
 
 async def on_quarter(turn: Turn) -> None:
-    if (quarter_id := _chosen_place(turn, "q:")) is not None:
+    found = await places.quarters(turn.session, turn.data["village_id"])
+    if (quarter_id := _chosen_place(turn, "q:", found)) is not None:
         await _do_settle(turn, await get_referenced(turn.session, Quarter, quarter_id))
 
 
@@ -181,7 +196,7 @@ async def _do_settle(turn: Turn, quarter: Quarter) -> None:
                     quarter=pick(language, quarter.name_ky, quarter.name_ru),
                     village=pick(language, village.name_ky, village.name_ru),
                     municipality=pick(language, municipality.name_ky, municipality.name_ru)))
-    turn.go("menu", "main")
+    turn.go(*turn.config.features.after_onboarding)
 
 
 FLOW = Flow(

@@ -30,6 +30,23 @@ STATUS_LABELS = {
 }
 
 
+NEXT_STATUSES: dict[RequestStatus, tuple[RequestStatus, ...]] = {
+    RequestStatus.RECEIVED: (RequestStatus.IN_REVIEW, RequestStatus.RESOLVED, RequestStatus.REJECTED),
+    RequestStatus.IN_REVIEW: (RequestStatus.RESOLVED, RequestStatus.REJECTED),
+    RequestStatus.RESOLVED: (RequestStatus.IN_REVIEW,),  # reopened: only a resolved request
+    RequestStatus.REJECTED: (),
+}
+"""Where a request's status may go: forward through the process; back only to reopen a resolved one."""
+
+
+def check_status_change(request: Request, status: RequestStatus) -> None:
+    if status == request.status:
+        raise InvalidInput(f"the request is already {status.value}")
+    if status not in NEXT_STATUSES[request.status]:
+        allowed = ", ".join(s.value for s in NEXT_STATUSES[request.status]) or "none: it is closed"
+        raise InvalidInput(f"a {request.status.value} request cannot become {status.value} (allowed: {allowed})")
+
+
 def status_label(status: RequestStatus, language: Language) -> str:
     return gettext(language, STATUS_LABELS[status])
 
@@ -173,6 +190,14 @@ async def requests_of(session: AsyncSession, person_id: int, limit: int = 10) ->
     return list((await session.scalars(query)).all())
 
 
+async def last_place(session: AsyncSession, person_id: int) -> Request | None:
+    """The person's latest request that says where (a pin or an address): offered as «the same place»."""
+    query = (sa.select(Request).where(Request.person_id == person_id,
+                                      sa.or_(Request.address_text.is_not(None), Request.latitude.is_not(None)))
+             .order_by(Request.created_at.desc(), Request.id.desc()).limit(1))
+    return (await session.scalars(query)).first()
+
+
 async def request_of(session: AsyncSession, person_id: int, request_id: int) -> Request | None:
     """A request of this person, with its history; ``None`` for anyone else's."""
     query = (sa.select(Request).where(Request.id == request_id, Request.person_id == person_id)
@@ -182,8 +207,7 @@ async def request_of(session: AsyncSession, person_id: int, request_id: int) -> 
 
 async def do_change_request_status(session: AsyncSession, request: Request, status: RequestStatus, *,
                                    actor_person_id: int | None, note: str | None, now: datetime) -> None:
-    if status == request.status:
-        raise InvalidInput(f"the request is already {status.value}")
+    check_status_change(request, status)
     session.add(RequestEvent(request_id=request.id, kind=RequestEventKind.STATUS_CHANGED, at=now,
                              actor_person_id=actor_person_id, status_from=request.status, status_to=status,
                              text=note))

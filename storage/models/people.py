@@ -73,7 +73,7 @@ class Conversation(Base):
     flow: Mapped[str] = mapped_column(sa.String(40), default="menu")
     step: Mapped[str] = mapped_column(sa.String(40), default="start")
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    options: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON, default=list)
+    options: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     nonce: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = created_at_column()
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)

@@ -3,15 +3,27 @@
 from handlers.engine.flow import Flow, Step
 from handlers.engine.prompts import explain_unexpected
 from handlers.engine.turn import Turn
-from handlers.envelope import Option
+from handlers.envelope import Option, Photo, Reply, bot_of
 from handlers.i18n import format_date, format_datetime, pick
 from handlers.services.feedback import can_be_rated, open_question
 from handlers.services.requests import request_of, requests_of, shorten, status_label
 from storage.db import get_referenced
-from storage.enums import RequestEventKind
-from storage.models import Category
+from storage.enums import AttachmentKind, RequestEventKind
+from storage.models import Category, Department, Request
 
 SHOWN = 10
+PHOTOS = "photos"
+
+
+def map_link(latitude: float, longitude: float) -> str:
+    return f"https://www.openstreetmap.org/?mlat={latitude:.5f}&mlon={longitude:.5f}#map=18/{latitude:.5f}/{longitude:.5f}"
+
+
+def _photos_here(turn: Turn, request: Request) -> list[Photo]:
+    """The request's photos this channel can show again (a file reference belongs to its channel)."""
+    channel = turn.identity.channel
+    return [Photo(a.file_ref, channel, bot_of(turn.identity.address)) for a in request.attachments
+            if a.kind == AttachmentKind.PHOTO and a.channel == channel]
 
 
 async def ask_list(turn: Turn) -> None:
@@ -58,8 +70,21 @@ async def ask_detail(turn: Turn) -> None:
         turn._("Status: {status}", status=status_label(request.status, language)),
         turn._("Answer due by: {date}", date=format_date(request.due_date, language)),
         turn._("Description: {text}", text=shorten(request.description, 400) or "—"),
-        turn._("History:"),
     ]
+    if request.department_id is not None:
+        department = await get_referenced(turn.session, Department, request.department_id)
+        lines.append(turn._("Handled by: {department}", department=pick(language, department.name_ky,
+                                                                        department.name_ru)))
+    if request.address_text:
+        lines.append(turn._("Address: {address}", address=request.address_text))
+    if request.latitude is not None and request.longitude is not None:
+        lines.append(turn._("On the map: {link}", link=map_link(request.latitude, request.longitude)))
+    photos = sum(1 for a in request.attachments if a.kind == AttachmentKind.PHOTO)
+    if photos:
+        lines.append(turn.n_("{n} photo", "{n} photos", photos))
+    if _photos_here(turn, request):
+        options.insert(0, turn.option(PHOTOS, "🖼 Show the photos"))
+    lines.append(turn._("History:"))
     for event in request.events:
         when = format_datetime(event.at, language, tz)
         if event.kind == RequestEventKind.CREATED:
@@ -81,7 +106,11 @@ async def ask_detail(turn: Turn) -> None:
 
 async def on_detail(turn: Turn) -> None:
     choice = turn.choice()
-    if choice in ("reply", "rate"):
+    request = await request_of(turn.session, turn.resident.id, turn.data.get("request_id", 0))
+    if choice == PHOTOS and request is not None:
+        for photo in _photos_here(turn, request):
+            turn.replies.append(Reply(f"🖼 {request.ticket}", language=turn.conversation.language, media=photo))
+    elif choice in ("reply", "rate"):
         turn.go("feedback", choice, request_id=turn.data.get("request_id", 0))
     elif choice == "back":
         turn.go("my_requests", "list")
