@@ -196,9 +196,7 @@ async def test_a_question_does_not_interrupt_a_draft(world):
     await world.desk.ask_resident(await world.actor("water"), request.id, "Какой номер дома?")
     note = "\n".join(r["text"] for r in await resident.receive())
     assert "Мои обращения" in note and "Какой номер дома?" not in note
-    # The draft goes on where it was (photos, location, confirm)…
-    await resident.send("1")
-    await resident.send("1")
+    # The draft goes on where it was (the confirm screen)…
     await resident.press("✅")
     assert "ALM-2026-000002" in resident.text
     # …and the question waits in My requests.
