@@ -44,10 +44,10 @@ async def to_confirmation(chat: Chat, index: int) -> None:
     await onboard(chat, language="Кыргызча" if index % 2 else "Русский", quarter=str(index % 8 + 1))
     await chat.press("📝")
     await chat.send("1")  # drinking water
-    await chat.send(f"Нет воды, дом {index}")
-    await chat.send("1")  # Skip the photos
-    await chat.send("1")  # Skip the location
-    assert chat.labels() == ["✅ Жөнөтүү", "✖ Жокко чыгаруу"] if index % 2 else ["✅ Отправить", "✖ Отмена"]
+    await chat.send(f"Нет воды, дом {index}")  # then the confirm screen
+    assert chat.labels() == (["✅ Жөнөтүү", "✏️ Түрүн өзгөртүү", "✏️ Текстти өзгөртүү", "✏️ Жерин өзгөртүү",
+                              "✖ Жокко чыгаруу"] if index % 2
+                             else ["✅ Отправить", "✏️ Категория", "✏️ Описание", "✏️ Место", "✖ Отмена"])
 
 
 async def stored_tickets(db: Database) -> dict[str, str]:

@@ -193,11 +193,12 @@ async def test_a_question_does_not_interrupt_a_draft(world):
     await resident.press("📝")
     await resident.send("1")
     await resident.send("Второе обращение: мусор")
+    confirm_screen = resident.last
     await world.desk.ask_resident(await world.actor("water"), request.id, "Какой номер дома?")
     note = "\n".join(r["text"] for r in await resident.receive())
     assert "Мои обращения" in note and "Какой номер дома?" not in note
     # The draft goes on where it was (the confirm screen)…
-    await resident.press("✅")
+    await resident.press("✅", reply=confirm_screen)
     assert "ALM-2026-000002" in resident.text
     # …and the question waits in My requests.
     await resident.send("/my")
