@@ -142,6 +142,10 @@ class ConversationCore:
                     return 0  # the person answered meanwhile
                 turn = Turn(session, self.config, now, identity, conversation,
                             await load_person(session, identity), None)
+                if not turn.data:  # nothing told yet (a new resident shown the categories): home, quietly
+                    turn.go_home()
+                    finish(turn)
+                    return 0
                 minutes = int(self.config.dialog_timeout.total_seconds() // 60)
                 turn.say(turn._("You have not answered for {minutes} minutes, so I closed the unfinished "
                                 "request; it was not sent. You can start again at any time.", minutes=minutes))
@@ -247,6 +251,6 @@ class ConversationCore:
         turn.go_home()
 
     def _say_if_draft_dropped(self, turn: Turn) -> None:
-        if current_flow(turn).times_out:
+        if current_flow(turn).times_out and turn.data:
             turn.say(turn._("Cancelled. The request was not sent."))
 

@@ -166,6 +166,7 @@ async def test_two_schedulers_close_a_dialog_once(db, db_url, clock):
         chat = Chat(cores[0], db, "console:two-schedulers")
         await onboard(chat)
         await chat.press("📝")
+        await chat.send("1")  # a draft begun: closing it is worth a word
         clock[0] += TIMEOUT
         closed = await asyncio.gather(cores[0].expire_idle_dialogs(), cores[1].expire_idle_dialogs())
         assert sorted(closed) == [0, 1]
@@ -277,3 +278,15 @@ async def test_erasing_a_person_in_the_service(core, db):
     assert await chat.receive() == []  # nobody to tell any more
     await chat.send("Здравствуйте")
     assert "Выберите язык" in chat.text  # the identity is a stranger again: onboarding from the start
+
+
+async def test_a_new_resident_who_leaves_the_categories_unanswered_is_not_told_of_a_closed_request(core, db, clock):
+    chat = Chat(core, db, "console:newcomer")
+    await onboard(chat, to_menu=False)
+    assert chat.last["options"][0]["value"].startswith("c:")  # straight to the categories
+    clock[0] += TIMEOUT * 2
+    assert await core.expire_idle_dialogs() == 0 and await chat.receive() == []
+    conversation = await conversation_of(db, chat.address)
+    assert (conversation.flow, conversation.expires_at) == ("menu", None)
+    await chat.send("/my")  # a command from there says nothing about a dropped request
+    assert "Отменено" not in chat.text and "У вас пока нет обращений" in chat.text

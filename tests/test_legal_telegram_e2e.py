@@ -65,6 +65,7 @@ async def onboard(user: TelegramUser) -> None:
     await user.press("Согласен")
     await user.press("Аламедин")
     await user.say("1")
+    await user.press("Главное меню")  # from the categories, where a new resident lands
 
 
 async def ask(user: TelegramUser, text: str):
