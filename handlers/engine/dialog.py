@@ -67,7 +67,7 @@ async def do_prompt_resident(session: AsyncSession, config: CoreConfig, person_i
                              flow: str, step: str, now: datetime, *, busy_hint: str, **data: Any) -> bool:
     """Tells a resident ``text`` and opens ``flow``/``step`` in their conversation.
 
-    A resident in the middle of a draft (a flow that times out) is not interrupted: they
+    A resident in the middle of a draft (a flow that times out, with something told) is not interrupted: they
     get ``text`` and ``busy_hint`` (where to find the step later). False if the resident
     cannot be reached at all.
     """
@@ -82,7 +82,7 @@ async def do_prompt_resident(session: AsyncSession, config: CoreConfig, person_i
         conversation.language = person.language
     if text:
         turn.say(text)
-    if current_flow(turn).times_out:
+    if current_flow(turn).times_out and turn.data:  # a draft begun (not only the categories shown)
         turn.say(turn._(busy_hint))
     else:
         turn.go(flow, step, **data)
