@@ -29,7 +29,8 @@ async def onboard(tg: TelegramUser) -> None:
     await tg.press("Русский")
     await tg.press("Согласен")
     await tg.press("Аламедин")
-    await tg.say("1")  # Квартал №1
+    await tg.say("1")  # Квартал №1; then the categories, where a new resident lands
+    await tg.press("Главное меню")
 
 
 async def person_of(service, address: str) -> Person:
@@ -104,7 +105,8 @@ async def test_a_kvartalkom_head_submits_for_a_neighbour_who_later_writes_on_wha
         await wa.choose("Русский")
         await wa.choose("Согласен")
         await wa.choose("Аламедин")
-        await wa.say("1")
+        await wa.say("1")  # then the categories, where a new resident lands
+        await wa.choose("Главное меню")
         listing = await wa.choose("Мои обращения")
         assert ticket in listing["body"]
         shown = await wa.choose(ticket)

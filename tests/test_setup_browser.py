@@ -131,12 +131,9 @@ async def test_a_municipality_is_set_up_in_the_browser_from_an_empty_database(fr
     await resident.press("Русский")
     await resident.press("Согласен")
     await resident.press("Аламудунский айыл окмоту")  # two municipalities now: the resident picks theirs
-    await resident.press("Кашка-Суу")  # its one quarter is taken without asking
-    await resident.press("Подать обращение")
+    await resident.press("Кашка-Суу")  # its one quarter is taken without asking; then the categories
     await resident.press("Питьевая вода")
     await resident.say("Нет воды третий день")
-    await resident.press("Пропустить")
-    await resident.press("Пропустить")
     done = await resident.press("Отправить")
     ticket = done.text.split("номер: ")[1].split(".")[0]
     card = (await eventually(lambda: _cards(bot), "no card in the department's group"))[0]
