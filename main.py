@@ -122,6 +122,12 @@ async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None
         mount_office(http, db, service.desk, service.legal_desk, public_url=settings.public_url,
                      files=service.channels.files, wake=worker.wake, invitation_ways=service.channels.invitation_ways)
         service.on_started.append(lambda base: offer_first_run(db, base))
+        from public.limits import PublicLimits
+        from public.mount import mount_public
+
+        limits = PublicLimits(settings.public_reads_per_minute, settings.open311_posts_per_minute,
+                              settings.open311_posts_per_key_per_minute)
+        mount_public(http, db, service.desk.config, public_url=settings.public_url, wake=worker.wake, limits=limits)
     return service
 
 

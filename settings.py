@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     """With it, GET /metrics needs ``Authorization: Bearer <token>``; without, only this machine may read it."""
 
+    public_reads_per_minute: int = 120
+    """The public page and the Open311 API: requests per minute from one IP address (then 429)."""
+    open311_posts_per_minute: int = 10
+    """Open311 POST requests per minute from one IP address."""
+    open311_posts_per_key_per_minute: int = 30
+    """Open311 POST requests per minute with one API key."""
+
     intake_workers: int = 0
     """Processes that handle incoming messages (aiogram and the conversation core), each on its own
     CPU core; 0: this process handles them. Each chat belongs to one worker (see bot/workers.py)."""

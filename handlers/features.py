@@ -20,6 +20,7 @@ from handlers.requests.feature import DESCRIBED_AT_HOME, NEW_REQUEST
 from handlers.requests.feature import FEATURE as REQUESTS
 from handlers.residents.feature import FEATURE as RESIDENTS
 from handlers.residents.onboarding import FLOW as ONBOARDING
+from handlers.transparency.feature import FEATURE as TRANSPARENCY
 
 FEATURES = (
     REQUESTS,
@@ -32,6 +33,7 @@ FEATURES = (
     NUMBERS,
     INVITATIONS,
     NEIGHBOURS,
+    TRANSPARENCY,
 )
 
 FEATURE_SET = FeatureSet(FEATURES, onboarding=ONBOARDING.ref(), home=MAIN, first_task=NEW_REQUEST,

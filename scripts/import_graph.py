@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("handlers", "storage", "bot", "scheduler", "backoffice", "main", "settings")
+PACKAGES = ("handlers", "storage", "bot", "scheduler", "backoffice", "public", "main", "settings")
 
 SHARED, ENGINE, FEATURE, APP = 0, 1, 2, 3
 LAYER_NAMES = {SHARED: "shared", ENGINE: "engine", FEATURE: "feature", APP: "app"}

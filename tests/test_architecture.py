@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 from storage.enums import Channel
 
 ROOT = Path(__file__).resolve().parent.parent
-FORBIDDEN = ("aiogram", "twilio", "aiohttp", "apscheduler", "bot", "backoffice", "scheduler", "main", "settings")
+FORBIDDEN = ("aiogram", "twilio", "aiohttp", "apscheduler", "bot", "backoffice", "public", "scheduler", "main", "settings")
 
 
 def imported_modules(path: Path) -> set[str]:

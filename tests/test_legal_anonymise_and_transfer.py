@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from handlers.legal.anonymise import anonymise
 from handlers.legal.search import search_answers
 from handlers.legal.transfer import do_import_csv, export_csv
+from handlers.services.anonymise import anonymise
 from storage.enums import AnswerStatus, Language
 from storage.models import LegalAnswer
 

@@ -4,6 +4,7 @@
     lawyers.py       who is a lawyer (of which municipalities); what the municipality's staff may see
     actions.py       what lawyers do to a question: take, answer, ask the asker, hand over
     publishing.py    an answer joins the base: anonymised draft, the lawyer's approval, published
+                     (the anonymiser is shared: handlers/services/anonymise.py)
     desk.py          LegalDesk: one unit of work per lawyer's action (the staff desk's machinery)
     cards.py         a question's card in the lawyers' chat, kept up to date in place
     search.py        the answer index: bm25s candidates, one entry per answer in both languages, the
@@ -15,7 +16,6 @@
     tokens.py        words and their Russian and Kyrgyz stems; spelling.py: typos read as known words
     marks.py         a lawyer's "this did not answer it" on an answer the asker was shown
     report.py        the lawyers' figures: by topic, municipality and month; answered from the base
-    anonymise.py     names, phone numbers, personal numbers out of a text
     transfer.py      import/export of the answer base (CSV)
     demo_base.py     loads the demo base (demo_answers/, 61 answers in ky and ru), marked as demo content
     flows/           the askers' dialogs: ask, my questions, the answer base

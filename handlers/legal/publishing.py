@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import InvalidInput
-from handlers.legal.anonymise import anonymise
 from handlers.legal.lawyers import Lawyer
 from handlers.legal.search import mark_index_stale
 from handlers.legal.topics import question_ref
+from handlers.services.anonymise import anonymise
 from handlers.staff.actions import check_text
 from storage.enums import AnswerStatus, RequestEventKind, RequestStatus
 from storage.models import LegalAnswer, LegalEvent, LegalQuestion

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import InvalidInput
-from handlers.legal.anonymise import anonymise
 from handlers.legal.questions import MAX_QUESTION_CHARS
 from handlers.legal.search import mark_index_stale
+from handlers.services.anonymise import anonymise
 from storage.enums import AnswerStatus, Language, LegalTopic
 from storage.models import LegalAnswer
 

@@ -1,4 +1,5 @@
-"""Removing personal data from an answer before it joins the public base.
+"""Removing personal data from a text before the public sees it: a legal answer before it joins
+the public base, a request's description on the public page and the Open311 API.
 
 Replaced: phone numbers (+996 and local 0XXX forms), 14-digit personal numbers (ПИН/ИНН)
 and other long digit runs, e-mail addresses, and names: Russian full names (surname with
