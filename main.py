@@ -127,7 +127,8 @@ async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None
 
         limits = PublicLimits(settings.public_reads_per_minute, settings.open311_posts_per_minute,
                               settings.open311_posts_per_key_per_minute)
-        mount_public(http, db, service.desk.config, public_url=settings.public_url, wake=worker.wake, limits=limits)
+        mount_public(http, db, service.desk.config, public_url=settings.public_url, wake=worker.wake, limits=limits,
+                     page_ttl=settings.public_page_seconds)
     return service
 
 

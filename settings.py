@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     """Open311 POST requests per minute from one IP address."""
     open311_posts_per_key_per_minute: int = 30
     """Open311 POST requests per minute with one API key."""
+    public_page_seconds: int = 120
+    """How long a municipality's public page (/p/<code>/) is kept before its figures are read again."""
 
     intake_workers: int = 0
     """Processes that handle incoming messages (aiogram and the conversation core), each on its own

@@ -7,13 +7,24 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from handlers.config import BISHKEK
 from handlers.services import setup
 from handlers.services.requests import Draft, do_submit_request
 from handlers.transparency.models import PrivateRequest
 from handlers.transparency.settings import do_set_descriptions, do_set_quarter_centre
 from storage.db import Database
-from storage.enums import Channel, DepartmentKind, Language, RequestStatus
-from storage.models import Category, ChannelIdentity, Person, Quarter, Request
+from storage.enums import (
+    BroadcastKind,
+    BroadcastStatus,
+    Channel,
+    DepartmentKind,
+    HearingKind,
+    HearingStatus,
+    Language,
+    ProposalOutcome,
+    RequestStatus,
+)
+from storage.models import Broadcast, Category, ChannelIdentity, Hearing, Person, Proposal, Quarter, Request
 from tests.core_config import core_config
 
 RESIDENT_NAME = "Айгуль Асанова"
@@ -101,3 +112,44 @@ async def build_public_world(db: Database, now: datetime, *, descriptions: bool 
                      RESIDENT_PIN, str(PIN_LATITUDE), str(PIN_LONGITUDE), "912345", "654321", PRIVATE_TEXT,
                      "ворует", made.tickets["private"], "console:"]
     return made
+
+
+ORDINARY_RU = "Воды не будет 8 декабря с 9:00 до 13:00: ремонт насосной станции."
+ORDINARY_KY = "8-декабрда саат 9:00дөн 13:00гө чейин суу берилбейт: насостук станция оңдолот."
+EMERGENCY_TODAY_RU = "Сель на улице Садовой: не подходите к руслу."
+EMERGENCY_OLD_RU = "Вчерашнее срочное: сильный ветер."
+GROUP_ONLY_RU = "Собрание инициативной группы «Таза суу»."
+UPCOMING_TITLE = "Жергиликтүү бюджет 2027"
+PAST_TITLE = "СЭӨП 2026–2030"
+
+
+async def add_notices_and_hearings(db: Database, now: datetime) -> None:
+    """ALM's announcements (one ordinary, an emergency of today and one of yesterday, a group's notice)
+    and hearings (one to come, one held with 135 people, 57 women, 25 from groups, 3 proposals, 2 accepted)."""
+    async with db.transaction() as session:
+        alm = await setup.municipality_by_code(session, "ALM")
+
+        def broadcast(kind: BroadcastKind, started: datetime, ru: str, ky: str | None = None,
+                      groups: list[int] | None = None) -> Broadcast:
+            return Broadcast(municipality_id=alm.id, kind=kind, status=BroadcastStatus.DONE, text_ru=ru, text_ky=ky,
+                             group_ids=groups, scheduled_at=started, started_at=started, finished_at=started,
+                             created_at=started)
+        local_midnight = datetime.combine(now.astimezone(BISHKEK).date(), datetime.min.time(), tzinfo=BISHKEK)
+        session.add_all([
+            broadcast(BroadcastKind.ORDINARY, now - timedelta(days=3), ORDINARY_RU, ORDINARY_KY),
+            broadcast(BroadcastKind.EMERGENCY, max(local_midnight, now - timedelta(minutes=30)), EMERGENCY_TODAY_RU),
+            broadcast(BroadcastKind.EMERGENCY, local_midnight - timedelta(hours=2), EMERGENCY_OLD_RU),
+            broadcast(BroadcastKind.ORDINARY, now - timedelta(days=1), GROUP_ONLY_RU, groups=[1]),
+        ])
+        session.add(Hearing(municipality_id=alm.id, kind=HearingKind.BUDGET, status=HearingStatus.ANNOUNCED,
+                            title=UPCOMING_TITLE, place="Айыл өкмөтүнүн чоң залы", starts_at=now + timedelta(days=10),
+                            created_at=now))
+        past = Hearing(municipality_id=alm.id, kind=HearingKind.PROGRAMME, status=HearingStatus.CLOSED,
+                       title=PAST_TITLE, place="Маданият үйү", starts_at=now - timedelta(days=20), created_at=now,
+                       closed_at=now - timedelta(days=19), attendance_total=135, attendance_women=57,
+                       attendance_from_groups=25)
+        session.add(past)
+        await session.flush()
+        for outcome in (ProposalOutcome.ACCEPTED, ProposalOutcome.PARTLY, ProposalOutcome.REJECTED):
+            session.add(Proposal(hearing_id=past.id, language=Language.KY, text="Суу түтүгүн алмаштыруу",
+                                 outcome=outcome, created_at=now - timedelta(days=21)))

@@ -10,7 +10,9 @@ from handlers.initiatives.flows import COORDINATOR_FLOW, GROUPS_FLOW, HEARINGS_F
 from handlers.initiatives.groups import coordinated_groups
 from handlers.initiatives.registrations import do_register_from_notice
 from handlers.initiatives.reminders import HearingReminders
+from handlers.initiatives.report import hearings_with_figures
 from handlers.services.roles import grants_of
+from handlers.transparency.figures import PublicHearings
 from storage.enums import BroadcastKind, Role
 
 
@@ -37,6 +39,6 @@ FEATURE = Feature(
     commands=(CommandSpec(GROUPS_FLOW.ref(), ("/groups",)), CommandSpec(HEARINGS_FLOW.ref(), ("/hearings",))),
     help=(N_("/groups: initiative groups"), N_("/hearings: public hearings")),
     jobs=jobs,
-    # "I will come" under a public hearing's notice registers the resident.
-    provides=(NoticeAnswer(BroadcastKind.HEARING, do_register_from_notice),),
+    # "I will come" under a public hearing's notice registers the resident; the public page shows the hearings.
+    provides=(NoticeAnswer(BroadcastKind.HEARING, do_register_from_notice), PublicHearings(hearings_with_figures)),
 )

@@ -119,3 +119,8 @@ def by_year(rows: list[HearingFigures], tz: ZoneInfo) -> list[YearRow]:
     order = list(HearingKind)
     return [YearRow(year, kind, count, figures) for (year, kind), (count, figures)
             in sorted(sums.items(), key=lambda item: (-item[0][0], order.index(item[0][1])))]
+
+
+async def hearings_with_figures(session: AsyncSession, municipality_id: int) -> list[HearingFigures]:
+    """Every hearing that was not cancelled, latest first, with its figures (the public page's)."""
+    return await hearing_figures(session, await municipality_hearings(session, municipality_id))
