@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from math import ceil
 from pathlib import Path
@@ -23,6 +24,7 @@ from handlers.i18n import BABEL_LOCALES, N_, format_datetime, format_number, get
 from handlers.services.requests import status_label
 from handlers.services.setup import municipality_by_code
 from handlers.transparency.figures import Figures, PublicHearings, public_figures
+from handlers.transparency.open_data import month_csv
 from public.limits import SlidingWindow
 from storage.db import Database
 from storage.enums import BroadcastKind, Language
@@ -78,6 +80,7 @@ def page_context(figures: Figures, language: Language, config: CoreConfig) -> di
         "by_status": bar_chart([(status_label(s, language), n) for s, n in figures.by_status],
                                title=gettext(language, "By status, this year"), number=number),
         "trend": [(_month(d, language), n) for d, n in figures.trend],
+        "open_data": [(_month(d, language), f"{d:%Y-%m}") for d, _n in reversed(figures.trend)],
         "by_month": bar_chart([(_month(d, language), n) for d, n in figures.trend],
                               title=gettext(language, "By month, the last 12 months"), number=number),
         "announcements": [(format_datetime(a.sent_at, language, config.timezone), named(a.text),
@@ -146,6 +149,23 @@ async def _page(request: web.Request) -> web.Response:
                         headers={**HEADERS, "Cache-Control": f"public, max-age={int(pages.cache.ttl)}"})
 
 
+async def _open_data(request: web.Request) -> web.Response:
+    pages = request.app[PAGES]
+    try:
+        month = date.fromisoformat(request.match_info["month"] + "-01")
+    except ValueError:
+        raise web.HTTPNotFound(text="a month is written YYYY-MM, e.g. 2026-11") from None
+    async with pages.db.reader() as session:
+        try:
+            municipality = await municipality_by_code(session, request.match_info["code"])
+        except NotFound:
+            raise web.HTTPNotFound(text="no municipality with this code") from None
+        text = await month_csv(session, municipality, month, pages.config.timezone, utcnow())
+    filename = f"{municipality.code}-{month:%Y-%m}.csv"
+    return web.Response(text=text, content_type="text/csv", charset="utf-8",
+                        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 async def _to_slash(request: web.Request) -> web.Response:
     raise web.HTTPMovedPermanently(f"/p/{request.match_info['code']}/")
 
@@ -164,5 +184,6 @@ def build_pages(pages: PublicPages, reads: SlidingWindow) -> web.Application:
     app[PAGES] = pages
     app.router.add_static("/static/", STATIC)
     app.router.add_get("/{code}/", _page)
+    app.router.add_get(r"/{code}/open-data/{month:\d{4}-\d{2}}.csv", _open_data)
     app.router.add_get("/{code}", _to_slash)
     return app

@@ -1,8 +1,8 @@
 """Each municipality's public page in a real headless Chromium, in Kyrgyz and in Russian, its
-figures checked against the data the test made; the cache; and every field of the page and of the
-Open311 API searched for the personal data the test wrote into the requests."""
+figures checked against the data the test made; the cache; the open data of a month as CSV."""
 
-from datetime import timedelta
+import csv
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ from settings import Settings
 from storage.models import Person, Quarter
 from storage.types import utcnow
 from tests.public_world import (
+    CENTRE,
     EMERGENCY_OLD_RU,
     EMERGENCY_TODAY_RU,
     GROUP_ONLY_RU,
@@ -27,6 +28,7 @@ from tests.public_world import (
     add_request,
     build_public_world,
 )
+from tests.test_admin_and_console import admin  # noqa: F401  (a fixture: runs `main.py admin …` in-process)
 from tests.test_backoffice_browser import browser  # noqa: F401  (a fixture: headless Chromium)
 
 PHONE = {"width": 375, "height": 740}
@@ -100,6 +102,9 @@ async def test_the_public_page_shows_the_figures_in_kyrgyz_and_russian_on_a_phon
         assert want["upcoming"] in await page.inner_text("#upcoming h2")
         past = await page.locator("#past tbody tr td").all_inner_texts()
         assert PAST_TITLE in past[0] and past[1:] == ["135", "57", "25", "3", "2"]
+        links = page.locator("#open-data a")
+        assert await links.count() == 12
+        assert await links.first.get_attribute("href") == f"/p/ALM/open-data/{month_now}.csv"
         assert await page.locator("script").count() == 0
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
@@ -139,3 +144,32 @@ async def test_a_page_is_drawn_once_per_ttl_not_per_visit(db_url, db):
             assert await year_total(http, base) == "6"
     finally:
         await service.stop()
+
+
+async def test_open_data_is_a_month_of_public_requests_as_csv_with_the_licence(site, db, admin):
+    _service, base = site
+    made = await build_public_world(db, datetime(2026, 11, 15, 12, 0, tzinfo=BISHKEK))
+    status, out = await admin("public", "licence", "ALM", "CC BY 4.0, Аламүдүн айыл өкмөтү")
+    assert status == 0 and "licence: CC BY 4.0, Аламүдүн айыл өкмөтү" in out
+    async with ClientSession() as http:
+        async with http.get(f"{base}/p/ALM/open-data/2026-11.csv") as response:
+            assert response.status == 200 and response.headers["Content-Type"].startswith("text/csv")
+            assert 'filename="ALM-2026-11.csv"' in response.headers["Content-Disposition"]
+            text = (await response.read()).decode("utf-8-sig")
+        async with http.get(f"{base}/p/ALM/open-data/2026-10.csv") as response:
+            empty = (await response.read()).decode("utf-8-sig")
+        async with http.get(f"{base}/p/ALM/open-data/2026-13.csv") as response:
+            assert response.status == 404
+    licence, *table = text.splitlines()
+    assert licence == "# ALM 2026-11. Licence: CC BY 4.0, Аламүдүн айыл өкмөтү"
+    rows = list(csv.DictReader(table))
+    assert [r["service_request_id"] for r in rows] == [made.tickets[n] for n in ("roads", "garbage", "water")]
+    water = rows[2]
+    assert (water["service_code"], water["status"], water["service_name_ru"]) == ("water", "open", "💧 Питьевая вода")
+    assert (water["village_ru"], water["quarter_ky"]) == ("Аламедин", "1-квартал")
+    assert (float(water["lat"]), float(water["long"])) == CENTRE
+    assert water["requested_datetime"] == "2026-11-15T09:00:00+06:00"
+    assert water["description"] == "Трубу прорвало у дома. Звоните [ФИО] по номеру [телефон], ПИН [ПИН]"
+    assert rows[0]["status"] == "closed" and rows[0]["agency_responsible_ru"] == "МП «Внутренние дороги»"
+    assert not [word for word in made.personal if word in text]
+    assert empty.splitlines()[1:] == [",".join(rows[0].keys())]

@@ -3,12 +3,13 @@ resource, in both formats and both languages, is searched for the names, phone n
 and private text the test wrote into the requests (and into an announcement)."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
 from aiohttp import ClientSession
 
+from handlers.config import BISHKEK
 from handlers.services import setup
 from storage.enums import BroadcastKind, BroadcastStatus
 from storage.models import Broadcast
@@ -34,7 +35,10 @@ def leaves(value):
 async def everything_public(base: str, tickets: list[str]) -> dict[str, str]:
     """Every public resource's text, by its address."""
     api = f"{base}/open311/v2"
-    addresses = [f"{base}/p/ALM/", f"{base}/p/ALM/?lang=ru", f"{api}/discovery.json", f"{api}/discovery.xml"]
+    today = datetime.now(BISHKEK).date()
+    months = {f"{today:%Y-%m}", f"{today.replace(day=1) - timedelta(days=1):%Y-%m}"}
+    addresses = [f"{base}/p/ALM/", f"{base}/p/ALM/?lang=ru", f"{api}/discovery.json", f"{api}/discovery.xml",
+                 *[f"{base}/p/ALM/open-data/{month}.csv" for month in months]]
     for fmt in ("json", "xml"):
         for locale in ("ky", "ru"):
             query = f"?jurisdiction_id=ALM&locale={locale}"
@@ -70,6 +74,7 @@ async def test_no_field_of_the_page_or_the_api_identifies_a_resident(db_url, db,
         await service.stop()
 
     assert "[телефон]" in pages[f"{base}/p/ALM/?lang=ru"]  # the announcement is there, anonymised
+    assert sum(made.tickets["water"] in text for address, text in pages.items() if address.endswith(".csv")) == 1
     checked = 0
     for address, text in pages.items():
         assert not [word for word in personal if word in text], address

@@ -3,7 +3,7 @@ dates, department, village and quarter with the quarter's centre, and its descri
 or none, as the municipality chooses. Never a person, a pin, a photo or a staff note; a request
 its author asked to keep private is not listed."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -61,8 +61,8 @@ class Filters:
     start: datetime | None = None
     end: datetime | None = None
     states: tuple[str, ...] = ()
-    limit: int = MAX_LISTED
-    extra: dict[str, str] = field(default_factory=dict)
+    limit: int | None = MAX_LISTED
+    """``None``: all (the open data of a month)."""
 
 
 def _is_public():
@@ -91,7 +91,9 @@ async def public_requests(session: AsyncSession, municipality: Municipality, fil
             query = query.where(Category.code.in_(filters.category_codes))
         if filters.states:
             query = query.where(Request.status.in_([s for state in filters.states for s in STATES[state]]))
-    query = query.order_by(Request.created_at.desc(), Request.id.desc()).limit(filters.limit)
+    query = query.order_by(Request.created_at.desc(), Request.id.desc())
+    if filters.limit is not None:
+        query = query.limit(filters.limit)
     rows = (await session.execute(query)).all()
     show = (await public_settings(session, municipality.id)).show_descriptions
     centres = await quarter_centres(session, municipality.id)
