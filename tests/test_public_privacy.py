@@ -95,3 +95,4 @@ async def test_no_field_of_the_page_or_the_api_identifies_a_resident(db_url, db,
     water = json.loads(pages[f"{base}/open311/v2/requests/{made.tickets['water']}.json?jurisdiction_id=ALM&locale=ru"])
     assert water[0]["description"] == ("Трубу прорвало у дома. Звоните [ФИО] по номеру [телефон], ПИН [ПИН]"
                                        if descriptions else None)
+

@@ -10,6 +10,7 @@ from handlers.transparency import models  # noqa: F401  (its tables join the met
 from handlers.transparency.admin import ADMIN_COMMANDS
 from handlers.transparency.digest import AT, LATEST
 from handlers.transparency.flow import FLOW, MENU_LABEL
+from handlers.transparency.private import PRIVATE_SUBMISSION
 from handlers.transparency.weekly import WeeklyDigest
 
 
@@ -27,4 +28,6 @@ FEATURE = Feature(
     help=(N_("/weekly: the municipality's figures every Monday"),),
     jobs=jobs,
     admin=ADMIN_COMMANDS,
+    # The requests' confirmation offers to send a request that is not published.
+    provides=(PRIVATE_SUBMISSION,),
 )

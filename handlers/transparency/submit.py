@@ -19,7 +19,8 @@ from handlers.config import CoreConfig
 from handlers.errors import InvalidInput
 from handlers.services.people import canonical_phone
 from handlers.services.requests import Draft, do_submit_request
-from handlers.transparency.models import EMAIL_MAX, Open311Client, Open311Submission, PrivateRequest
+from handlers.transparency.models import EMAIL_MAX, Open311Client, Open311Submission
+from handlers.transparency.private import do_mark_private
 from handlers.transparency.settings import quarter_centres
 from storage.enums import Channel, Language
 from storage.models import Category, Municipality, Person, Request
@@ -127,7 +128,7 @@ async def do_submit_posted(session: AsyncSession, municipality: Municipality, cl
     token = secrets.token_urlsafe(TOKEN_BYTES)
     session.add(Open311Submission(request_id=request.id, client_id=client.id, token=token, email=email, phone=phone))
     if posted.private:
-        session.add(PrivateRequest(request_id=request.id, marked_at=now))
+        await do_mark_private(session, request, now)
     return request, token
 
 

@@ -1,0 +1,20 @@
+"""Sending a request that is not to be published: offered at the confirmation when a feature that
+publishes requests provides a ``PrivateSubmission`` (transparency does: its page, API and open data
+leave such a request out)."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Request
+
+
+@dataclass(frozen=True)
+class PrivateSubmission:
+    label: str
+    """The option's English source text, translated in the providing feature's catalog (``N_``)."""
+    notice: str
+    """Said after the request is registered privately (``N_``)."""
+    do_mark: Callable[[AsyncSession, Request, datetime], Awaitable[None]]
