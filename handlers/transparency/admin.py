@@ -14,7 +14,7 @@ import argparse
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.engine.feature import AdminCommand
+from handlers.engine.feature import MUNICIPALITY_CODE_HELP, AdminCommand
 from handlers.errors import InvalidInput
 from handlers.services.setup import municipality_by_code
 from handlers.transparency import settings
@@ -28,12 +28,12 @@ def _apikey_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = __doc__
     actions = parser.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="a new client; its key is printed once")
-    add.add_argument("code")
+    add.add_argument("code", help=MUNICIPALITY_CODE_HELP)
     add.add_argument("--name", required=True, help="who uses the key, e.g. the app's name")
-    actions.add_parser("list", help="the municipality's clients").add_argument("code")
+    actions.add_parser("list", help="the municipality's clients").add_argument("code", help=MUNICIPALITY_CODE_HELP)
     revoke = actions.add_parser("revoke", help="refuse a client's key from now on")
-    revoke.add_argument("code")
-    revoke.add_argument("id", type=int)
+    revoke.add_argument("code", help=MUNICIPALITY_CODE_HELP)
+    revoke.add_argument("id", type=int, help="the client's id (see list)")
 
 
 def _describe(client: Open311Client) -> str:
@@ -60,19 +60,20 @@ def _public_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = __doc__
     actions = parser.add_subparsers(dest="action", required=True)
-    actions.add_parser("show", help="what the municipality publishes").add_argument("code")
+    actions.add_parser("show", help="what the municipality publishes").add_argument("code", help=MUNICIPALITY_CODE_HELP)
     descriptions = actions.add_parser("descriptions", help="publish descriptions anonymised, or none")
-    descriptions.add_argument("code")
-    descriptions.add_argument("choice", choices=["anonymised", "none"])
+    descriptions.add_argument("code", help=MUNICIPALITY_CODE_HELP)
+    descriptions.add_argument("choice", choices=["anonymised", "none"],
+                              help="anonymised: names, phones and ПИН removed; none: no descriptions")
     licence = actions.add_parser("licence", help="the open data's licence line")
-    licence.add_argument("code")
-    licence.add_argument("text")
+    licence.add_argument("code", help=MUNICIPALITY_CODE_HELP)
+    licence.add_argument("text", help="the licence line, e.g. \"CC BY 4.0, Аламүдүн айыл өкмөтү\"")
     channel = actions.add_parser("channel", help="the public Telegram channel for the weekly digest")
-    channel.add_argument("code")
+    channel.add_argument("code", help=MUNICIPALITY_CODE_HELP)
     channel.add_argument("address", help="telegram:<bot id>:<chat id>, or none")
     centre = actions.add_parser("centre", help="a quarter's centre, shown instead of residents' pins")
-    centre.add_argument("code")
-    centre.add_argument("quarter", type=int)
+    centre.add_argument("code", help=MUNICIPALITY_CODE_HELP)
+    centre.add_argument("quarter", type=int, help="the quarter's id (see admin show)")
     centre.add_argument("point", help="latitude,longitude")
 
 
