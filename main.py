@@ -92,7 +92,7 @@ def office_address(settings: Settings) -> str:
 async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None = None) -> Service:
     """The service; or, with ``worker_of``, one of its intake worker processes (see bot/workers.py)."""
     db = await open_database(settings) if worker_of is None else Database(settings.database_url)
-    worker = DeliveryWorker(db, {})
+    worker = DeliveryWorker(db, {}, share_lanes=db.dialect == "postgresql")  # on SQLite, one process
     core = ConversationCore(db, core_config(settings), on_outbox=worker.wake)
     workers = None
     if worker_of is not None:

@@ -72,8 +72,11 @@ class Service:
             raise ConfigurationError(
                 f"cannot listen on {host}:{port} ({error.strerror or error}): another program, or another Kairyl, "
                 f"holds the port; set HTTP_PORT (or HTTP_HOST) in .env or the environment") from error
-        # Every process builds a host; only the one holding the scheduler lease runs the jobs.
-        self.scheduler = SchedulerHost(self.db, self.jobs, timezone=self.core.config.timezone)
+        # Every process builds a host; only the one holding the scheduler lease runs the jobs. The lease
+        # is the instance's (renewed by its heartbeat): a dead instance's is taken over within seconds.
+        instance = self.worker.instance
+        self.scheduler = SchedulerHost(self.db, self.jobs, timezone=self.core.config.timezone, holder=instance.id,
+                                       lease_ttl=instance.ttl, renew_every=instance.ttl / 4)
         await self.scheduler.start()
         if self.workers is not None:
             await self.workers.start()

@@ -47,6 +47,20 @@ async def test_a_burst_after_idle_is_not_doubled():
     assert busiest_window(starts, 0.3) <= 5 and len(starts) == 12
 
 
+async def test_a_burst_is_spread_over_the_window():
+    limiter = SlidingWindowLimiter(10, 0.2)
+    starts: list[float] = []
+
+    async def request() -> None:
+        async with limiter.slot():
+            starts.append(time.monotonic())
+
+    await asyncio.gather(*(request() for _ in range(10)))
+    gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
+    assert min(gaps) >= 0.02 * 0.95  # one every window / limit, not ten at once
+    assert busiest_window(starts, 0.1) <= 6
+
+
 async def test_pause_holds_everyone_back():
     limiter = SlidingWindowLimiter(100, 1.0)
     limiter.pause(0.2)

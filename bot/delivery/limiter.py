@@ -6,6 +6,10 @@ its answer arrives, and counts in the window from then on: the server sees a req
 somewhere between the two, so even with network delay no window of W seconds at the
 server holds more than N. ``pause`` holds every sender back after a 429's ``retry_after``.
 
+Requests are also spread evenly within the window: one every W/N seconds at most (a send every
+1/30 s for 30 a second, rather than 30 at once and then a pause), so a process killed just
+after a burst has far fewer unrecorded sends behind it.
+
 Waiting requests leave by priority (lower first), then in arrival order: a reply in a
 conversation overtakes the notices of a broadcast queued before it.
 
@@ -62,6 +66,8 @@ class SlidingWindowLimiter:
         self._in_flight = 0
         self._unsettled = 0
         self._paused_until = 0.0
+        self.spacing = window / limit
+        self._last_start = float("-inf")
         self._turn = PriorityLock()
         self._freed = asyncio.Event()
 
@@ -70,7 +76,7 @@ class SlidingWindowLimiter:
         now = self.clock()
         while self._done and self._done[0] <= now - self.window:
             self._done.popleft()
-        wait = max(0.0, self._paused_until - now)
+        wait = max(0.0, self._paused_until - now, self._last_start + self.spacing - now)
         if self._in_flight + self._unsettled >= self.limit:
             return None
         if len(self._done) + self._in_flight >= self.limit:
@@ -92,6 +98,7 @@ class SlidingWindowLimiter:
                 else:
                     await asyncio.sleep(wait)
             self._in_flight += 1
+            self._last_start = self.clock()
         finally:
             self._turn.release()
         try:

@@ -1,11 +1,17 @@
 """The delivery worker: drains the outbox through the channels' senders.
 
-- Rows are claimed in order of priority, then age, with a lease: a crash leaves them
-  'sending' until the lease runs out, then they are sent again. Outcomes are recorded
-  every few tenths of a second, and a sender's limiter counts a message against its
-  per-bot limit until its outcome is recorded (``Outgoing.settled``), so a crash can send
-  at most that many (30 for a Telegram bot) twice; nothing is lost. A row the worker still
-  holds is never sent again by it, even if its lease ran out and a claim took it again.
+- Rows are claimed in order of priority, then age, by this instance (``bot.instance``): a
+  row under way names its instance, and is taken over by another once that instance's
+  heartbeat lapses (a few seconds), then sent again. Outcomes are recorded every few tenths
+  of a second, and a sender's limiter counts a message against its per-bot limit until its
+  outcome is recorded (``Outgoing.settled``), so a crash can send at most that many twice;
+  nothing is lost. An instance that knows its heartbeat may have lapsed sends nothing it
+  claimed and gives it back.
+- Per-address order holds across crashes and instances: a row is claimed only while every
+  older row to its address is settled or under way here (then it queues behind them). A
+  row older and still pending (a retry's back-off) or under way elsewhere (even in a dead
+  instance, until it is taken over and sent) holds the newer ones back, so an edit never
+  overwrites a newer state and replies arrive in the order they were written.
 - ``run`` is a pipeline: each lane (one per Telegram bot, one per other channel) keeps
   about two seconds of messages claimed ahead, so every bot sends at its own limit and
   a broadcast on one bot does not hold up another; the senders' limiters let replies
@@ -26,13 +32,16 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
+from bot.delivery.lanes import LaneLeases
 from bot.delivery.sender import NeedsTemplate, Outgoing, PermanentFailure, RetryLater, Sender, Unreachable
+from bot.instance import Instance, alive
 from handlers.outbox_payload import decode_reply
 from handlers.services.outbox import do_mark_unreachable
 from storage.db import Database
@@ -56,10 +65,19 @@ class Outcome:
 
 class DeliveryWorker:
     def __init__(self, db: Database, senders: dict[Channel, Sender], *, clock: Callable[[], datetime] = utcnow,
-                 batch: int = 50, lease: timedelta = timedelta(minutes=2), max_attempts: int = 8,
-                 idle_poll: float = 1.0, record_every: float = 0.2) -> None:
+                 batch: int = 50, lease: timedelta = timedelta(seconds=5), max_attempts: int = 8,
+                 idle_poll: float = 1.0, record_every: float = 0.2, instance: Instance | None = None,
+                 share_lanes: bool = False) -> None:
+        """``instance`` is the process's (its heartbeat kept by the service); without one the worker
+        has its own, with ``lease`` as its time to live, and keeps it alive while it runs.
+        ``share_lanes``: several instances deliver from one database, each lane (a bot) by one
+        instance at a time (``bot.delivery.lanes``), so its per-bot limit holds across them all."""
         self.db, self.senders, self.clock = db, senders, clock
-        self.batch, self.lease, self.max_attempts, self.idle_poll = batch, lease, max_attempts, idle_poll
+        self.instance = instance or Instance(db, ttl=lease, clock=clock)
+        self._own_instance = instance is None
+        self.lease = self.instance.ttl
+        self.batch, self.max_attempts, self.idle_poll = batch, max_attempts, idle_poll
+        self.lanes = LaneLeases(self.instance) if share_lanes else None
         self.record_every = record_every
         self._wake = asyncio.Event()
         self._stopping = False
@@ -69,8 +87,10 @@ class DeliveryWorker:
         self._claimed: dict[str, int] = {}
         self._lane_sizes: dict[str, int] = {}
         self._outcomes: list[tuple[Outcome, asyncio.Future | None]] = []
-        self._held: set[int] = set()
-        """Ids claimed by the pipeline whose outcomes are not recorded yet."""
+        self._stalled: dict[str, int] = {}
+        """Addresses whose message waits (a retry, a block), with the batch of outcomes that records it."""
+        self._batch, self._recorded = 1, 0
+        """The batch of outcomes being collected; the last batch recorded (with all before it)."""
         self._tasks: set[asyncio.Task] = set()
         self.also_wake: list[Callable[[], None]] = []
         """Called on every wake: an intake worker process tells the service's delivery worker."""
@@ -88,16 +108,18 @@ class DeliveryWorker:
     async def run(self) -> None:
         log.info("delivery worker started for %s", ", ".join(sorted(self.senders)) or "no channel")
         recorder = asyncio.create_task(self._record_continuously(), name="delivery-recorder")
+        heartbeat = asyncio.create_task(self.instance.keep_alive(), name="heartbeat") if self._own_instance else None
         try:
             while not self._stopping:
+                seen = self._recorded  # the claim sees the outcomes recorded so far, maybe more
+                self._stalled = {address: batch for address, batch in self._stalled.items() if batch > seen}
                 try:
-                    claimed = await self._claim(self._wanted(), held=self._held)
+                    claimed = await self._claim(self._wanted())
                 except Exception:
                     log.exception("claiming from the outbox failed; retrying shortly")
                     claimed = []
                 for message in claimed:
-                    self._held.add(message.id)
-                    self._dispatch(message)
+                    self._dispatch(message, seen)
                 if not claimed and not self._stopping:
                     self._wake.clear()
                     try:
@@ -108,10 +130,23 @@ class DeliveryWorker:
                     await asyncio.sleep(0.05)  # let the lanes drain a little before topping up
         finally:
             recorder.cancel()
+            if heartbeat is not None:
+                heartbeat.cancel()
             for task in list(self._tasks):
                 task.cancel()
-            await asyncio.gather(recorder, *self._tasks, return_exceptions=True)
+            await asyncio.gather(recorder, *([heartbeat] if heartbeat else []), *self._tasks, return_exceptions=True)
             await self._flush()
+            await self._give_back()
+            if self._own_instance:
+                await self.instance.retire()
+
+    async def _give_back(self) -> None:
+        """What this instance claimed and did not send goes back to the queue (a clean stop)."""
+        async with self.db.transaction() as session:
+            await session.execute(sa.update(OutboxMessage)
+                                  .where(OutboxMessage.status == OutboxStatus.SENDING,
+                                         OutboxMessage.claimed_by == self.instance.id)
+                                  .values(status=OutboxStatus.PENDING, claimed_by=None, next_attempt_at=self.clock()))
 
     def _lanes(self) -> dict[str, int]:
         lanes: dict[str, int] = {}
@@ -130,7 +165,13 @@ class DeliveryWorker:
                 wanted[prefix] = ahead - have
         return wanted
 
-    def _dispatch(self, message: Outgoing) -> None:
+    def _dispatch(self, message: Outgoing, seen: int) -> None:
+        """Queues a claimed message behind the others to its address, unless an older one waits
+        in an outcome the claim could not see (recorded after batch ``seen``): then it waits too."""
+        if self._stalled.get(message.address, 0) > seen:
+            self._done(message, Outcome(message.id, message.identity_id, OutboxStatus.PENDING, message.attempts,
+                                        retry_in=0))
+            return
         queue = self._queues.get(message.address)
         if queue is not None:
             queue.append(message)
@@ -153,6 +194,7 @@ class DeliveryWorker:
                     raise
                 self._done(message, outcome, settled)
                 if outcome.status in (OutboxStatus.PENDING, OutboxStatus.BLOCKED):  # the rest wait, in order
+                    self._stalled[address] = self._batch
                     while queue:
                         rest = queue.popleft()
                         self._done(rest, Outcome(rest.id, rest.identity_id, outcome.status, rest.attempts,
@@ -185,13 +227,14 @@ class DeliveryWorker:
         done, self._outcomes = self._outcomes, []
         if not done:
             return
+        batch, self._batch = self._batch, self._batch + 1
         try:
             await self._record([outcome for outcome, _ in done])
         except BaseException:
             self._outcomes = done + self._outcomes  # keep them for the next try
             raise
-        for outcome, settled in done:
-            self._held.discard(outcome.row_id)
+        self._recorded = max(self._recorded, batch)
+        for _outcome, settled in done:
             if settled is not None and not settled.done():
                 settled.set_result(None)  # the limiter may let another message go in its place
         if any(outcome.status != OutboxStatus.SENT for outcome, _ in done):
@@ -223,38 +266,47 @@ class DeliveryWorker:
         return outcomes
 
     # -- claiming, sending, recording ---------------------------------------------------------
-    async def _claim(self, wanted: dict[str, int], held: Collection[int] = ()) -> list[Outgoing]:
-        """Claims due rows for each lane; rows in ``held`` (still ours: their lease ran out while they
-        waited) only get a new lease and are not returned again."""
+    async def _claim(self, wanted: dict[str, int]) -> list[Outgoing]:
+        """Claims due rows for each lane, each only if no older row to its address waits or is
+        under way elsewhere (``_in_order``)."""
         if not wanted:
             return []
         now = self.clock()
+        me = self.instance.id
+        taken_over = sa.or_(
+            sa.and_(OutboxMessage.claimed_by.is_(None), OutboxMessage.lease_until < now),
+            sa.and_(OutboxMessage.claimed_by.is_not(None), ~alive(OutboxMessage.claimed_by, now)),
+        )
         due = sa.or_(
             sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now),
-            sa.and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now),
+            sa.and_(OutboxMessage.status == OutboxStatus.SENDING, taken_over),
         )
-        rows, fresh = [], []
+        rows = []
         async with self.db.transaction() as session:
+            renewed = await self.instance.beat(session)
+            if self.lanes is not None:
+                mine = await self.lanes.hold(session, list(self._lane_sizes or self._lanes()), renewed,
+                                             busy={prefix for prefix, count in self._claimed.items() if count > 0})
+                wanted = {prefix: limit for prefix, limit in wanted.items() if prefix in mine}
             for prefix, limit in wanted.items():
                 query = (sa.select(OutboxMessage.id, OutboxMessage.identity_id, OutboxMessage.channel,
                                    OutboxMessage.address, OutboxMessage.payload, OutboxMessage.attempts,
                                    OutboxMessage.priority, ChannelIdentity.last_inbound_at)
                          .join(ChannelIdentity, ChannelIdentity.id == OutboxMessage.identity_id)
-                         .where(due, OutboxMessage.address.startswith(prefix, autoescape=True))
+                         .where(due, _in_order(me), OutboxMessage.address.startswith(prefix, autoescape=True))
                          .order_by(OutboxMessage.priority, OutboxMessage.id).limit(limit))
                 if self.db.dialect == "postgresql":
                     query = query.with_for_update(of=OutboxMessage, skip_locked=True)
                 found = (await session.execute(query)).all()
-                rows += found
-                found = [r for r in found if r.id not in held]
                 self._claimed[prefix] = self._claimed.get(prefix, 0) + len(found)
-                fresh += found
+                rows += found
             if rows:
                 await session.execute(sa.update(OutboxMessage)
                                       .where(OutboxMessage.id.in_([r.id for r in rows]))
-                                      .values(status=OutboxStatus.SENDING, lease_until=now + self.lease))
+                                      .values(status=OutboxStatus.SENDING, claimed_by=me, lease_until=None))
+        self.instance.renewed(renewed)
         return [Outgoing(r.id, r.channel, r.address, decode_reply(r.payload), r.attempts, r.last_inbound_at,
-                         identity_id=r.identity_id, priority=r.priority) for r in fresh]
+                         identity_id=r.identity_id, priority=r.priority) for r in sorted(rows, key=lambda r: r.id)]
 
     async def _resolve(self, message: Outgoing) -> Outgoing:
         """Fills in the platform ids of the rows the reply points at (``edit_of``, ``reply_to``)."""
@@ -274,6 +326,10 @@ class DeliveryWorker:
         sender = self.senders[message.channel]
         await self._pace(message.address, sender.per_chat_interval)
         identity_id, attempts = message.identity_id, message.attempts
+        if not self.instance.holds():  # another instance may be sending it: give it back unsent
+            log.warning("instance %s lost its heartbeat: message %s goes back to the queue", self.instance.id,
+                        message.id)
+            return Outcome(message.id, identity_id, OutboxStatus.PENDING, attempts, retry_in=0)
         try:
             external_id = await sender.send(await self._resolve(message))
         except RetryLater as error:
@@ -319,20 +375,31 @@ class DeliveryWorker:
             if sent:  # one executemany for the common case
                 await session.execute(sa.update(OutboxMessage), [
                     {"id": o.row_id, "status": OutboxStatus.SENT, "sent_at": now, "external_id": o.external_id,
-                     "attempts": o.attempts + 1, "lease_until": None} for o in sent])
+                     "attempts": o.attempts + 1, "lease_until": None, "claimed_by": None} for o in sent])
             for outcome in outcomes:
                 if outcome.status == OutboxStatus.SENT:
                     continue
-                values: dict[str, object] = {"status": outcome.status, "lease_until": None}
+                values: dict[str, object] = {"status": outcome.status, "lease_until": None, "claimed_by": None}
                 if outcome.error is not None:
                     values.update(last_error=outcome.error, attempts=OutboxMessage.attempts + 1)
                 if outcome.status == OutboxStatus.PENDING:
                     values["next_attempt_at"] = now + timedelta(seconds=outcome.retry_in or 0)
                 await session.execute(sa.update(OutboxMessage)  # not if cancelled meanwhile (a stopped broadcast)
-                                      .where(OutboxMessage.id == outcome.row_id,
-                                             OutboxMessage.status == OutboxStatus.SENDING)
+                                      .where(OutboxMessage.id == outcome.row_id,  # nor if taken over
+                                             OutboxMessage.status == OutboxStatus.SENDING,
+                                             OutboxMessage.claimed_by == self.instance.id)
                                       .values(**values))
             blocked = {o.identity_id for o in outcomes if o.status == OutboxStatus.BLOCKED and o.error is not None}
             if blocked:
                 await do_mark_unreachable(session, blocked, now)
                 log.info("identities %s blocked the bot; their queued messages are dropped", sorted(blocked))
+
+
+def _in_order(me: str) -> sa.ColumnElement[bool]:
+    """No older row to the same address is pending, or under way anywhere but here."""
+    older = aliased(OutboxMessage)
+    return ~sa.exists().where(
+        older.address == OutboxMessage.address, older.id < OutboxMessage.id,
+        sa.or_(older.status == OutboxStatus.PENDING,
+               sa.and_(older.status == OutboxStatus.SENDING,
+                       sa.or_(older.claimed_by.is_(None), older.claimed_by != me))))

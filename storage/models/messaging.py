@@ -55,7 +55,8 @@ class OutboxMessage(Base):
     """A message to send, written in the same transaction as the change that caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (sa.Index("ix_outbox_due", "status", "priority", "id"),)
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "priority", "id"),
+                      sa.Index("ix_outbox_address_order", "address", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     identity_id: Mapped[int] = mapped_column(sa.ForeignKey("channel_identities.id"), index=True)
@@ -68,6 +69,9 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Rows claimed before instances named their claims: taken over once this time has passed."""
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(100))
+    """The instance sending it ('sending'); another takes it over once that instance's row lapses."""
     created_at: Mapped[datetime] = created_at_column()
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     external_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
@@ -76,3 +80,13 @@ class OutboxMessage(Base):
     """What the platform reported later (Twilio status callbacks: sent, delivered, read, failed…)."""
     error_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Instance(Base):
+    """A running process of the deployment, alive while its heartbeat keeps ``alive_until`` ahead."""
+
+    __tablename__ = "instances"
+
+    id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    alive_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,35 @@
+"""instances: each running process of a deployment keeps a row alive by a heartbeat; an outbox row
+under way names the instance that claimed it (it is taken over when that instance's row lapses)
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-06
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import storage.types
+
+revision = '0013'
+down_revision = '0012'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('instances',
+    sa.Column('id', sa.String(length=100), nullable=False),
+    sa.Column('alive_until', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_instances'))
+    )
+    op.add_column('outbox', sa.Column('claimed_by', sa.String(length=100), nullable=True))
+    op.create_index('ix_outbox_address_order', 'outbox', ['address', 'id'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index('ix_outbox_address_order', table_name='outbox')
+    with op.batch_alter_table('outbox') as batch:
+        batch.drop_column('claimed_by')
+    op.drop_table('instances')
