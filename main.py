@@ -109,7 +109,7 @@ async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None
     service.desk = StaffDesk(db, core_config(settings), on_outbox=worker.wake)
     service.legal_desk = LegalDesk(db, core_config(settings), on_outbox=worker.wake)
     parts = Parts(settings, db, core, service.desk, service.legal_desk, intake, http, worker.wake, service.stop_event,
-                  serving=worker_of is None)
+                  serving=worker_of is None, instance=worker.instance)
     service.channels = await plug_in_channels(parts, worker)
     if worker_of is None:
         metrics = Metrics()

@@ -40,7 +40,7 @@ async def one_point(backend: str, instances: int, residents: int, kill_after: in
         finally:
             await api.stop()
             await db.dispose()
-    figures = {"kill_after": kill_after, "lost": len(set(range(residents)) | {HEAD_CHAT} - run.reached),
+    figures = {"kill_after": kill_after, "lost": len((set(range(residents)) | {HEAD_CHAT}) - run.reached),
                "duplicates": run.duplicates, "takeover_s": round(run.takeover, 2),
                "busiest_second": run.busiest_second, "too_many_requests": run.too_many_requests,
                "progress_backwards": run.progress != sorted(run.progress)}

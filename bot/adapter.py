@@ -15,6 +15,7 @@ from typing import Protocol
 from aiohttp import web
 
 from bot.delivery.sender import Sender
+from bot.instance import Instance
 from bot.intake import IntakeQueue, Processor
 from handlers.conversation import ConversationCore
 from handlers.envelope import Capabilities
@@ -44,6 +45,8 @@ class Parts:
     stop: asyncio.Event
     serving: bool = True
     """False in an intake worker process: it processes what the service hands it, no routes, no polling."""
+    instance: Instance | None = None
+    """This process in the deployment: what only one instance may do (poll a bot) is leased with it."""
 
 
 @dataclass

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from handlers.services.identities import insert_ignore
+from scheduler.lease import do_hold_lease
 from storage.db import Database
 from storage.models import Instance as InstanceRow
 from storage.models import SchedulerLease
@@ -30,6 +31,7 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL = timedelta(seconds=5)
+FORGET_AFTER = timedelta(days=1)
 
 
 def new_instance_id() -> str:
@@ -74,7 +76,14 @@ class Instance:
         self.renewed(until)
 
     async def keep_alive(self) -> None:
-        """The heartbeat: renews every quarter of the time to live until cancelled."""
+        """The heartbeat: renews every quarter of the time to live until cancelled (first forgetting
+        instances dead for a day)."""
+        try:
+            async with self.db.transaction() as session:
+                horizon = self.clock() - FORGET_AFTER
+                await session.execute(sa.delete(InstanceRow).where(InstanceRow.alive_until < horizon))
+        except Exception:
+            log.exception("could not forget long-dead instances")
         while True:
             try:
                 await self.renew()
@@ -83,10 +92,26 @@ class Instance:
             await asyncio.sleep(self.ttl.total_seconds() / 4)
 
     async def retire(self) -> None:
-        """A clean stop: the row lapses now, so others take over at once."""
+        """A clean stop: the row goes, so others take over at once."""
         async with self.db.transaction() as session:
-            await session.execute(sa.update(InstanceRow).where(InstanceRow.id == self.id)
-                                  .values(alive_until=self.clock()))
+            await session.execute(sa.delete(InstanceRow).where(InstanceRow.id == self.id))
             await session.execute(sa.update(SchedulerLease).where(SchedulerLease.holder == self.id)
                                   .values(expires_at=self.clock()))
         self.alive_until = None
+
+
+class HeldLease:
+    """A named lease held with an instance (renewed by its heartbeat, lapsing with it): one holder
+    in the deployment at a time, e.g. the poller of a bot."""
+
+    def __init__(self, instance: Instance, name: str) -> None:
+        self.instance, self.name = instance, name
+
+    async def hold(self) -> bool:
+        """Takes the lease if it is free or lapsed, keeps it if ours; true if ours now."""
+        instance = self.instance
+        async with instance.db.transaction() as session:
+            until = await instance.beat(session)
+            state = await do_hold_lease(session, self.name, instance.id, instance.clock(), until - instance.clock())
+        instance.renewed(until)
+        return state.held_by(instance.id)

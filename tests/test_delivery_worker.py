@@ -192,3 +192,29 @@ async def test_a_row_whose_lease_ran_out_while_it_waited_is_not_sent_twice_by_th
 async def _all_are(db, status: str) -> bool:
     found = await statuses(db)
     return bool(found) and set(found) == {status}
+
+
+class TwoLaneSender(ScriptedSender):
+    """Two lanes, as two bots would be: the addresses under console:a… and under console:b…."""
+
+    def lanes(self) -> dict[str, int]:
+        return {"console:a": 50, "console:b": 50}
+
+
+async def test_instances_sharing_lanes_each_send_for_their_own_and_a_new_one_gets_its_share(db):
+    core = ConversationCore(db, core_config())
+    senders = [TwoLaneSender(), TwoLaneSender()]
+    first, second = (DeliveryWorker(db, {Channel.CONSOLE: sender}, share_lanes=True) for sender in senders)
+    await say(core, "console:a1")
+    await say(core, "console:b1")
+    assert await first.deliver_due() == 2  # alone, it holds both lanes
+    await say(core, "console:a2")
+    await say(core, "console:b2")
+    assert await second.deliver_due() == 0  # both lanes are held by the first
+    assert await first.deliver_due() == 1  # it sees a second instance: keeps its share, gives the other back
+    assert await second.deliver_due() == 1  # which the second takes
+    lanes = [{address[:9] for address, _ in sender.sent[-1:]} for sender in senders]
+    assert lanes[0] != lanes[1] and lanes[0] | lanes[1] == {"console:a", "console:b"}
+    await say(core, "console:a3")
+    await say(core, "console:b3")
+    assert await first.deliver_due() == 1 and await second.deliver_due() == 1  # each its own lane from now on

@@ -7,6 +7,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.adapter import InvitationWay, Parts, Plugged
+from bot.instance import HeldLease
 from bot.telegram.dispatcher import build_dispatcher, processor
 from bot.telegram.files import file_fetcher
 from bot.telegram.polling import poll
@@ -77,7 +78,11 @@ class TelegramAdapter:
         if not parts.serving:
             return plugged  # the service polls, or hears the webhook, and hands the updates over
         if settings.telegram_mode == "polling":
-            plugged.background += [lambda bot=bot: poll(bot, parts.intake, stop=parts.stop) for bot in bots.values()]
+            instance = parts.instance
+            plugged.background += [
+                lambda bot=bot: poll(bot, parts.intake, stop=parts.stop,
+                                     lease=HeldLease(instance, f"poll:telegram:{bot.id}") if instance else None)
+                for bot in bots.values()]
             return plugged
         if not settings.public_url or settings.telegram_webhook_secret is None:
             raise SystemExit("TELEGRAM_MODE=webhook needs PUBLIC_URL and TELEGRAM_WEBHOOK_SECRET")

@@ -3,9 +3,14 @@
 aiogram's own polling confirms updates (by the next getUpdates offset) before their
 handlers finish, so a crash would lose them; here a batch is stored in the intake
 table first, and only then is the next offset asked for.
+
+With several instances, a bot is polled by the one holding its lease (``poll:telegram:<id>``,
+held with the instance's heartbeat); the others stand by and check every quarter of the
+heartbeat's time to live, so a dead poller is replaced within seconds.
 """
 
 import asyncio
+import contextlib
 import logging
 
 from aiogram import Bot
@@ -18,6 +23,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import DeleteWebhook, GetUpdates
 
+from bot.instance import HeldLease
 from bot.intake import Arrival, IntakeQueue
 from bot.telegram.parse import routing_key
 from storage.enums import Channel
@@ -41,12 +47,23 @@ def arrivals(bot_id: int, updates: list) -> list[Arrival]:
     return result
 
 
-async def poll(bot: Bot, intake: IntakeQueue, *, timeout: int = 25, stop: asyncio.Event) -> None:
-    await bot(DeleteWebhook(drop_pending_updates=False))
+async def poll(bot: Bot, intake: IntakeQueue, *, timeout: int = 25, stop: asyncio.Event,
+               lease: HeldLease | None = None) -> None:
     offset: int | None = None
     backoff = 1.0
-    log.info("telegram bot %s: long polling", bot.id)
+    polling = False
     while not stop.is_set():
+        if lease is not None and not await _holds(lease):
+            if polling:
+                log.warning("telegram bot %s: another instance polls it now; standing by", bot.id)
+            polling = False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), lease.instance.ttl.total_seconds() / 4)
+            continue
+        if not polling:
+            await bot(DeleteWebhook(drop_pending_updates=False))
+            log.info("telegram bot %s: long polling", bot.id)
+            polling, offset = True, None
         try:
             updates = await bot(GetUpdates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES),
                                 request_timeout=timeout + 10)
@@ -80,3 +97,11 @@ async def poll(bot: Bot, intake: IntakeQueue, *, timeout: int = 25, stop: asynci
         if updates:
             await intake.record(Channel.TELEGRAM, arrivals(bot.id, updates))
             offset = updates[-1].update_id + 1
+
+
+async def _holds(lease: HeldLease) -> bool:
+    try:
+        return await lease.hold()
+    except Exception:  # noqa: BLE001 - the database is away: poll nothing until it is back
+        log.exception("could not check the polling lease %s", lease.name)
+        return False
