@@ -4,7 +4,9 @@ import asyncio
 import random
 import time
 
-from bot.delivery.limiter import SlidingWindowLimiter
+import pytest
+
+from bot.delivery.limiter import Cancelled, SlidingWindowLimiter
 from tests.waiting import within
 
 
@@ -111,3 +113,20 @@ async def test_a_request_keeps_its_place_until_its_outcome_is_settled():
     settled[0].cancel()  # a future given up on frees its place too
     answered.set()
     await within(asyncio.gather(in_flight, fifth), "the fifth did not go when places were freed")
+
+
+async def test_a_request_called_off_when_its_turn_comes_does_not_go_nor_count():
+    limiter = SlidingWindowLimiter(1, 0.2)
+    ours = True
+    async with limiter.slot():
+        pass  # the one request of this window
+    waiting = asyncio.create_task(_enter(limiter, go=lambda: ours))
+    ours = False  # the instance's heartbeat lapsed while it waited for the window
+    with pytest.raises(Cancelled):
+        await waiting
+    await within(_enter(limiter), "the called-off request held a place")  # its place is free
+
+
+async def _enter(limiter: SlidingWindowLimiter, go=None) -> None:
+    async with limiter.slot(go=go):
+        pass

@@ -27,6 +27,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 
+class Cancelled(Exception):
+    """The request was called off when its turn came (``slot``'s ``go``)."""
+
+
 class PriorityLock:
     """A lock handed to the waiter with the lowest priority number (first come among equals)."""
 
@@ -86,9 +90,11 @@ class SlidingWindowLimiter:
         return wait
 
     @asynccontextmanager
-    async def slot(self, priority: int = 0, settled: asyncio.Future | None = None) -> AsyncIterator[None]:
+    async def slot(self, priority: int = 0, settled: asyncio.Future | None = None,
+                   go: Callable[[], bool] | None = None) -> AsyncIterator[None]:
         """Waits for a free slot, holds it while the request is under way (and, with ``settled``,
-        until that future is done)."""
+        until that future is done). With ``go``, asked once the slot is free: false, and the
+        request does not go (``Cancelled`` is raised, the slot stays free)."""
         await self._turn.acquire(priority)
         try:
             while (wait := self.delay()) != 0:
@@ -97,6 +103,8 @@ class SlidingWindowLimiter:
                     await self._freed.wait()
                 else:
                     await asyncio.sleep(wait)
+            if go is not None and not go():
+                raise Cancelled
             self._in_flight += 1
             self._last_start = self.clock()
         finally:

@@ -5,10 +5,12 @@ DeliveryError
  ├── Unreachable        the person blocked the bot or left (HTTP 403): stop sending to them
  ├── PermanentFailure   the message can never be sent as it is (HTTP 400 and the like)
  ├── NeedsTemplate      WhatsApp, outside the 24-hour window, with no approved template configured
- └── TransientFailure   network trouble or a 5xx: try again with back-off
+ ├── TransientFailure   network trouble or a 5xx: try again with back-off
+ └── ClaimLost          not sent: this instance's heartbeat lapsed, another may hold the message
 """
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -44,6 +46,11 @@ class NeedsTemplate(DeliveryError):
 
 
 @dataclass(frozen=True)
+class ClaimLost(DeliveryError):
+    """This instance may no longer hold the message (its heartbeat lapsed): it goes back unsent."""
+
+
+@dataclass
 class Outgoing:
     """One outbox row as a sender sees it."""
 
@@ -63,6 +70,8 @@ class Outgoing:
     settled: asyncio.Future | None = field(default=None, compare=False, repr=False)
     """Done once the worker has recorded this message's outcome: a sender passes it to its limiter,
     which counts the message against its limit until then (see ``SlidingWindowLimiter.slot``)."""
+    still_ours: Callable[[], bool] | None = field(default=None, compare=False, repr=False)
+    """Asked when the limiter lets the message go: false, and it is not sent (``ClaimLost``)."""
 
 
 class Sender(Protocol):

@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from bot.delivery.lanes import LaneLeases
-from bot.delivery.sender import NeedsTemplate, Outgoing, PermanentFailure, RetryLater, Sender, Unreachable
+from bot.delivery.sender import ClaimLost, NeedsTemplate, Outgoing, PermanentFailure, RetryLater, Sender, Unreachable
 from bot.instance import Instance, alive
 from handlers.outbox_payload import decode_reply
 from handlers.services.outbox import do_mark_unreachable
@@ -327,11 +327,11 @@ class DeliveryWorker:
         await self._pace(message.address, sender.per_chat_interval)
         identity_id, attempts = message.identity_id, message.attempts
         if not self.instance.holds():  # another instance may be sending it: give it back unsent
-            log.warning("instance %s lost its heartbeat: message %s goes back to the queue", self.instance.id,
-                        message.id)
-            return Outcome(message.id, identity_id, OutboxStatus.PENDING, attempts, retry_in=0)
+            return self._given_back(message)
         try:
-            external_id = await sender.send(await self._resolve(message))
+            external_id = await sender.send(replace(await self._resolve(message), still_ours=self.instance.holds))
+        except ClaimLost:  # its heartbeat lapsed while it waited for the limiter
+            return self._given_back(message)
         except RetryLater as error:
             return Outcome(message.id, identity_id, OutboxStatus.PENDING, attempts, error=str(error),
                            retry_in=error.seconds)
@@ -357,6 +357,10 @@ class DeliveryWorker:
             self._sent_ids.clear()
         self._sent_ids[message.id] = external_id
         return Outcome(message.id, identity_id, OutboxStatus.SENT, attempts, external_id=external_id)
+
+    def _given_back(self, message: Outgoing) -> Outcome:
+        log.warning("instance %s lost its heartbeat: message %s goes back to the queue", self.instance.id, message.id)
+        return Outcome(message.id, message.identity_id, OutboxStatus.PENDING, message.attempts, retry_in=0)
 
     async def _pace(self, address: str, interval: float) -> None:
         last = self._last_sent_at.get(address)

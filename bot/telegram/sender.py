@@ -17,8 +17,8 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup, ReplyParameters
 
-from bot.delivery.limiter import SlidingWindowLimiter
-from bot.delivery.sender import Outgoing, PermanentFailure, RetryLater, TransientFailure, Unreachable
+from bot.delivery.limiter import Cancelled, SlidingWindowLimiter
+from bot.delivery.sender import ClaimLost, Outgoing, PermanentFailure, RetryLater, TransientFailure, Unreachable
 from bot.telegram.parse import parse_address
 from bot.telegram.render import CAPTION_LIMIT, parts, photo_of, voice_of
 from handlers.envelope import MapPin
@@ -97,8 +97,10 @@ class TelegramSender:
     async def _call(self, bot: Bot, message: Outgoing, request: Callable[[], Awaitable]):
         limiter = self.limiters[bot.id]
         try:
-            async with limiter.slot(message.priority, message.settled):
+            async with limiter.slot(message.priority, message.settled, message.still_ours):
                 return await request()
+        except Cancelled as error:
+            raise ClaimLost() from error
         except TelegramRetryAfter as error:
             limiter.pause(error.retry_after)
             raise RetryLater(error.retry_after) from error

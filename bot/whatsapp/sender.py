@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from bot.delivery.limiter import SlidingWindowLimiter
-from bot.delivery.sender import NeedsTemplate, Outgoing, PermanentFailure, RetryLater, TransientFailure
+from bot.delivery.limiter import Cancelled, SlidingWindowLimiter
+from bot.delivery.sender import ClaimLost, NeedsTemplate, Outgoing, PermanentFailure, RetryLater, TransientFailure
 from bot.whatsapp.render import bodies
 from storage.enums import Channel
 from storage.types import utcnow
@@ -57,9 +57,11 @@ class WhatsAppSender:
     async def _create(self, message: Outgoing, **content: str) -> str:
         extra = {"status_callback": self.status_callback} if self.status_callback else {}
         try:
-            async with self.limiter.slot(message.priority, message.settled):
+            async with self.limiter.slot(message.priority, message.settled, message.still_ours):
                 created = await self.client.messages.create_async(from_=self.from_number, to=message.address,
                                                                   **content, **extra)
+        except Cancelled as error:
+            raise ClaimLost() from error
         except TwilioRestException as error:
             if error.status == 429:
                 self.limiter.pause(1.0)
