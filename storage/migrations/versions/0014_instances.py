@@ -1,8 +1,8 @@
 """instances: each running process of a deployment keeps a row alive by a heartbeat; an outbox row
 under way names the instance that claimed it (it is taken over when that instance's row lapses)
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import storage.types
 
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
