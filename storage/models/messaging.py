@@ -76,3 +76,14 @@ class OutboxMessage(Base):
     """What the platform reported later (Twilio status callbacks: sent, delivered, read, failed…)."""
     error_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class WhatsAppContent(Base):
+    """A Twilio Content resource (list picker or quick replies) made once for one shape of
+    native WhatsApp choices (``bot/whatsapp/content.py``) and reused by every process."""
+
+    __tablename__ = "whatsapp_contents"
+
+    shape: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    content_sid: Mapped[str] = mapped_column(sa.String(34))
+    created_at: Mapped[datetime] = created_at_column()
