@@ -150,7 +150,7 @@ async def test_the_whole_cycle_on_telegram_and_whatsapp(service, fake_api, twili
     await bakyt.choose("Бюджет 2027")
     await bakyt.choose("Сунуш жөнөтүү")
     await bakyt.choose("Жаштар")
-    assert "кабыл алынды" in (await bakyt.say("Дамба куруу керек, суу каптайт"))["body"]
+    assert "сунушуңуз катталды" in (await bakyt.say("Дамба куруу керек, суу каптайт"))["body"]
 
     # the hearing: a check-in, the counts at the door, the outcomes told in each author's language
     detail = await desk.detail(head, hearing_id)
