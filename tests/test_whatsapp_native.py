@@ -121,6 +121,19 @@ async def test_with_the_content_api_down_choices_go_as_numbered_lines_and_number
         assert (await session.scalar(sa.select(sa.func.count()).select_from(Request))) == 1
 
 
+async def test_a_choice_twilio_refuses_goes_again_as_numbered_lines(db_url, twilio, unused_tcp_port):
+    service = await start_service(db_url, twilio, unused_tcp_port)
+    service.port = unused_tcp_port
+    try:
+        twilio.fail_next.append((400, 63013, "This content cannot be sent to the channel"))
+        first = await user_of(service, twilio).say("Салам")
+        assert "1. Кыргызча\n2. Русский" in first["body"] and first["sid"] not in twilio.rendered
+        assert twilio.responses[-2:] == [400, 201]  # the refused list, then the numbered text
+        assert json.loads(twilio.requests[-2]["ContentVariables"])["2"] == "Кыргызча"
+    finally:
+        await service.stop()
+
+
 async def test_the_fake_content_api_creates_fetches_and_refuses_what_whatsapp_would(twilio):
     auth = {"Authorization": encode_basic_auth(SID, TOKEN)}
     definition = {"friendly_name": "menu", "language": "ky", "variables": {"1": "x"},

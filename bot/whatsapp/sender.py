@@ -73,8 +73,12 @@ class WhatsAppSender:
         except ContentUnavailable as error:
             log.warning("numbered lines instead of a %s: %s", shape.shape, error)
             return None
-        return await self._create(message, content_sid=content_sid,
-                                  content_variables=json.dumps(shape.variables, ensure_ascii=False))
+        try:
+            return await self._create(message, content_sid=content_sid,
+                                      content_variables=json.dumps(shape.variables, ensure_ascii=False))
+        except PermanentFailure as refused:  # e.g. a text WhatsApp will not take in a variable
+            log.warning("numbered lines instead of a %s that Twilio refused: %s", shape.shape, refused)
+            return None
 
     async def _create(self, message: Outgoing, **content: str) -> str:
         extra = {"status_callback": self.status_callback} if self.status_callback else {}
