@@ -59,7 +59,7 @@ async def test_on_a_phone_the_list_fits_the_filters_fold_and_the_answer_comes_fi
     box, page_width = await answer.bounding_box(), await page.evaluate("document.documentElement.clientWidth")
     assert box is not None and box["width"] >= page_width * 0.9  # the whole width, not a quarter card
     assert await page.evaluate("document.documentElement.scrollWidth") <= width
-    assert "Telegram, " in await page.inner_text("dl.facts")  # the channel by its name, not «telegram»
+    assert "(Telegram)" in await page.inner_text("dl.facts")  # the channel by its name, not «telegram»
     await page.goto(base + "/")
     await page.screenshot(path=str(SHOTS / "kairyl-backoffice-dashboard-390.png"), full_page=True)
     assert await page.evaluate("document.documentElement.scrollWidth") <= width
