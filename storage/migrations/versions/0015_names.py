@@ -2,16 +2,16 @@
 Russian genitive of a municipality's name («от Аламудунского айыл окмоту», column of 0011) filled
 where it is missing and a rule can tell («…ский айыл окмоту»)
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
