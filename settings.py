@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     twilio_templates: dict[str, str] = {}
     """Approved Content SIDs by purpose, as JSON: {"request_status": "HX…", "request_answer": "HX…"}."""
     whatsapp_messages_per_second: int = 80
+    twilio_content_url: str = "https://content.twilio.com"
+    whatsapp_native_choices: bool = True
+    """Choices as WhatsApp list pickers and quick replies (Twilio's Content API); off: numbered lines only."""
 
     public_url: str | None = None
     """The HTTPS address the world reaches this service at (for webhooks), e.g. https://kairyl.example.kg"""

@@ -82,7 +82,8 @@ async def start_service(db_url: str, twilio: FakeTwilioAPI, mps: int):
     service = await build_service(Settings(
         _env_file=None, database_url=db_url, http_port=port, public_url=f"http://127.0.0.1:{port}",
         twilio_account_sid=SID, twilio_auth_token=TOKEN, twilio_whatsapp_from=FROM,
-        twilio_api_url=twilio.base_url, whatsapp_messages_per_second=mps, telegram_bot_token=None))
+        twilio_api_url=twilio.base_url, twilio_content_url=twilio.base_url, whatsapp_messages_per_second=mps,
+        telegram_bot_token=None))
     return service, f"http://127.0.0.1:{port}/whatsapp/incoming"
 
 

@@ -79,11 +79,11 @@ RESPONSIBLE_BODIES = [
     ("Республикалык маанидеги жолдор: Транспорт министрлиги",
      "Дороги республиканского значения: Министерство транспорта", "+996 312 31 45 88"),
 ]
-REPLY_TEMPLATES = [
-    ("Бригада жиберилди / Бригада направлена",
+REPLY_TEMPLATES = [  # (title in Kyrgyz, title in Russian), text in Kyrgyz, text in Russian
+    (("Бригада жиберилди", "Бригада направлена"),
      "Кайрылууңуз боюнча бригада жиберилди, иш 3 күндүн ичинде аткарылат.",
      "По вашему обращению направлена бригада, работы будут выполнены в течение 3 дней."),
-    ("Пландалган иштер / Плановые работы",
+    (("Пландалган иштер", "Плановые работы"),
      "Бул көйгөй быйылкы иш планына киргизилди. Иш башталганда кабар беребиз.",
      "Этот вопрос включён в план работ этого года. Сообщим, когда работы начнутся."),
 ]
@@ -97,6 +97,7 @@ async def do_load_demo(session: AsyncSession) -> Municipality | None:
     municipality = await setup.do_create_municipality(
         session, DEMO_CODE, "Аламүдүн айыл өкмөтү", "Аламудунский айыл окмоту",
         center=(42.889, 74.637), radius_km=12)
+    municipality.name_ru_genitive = "Аламудунского айыл окмоту"
     for sort, (name_ky, name_ru, quarters) in enumerate(VILLAGES):
         village = await setup.do_add_village(session, municipality, name_ky, name_ru, sort)
         for number in range(1, quarters + 1):
@@ -109,8 +110,9 @@ async def do_load_demo(session: AsyncSession) -> Municipality | None:
     session.add_all([ResponsibleBody(municipality_id=municipality.id, name_ky=ky, name_ru=ru, contact=contact,
                                      sort=sort)
                      for sort, (ky, ru, contact) in enumerate(RESPONSIBLE_BODIES)])
-    session.add_all([ReplyTemplate(municipality_id=municipality.id, title=title, text_ky=ky, text_ru=ru)
-                     for title, ky, ru in REPLY_TEMPLATES])
+    session.add_all([ReplyTemplate(municipality_id=municipality.id, title=title_ky, title_ru=title_ru, text_ky=ky,
+                                   text_ru=ru)
+                     for (title_ky, title_ru), ky, ru in REPLY_TEMPLATES])
     await do_load_demo_answers(session, utcnow())
     return municipality
 

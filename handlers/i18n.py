@@ -9,12 +9,10 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date as babel_format_date
-from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from handlers import dates
 from storage.enums import Language
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -68,11 +66,13 @@ def both(message: str, /, **values: object) -> tuple[str, str]:
 
 
 def format_date(day: date, language: Language) -> str:
-    return babel_format_date(day, format="long", locale=Locale.parse(BABEL_LOCALES[language]))
+    """«2026-жылдын 16-декабры» / «16 декабря 2026 г.» (``handlers.dates`` has the other cases)."""
+    return dates.day(day, language)
 
 
 def format_datetime(moment: datetime, language: Language, tz: ZoneInfo) -> str:
-    return babel_format_datetime(moment.astimezone(tz), format="d MMMM y, HH:mm", locale=BABEL_LOCALES[language])
+    """«16-декабрь, саат 15:00» / «16 декабря, 15:00» (the year when it is not this one)."""
+    return dates.moment(moment, language, tz)
 
 
 def format_number(number: float, language: Language) -> str:

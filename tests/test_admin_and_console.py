@@ -149,7 +149,7 @@ def test_the_console_channel_takes_a_request_from_start_to_ticket(tmp_path):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Тилди тандаңыз" in out and "Кайрылууңуз катталды. Анын номери: ALM-2026-000001." in out
-    assert "Сиздин кайрылууларыңыз" in out and "1. ALM-2026-000001: Кабыл алынды" in out
+    assert "Сиздин кайрылууларыңыз" in out and "1. ALM-2026-000001: Катталды" in out
     assert result.stderr == ""  # no log line inside the dialog, not even a library's own DEBUG (bm25s)
 
 

@@ -83,10 +83,10 @@ def test_rule_parse_refuses(text):
 
 @pytest.mark.parametrize("rule, now, expected_due, shown_ru", [
     # Friday 25 December 2026, 02:00 in Bishkek (still 24 December in UTC): counted from the local date.
-    (DeadlineRule.working(10), datetime(2026, 12, 24, 20, 0, tzinfo=UTC), "2027-01-12", "12 января 2027"),
-    (DeadlineRule.calendar(14), datetime(2026, 12, 24, 20, 0, tzinfo=UTC), "2027-01-08", "8 января 2027"),
+    (DeadlineRule.working(10), datetime(2026, 12, 24, 20, 0, tzinfo=UTC), "2027-01-12", "12 января 2027 г."),
+    (DeadlineRule.calendar(14), datetime(2026, 12, 24, 20, 0, tzinfo=UTC), "2027-01-08", "8 января 2027 г."),
     # Friday 6 November 2026 with the demo holidays on 7–8 November.
-    (DeadlineRule.working(10), datetime(2026, 11, 6, 9, 0, tzinfo=UTC), "2026-11-20", "20 ноября 2026"),
+    (DeadlineRule.working(10), datetime(2026, 11, 6, 9, 0, tzinfo=UTC), "2026-11-20", "20 ноября 2026 г."),
 ])
 async def test_submitted_request_follows_the_configured_rule(db, rule, now, expected_due, shown_ru):
     core = ConversationCore(db, core_config(deadline_rule=rule), clock=lambda: now)

@@ -86,7 +86,8 @@ async def test_the_whole_cycle_and_the_report_figures(db, core, runner, clock):
     hearing_id = await desk.announce(head, budget_hearing())
     await runner.tick()
     [invitation] = await aigul.receive()
-    assert "Общественные слушания" in invitation["text"] and "Бюджет 2027" in invitation["text"]
+    assert "Общественные слушания: приглашение от Аламудунского айыл окмоту" in invitation["text"]  # genitive
+    assert "Бюджет 2027" in invitation["text"]
     await aigul.press("Приду", reply=invitation)
     assert "Вы зарегистрированы на слушания «Бюджет 2027»" in aigul.text
     await aigul.press("Приду", reply=invitation)  # registering twice
@@ -102,8 +103,8 @@ async def test_the_whole_cycle_and_the_report_figures(db, core, runner, clock):
     clock.now += timedelta(days=1, hours=1)
     reminders = HearingReminders(db, core_config(), clock=clock)
     assert await reminders.remind() == 2 and await reminders.remind() == 0
-    assert "Напоминание: завтра" in (await aigul.receive())[0]["text"]
-    assert "Эскертүү: эртең" in (await bakyt.receive())[0]["text"]
+    assert "Напоминание: завтра в 12:00 пройдут" in (await aigul.receive())[0]["text"]
+    assert "Эскертүү: эртең саат 12:00дө «Бюджет 2027»" in (await bakyt.receive())[0]["text"]
 
     # proposals: for the group with a photo, personally in Kyrgyz
     await aigul.send("/hearings")
@@ -117,7 +118,7 @@ async def test_the_whole_cycle_and_the_report_figures(db, core, runner, clock):
     await bakyt.press("Сунуш жөнөтүү")
     await bakyt.press("Өз атымдан")
     await bakyt.send("Суу түтүгүн алмаштыруу керек")
-    assert "сунушуңуз кабыл алынды" in bakyt.text
+    assert "сунушуңуз катталды" in bakyt.text
 
     # the hearing takes place; a check-in, then the counts at the door; a late proposal is kept
     clock.now += timedelta(days=1)
@@ -162,6 +163,22 @@ async def test_the_whole_cycle_and_the_report_figures(db, core, runner, clock):
     assert (f.accepted, f.partly, f.rejected, f.merged, f.late, f.undecided) == (1, 0, 1, 1, 1, 0)
     [year] = per_year
     assert (year.year, year.kind, year.hearings, year.figures.participants) == (2026, HearingKind.BUDGET, 1, 135)
+
+
+async def test_a_reminder_on_the_day_of_the_hearing_says_today_not_tomorrow(db, core, runner, clock):
+    aigul, _ = await resident(core, db, "console:aigul")
+    bakyt, _ = await resident(core, db, "console:bakyt", language="Кыргызча")
+    desk = hearing_desk(db, clock)
+    await desk.announce(await staff_actor(db, desk), budget_hearing(starts_at=clock.now + timedelta(hours=5)))
+    await runner.tick()
+    for chat, word in ((aigul, "Приду"), (bakyt, "Келем")):
+        [invitation] = await chat.receive()
+        await chat.press(word, reply=invitation)
+    assert await HearingReminders(db, core_config(), clock=clock).remind() == 2
+    [ru] = await aigul.receive()
+    [ky] = await bakyt.receive()
+    assert "Напоминание: сегодня в 17:00 пройдут" in ru["text"] and "завтра" not in ru["text"]
+    assert "Эскертүү: бүгүн саат 17:00дө" in ky["text"] and "эртең" not in ky["text"]
 
 
 async def test_bad_input_gets_a_clear_answer_and_changes_nothing(db, core, runner, clock):

@@ -31,7 +31,8 @@ async def service(db_url, fake_api, twilio, unused_tcp_port):
     settings = Settings(_env_file=None, database_url=db_url, http_port=unused_tcp_port,
                         public_url=f"http://127.0.0.1:{unused_tcp_port}", twilio_account_sid=SID,
                         twilio_auth_token=AUTH, twilio_whatsapp_from="whatsapp:+996312000000",
-                        twilio_api_url=twilio.base_url, telegram_bot_token=TELEGRAM_TOKEN,
+                        twilio_api_url=twilio.base_url, twilio_content_url=twilio.base_url,
+                        telegram_bot_token=TELEGRAM_TOKEN,
                         telegram_api_url=fake_api.base_url, telegram_per_chat_interval=0.0, quiet_hours="")
     running = await build_service(settings)
     await running.start()
@@ -149,7 +150,7 @@ async def test_the_whole_cycle_on_telegram_and_whatsapp(service, fake_api, twili
     await bakyt.choose("Бюджет 2027")
     await bakyt.choose("Сунуш жөнөтүү")
     await bakyt.choose("Жаштар")
-    assert "кабыл алынды" in (await bakyt.say("Дамба куруу керек, суу каптайт"))["body"]
+    assert "сунушуңуз катталды" in (await bakyt.say("Дамба куруу керек, суу каптайт"))["body"]
 
     # the hearing: a check-in, the counts at the door, the outcomes told in each author's language
     detail = await desk.detail(head, hearing_id)

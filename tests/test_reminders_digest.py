@@ -52,11 +52,11 @@ async def test_the_digest_tells_each_head_and_staff_chat_what_is_new_open_due_an
         f"Просрочено: 1 — {overdue}",
     ]
     head_ky = (await world.outbox(HEAD_KY))[-1]
-    assert head_ky.startswith("☀️ Эртең мененки жыйынтык, 2026-ж., 17-ноябрь: Аламүдүн айыл өкмөтү\n")
+    assert head_ky.startswith("☀️ Эртең мененки жыйынтык, 2026-жылдын 17-ноябры: Аламүдүн айыл өкмөтү\n")
     assert f"Мөөнөтү өткөн: 1 — {overdue}" in head_ky and "Акыркы жыйынтыктан бери жаңылары: 2" in head_ky
     chat = (await world.outbox(STAFF_CHAT))[-1]  # the water enterprise's chat, in Kyrgyz: its department only
     assert chat.splitlines() == [
-        "☀️ Эртең мененки жыйынтык, 2026-ж., 17-ноябрь: «Ичүүчү суу» муниципалдык ишканасы",
+        "☀️ Эртең мененки жыйынтык, 2026-жылдын 17-ноябры: «Ичүүчү суу» муниципалдык ишканасы",
         "Акыркы жыйынтыктан бери жаңылары: 1",
         "Ачык: 3",
         f"Мөөнөтү бүгүн: 1 — {due_today}",

@@ -34,10 +34,11 @@ async def twilio():
     await api.stop()
 
 
-async def start_service(db_url, twilio, port, *, templates=None, telegram=None):
+async def start_service(db_url, twilio, port, *, templates=None, telegram=None, **extra):
     values = dict(database_url=db_url, http_port=port, public_url=f"http://127.0.0.1:{port}",
                   twilio_account_sid=SID, twilio_auth_token=TOKEN, twilio_whatsapp_from="whatsapp:+996312000000",
-                  twilio_api_url=twilio.base_url, twilio_templates=templates or {})
+                  twilio_api_url=twilio.base_url, twilio_content_url=twilio.base_url,
+                  twilio_templates=templates or {}, **extra)
     if telegram is not None:
         values.update(telegram_bot_token="123456:TEST-kairyl-token", telegram_api_url=telegram.base_url,
                       telegram_per_chat_interval=0.0)
@@ -95,7 +96,9 @@ async def test_a_first_request_over_whatsapp_takes_seven_answers_besides_the_pho
     first = twilio.sent_to(PHONE)[0]
     assert first["from"] == "whatsapp:+996312000000" and first["to"] == "whatsapp:" + PHONE
     assert twilio.forms[first["sid"]]["StatusCallback"] == f"http://127.0.0.1:{service.port}/whatsapp/status"
-    assert "1. Кыргызча\n2. Русский" in first["body"]
+    first_choices = twilio.rendered[first["sid"]]  # a quick reply, tapped by the resident
+    assert first_choices["type"] == "twilio/quick-reply"
+    assert [action["title"] for action in first_choices["actions"]] == ["Кыргызча", "Русский"]
     async with service.db.reader() as session:
         request = (await session.scalars(sa.select(Request).order_by(Request.id))).first()
         await session.refresh(request, ["attachments"])
@@ -183,9 +186,19 @@ async def test_status_callbacks_update_the_message_and_unknown_ones_are_ignored(
     assert await twilio.post_webhook(url, unknown) == 204
 
 
-async def test_options_are_understood_by_number_and_by_words_and_bad_numbers_get_a_hint(service, twilio):
-    user = user_of(service, twilio)
+@pytest.fixture
+async def numbered_service(db_url, twilio, unused_tcp_port):
+    """The service with native choices off: every choice goes as numbered lines."""
+    running = await start_service(db_url, twilio, unused_tcp_port, whatsapp_native_choices=False)
+    running.port = unused_tcp_port
+    yield running
+    await running.stop()
+
+
+async def test_options_are_understood_by_number_and_by_words_and_bad_numbers_get_a_hint(numbered_service, twilio):
+    user = user_of(numbered_service, twilio)
     await user.say("Здравствуйте")
+    assert twilio.contents == {} and twilio.rendered == {}
     assert "(Жооп катары санды жөнөтүңүз.) / (Ответьте цифрой.)" in user.last["body"]  # no language chosen yet
     answer = await user.say("русский")
     assert "Вы согласны?" in answer["body"]
@@ -234,7 +247,7 @@ async def test_bad_input_over_whatsapp_gets_a_polite_localized_hint(service, twi
     user = user_of(service, twilio, "+996700555666")
     await to_description(user, "Кыргызча")
     empty = await user.post(twilio.inbound_form(user.phone, ""))
-    assert "Жообуңузду түшүнгөн жокмун" in empty["body"] and "1. ✖ Жокко чыгаруу" in empty["body"]
+    assert "Жообуңузду түшүнгөн жокмун" in empty["body"] and user.choices(empty) == ["✖ Жокко чыгаруу"]
     sticker = await user.post(twilio.inbound_form(user.phone, media=[("image/webp", b"RIFF")]))
     assert "Стикерлер жакшы" in sticker["body"]
     too_long = await user.say("ы" * 5000)

@@ -1,4 +1,9 @@
-"""A resident on WhatsApp: posts Twilio-signed webhooks to the service, reads what reached the fake Twilio."""
+"""A resident on WhatsApp: posts Twilio-signed webhooks to the service, reads what reached the fake Twilio.
+
+Choices come as a list picker or quick replies (rendered by the fake Twilio from the Content resource
+the service made) or as numbered lines; the user answers either as a phone does: by tapping the item or
+button (its id comes back as ``ListId`` / ``ButtonPayload``), or by replying with the number.
+"""
 
 from dataclasses import dataclass
 
@@ -21,27 +26,52 @@ class WhatsAppUser:
     def last(self) -> dict:
         return self.twilio.sent_to(self.phone)[-1]
 
+    def native(self, message: dict) -> dict | None:
+        """The list picker or quick replies a message showed, if it was one."""
+        return self.twilio.rendered.get(message["sid"])
+
+    def offers_choices(self, message: dict) -> bool:
+        return self.native(message) is not None or "\n1. " in (message["body"] or "")
+
+    def choices(self, message: dict | None = None) -> list[str]:
+        """The titles of the choices a message offered, numbered or native."""
+        message = message or self.last
+        native = self.native(message)
+        if native is not None:
+            return [each.get("item") or each.get("title") for each in native.get("items") or native["actions"]]
+        return [line.partition(". ")[2] for line in message["body"].splitlines() if line[:1].isdigit() and ". " in line]
+
+    async def _answered(self, before: int, what_was_sent: str, timeout: float) -> dict:
+        def answered() -> dict | None:
+            sent = self.twilio.sent_to(self.phone)
+            return sent[-1] if len(sent) > before and self.offers_choices(sent[-1]) else None
+
+        def what() -> str:
+            return f"no answer to {what_was_sent!r}; got {[m['body'] for m in self.twilio.sent_to(self.phone)[before:]]}"
+        return await self.twilio.sent_signal.wait_until(answered, what, timeout=timeout)
+
     async def post(self, form: dict, timeout: float = PATIENCE) -> dict:
         """Posts a signed incoming message and waits for the bot's answer that ends with options."""
         before = len(self.twilio.sent_to(self.phone))
         self.answers += 1
         status = await self.twilio.post_webhook(self.webhook_url, form)
         assert status == 200, status
-
-        def answered() -> dict | None:
-            sent = self.twilio.sent_to(self.phone)
-            return sent[-1] if len(sent) > before and "\n1. " in (sent[-1]["body"] or "") else None
-
-        def what() -> str:
-            return f"no answer to {form.get('Body')!r}; got {[m['body'] for m in self.twilio.sent_to(self.phone)[before:]]}"
-        return await self.twilio.sent_signal.wait_until(answered, what, timeout=timeout)
+        return await self._answered(before, form.get("Body") or "", timeout)
 
     async def say(self, text: str) -> dict:
         return await self.post(self.twilio.inbound_form(self.phone, text, profile_name=self.profile_name))
 
     async def choose(self, label: str) -> dict:
-        """Answers with the number of the option whose words contain ``label``, as on a phone."""
-        lines = [line for line in self.last["body"].splitlines() if line[:1].isdigit() and ". " in line]
+        """Answers with the choice whose words contain ``label``, as on a phone: a tap on the list item
+        or button, or its number where the choices came as numbered lines."""
+        last = self.last
+        if self.native(last) is not None:
+            before = len(self.twilio.sent_to(self.phone))
+            status = await self.twilio.answer_interactive(self.webhook_url, self.phone, last, label,
+                                                         profile_name=self.profile_name)
+            assert status == 200, status
+            return await self._answered(before, label, PATIENCE)
+        lines = [line for line in last["body"].splitlines() if line[:1].isdigit() and ". " in line]
         for line in lines:
             number, _, words = line.partition(". ")
             if label.casefold() in words.casefold():

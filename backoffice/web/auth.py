@@ -30,7 +30,7 @@ from backoffice.web.office import (
 )
 from backoffice.web.render import render, say
 from handlers.config import BISHKEK
-from handlers.i18n import format_datetime
+from handlers.dates import at_moment
 from handlers.staff import accounts
 from handlers.staff.audit import do_audit
 from storage.enums import Language
@@ -149,7 +149,7 @@ def set_session_cookie(response: web.StreamResponse, office: Office, token: str 
 
 def _refusal_text(request: web.Request, outcome: accounts.LogIn) -> str:
     if outcome.refused == accounts.Refusal.LOCKED and outcome.locked_until is not None:
-        until = format_datetime(outcome.locked_until, language_of(request), BISHKEK)
+        until = at_moment(outcome.locked_until, language_of(request), BISHKEK)
         return say(request, texts.LOGIN_LOCKED, time=until)
     if outcome.refused == accounts.Refusal.NO_ROLE:
         return say(request, texts.LOGIN_NO_ROLE)

@@ -1,6 +1,8 @@
 """The filtered request list as a spreadsheet: XLSX (openpyxl) or CSV (UTF-8 with BOM, for Excel).
 
-Cells that a spreadsheet would run as a formula (=, +, -, @ at the start) are written as text.
+Cells that a spreadsheet would run as a formula (=, +, -, @ at the start) are written as text: in
+XLSX as a text cell with Excel's "quote prefix" style, so the cell shows exactly what was typed and
+no apostrophe; in CSV (which has no types) behind an apostrophe.
 """
 
 import csv
@@ -9,6 +11,9 @@ from datetime import datetime
 
 from aiohttp import web
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from backoffice.web import texts
 from backoffice.web.filters import read_filters
@@ -21,14 +26,28 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def inert(value: str) -> str:
+    """A CSV cell: a formula-looking text behind an apostrophe."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def xlsx_row(sheet: WriteOnlyWorksheet, values: list) -> list:
+    """A row for ``sheet.append``: each formula-looking text as a text cell with the quote prefix style."""
+    cells = []
+    for value in values:
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"  # openpyxl took it for a formula
+            cell._style = StyleArray()
+            cell._style.quotePrefix = 1
+            value = cell
+        cells.append(value)
+    return cells
 
 
 def _cells(request: web.Request, row: RequestRow) -> list:
     created = row.created_at.astimezone(BISHKEK).replace(tzinfo=None)
-    return [row.ticket, created, inert(row.category), inert(row.quarter), inert(row.department), row.status_label,
-            row.due_date, say(request, texts.YES if row.overdue else texts.NO), inert(row.assignee),
-            inert(row.preview)]
+    return [row.ticket, created, row.category, row.quarter, row.department, row.status_label,
+            row.due_date, say(request, texts.YES if row.overdue else texts.NO), row.assignee, row.preview]
 
 
 def _filename(row_count: int, extension: str) -> str:
@@ -53,7 +72,7 @@ async def export_csv(request: web.Request) -> web.Response:
     writer = csv.writer(buffer)
     writer.writerow([say(request, column) for column in texts.EXPORT_COLUMNS])
     for row in rows:
-        cells = _cells(request, row)
+        cells = [inert(cell) if isinstance(cell, str) else cell for cell in _cells(request, row)]
         cells[1] = cells[1].strftime("%Y-%m-%d %H:%M")
         cells[6] = cells[6].isoformat()
         writer.writerow(cells)
@@ -66,7 +85,7 @@ async def export_xlsx(request: web.Request) -> web.Response:
     sheet = workbook.create_sheet("requests")
     sheet.append([say(request, column) for column in texts.EXPORT_COLUMNS])
     for row in rows:
-        sheet.append(_cells(request, row))
+        sheet.append(xlsx_row(sheet, _cells(request, row)))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return _download(buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

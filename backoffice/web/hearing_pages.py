@@ -11,7 +11,7 @@ from datetime import datetime
 from aiohttp import web
 from openpyxl import Workbook
 
-from backoffice.web.export import _download, inert
+from backoffice.web.export import _download, xlsx_row
 from backoffice.web.office import office_of, visit_of
 from backoffice.web.render import render, say
 from handlers.config import BISHKEK
@@ -89,7 +89,7 @@ async def report_xlsx(request: web.Request) -> web.Response:
     sheet.append([say(request, column) for column in REPORT_COLUMNS])
     for row in rows:
         starts = row.hearing.starts_at.astimezone(BISHKEK).replace(tzinfo=None)
-        sheet.append([starts, inert(row.hearing.title), kinds[row.hearing.kind], *_figure_cells(row.figures)])
+        sheet.append(xlsx_row(sheet, [starts, row.hearing.title, kinds[row.hearing.kind], *_figure_cells(row.figures)]))
     by_year = workbook.create_sheet("years")
     by_year.append([say(request, column) for column in YEAR_COLUMNS + REPORT_COLUMNS[3:]])
     for year in years:

@@ -6,6 +6,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from bot.adapter import Parts, Plugged
+from bot.whatsapp.content import ContentCatalog
 from bot.whatsapp.media import media_fetcher
 from bot.whatsapp.render import BODY_LIMIT
 from bot.whatsapp.sender import WhatsAppSender
@@ -20,8 +21,9 @@ log = logging.getLogger(__name__)
 
 class WhatsAppAdapter:
     channel = Channel.WHATSAPP
-    capabilities = Capabilities(name="WhatsApp", numbered_choices=True, text_limit=BODY_LIMIT)
-    """Options go as numbered lines (the Content API's list picker and quick replies are not used yet)."""
+    capabilities = Capabilities(name="WhatsApp", numbered_choices=True, list_picker=True, text_limit=BODY_LIMIT)
+    """Options go as a native list picker or quick replies where they fit (Twilio's Content API), else as
+    numbered lines; a number answers either way. ``whatsapp_native_choices`` off: numbered lines only."""
 
     def enabled(self, settings: Settings) -> bool:
         needed = {"TWILIO_ACCOUNT_SID": settings.twilio_account_sid, "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
@@ -39,9 +41,12 @@ class WhatsAppAdapter:
         sender_number = settings.twilio_whatsapp_from
         if not sender_number.startswith("whatsapp:"):
             sender_number = "whatsapp:" + sender_number
+        contents = (ContentCatalog(parts.db, settings.twilio_content_url, (settings.twilio_account_sid, token))
+                    if settings.whatsapp_native_choices else None)
         sender = WhatsAppSender(
             client, sender_number, status_callback=settings.public_url.rstrip("/") + STATUS_PATH,
-            templates=settings.twilio_templates, messages_per_second=settings.whatsapp_messages_per_second)
+            templates=settings.twilio_templates, messages_per_second=settings.whatsapp_messages_per_second,
+            contents=contents)
 
         async def record_status(sid: str, report: str, code: int | None, outcome: OutboxStatus | None) -> bool:
             async with parts.db.transaction() as session:

@@ -59,12 +59,12 @@ def form_to_incoming(form: Mapping[str, str], intake_id: int | None = None) -> I
     attachments, sticker = _media(form)
     kind, text = _kind(form, attachments, sticker)
     option = None
-    payload = form.get("ButtonPayload")
-    if payload:  # a quick-reply button: ours carry "nonce:value"; a template's own, its words
+    payload = form.get("ListId") or form.get("ButtonPayload")
+    if payload:  # a list item or quick-reply button: ours carry "nonce:value"; a template's own, its words
         if decode_option(payload)[0] is not None:
             kind, option, text = InputKind.OPTION, payload, None
         else:
-            kind, text = InputKind.TEXT, form.get("ButtonText") or payload
+            kind, text = InputKind.TEXT, form.get("ListTitle") or form.get("ButtonText") or payload
     location = None
     if kind == InputKind.LOCATION:
         location = Location(float(form["Latitude"]), float(form["Longitude"]))

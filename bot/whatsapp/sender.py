@@ -4,9 +4,13 @@ Inside the 24-hour customer-service window a free-form body goes out; outside it
 approved template (Content SID) configured for the message's template key, with its
 variables; with none configured the message is held as 'needs_template' for staff.
 A replacement of an earlier message (``edit_of``) is skipped: WhatsApp cannot edit.
+Inside the window, a reply with options that fit goes as a native list picker or quick replies
+(``bot/whatsapp/content.py``); when they do not fit, or the Content API cannot give a resource,
+it goes as numbered lines, which every WhatsApp can show.
 """
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -15,12 +19,14 @@ from twilio.rest import Client
 
 from bot.delivery.limiter import Cancelled, SlidingWindowLimiter
 from bot.delivery.sender import ClaimLost, NeedsTemplate, Outgoing, PermanentFailure, RetryLater, TransientFailure
+from bot.whatsapp.content import ContentCatalog, ContentUnavailable, interactive
 from bot.whatsapp.render import bodies
 from storage.enums import Channel
 from storage.types import utcnow
 
 SERVICE_WINDOW = timedelta(hours=24)
 OUTSIDE_WINDOW_ERRORS = {63016}
+log = logging.getLogger(__name__)
 
 
 class WhatsAppSender:
@@ -29,8 +35,8 @@ class WhatsAppSender:
 
     def __init__(self, client: Client, from_number: str, *, status_callback: str | None,
                  templates: dict[str, str], messages_per_second: int = 80,
-                 clock: Callable[[], datetime] = utcnow) -> None:
-        self.client, self.from_number = client, from_number
+                 clock: Callable[[], datetime] = utcnow, contents: ContentCatalog | None = None) -> None:
+        self.client, self.from_number, self.contents = client, from_number, contents
         self.status_callback, self.templates, self.clock = status_callback, templates, clock
         self.limiter = SlidingWindowLimiter(messages_per_second, 1.0)
 
@@ -42,6 +48,9 @@ class WhatsAppSender:
         if message.reply.edit_of:
             return None  # WhatsApp cannot edit a message; a progress line is not worth a new one
         if self.in_window(message):
+            native = await self._native(message)
+            if native is not None:
+                return native
             sid = None
             for text in bodies(message.reply):
                 sid = await self._create(message, body=text)
@@ -53,6 +62,23 @@ class WhatsAppSender:
             raise NeedsTemplate(f"outside the 24-hour window and no template for {wanted}")
         return await self._create(message, content_sid=content_sid,
                                   content_variables=json.dumps(dict(template.variables), ensure_ascii=False))
+
+    async def _native(self, message: Outgoing) -> str | None:
+        """Sends the reply as a list picker or quick replies; ``None`` where numbered lines must do."""
+        shape = interactive(message.reply) if self.contents is not None else None
+        if shape is None or self.contents is None:
+            return None
+        try:
+            content_sid = await self.contents.sid_for(shape)
+        except ContentUnavailable as error:
+            log.warning("numbered lines instead of a %s: %s", shape.shape, error)
+            return None
+        try:
+            return await self._create(message, content_sid=content_sid,
+                                      content_variables=json.dumps(shape.variables, ensure_ascii=False))
+        except PermanentFailure as refused:  # e.g. a text WhatsApp will not take in a variable
+            log.warning("numbered lines instead of a %s that Twilio refused: %s", shape.shape, refused)
+            return None
 
     async def _create(self, message: Outgoing, **content: str) -> str:
         extra = {"status_callback": self.status_callback} if self.status_callback else {}

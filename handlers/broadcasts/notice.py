@@ -69,7 +69,8 @@ def text_for(broadcast: Broadcast, language: Language) -> str:
 
 
 def sender_name(municipality: Municipality, language: Language, quarter_names: list[str] | None) -> str:
-    name = pick(language, municipality.name_ky, municipality.name_ru)
+    """Who a notice is from, as its header says it: «от Аламудунского айыл окмоту» needs the genitive."""
+    name = pick(language, municipality.name_ky, municipality.name_ru_genitive or municipality.name_ru)
     return f"{name}, {', '.join(quarter_names)}" if quarter_names else name
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.dates import at_moment
 from handlers.engine.turn import Turn
 from handlers.errors import InvalidInput
 from handlers.i18n import format_datetime
@@ -44,6 +45,7 @@ async def do_register(session: AsyncSession, hearing: Hearing, person: Person, n
 async def do_register_turn(turn: Turn, hearing: Hearing) -> str:
     """Registers the turn's resident and returns what to tell them."""
     when = format_datetime(hearing.starts_at, turn.language, turn.config.timezone)
+    on = at_moment(hearing.starts_at, turn.language, turn.config.timezone, turn.now)
     try:
         await do_register(turn.session, hearing, turn.resident, turn.now)
     except AlreadyRegistered:
@@ -53,7 +55,7 @@ async def do_register_turn(turn: Turn, hearing: Hearing) -> str:
         return turn._("This hearing has already taken place or was closed, so registration is over. "
                       "You can still send a proposal: it will be kept.")
     return turn._("You are registered for the hearing «{title}» on {time}. We will remind you the day before.",
-                  title=hearing.title, time=when)
+                  title=hearing.title, time=on)
 
 
 async def do_register_from_notice(turn: Turn, broadcast_id: int) -> str:

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.broadcasts.orders import in_quiet_hours
 from handlers.config import CoreConfig
-from handlers.i18n import N_, format_datetime
+from handlers.dates import at_time
+from handlers.i18n import N_
 from handlers.initiatives.notify import do_tell
 from handlers.reminders.runs import do_claim_run
 from storage.db import Database, get_referenced
@@ -25,8 +26,10 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 JOB = "hearing_reminder"
 AHEAD = timedelta(days=1)
-REMINDER = N_("⏰ Reminder: tomorrow, {time}, the public hearing «{title}» takes place at {place}. "
+REMINDER = N_("⏰ Reminder: tomorrow {time}, the public hearing «{title}» takes place at {place}. "
               "Your proposals are welcome; you can also send them here.")
+REMINDER_TODAY = N_("⏰ Reminder: today {time}, the public hearing «{title}» takes place at {place}. "
+                    "Your proposals are welcome; you can also send them here.")
 
 
 async def do_remind_registered(session: AsyncSession, now: datetime, config: CoreConfig, *, limit: int = 200) -> int:
@@ -45,8 +48,10 @@ async def do_remind_registered(session: AsyncSession, now: datetime, config: Cor
         if not await do_claim_run(session, JOB, f"{hearing.id}:{registration.person_id}", now):
             continue
         person = await get_referenced(session, Person, registration.person_id)
-        count += await do_tell(session, person.id, REMINDER, now, title=hearing.title, place=hearing.place,
-                               time=format_datetime(hearing.starts_at, person.language, config.timezone))
+        same_day = hearing.starts_at.astimezone(config.timezone).date() == now.astimezone(config.timezone).date()
+        count += await do_tell(session, person.id, REMINDER_TODAY if same_day else REMINDER, now,
+                               title=hearing.title, place=hearing.place,
+                               time=at_time(hearing.starts_at, person.language, config.timezone))
     return count
 
 

@@ -318,5 +318,6 @@ async def choices(session: AsyncSession, actor: Actor) -> Choices:
         departments=await named(Department, Department.name_ru),
         quarters=await quarter_choices(session, municipality, language),
         responsible_bodies=await named(ResponsibleBody, ResponsibleBody.sort),
-        reply_templates=[(t.id, t.title, pick(language, t.text_ky, t.text_ru)) for t in templates],
+        reply_templates=[(t.id, pick(language, t.title, t.title_ru or t.title), pick(language, t.text_ky, t.text_ru))
+                         for t in templates],
     )

@@ -21,7 +21,7 @@ from storage.models.initiatives import (
                                        Proposal,
 )
 from storage.models.legal import LegalAnswer, LegalAnswerUse, LegalEvent, LegalQuestion, LegalTerm
-from storage.models.messaging import InboundMessage, Instance, IntakeItem, OutboxMessage
+from storage.models.messaging import InboundMessage, Instance, IntakeItem, OutboxMessage, WhatsAppContent
 from storage.models.people import ChannelIdentity, Conversation, Person, RoleGrant
 from storage.models.places import Category, CategoryRoute, Department, Holiday, Municipality, Quarter, Village
 from storage.models.requests import Request, RequestAttachment, RequestEvent, RequestScan, TicketCounter
@@ -34,5 +34,5 @@ __all__ = [
     "LegalEvent", "LegalQuestion", "LegalTerm", "Municipality", "OneTimeCode", "OutboxMessage", "ParticipantProfile",
     "Person", "Proposal", "Quarter", "ReplyTemplate", "Request", "RequestAttachment", "RequestEvent", "RequestScan",
     "ResponsibleBody", "RoleGrant", "SchedulerLease", "StaffAccount", "StaffCard", "StaffSession", "TicketCounter",
-    "Village",
+    "Village", "WhatsAppContent",
 ]

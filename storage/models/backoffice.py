@@ -75,6 +75,9 @@ class ReplyTemplate(Base):
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     title: Mapped[str] = mapped_column(sa.String(200))
+    """The title in Kyrgyz (or the only one)."""
+    title_ru: Mapped[str | None] = mapped_column(sa.String(200))
+    """The title on Russian pages (``title`` where it is missing)."""
     text_ky: Mapped[str] = mapped_column(sa.Text)
     text_ru: Mapped[str] = mapped_column(sa.Text)
 

@@ -90,3 +90,14 @@ class Instance(Base):
     id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     alive_until: Mapped[datetime] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WhatsAppContent(Base):
+    """A Twilio Content resource (list picker or quick replies) made once for one shape of
+    native WhatsApp choices (``bot/whatsapp/content.py``) and reused by every process."""
+
+    __tablename__ = "whatsapp_contents"
+
+    shape: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    content_sid: Mapped[str] = mapped_column(sa.String(34))
+    created_at: Mapped[datetime] = created_at_column()

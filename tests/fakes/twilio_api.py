@@ -22,6 +22,17 @@ resource, or Twilio's error body ``{"code", "message", "more_info", "status"}`` 
 ``TwilioRestException`` (``.status`` = HTTP status, ``.code`` = Twilio error code).
 Also served: ``GET …/Messages/{Sid}.json`` (current status) and ``GET …/Messages/{Sid}/Media/{MediaSid}``
 (the media of inbound messages built by :meth:`FakeTwilioAPI.inbound_form`), both behind Basic auth.
+
+The Content API (content.twilio.com, v1) on the same server: ``POST /v1/Content`` with a JSON body
+``{"friendly_name", "language", "variables", "types": {"twilio/list-picker": {"body", "button", "items":
+[{"item", "id", "description"}]}}}`` or ``"twilio/quick-reply": {"body", "actions": [{"title", "id"}]}}``,
+answered 201 with the Content resource (``sid`` "HX…"); ``GET /v1/Content/{Sid}``.  A message sent with the
+``ContentSid`` of such a resource is rendered with its ``ContentVariables`` ({{1}} …) and checked against
+WhatsApp's in-session limits (list picker: 1–10 items, item ≤ 24, id ≤ 200, description ≤ 72, button ≤ 20
+characters; quick reply: 1–3 actions, title ≤ 20; body ≤ 1024; a variable's value ≤ 255); the rendered content is kept in
+:attr:`FakeTwilioAPI.rendered` by message sid and its body is the Message resource's ``body``, as on Twilio.
+A phone answers a list picker with ``ListId``/``ListTitle`` and a quick reply with
+``ButtonPayload``/``ButtonText`` (:meth:`FakeTwilioAPI.inbound_form`).
 """
 
 from __future__ import annotations
@@ -58,6 +69,12 @@ SAMPLE_JPEG = base64.b64decode(
 SAMPLE_MEDIA = {"image/jpeg": SAMPLE_JPEG, "audio/ogg": b"OggS\x00\x02" + bytes(22),
                 "video/mp4": b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom",
                 "application/pdf": b"%PDF-1.4\n%%EOF\n"}
+CONTENT_LIMITS = {  # WhatsApp's limits for content sent inside the 24-hour session (Twilio's docs)
+    "twilio/list-picker": {"body": 1024, "button": 20, "items": 10, "item": 24, "id": 200, "description": 72},
+    "twilio/quick-reply": {"body": 1024, "actions": 3, "title": 20, "id": 200},
+}
+VARIABLE_VALUE_LIMIT = 255
+VARIABLE = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -122,6 +139,11 @@ class FakeTwilioAPI:
         self._runner: web.AppRunner | None = None
         self._client: ClientSession | None = None
         self._account_path = f"/{API_VERSION}/Accounts/{account_sid}"
+        self.contents: dict[str, dict] = {}  # content sid -> Content resource, as created
+        self.content_requests: list[dict] = []  # every POST /v1/Content JSON body
+        self.content_down = False  # the Content API answers 503 while set
+        self.posted: list[dict] = []  # every form posted to the application's webhooks, in order
+        self.rendered: dict[str, dict] = {}  # message sid -> {"type": …, **the content with variables filled}
 
     # -- lifecycle -------------------------------------------------------------------
     async def start(self) -> str:
@@ -130,6 +152,8 @@ class FakeTwilioAPI:
         app.router.add_post(base + "/Messages.json", self._handle_create)
         app.router.add_get(base + "/Messages/{sid}.json", self._handle_fetch)
         app.router.add_get(base + "/Messages/{sid}/Media/{media}", self._handle_media)
+        app.router.add_post("/v1/Content", self._handle_content_create)
+        app.router.add_get("/v1/Content/{sid}", self._handle_content_fetch)
         app.router.add_route("*", "/{tail:.*}", self._handle_unknown)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -179,6 +203,7 @@ class FakeTwilioAPI:
         validator = self._validator if auth_token_for_signing is None else RequestValidator(auth_token_for_signing)
         headers = {"X-Twilio-Signature": validator.compute_signature(url, params), "User-Agent": "TwilioProxy/1.1",
                    "I-Twilio-Idempotency-Token": str(uuid.uuid4()), "X-Home-Region": "us1"}
+        self.posted.append(dict(params))
         if self._client is None:
             self._client = ClientSession()
         async with self._client.post(url, data=params, headers=headers) as response:
@@ -211,7 +236,7 @@ class FakeTwilioAPI:
                      media: Sequence[tuple[str, str | bytes]] = (), latitude: float | None = None,
                      longitude: float | None = None, address: str | None = None, label: str | None = None,
                      button_payload: str | None = None, button_text: str | None = None,
-                     message_sid: str | None = None, message_type: str | None = None) -> dict[str, str]:
+                     list_id: str | None = None, list_title: str | None = None, message_sid: str | None = None, message_type: str | None = None) -> dict[str, str]:
         """The form Twilio POSTs to the incoming-message webhook for a WhatsApp message from ``from_phone``.
 
         ``media`` is a list of ``(content_type, data)``; each is served by this fake under its MediaUrl
@@ -221,7 +246,9 @@ class FakeTwilioAPI:
         sender = whatsapp_address(from_phone)
         sid = message_sid or new_sid("MM" if media else "SM")
         if message_type is None:
-            if button_payload is not None or button_text is not None:
+            if list_id is not None:
+                message_type = "interactive"
+            elif button_payload is not None or button_text is not None:
                 message_type = "button"
             elif latitude is not None:
                 message_type = "location"
@@ -230,8 +257,8 @@ class FakeTwilioAPI:
                 message_type = kind if kind in ("image", "audio", "video") else "document"
             else:
                 message_type = "text"
-        if not body and button_text is not None:
-            body = button_text  # Twilio puts the pressed button's text in Body too
+        if not body and (button_text or list_title):
+            body = button_text or list_title or ""  # Twilio puts the pressed button's or item's text in Body too
         form = {"SmsMessageSid": sid, "NumMedia": str(len(media)), "ProfileName": profile_name,
                 "MessageType": message_type, "SmsSid": sid, "WaId": sender.removeprefix("whatsapp:+"),
                 "SmsStatus": "received", "Body": body, "To": self.whatsapp_from, "NumSegments": "1",
@@ -255,7 +282,29 @@ class FakeTwilioAPI:
             form["ButtonPayload"] = button_payload
         if button_text is not None:
             form["ButtonText"] = button_text
+        if list_id is not None:
+            form["ListId"] = list_id
+            form["ListTitle"] = list_title or ""
         return form
+
+    async def answer_interactive(self, webhook_url: str, from_phone: str, message: dict, label: str, *,
+                                 profile_name: str = "Айгүл") -> int:
+        """Taps, on a phone, the list item or quick-reply button of ``message`` whose title contains ``label``."""
+        content = self.rendered[message["sid"]]
+        if content["type"] == "twilio/list-picker":
+            choices = [(each["item"], each["id"]) for each in content["items"]]
+        else:
+            choices = [(each["title"], each["id"]) for each in content["actions"]]
+        for title, choice_id in choices:
+            if label.casefold() in title.casefold():
+                if content["type"] == "twilio/list-picker":
+                    form = self.inbound_form(from_phone, list_id=choice_id, list_title=title,
+                                             profile_name=profile_name)
+                else:
+                    form = self.inbound_form(from_phone, button_payload=choice_id, button_text=title,
+                                             profile_name=profile_name)
+                return await self.post_webhook(webhook_url, form)
+        raise AssertionError(f"no choice {label!r} in {[title for title, _ in choices]}")
 
     # -- HTTP layer ------------------------------------------------------------------
     def _authenticated(self, request: web.Request) -> bool:
@@ -290,6 +339,83 @@ class FakeTwilioAPI:
             return _error(404, 20404, f"The requested resource {request.path} was not found")
         content_type, data = found
         return web.Response(body=data, content_type=content_type)
+
+    def _content_authenticated(self, request: web.Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        scheme, _, encoded = header.partition(" ")
+        try:
+            login, _, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+        except ValueError:
+            return False
+        return scheme.lower() == "basic" and (login, password) == (self.account_sid, self.auth_token)
+
+    async def _handle_content_create(self, request: web.Request) -> web.Response:
+        if not self._content_authenticated(request):
+            return _error(401, 20003, "Authenticate")
+        if self.content_down:
+            return _error(503, 20503, "Service unavailable")
+        if request.content_type != "application/json":
+            return _error(400, 20001, "Content-Type must be application/json")
+        try:
+            payload = await request.json()
+        except ValueError:
+            return _error(400, 20001, "Invalid JSON body")
+        self.content_requests.append(payload)
+        types = {key: value for key, value in (payload.get("types") or {}).items() if value is not None}
+        if not payload.get("language") or len(types) != 1:
+            return _error(400, 20001, "A language and exactly one content type are required")
+        (kind, content), = types.items()
+        if kind not in CONTENT_LIMITS:
+            return _error(400, 20001, f"Content type {kind} is not supported here")
+        sid, now = "HX" + uuid.uuid4().hex, rfc2822_now()
+        resource = {"account_sid": self.account_sid, "sid": sid, "friendly_name": payload.get("friendly_name"),
+                    "language": payload["language"], "variables": payload.get("variables") or {},
+                    "types": {kind: content}, "date_created": now, "date_updated": now,
+                    "url": f"https://content.twilio.com/v1/Content/{sid}",
+                    "links": {"approval_fetch": f"https://content.twilio.com/v1/Content/{sid}/ApprovalRequests"}}
+        self.contents[sid] = resource
+        return _json(resource, 201)
+
+    async def _handle_content_fetch(self, request: web.Request) -> web.Response:
+        if not self._content_authenticated(request):
+            return _error(401, 20003, "Authenticate")
+        if self.content_down:
+            return _error(503, 20503, "Service unavailable")
+        resource = self.contents.get(request.match_info["sid"])
+        if resource is None:
+            return _error(404, 20404, f"The requested resource {request.path} was not found")
+        return _json(resource, 200)
+
+    def _render(self, content_sid: str, variables: dict[str, str]) -> dict:
+        """The content as the phone shows it: variables filled in, WhatsApp's limits checked."""
+        resource = self.contents[content_sid]
+        if any(len(str(value)) > VARIABLE_VALUE_LIMIT for value in variables.values()):
+            raise TwilioError(400, 21656, "The ContentVariables Parameter is invalid: a value over 255 characters")
+        values = {**resource["variables"], **variables}
+
+        def fill(value: Any) -> Any:
+            if isinstance(value, str):
+                return VARIABLE.sub(lambda m: str(values.get(m.group(1), m.group(0))), value)
+            if isinstance(value, list):
+                return [fill(each) for each in value]
+            if isinstance(value, dict):
+                return {key: fill(each) for key, each in value.items() if each is not None}
+            return value
+        (kind, content), = resource["types"].items()
+        rendered = {"type": kind, **fill(content)}
+        limits = CONTENT_LIMITS[kind]
+        choices = rendered.get("items" if kind == "twilio/list-picker" else "actions") or []
+        too_long = [field for field in ("body", "button") if len(rendered.get(field) or "") > limits.get(field, 10**6)]
+        for choice in choices:
+            too_long += [field for field in ("item", "title", "id", "description")
+                         if field in limits and len(choice.get(field) or "") > limits[field]]
+        if not rendered.get("body") or not 1 <= len(choices) <= limits.get("items", limits.get("actions", 0)):
+            raise TwilioError(400, 63013, "The content does not fit the channel: body and 1..max choices needed")
+        if too_long:
+            raise TwilioError(400, 63013, f"The content does not fit the channel: too long {sorted(set(too_long))}")
+        if VARIABLE.search(json.dumps(rendered, ensure_ascii=False)):
+            raise TwilioError(400, 21656, "The ContentVariables Parameter is invalid: a variable has no value")
+        return rendered
 
     async def _handle_create(self, request: web.Request) -> web.Response:
         posted = await request.post()
@@ -346,16 +472,22 @@ class FakeTwilioAPI:
 
     def _accept(self, form: dict[str, Any]) -> dict:
         self._validate(form)
+        rendered = None
+        if form.get("ContentSid") in self.contents:
+            rendered = self._render(form["ContentSid"], json.loads(form.get("ContentVariables") or "{}"))
         sid, now = new_sid("SM"), rfc2822_now()
         uri = f"{self._account_path}/Messages/{sid}"
         resource = {
-            "account_sid": self.account_sid, "api_version": API_VERSION, "body": form.get("Body", ""),
+            "account_sid": self.account_sid, "api_version": API_VERSION,
+            "body": rendered["body"] if rendered else form.get("Body", ""),
             "date_created": now, "date_sent": None, "date_updated": now, "direction": "outbound-api",
             "error_code": None, "error_message": None, "from": form["From"], "messaging_service_sid": None,
             "num_media": str(len(form.get("MediaUrl", ()))), "num_segments": "1", "price": None,
             "price_unit": "USD", "sid": sid, "status": "queued",
             "subresource_uris": {"media": uri + "/Media.json"}, "to": form["To"], "uri": uri + ".json",
         }
+        if rendered is not None:
+            self.rendered[sid] = rendered
         self.messages.append(resource)
         self._by_to.setdefault(resource["to"], []).append(resource)
         self._resources[sid], self.forms[sid], self.status[sid] = resource, form, "queued"

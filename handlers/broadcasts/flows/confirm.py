@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 from handlers.broadcasts.audience import audience, sender_rights
 from handlers.broadcasts.notice import notice_text, sender_name
 from handlers.broadcasts.orders import Order, do_order_broadcast, in_quiet_hours, quiet_hours_end
+from handlers.dates import at_moment
 from handlers.engine.prompts import CANCEL as CANCEL_LABEL
 from handlers.engine.prompts import explain_unexpected
 from handlers.engine.turn import Turn
 from handlers.envelope import InputKind
 from handlers.errors import InvalidInput, NotAllowed
-from handlers.i18n import format_datetime, format_number
+from handlers.i18n import format_number
 from storage.db import get_referenced
 from storage.enums import BroadcastKind, Channel, Language
 from storage.models import Broadcast, Municipality
@@ -56,8 +57,8 @@ async def ask_preview(turn: Turn) -> None:
     quiet = turn.config.quiet_hours
     if not emergency and in_quiet_hours(turn.now, quiet, turn.config.timezone):
         lines.append(turn._("It is quiet hours now: it will be sent at {time}.",
-                            time=format_datetime(quiet_hours_end(turn.now, quiet, turn.config.timezone),
-                                                 turn.language, turn.config.timezone)))
+                            time=at_moment(quiet_hours_end(turn.now, quiet, turn.config.timezone),
+                                           turn.language, turn.config.timezone, turn.now)))
     if not found.recipients:
         turn.ask("\n".join(lines + [turn._("Nobody would receive this notice, so it cannot be sent.")]),
                  [turn.option("edit", "✏ Write it again"), turn.option("cancel", CANCEL_LABEL)])
@@ -143,5 +144,5 @@ async def _do_order(turn: Turn, at: datetime | None) -> None:
         turn.say(turn._("Announcement #{id} is on its way. You will see the progress here.", id=broadcast.id))
     else:
         turn.say(turn._("Announcement #{id} will be sent on {time}. You can cancel it in «My announcements».",
-                        id=broadcast.id, time=format_datetime(at, turn.language, turn.config.timezone)))
+                        id=broadcast.id, time=at_moment(at, turn.language, turn.config.timezone, turn.now)))
     turn.go("menu", "main")

@@ -6,10 +6,11 @@ from handlers.broadcasts.audience import sender_rights
 from handlers.broadcasts.notice import text_for
 from handlers.broadcasts.orders import AlreadyFinished, broadcasts_for, do_cancel_broadcast, do_stop_broadcast
 from handlers.broadcasts.progress import report_text, tally
+from handlers.dates import moment
 from handlers.engine.prompts import MAIN_MENU, explain_unexpected
 from handlers.engine.turn import Turn
 from handlers.errors import NotAllowed, NotFound
-from handlers.i18n import N_, format_datetime, format_number, gettext
+from handlers.i18n import N_, format_number, gettext
 from handlers.services.requests import shorten
 from storage.enums import BroadcastStatus, OutboxStatus
 from storage.models import Broadcast
@@ -31,7 +32,7 @@ def was_stopped(broadcast: Broadcast) -> bool:
 def status_label(broadcast: Broadcast, turn: Turn) -> str:
     if was_stopped(broadcast):
         return turn._(STOPPED)
-    when = format_datetime(broadcast.scheduled_at, turn.language, turn.config.timezone)
+    when = moment(broadcast.scheduled_at, turn.language, turn.config.timezone, turn.now)
     return gettext(turn.language, STATUS[broadcast.status], time=when)
 
 
