@@ -5,6 +5,7 @@ Used by the back office's setup pages; the command line adds through handlers/se
 """
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from storage.models import (
     CategoryRoute,
     ChannelIdentity,
     Department,
+    Holiday,
     Person,
     Quarter,
     Request,
@@ -86,6 +88,19 @@ async def do_remove_category(session: AsyncSession, municipality_id: int, catego
 async def do_archive_category(session: AsyncSession, municipality_id: int, category_id: int, active: bool) -> None:
     category = await scoped(session, Category, municipality_id, category_id)
     category.active = active
+
+
+async def upcoming_holidays(session: AsyncSession, today: date) -> list[Holiday]:
+    """The public holidays from today on, soonest first (the calendar is the deployment's, shared)."""
+    return list((await session.scalars(sa.select(Holiday).where(Holiday.day >= today).order_by(Holiday.day))).all())
+
+
+async def do_remove_holiday(session: AsyncSession, holiday_id: int, today: date) -> None:
+    """A holiday not yet past; a past one stays, since deadlines already counted were computed with it."""
+    holiday = await session.get(Holiday, holiday_id)
+    if holiday is None or holiday.day < today:
+        raise NotFound(f"no upcoming holiday {holiday_id}")
+    await session.delete(holiday)
 
 
 @dataclass(frozen=True)
