@@ -23,7 +23,8 @@ from tests.core_config import core_config
 from tests.harness import Chat, onboard
 from tests.setup_world import empty_db_url, first_run_links, office, start_fresh  # noqa: F401 - fixtures
 
-PAGES = ("/setup", "/setup/departments", "/setup/categories", "/setup/staff", "/setup/holidays", "/setup/audit")
+PAGES = ("/setup", "/setup/departments", "/setup/categories", "/setup/staff", "/setup/holidays", "/setup/templates",
+         "/setup/audit")
 ROLES = {"admin.alm": 200, "head.alm": 403, "water.alm": 403, "kvartal.alm": 403, "lawyer.alm": 403}
 
 

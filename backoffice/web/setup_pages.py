@@ -25,6 +25,7 @@ from handlers.config import BISHKEK
 from handlers.errors import InvalidInput, NotFound
 from handlers.i18n import N_
 from handlers.services import setup, setup_changes
+from handlers.services.reply_templates import reply_templates
 from handlers.services.setup_changes import InUse, scoped
 from handlers.staff.audit import do_audit
 from storage.db import get_referenced
@@ -33,7 +34,8 @@ from storage.models import Department, Municipality, Village
 
 PAGES = {"places": ("/setup", "setup_places.html"), "departments": ("/setup/departments", "setup_departments.html"),
          "categories": ("/setup/categories", "setup_categories.html"), "staff": ("/setup/staff", "setup_staff.html"),
-         "holidays": ("/setup/holidays", "setup_holidays.html")}
+         "holidays": ("/setup/holidays", "setup_holidays.html"),
+         "templates": ("/setup/templates", "setup_templates.html")}
 DONE = {
     "village": N_("The village is added."), "quarter": N_("The quarter is added."),
     "department": N_("The department is added."), "category": N_("The category is added; residents see it now."),
@@ -41,6 +43,7 @@ DONE = {
     "removed": N_("Removed."), "archived": N_("The category is no longer offered; its requests are kept."),
     "restored": N_("The category is offered again."),
     "revoked": N_("The role is revoked: it no longer works, in the staff group or here."),
+    "template": N_("The reply template is saved: staff see it on the request page."),
     "holiday": N_("The holiday is added: working-day deadlines skip it from now on."),
     "login": N_("The back-office login is made: give the person their login and password."),
 }
@@ -86,6 +89,8 @@ async def setup_page(request: web.Request, page: str, *, status: int = 200, erro
         if page == "holidays":
             extra["holidays"] = await setup_changes.upcoming_holidays(
                 session, office.clock().astimezone(BISHKEK).date())
+        elif page == "templates":
+            extra["templates"] = await reply_templates(session, visit.actor.municipality_id)
     done = request.query.get("done")
     extra.setdefault("form", {})
     extra.setdefault("invitation", None)
@@ -93,7 +98,7 @@ async def setup_page(request: web.Request, page: str, *, status: int = 200, erro
                   done=say(request, DONE[done]) if done in DONE else None, **extra)
 
 
-def _page_handler(page: str):
+def page_handler(page: str):
     async def show(request: web.Request) -> web.Response:
         return await setup_page(request, page)
     return show
@@ -223,7 +228,7 @@ async def _remove_holiday(session, doing: Doing, _form, id: str) -> str:
     return "removed"
 
 
-def _post(page: str, action: str, change: Change):
+def change_handler(page: str, action: str, change: Change):
     async def handler(request: web.Request) -> web.Response:
         return await run_change(request, page, action, change)
     return handler
@@ -248,6 +253,6 @@ CHANGES = (
 
 def add_setup_routes(app: web.Application) -> None:
     for page in ("places", "departments", "categories", "holidays"):
-        app.router.add_get(PAGES[page][0], _page_handler(page))
+        app.router.add_get(PAGES[page][0], page_handler(page))
     for path, page, action, change in CHANGES:
-        app.router.add_post(path, _post(page, action, change))
+        app.router.add_post(path, change_handler(page, action, change))

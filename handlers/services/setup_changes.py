@@ -20,13 +20,14 @@ from storage.models import (
     Holiday,
     Person,
     Quarter,
+    ReplyTemplate,
     Request,
     RoleGrant,
     StaffAccount,
     Village,
 )
 
-Scoped = TypeVar("Scoped", Village, Quarter, Department, Category)
+Scoped = TypeVar("Scoped", Village, Quarter, Department, Category, ReplyTemplate)
 
 
 class InUse(InvalidInput):
