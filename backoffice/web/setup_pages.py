@@ -1,5 +1,6 @@
 """A municipality's setup in the back office, for its administrator: villages and quarters,
-departments (and their staff groups, linked by the code the bot posts there), categories, and the
+departments (and their staff groups, linked by the code the bot posts there), categories and their
+routes by quarter, and the
 public holidays that working-day deadlines skip (one calendar for the deployment).
 
 Every change goes through the services the command line uses (handlers/services/setup.py) or
@@ -17,7 +18,7 @@ from aiohttp import web
 
 from backoffice.web import texts
 from backoffice.web.auth import do_audit_refusal
-from backoffice.web.office import PREFIX, office_of, visit_of
+from backoffice.web.office import PREFIX, language_of, office_of, visit_of
 from backoffice.web.render import render, say
 from backoffice.web.setup_forms import FieldError, check_administrator, chosen_id, names, text
 from bot.channels import CAPABILITIES
@@ -25,12 +26,13 @@ from handlers.config import BISHKEK
 from handlers.errors import InvalidInput, NotFound
 from handlers.i18n import N_
 from handlers.services import setup, setup_changes
+from handlers.services.places import quarter_choices
 from handlers.services.reply_templates import reply_templates
 from handlers.services.setup_changes import InUse, scoped
 from handlers.staff.audit import do_audit
 from storage.db import get_referenced
 from storage.enums import DepartmentKind, Language
-from storage.models import Department, Municipality, Village
+from storage.models import Category, Department, Municipality, Quarter, Village
 
 PAGES = {"places": ("/setup", "setup_places.html"), "departments": ("/setup/departments", "setup_departments.html"),
          "categories": ("/setup/categories", "setup_categories.html"), "staff": ("/setup/staff", "setup_staff.html"),
@@ -43,6 +45,7 @@ DONE = {
     "removed": N_("Removed."), "archived": N_("The category is no longer offered; its requests are kept."),
     "restored": N_("The category is offered again."),
     "revoked": N_("The role is revoked: it no longer works, in the staff group or here."),
+    "route": N_("The route is added: this category's requests from that quarter go to that department."),
     "template": N_("The reply template is saved: staff see it on the request page."),
     "holiday": N_("The holiday is added: working-day deadlines skip it from now on."),
     "login": N_("The back-office login is made: give the person their login and password."),
@@ -59,6 +62,7 @@ CODE_FORMAT = N_("The short code is 2 to 40 Latin letters, digits or dashes, e.g
 GROUP_CODE_DEAD = N_("No group has this code, or it was used or has expired. Remove the bot from the group and "
                      "add it again for a new code.")
 ALREADY_EXISTS = N_("There is already one with this code or this name.")
+ROUTE_TAKEN = N_("This category already has a route for this quarter: remove it first.")
 HOLIDAY_DAY = N_("The day is a date from today on, e.g. 2027-01-07.")
 HOLIDAY_TAKEN = N_("This day is already a holiday.")
 
@@ -89,6 +93,10 @@ async def setup_page(request: web.Request, page: str, *, status: int = 200, erro
         if page == "holidays":
             extra["holidays"] = await setup_changes.upcoming_holidays(
                 session, office.clock().astimezone(BISHKEK).date())
+        elif page == "categories":
+            extra["routes"] = await setup_changes.routes_by_category(session, visit.actor.municipality_id)
+            extra["quarter_choices"] = await quarter_choices(session, visit.actor.municipality_id,
+                                                             language_of(request))
         elif page == "templates":
             extra["templates"] = await reply_templates(session, visit.actor.municipality_id)
     done = request.query.get("done")
@@ -208,6 +216,23 @@ async def _archive_category(session, doing: Doing, form, id: str) -> str:
     return "restored" if active else "archived"
 
 
+async def _add_route(session, doing: Doing, form, id: str) -> str:
+    municipality_id = doing.municipality.id
+    category = await scoped(session, Category, municipality_id, int(id))
+    quarter = await scoped(session, Quarter, municipality_id, chosen_id(form, "quarter"))
+    department = await scoped(session, Department, municipality_id, chosen_id(form, "department"))
+    try:
+        await setup.do_add_route(session, category, quarter, department)
+    except InvalidInput:
+        raise FieldError(ROUTE_TAKEN) from None
+    return "route"
+
+
+async def _remove_route(session, doing: Doing, _form, id: str) -> str:
+    await setup_changes.do_remove_route(session, doing.municipality.id, int(id))
+    return "removed"
+
+
 async def _add_holiday(session, doing: Doing, form) -> str:
     try:
         day = date.fromisoformat(text(form, "day", 10))
@@ -246,6 +271,8 @@ CHANGES = (
     ("/setup/categories", "categories", "add_category", _add_category),
     (f"/setup/categories/{ID}/remove", "categories", "remove_category", _remove_category),
     (f"/setup/categories/{ID}/archive", "categories", "archive_category", _archive_category),
+    (f"/setup/categories/{ID}/routes", "categories", "add_route", _add_route),
+    (f"/setup/routes/{ID}/remove", "categories", "remove_route", _remove_route),
     ("/setup/holidays", "holidays", "add_holiday", _add_holiday),
     (f"/setup/holidays/{ID}/remove", "holidays", "remove_holiday", _remove_holiday),
 )

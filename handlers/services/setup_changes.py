@@ -91,6 +91,24 @@ async def do_archive_category(session: AsyncSession, municipality_id: int, categ
     category.active = active
 
 
+async def routes_by_category(session: AsyncSession, municipality_id: int) -> dict[int, list[CategoryRoute]]:
+    """Each category's routes by quarter (a quarter whose requests go to another department)."""
+    query = (sa.select(CategoryRoute).join(Category, Category.id == CategoryRoute.category_id)
+             .where(Category.municipality_id == municipality_id).order_by(CategoryRoute.id))
+    routes: dict[int, list[CategoryRoute]] = {}
+    for route in (await session.scalars(query)).all():
+        routes.setdefault(route.category_id, []).append(route)
+    return routes
+
+
+async def do_remove_route(session: AsyncSession, municipality_id: int, route_id: int) -> None:
+    route = await session.get(CategoryRoute, route_id)
+    if route is None:
+        raise NotFound(f"no route {route_id}")
+    await scoped(session, Category, municipality_id, route.category_id)
+    await session.delete(route)
+
+
 async def upcoming_holidays(session: AsyncSession, today: date) -> list[Holiday]:
     """The public holidays from today on, soonest first (the calendar is the deployment's, shared)."""
     return list((await session.scalars(sa.select(Holiday).where(Holiday.day >= today).order_by(Holiday.day))).all())
