@@ -50,13 +50,22 @@ def first_run_links(printed: str) -> list[str]:
 
 
 @pytest.fixture
-async def office(db_url):
-    """(service, world, client): client(login) is an OfficeClient logged in as that staff member."""
+async def staffed_office(db_url):
+    """(service, world, base): the demo's service with build_world's staff, an administrator
+    (admin.alm) and a lawyer (lawyer.alm); base is the back office's URL."""
     service, base = await start_service(db_url)
     world = await build_world(service.db)
     async with service.db.transaction() as session:
         await add_staff(session, "ALM", "admin.alm", Role.ADMIN, name="Админ")
         await add_staff(session, "ALM", "lawyer.alm", Role.LAWYER, name="Юрист")
+    yield service, world, base
+    await service.stop()
+
+
+@pytest.fixture
+async def office(staffed_office):
+    """(service, world, client): client(login) is an OfficeClient logged in as that staff member."""
+    service, world, base = staffed_office
     clients: list[OfficeClient] = []
 
     async def client(login: str) -> OfficeClient:
@@ -67,4 +76,3 @@ async def office(db_url):
     yield service, world, client
     for made in clients:
         await made.close()
-    await service.stop()

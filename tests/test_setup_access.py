@@ -21,7 +21,7 @@ from tests.backoffice_world import OfficeClient, add_request, audit_entries
 from tests.conftest import TELEGRAM_TOKEN
 from tests.core_config import core_config
 from tests.harness import Chat, onboard
-from tests.setup_world import empty_db_url, first_run_links, office, start_fresh  # noqa: F401 - fixtures
+from tests.setup_world import empty_db_url, first_run_links, office, staffed_office, start_fresh  # noqa: F401 - fixtures
 
 PAGES = ("/setup", "/setup/departments", "/setup/categories", "/setup/staff", "/setup/holidays", "/setup/templates",
          "/setup/audit")

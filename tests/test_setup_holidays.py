@@ -11,7 +11,7 @@ from storage.db import Database
 from storage.enums import AuditOutcome
 from storage.models import Holiday
 from tests.backoffice_world import audit_entries
-from tests.setup_world import office  # noqa: F401 - a fixture
+from tests.setup_world import office, staffed_office  # noqa: F401 - fixtures
 
 
 async def _holidays(db) -> dict[date, str]:

@@ -8,7 +8,7 @@ from handlers.services.reply_templates import do_add_reply_template
 from storage.enums import AuditOutcome
 from storage.models import ReplyTemplate
 from tests.backoffice_world import add_request, audit_entries
-from tests.setup_world import office  # noqa: F401 - a fixture
+from tests.setup_world import office, staffed_office  # noqa: F401 - fixtures
 
 PIPE_KY = "Түтүк оңдолду.\nСуу кайра келди."
 PIPE_RU = "Трубу починили.\nВода снова есть."

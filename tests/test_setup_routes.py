@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from storage.enums import AuditOutcome
 from storage.models import Category, CategoryRoute, Department, Quarter
 from tests.backoffice_world import add_request, audit_entries
-from tests.setup_world import office  # noqa: F401 - a fixture
+from tests.setup_world import office, staffed_office  # noqa: F401 - fixtures
 
 
 async def _ids(db, model, municipality_id: int, **where) -> list[int]:
