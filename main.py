@@ -248,9 +248,9 @@ def main(argv: list[str] | None = None) -> None:
 
             sys.exit(asyncio.run(legal_base(lambda: open_database(settings), args.action, args.file)))
         elif command == "admin":
-            from backoffice.admin_cli import run_admin
+            from backoffice.admin_cli import run_admin_with_links
 
-            sys.exit(asyncio.run(run_admin(unknown + args.rest, lambda: open_database(settings))))
+            sys.exit(asyncio.run(run_admin_with_links(unknown + args.rest, settings, lambda: open_database(settings))))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@
     category add ALM water --ky … --ru … --department water
     route add ALM lighting --quarter ID --department general
     staff add ALM --role department_staff --department water (--phone +996… | --address telegram:BOT:CHAT) [--name …]
+    staff invite ALM --role department_staff --department water --name "Нурлан Суу" [--language ru]
+                                               an invitation: a Telegram deep link and a code for WhatsApp
     holiday add 2026-12-31 --ky … --ru …
     account add --login bakyt (--phone +996… | --person ID) [--language ky|ru]   password asked (or one stdin line)
     account password --login bakyt                                           a new password; unlocks, ends sessions
@@ -26,20 +28,24 @@ from datetime import date
 import sqlalchemy as sa
 
 from bot.channels import CAPABILITIES
+from bot.invitation_links import InvitationWays, invitation_ways_of
 from handlers.demo import do_load_demo
 from handlers.engine.dialog import do_prompt_resident
 from handlers.engine.feature import MUNICIPALITY_CODE_HELP
 from handlers.errors import KairylError
 from handlers.features import FEATURE_SET, core_config
+from handlers.invitations.service import INVITED_ROLES, do_invite_staff
 from handlers.services import requests as request_service
 from handlers.services import setup
+from handlers.services.codes import LIFETIME
 from handlers.staff import accounts
 from storage.db import Database
-from storage.enums import DepartmentKind, Language, RequestStatus, Role
+from storage.enums import Channel, CodePurpose, DepartmentKind, Language, RequestStatus, Role
 from storage.models import Category, Department, Person, Quarter, RoleGrant, Village
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+INVITATION_DAYS = LIFETIME[CodePurpose.INVITATION].days
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,7 +99,16 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("category", help="the category's code")
     add.add_argument("--quarter", type=int, required=True, metavar="ID", help="the quarter's id (see `show`)")
     add.add_argument("--department", required=True, help="the department's code")
-    add = actions("staff", "give a person a staff role").add_parser("add", help="a staff role for a person")
+    staff = actions("staff", "give a person a staff role, or invite a new staff member")
+    invite = staff.add_parser("invite", help="a new staff member with a role, and their one-time invitation")
+    invite.add_argument("code", help=MUNICIPALITY_CODE_HELP)
+    invite.add_argument("--role", choices=[r.value for r in INVITED_ROLES], required=True, help="what the person does")
+    invite.add_argument("--name", required=True, help="the person's name as staff see it")
+    invite.add_argument("--department", help="for department staff: the department's code")
+    invite.add_argument("--quarter", type=int, metavar="ID", help="for a kvartalkom head: the quarter's id")
+    invite.add_argument("--language", choices=[x.value for x in Language], default="ky",
+                        help="the language the bot speaks with the person")
+    add = staff.add_parser("add", help="a staff role for a person")
     add.add_argument("code", help=MUNICIPALITY_CODE_HELP)
     add.add_argument("--role", choices=[r.value for r in Role], required=True, help="what the person does")
     add.add_argument("--phone", help="the person's phone, +996…; they share it with the bot to be recognised")
@@ -181,7 +196,23 @@ async def _show(session, code: str) -> str:
     return "\n".join(lines)
 
 
-async def _run(session, args: argparse.Namespace) -> str:
+async def _invite(session, municipality, args: argparse.Namespace, ways: InvitationWays | None) -> str:
+    """Through the same service as the back office's staff page; the code is printed once, never stored."""
+    invitation = await do_invite_staff(
+        session, municipality, Role(args.role), name=args.name, language=Language(args.language), now=utcnow(),
+        by_person_id=None, department=await _department(session, municipality.id, args.department),
+        quarter=await _quarter(session, municipality.id, args.quarter))
+    found = await ways(municipality.code, invitation.code) if ways is not None else {}
+    lines = [f"person {invitation.person.id} invited as {args.role} in {municipality.code}; send them this "
+             f"(it works once, for {INVITATION_DAYS} days, and is shown only now):", f"  code: {invitation.code}"]
+    if Channel.TELEGRAM in found:
+        lines.append(f"  Telegram: {found[Channel.TELEGRAM]}")
+    if Channel.WHATSAPP in found:
+        lines.append(f"  WhatsApp: send the code to {found[Channel.WHATSAPP]}")
+    return "\n".join(lines)
+
+
+async def _run(session, args: argparse.Namespace, ways: InvitationWays | None = None) -> str:
     for command in FEATURE_SET.admin_commands:
         if args.what == command.name:
             return await command.run(session, args)
@@ -228,6 +259,8 @@ async def _run(session, args: argparse.Namespace) -> str:
         await setup.do_add_route(session, category, await _quarter(session, municipality.id, args.quarter),
                                  await _department(session, municipality.id, args.department))
         return "route added"
+    if args.what == "staff" and args.action == "invite":
+        return await _invite(session, municipality, args, ways)
     if args.what == "staff":
         person = await setup.do_find_or_add_person(session, phone=args.phone, address=args.address, name=args.name)
         await setup.do_grant_role(session, person, municipality, Role(args.role),
@@ -275,13 +308,14 @@ async def _account(session, args: argparse.Namespace) -> str:
     return f"account {account.login} added for person {person.id}"
 
 
-async def run_admin(argv: list[str], open_db: Callable[[], Awaitable[Database]]) -> int:
+async def run_admin(argv: list[str], open_db: Callable[[], Awaitable[Database]],
+                    ways: InvitationWays | None = None) -> int:
     """Runs one admin command; a mistake gets one line on stderr and exit code 2 (as argparse's own)."""
     args = _parser().parse_args(argv)
     db = await open_db()
     try:
         async with db.transaction() as session:
-            print(await _run(session, args))
+            print(await _run(session, args, ways))
         return 0
     except KairylError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -293,3 +327,9 @@ async def run_admin(argv: list[str], open_db: Callable[[], Awaitable[Database]])
         return 2
     finally:
         await db.dispose()
+
+
+async def run_admin_with_links(argv: list[str], settings, open_db: Callable[[], Awaitable[Database]]) -> int:
+    """run_admin with the invitations' ways (deep link, WhatsApp number) from the settings' messengers."""
+    async with invitation_ways_of(settings) as ways:
+        return await run_admin(argv, open_db, ways)

@@ -5,7 +5,6 @@ expired, were used or were never made; the first-run link that works once."""
 
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from handlers.conversation import ConversationCore
@@ -18,34 +17,15 @@ from handlers.services.outbox import do_enqueue
 from storage.enums import AuditOutcome, Channel, Language, Role
 from storage.models import ChannelIdentity, Person, Quarter, RoleGrant, Village
 from storage.types import utcnow
-from tests.backoffice_world import OfficeClient, add_request, add_staff, audit_entries, build_world, start_service
+from tests.backoffice_world import OfficeClient, add_request, audit_entries
 from tests.conftest import TELEGRAM_TOKEN
 from tests.core_config import core_config
 from tests.harness import Chat, onboard
-from tests.setup_world import empty_db_url, first_run_links, start_fresh  # noqa: F401 - a fixture
+from tests.setup_world import empty_db_url, first_run_links, office, staffed_office, start_fresh  # noqa: F401 - fixtures
 
-PAGES = ("/setup", "/setup/departments", "/setup/categories", "/setup/staff", "/setup/audit")
+PAGES = ("/setup", "/setup/departments", "/setup/categories", "/setup/staff", "/setup/holidays", "/setup/templates",
+         "/setup/audit")
 ROLES = {"admin.alm": 200, "head.alm": 403, "water.alm": 403, "kvartal.alm": 403, "lawyer.alm": 403}
-
-
-@pytest.fixture
-async def office(db_url):
-    service, base = await start_service(db_url)
-    world = await build_world(service.db)
-    async with service.db.transaction() as session:
-        await add_staff(session, "ALM", "admin.alm", Role.ADMIN, name="Админ")
-        await add_staff(session, "ALM", "lawyer.alm", Role.LAWYER, name="Юрист")
-    clients: list[OfficeClient] = []
-
-    async def client(login: str) -> OfficeClient:
-        clients.append(OfficeClient(base))
-        await clients[-1].log_in(login)
-        return clients[-1]
-
-    yield service, world, client
-    for made in clients:
-        await made.close()
-    await service.stop()
 
 
 async def _count(db, model) -> int:

@@ -23,6 +23,7 @@ from backoffice.web.operator_pages import add_operator_routes
 from backoffice.web.pages import add_page_routes
 from backoffice.web.register import add_register_routes
 from backoffice.web.render import render, say
+from backoffice.web.reply_template_pages import add_reply_template_routes
 from backoffice.web.setup_pages import add_setup_routes
 from backoffice.web.staff_pages import add_staff_routes
 from handlers.errors import NotAllowed, NotFound
@@ -84,6 +85,7 @@ def build_office(office: Office) -> web.Application:
     add_group_routes(app)
     add_first_run_routes(app)
     add_setup_routes(app)
+    add_reply_template_routes(app)
     add_staff_routes(app)
     add_operator_routes(app)
     add_audit_routes(app)

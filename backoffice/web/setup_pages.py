@@ -1,5 +1,7 @@
 """A municipality's setup in the back office, for its administrator: villages and quarters,
-departments (and their staff groups, linked by the code the bot posts there), categories.
+departments (and their staff groups, linked by the code the bot posts there), categories and their
+routes by quarter, and the
+public holidays that working-day deadlines skip (one calendar for the deployment).
 
 Every change goes through the services the command line uses (handlers/services/setup.py) or
 their companions (setup_changes.py: ids looked up within the municipality, removal refused while
@@ -10,27 +12,32 @@ reads places and categories per message.
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from aiohttp import web
 
 from backoffice.web import texts
 from backoffice.web.auth import do_audit_refusal
-from backoffice.web.office import PREFIX, office_of, visit_of
+from backoffice.web.office import PREFIX, language_of, office_of, visit_of
 from backoffice.web.render import render, say
 from backoffice.web.setup_forms import FieldError, check_administrator, chosen_id, names, text
 from bot.channels import CAPABILITIES
+from handlers.config import BISHKEK
 from handlers.errors import InvalidInput, NotFound
 from handlers.i18n import N_
 from handlers.services import setup, setup_changes
+from handlers.services.places import quarter_choices
+from handlers.services.reply_templates import reply_templates
 from handlers.services.setup_changes import InUse, scoped
 from handlers.staff.audit import do_audit
 from storage.db import get_referenced
 from storage.enums import DepartmentKind, Language
-from storage.models import Department, Municipality, Village
+from storage.models import Category, Department, Municipality, Quarter, Village
 
 PAGES = {"places": ("/setup", "setup_places.html"), "departments": ("/setup/departments", "setup_departments.html"),
-         "categories": ("/setup/categories", "setup_categories.html"), "staff": ("/setup/staff", "setup_staff.html")}
+         "categories": ("/setup/categories", "setup_categories.html"), "staff": ("/setup/staff", "setup_staff.html"),
+         "holidays": ("/setup/holidays", "setup_holidays.html"),
+         "templates": ("/setup/templates", "setup_templates.html")}
 DONE = {
     "village": N_("The village is added."), "quarter": N_("The quarter is added."),
     "department": N_("The department is added."), "category": N_("The category is added; residents see it now."),
@@ -38,6 +45,9 @@ DONE = {
     "removed": N_("Removed."), "archived": N_("The category is no longer offered; its requests are kept."),
     "restored": N_("The category is offered again."),
     "revoked": N_("The role is revoked: it no longer works, in the staff group or here."),
+    "route": N_("The route is added: this category's requests from that quarter go to that department."),
+    "template": N_("The reply template is saved: staff see it on the request page."),
+    "holiday": N_("The holiday is added: working-day deadlines skip it from now on."),
     "login": N_("The back-office login is made: give the person their login and password."),
 }
 IN_USE = {
@@ -52,6 +62,9 @@ CODE_FORMAT = N_("The short code is 2 to 40 Latin letters, digits or dashes, e.g
 GROUP_CODE_DEAD = N_("No group has this code, or it was used or has expired. Remove the bot from the group and "
                      "add it again for a new code.")
 ALREADY_EXISTS = N_("There is already one with this code or this name.")
+ROUTE_TAKEN = N_("This category already has a route for this quarter: remove it first.")
+HOLIDAY_DAY = N_("The day is a date from today on, e.g. 2027-01-07.")
+HOLIDAY_TAKEN = N_("This day is already a holiday.")
 
 Change = Callable[..., Awaitable[str]]
 """(session, what: Doing, form, **the URL's ids) → the key of the DONE message."""
@@ -65,6 +78,10 @@ class Doing:
     person_id: int
     now: datetime
 
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(BISHKEK).date()
+
 
 async def setup_page(request: web.Request, page: str, *, status: int = 200, error: str | None = None,
                      **extra: object) -> web.Response:
@@ -73,6 +90,15 @@ async def setup_page(request: web.Request, page: str, *, status: int = 200, erro
     async with office.db.reader() as session:
         view = await setup_changes.setup_view(session, visit.actor.municipality_id)
         municipality = await session.get(Municipality, visit.actor.municipality_id)
+        if page == "holidays":
+            extra["holidays"] = await setup_changes.upcoming_holidays(
+                session, office.clock().astimezone(BISHKEK).date())
+        elif page == "categories":
+            extra["routes"] = await setup_changes.routes_by_category(session, visit.actor.municipality_id)
+            extra["quarter_choices"] = await quarter_choices(session, visit.actor.municipality_id,
+                                                             language_of(request))
+        elif page == "templates":
+            extra["templates"] = await reply_templates(session, visit.actor.municipality_id)
     done = request.query.get("done")
     extra.setdefault("form", {})
     extra.setdefault("invitation", None)
@@ -80,7 +106,7 @@ async def setup_page(request: web.Request, page: str, *, status: int = 200, erro
                   done=say(request, DONE[done]) if done in DONE else None, **extra)
 
 
-def _page_handler(page: str):
+def page_handler(page: str):
     async def show(request: web.Request) -> web.Response:
         return await setup_page(request, page)
     return show
@@ -190,7 +216,44 @@ async def _archive_category(session, doing: Doing, form, id: str) -> str:
     return "restored" if active else "archived"
 
 
-def _post(page: str, action: str, change: Change):
+async def _add_route(session, doing: Doing, form, id: str) -> str:
+    municipality_id = doing.municipality.id
+    category = await scoped(session, Category, municipality_id, int(id))
+    quarter = await scoped(session, Quarter, municipality_id, chosen_id(form, "quarter"))
+    department = await scoped(session, Department, municipality_id, chosen_id(form, "department"))
+    try:
+        await setup.do_add_route(session, category, quarter, department)
+    except InvalidInput:
+        raise FieldError(ROUTE_TAKEN) from None
+    return "route"
+
+
+async def _remove_route(session, doing: Doing, _form, id: str) -> str:
+    await setup_changes.do_remove_route(session, doing.municipality.id, int(id))
+    return "removed"
+
+
+async def _add_holiday(session, doing: Doing, form) -> str:
+    try:
+        day = date.fromisoformat(text(form, "day", 10))
+    except ValueError:
+        raise FieldError(HOLIDAY_DAY) from None
+    if day < doing.today:
+        raise FieldError(HOLIDAY_DAY)
+    name_ky, name_ru = names(form)
+    try:
+        await setup.do_add_holiday(session, day, name_ky, name_ru)
+    except InvalidInput:
+        raise FieldError(HOLIDAY_TAKEN) from None
+    return "holiday"
+
+
+async def _remove_holiday(session, doing: Doing, _form, id: str) -> str:
+    await setup_changes.do_remove_holiday(session, int(id), doing.today)
+    return "removed"
+
+
+def change_handler(page: str, action: str, change: Change):
     async def handler(request: web.Request) -> web.Response:
         return await run_change(request, page, action, change)
     return handler
@@ -208,11 +271,15 @@ CHANGES = (
     ("/setup/categories", "categories", "add_category", _add_category),
     (f"/setup/categories/{ID}/remove", "categories", "remove_category", _remove_category),
     (f"/setup/categories/{ID}/archive", "categories", "archive_category", _archive_category),
+    (f"/setup/categories/{ID}/routes", "categories", "add_route", _add_route),
+    (f"/setup/routes/{ID}/remove", "categories", "remove_route", _remove_route),
+    ("/setup/holidays", "holidays", "add_holiday", _add_holiday),
+    (f"/setup/holidays/{ID}/remove", "holidays", "remove_holiday", _remove_holiday),
 )
 
 
 def add_setup_routes(app: web.Application) -> None:
-    for page in ("places", "departments", "categories"):
-        app.router.add_get(PAGES[page][0], _page_handler(page))
+    for page in ("places", "departments", "categories", "holidays"):
+        app.router.add_get(PAGES[page][0], page_handler(page))
     for path, page, action, change in CHANGES:
-        app.router.add_post(path, _post(page, action, change))
+        app.router.add_post(path, change_handler(page, action, change))

@@ -5,6 +5,7 @@ Used by the back office's setup pages; the command line adds through handlers/se
 """
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -16,15 +17,17 @@ from storage.models import (
     CategoryRoute,
     ChannelIdentity,
     Department,
+    Holiday,
     Person,
     Quarter,
+    ReplyTemplate,
     Request,
     RoleGrant,
     StaffAccount,
     Village,
 )
 
-Scoped = TypeVar("Scoped", Village, Quarter, Department, Category)
+Scoped = TypeVar("Scoped", Village, Quarter, Department, Category, ReplyTemplate)
 
 
 class InUse(InvalidInput):
@@ -86,6 +89,37 @@ async def do_remove_category(session: AsyncSession, municipality_id: int, catego
 async def do_archive_category(session: AsyncSession, municipality_id: int, category_id: int, active: bool) -> None:
     category = await scoped(session, Category, municipality_id, category_id)
     category.active = active
+
+
+async def routes_by_category(session: AsyncSession, municipality_id: int) -> dict[int, list[CategoryRoute]]:
+    """Each category's routes by quarter (a quarter whose requests go to another department)."""
+    query = (sa.select(CategoryRoute).join(Category, Category.id == CategoryRoute.category_id)
+             .where(Category.municipality_id == municipality_id).order_by(CategoryRoute.id))
+    routes: dict[int, list[CategoryRoute]] = {}
+    for route in (await session.scalars(query)).all():
+        routes.setdefault(route.category_id, []).append(route)
+    return routes
+
+
+async def do_remove_route(session: AsyncSession, municipality_id: int, route_id: int) -> None:
+    route = await session.get(CategoryRoute, route_id)
+    if route is None:
+        raise NotFound(f"no route {route_id}")
+    await scoped(session, Category, municipality_id, route.category_id)
+    await session.delete(route)
+
+
+async def upcoming_holidays(session: AsyncSession, today: date) -> list[Holiday]:
+    """The public holidays from today on, soonest first (the calendar is the deployment's, shared)."""
+    return list((await session.scalars(sa.select(Holiday).where(Holiday.day >= today).order_by(Holiday.day))).all())
+
+
+async def do_remove_holiday(session: AsyncSession, holiday_id: int, today: date) -> None:
+    """A holiday not yet past; a past one stays, since deadlines already counted were computed with it."""
+    holiday = await session.get(Holiday, holiday_id)
+    if holiday is None or holiday.day < today:
+        raise NotFound(f"no upcoming holiday {holiday_id}")
+    await session.delete(holiday)
 
 
 @dataclass(frozen=True)
