@@ -293,3 +293,39 @@ async def test_too_many_requests_get_429_with_retry_after(db_url, db, admin):
         assert await requests_stored(db) == before + 1
     finally:
         await service.stop()
+
+
+async def test_a_resident_sends_a_request_not_to_be_published_from_the_messenger(db_url, db):
+    """The confirmation offers «🔒 …» because transparency publishes requests; such a request is
+    registered and routed like any, and the API does not list it."""
+    from tests.harness import Chat, onboard
+
+    service, base = await start(db_url)
+    try:
+        resident = Chat(service.core, service.db, "console:private-resident")
+        await onboard(resident, language="Русский")
+        await resident.press("📝")
+        await resident.send("1")
+        await resident.send("Соседи сливают воду в арык, не хочу, чтобы это видели")
+        private = next(label for label in resident.labels() if label.startswith("🔒"))
+        assert private == "🔒 Отправить, не публиковать"
+        await resident.press("🔒")
+        assert "ALM-2026-" in resident.text and "не будет показано" in resident.text
+        hidden = resident.text.split("ALM-", 1)[1][:11].join(["ALM-", ""])
+        await resident.send("/menu")
+        await resident.press("📝")
+        await resident.send("1")
+        await resident.send("Нет воды на улице Ленина")
+        await resident.press("✅")
+        shown = resident.text.split("ALM-", 1)[1][:11].join(["ALM-", ""])
+
+        status, _h, text = await fetch("GET", f"{base}/requests.json", params={"jurisdiction_id": "ALM"})
+        listed = {row["service_request_id"] for row in json.loads(text)}
+        assert status == 200 and shown in listed and hidden not in listed
+        status, _h, text = await fetch("GET", f"{base}/requests/{hidden}.json", params={"jurisdiction_id": "ALM"})
+        assert status == 404
+        async with db.reader() as session:
+            request = await session.scalar(sa.select(Request).where(Request.ticket == hidden))
+            assert request.department_id is not None and await session.get(PrivateRequest, request.id) is not None
+    finally:
+        await service.stop()

@@ -24,6 +24,7 @@ from handlers.requests.flows.draft_input import (
     keep,
     take_extra,
 )
+from handlers.requests.privacy import PrivateSubmission
 from handlers.requests.words import category_options
 from handlers.services import places
 from handlers.services.requests import Draft, do_submit_request, shorten
@@ -34,7 +35,14 @@ CANCEL = "cancel"
 MENU = "menu"
 PIN = "pin"
 SEND = "send"
+SEND_PRIVATELY = "send:private"
 EDIT_CATEGORY, EDIT_TEXT, EDIT_PLACE = "edit:category", "edit:text", "edit:place"
+
+
+def _private(turn: Turn) -> PrivateSubmission | None:
+    """Offered when a feature publishes requests (transparency's page and API) and so lets one be kept out."""
+    provided = turn.config.features.provided(PrivateSubmission)
+    return provided[0] if provided else None
 
 
 def _cancel(turn: Turn) -> Option:
@@ -142,15 +150,20 @@ async def ask_confirm(turn: Turn) -> None:
     if draft.latitude is None and not draft.address_text:
         lines.append(turn._("Place: near your home (your quarter)"))
     lines.append(turn._("You can still add a photo, a voice message or a location."))
-    turn.ask("\n".join(lines), [turn.option(SEND, "✅ Send", words=YES_WORDS + ("жөнөт", "отправь")),
-                                turn.option(EDIT_CATEGORY, "✏️ Category"), turn.option(EDIT_TEXT, "✏️ Description"),
-                                turn.option(EDIT_PLACE, "✏️ Place"), _cancel(turn)])
+    options = [turn.option(SEND, "✅ Send", words=YES_WORDS + ("жөнөт", "отправь")),
+               turn.option(EDIT_CATEGORY, "✏️ Category"), turn.option(EDIT_TEXT, "✏️ Description"),
+               turn.option(EDIT_PLACE, "✏️ Place")]
+    if (private := _private(turn)) is not None:
+        options.append(turn.option(SEND_PRIVATELY, private.label))
+    turn.ask("\n".join(lines), [*options, _cancel(turn)])
 
 
 async def on_confirm(turn: Turn) -> None:
     choice, draft = turn.choice(), draft_of(turn)
     if choice == SEND:
         await _do_send(turn, draft)
+    elif choice == SEND_PRIVATELY and (private := _private(turn)) is not None:
+        await _do_send(turn, draft, private)
     elif choice == EDIT_CATEGORY:
         turn.go("request", "category")
     elif choice == EDIT_TEXT:
@@ -166,14 +179,18 @@ async def on_confirm(turn: Turn) -> None:
         explain_unexpected(turn)
 
 
-async def _do_send(turn: Turn, draft: Draft) -> None:
+async def _do_send(turn: Turn, draft: Draft, private: PrivateSubmission | None = None) -> None:
     request = await do_submit_request(turn.session, person=turn.resident, channel=turn.identity.channel,
                                       draft=draft, language=turn.language, now=turn.now, config=turn.config)
+    if private is not None:
+        await private.do_mark(turn.session, request, turn.now)
     await do_post_card(turn.session, request, turn.now)
     turn.say(turn._("Your request is registered. Its number is {ticket}.\n"
                     "The answer is due by law by: {date}\n"
                     "We will write to you here when its status changes.",
                     ticket=request.ticket, date=format_date(request.due_date, turn.language)))
+    if private is not None:
+        turn.say(turn._(private.notice))
     turn.go("menu", "main")
 
 
