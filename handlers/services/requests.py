@@ -17,6 +17,7 @@ from handlers.services import identities, places
 from handlers.services.deadlines import DeadlineRule, due_date, end_of_day
 from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
 from handlers.services.routing import responsible_department_id
+from handlers.services.same_problem import do_tell_followers
 from handlers.services.tickets import do_take_ticket_number
 from storage.db import get_referenced
 from storage.enums import AttachmentKind, Channel, Language, RequestEventKind, RequestSource, RequestStatus, Role
@@ -221,6 +222,13 @@ async def do_change_request_status(session: AsyncSession, request: Request, stat
     template = Template("request_status", {"1": request.ticket, "2": status_label(status, language)})
     await do_tell_resident(session, request, text, now, template)
 
+    def to_follower(language: Language) -> str:
+        told = gettext(language, "The request {ticket} you joined: the status is now «{status}».",
+                       ticket=request.ticket, status=status_label(status, language))
+        return told + ("\n" + note if note else "")
+
+    await do_tell_followers(session, request, to_follower, now, template)
+
 
 async def do_answer_request(session: AsyncSession, request: Request, answer: str, *,
                             actor_person_id: int | None, now: datetime) -> None:
@@ -232,6 +240,9 @@ async def do_answer_request(session: AsyncSession, request: Request, answer: str
     text = gettext(request.language, "The answer to your request {ticket}:", ticket=request.ticket)
     template = Template("request_answer", {"1": request.ticket, "2": shorten(answer.strip(), 900)})
     await do_tell_resident(session, request, f"{text}\n{answer.strip()}", now, template)
+    await do_tell_followers(session, request, lambda language: gettext(
+        language, "The answer to the request {ticket} you joined:", ticket=request.ticket) + "\n" + answer.strip(),
+        now, template)
 
 
 class Asked(Protocol):

@@ -24,7 +24,14 @@ from storage.models.legal import LegalAnswer, LegalAnswerUse, LegalEvent, LegalQ
 from storage.models.messaging import InboundMessage, Instance, IntakeItem, OutboxMessage, WhatsAppContent
 from storage.models.people import ChannelIdentity, Conversation, Person, RoleGrant
 from storage.models.places import Category, CategoryRoute, Department, Holiday, Municipality, Quarter, Village
-from storage.models.requests import Request, RequestAttachment, RequestEvent, RequestScan, TicketCounter
+from storage.models.requests import (
+    Request,
+    RequestAttachment,
+    RequestEvent,
+    RequestFollower,
+    RequestScan,
+    TicketCounter,
+)
 from storage.models.setup import OneTimeCode
 
 __all__ = [
@@ -32,7 +39,8 @@ __all__ = [
     "ChannelIdentity", "Conversation", "Department", "GroupMember", "Hearing", "HearingRegistration",
     "Holiday", "InboundMessage", "InitiativeGroup", "Instance", "IntakeItem", "JobRun", "LegalAnswer", "LegalAnswerUse",
     "LegalEvent", "LegalQuestion", "LegalTerm", "Municipality", "OneTimeCode", "OutboxMessage", "ParticipantProfile",
-    "Person", "Proposal", "Quarter", "ReplyTemplate", "Request", "RequestAttachment", "RequestEvent", "RequestScan",
+    "Person", "Proposal", "Quarter", "ReplyTemplate", "Request", "RequestAttachment", "RequestEvent",
+    "RequestFollower", "RequestScan",
     "ResponsibleBody", "RoleGrant", "SchedulerLease", "StaffAccount", "StaffCard", "StaffSession", "TicketCounter",
     "Village", "WhatsAppContent",
 ]

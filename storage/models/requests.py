@@ -139,3 +139,18 @@ class TicketCounter(Base):
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     last: Mapped[int] = mapped_column(default=0)
+
+
+class RequestFollower(Base):
+    """A resident who said an open request is their problem too («the same problem»): they are told
+    its updates and counted among the residents it affects (its author is counted without a row)."""
+
+    __tablename__ = "request_followers"
+    __table_args__ = (sa.UniqueConstraint("request_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("requests.id"), index=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    language: Mapped[Language] = mapped_column(enum_type(Language, "language"))
+    """The language they joined in: the one they are told the updates in."""
+    joined_at: Mapped[datetime] = created_at_column()

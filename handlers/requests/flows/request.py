@@ -2,6 +2,7 @@
 
     category ─► description ─► confirm ─► ticket
     (main menu words) ─► from_words ─► category (unless the words name one) ─► confirm
+    confirm ─(✅ Send)─► same (only when similar open requests exist: flows/same_problem.py) ─► send
 
 The description step takes text, a voice note, photos and a location pin in any order; the
 first words (or voice note) lead to the confirm screen, which takes more photos, voice notes,
@@ -16,7 +17,7 @@ from handlers.engine.turn import Turn
 from handlers.envelope import Asks, InputKind, Option
 from handlers.errors import NotFound
 from handlers.i18n import N_, format_date, pick
-from handlers.requests.flows import place
+from handlers.requests.flows import place, same_problem
 from handlers.requests.flows.draft_input import (
     accept_description,
     described,
@@ -161,9 +162,9 @@ async def ask_confirm(turn: Turn) -> None:
 async def on_confirm(turn: Turn) -> None:
     choice, draft = turn.choice(), draft_of(turn)
     if choice == SEND:
-        await _do_send(turn, draft)
-    elif choice == SEND_PRIVATELY and (private := _private(turn)) is not None:
-        await _do_send(turn, draft, private)
+        await _to_send(turn, draft, private=False)
+    elif choice == SEND_PRIVATELY and _private(turn) is not None:
+        await _to_send(turn, draft, private=True)
     elif choice == EDIT_CATEGORY:
         turn.go("request", "category")
     elif choice == EDIT_TEXT:
@@ -177,6 +178,19 @@ async def on_confirm(turn: Turn) -> None:
             turn.say(turn._("Added to the description."))
     else:
         explain_unexpected(turn)
+
+
+async def _to_send(turn: Turn, draft: Draft, *, private: bool) -> None:
+    """Sends, unless similar open requests exist: then they are offered first (flows/same_problem.py)."""
+    turn.go("request", "same" if await same_problem.similar_to(turn, draft) else "send", private=private)
+
+
+async def ask_send(turn: Turn) -> None:
+    await _do_send(turn, draft_of(turn), _private(turn) if turn.data.get("private") else None)
+
+
+async def on_send(turn: Turn) -> None:
+    turn.go_home()  # not reached: sending moves on to the main menu
 
 
 async def _do_send(turn: Turn, draft: Draft, private: PrivateSubmission | None = None) -> None:
@@ -204,6 +218,8 @@ FLOW = Flow(
         "description": Step(ask_description, on_description),
         "place": Step(place.ask_place, place.on_place),
         "confirm": Step(ask_confirm, on_confirm),
+        "same": Step(same_problem.ask_same, same_problem.on_same),
+        "send": Step(ask_send, on_send),
         "cancel": confirm_cancel_step(N_("Cancel this request? What you have told us will not be sent."),
                                       N_("Cancelled. The request was not sent.")),
     },

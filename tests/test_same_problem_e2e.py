@@ -1,0 +1,71 @@
+"""End to end «the same problem» (issue 15) on the fake Bot API: a resident about to send a request
+like an open one is offered to join it, follows it, is told of its resolution and counts as affected."""
+
+import pytest
+import sqlalchemy as sa
+
+from handlers.services.requests import do_change_request_status, request_by_ticket
+from handlers.services.same_problem import affected_counts, do_follow
+from main import build_service
+from storage.enums import Language, RequestStatus
+from storage.models import Person, Request
+from storage.types import utcnow
+from tests.conftest import TELEGRAM_TOKEN as TOKEN
+from tests.telegram_user import TelegramUser
+from tests.test_telegram_e2e import settings_for
+
+
+@pytest.fixture
+async def service(db_url, fake_api):
+    running = await build_service(settings_for(db_url, fake_api.base_url))
+    await running.start()
+    yield running
+    await running.stop()
+
+
+async def _onboard(user: TelegramUser, language: str, agree: str, village: str, water: str) -> None:
+    """A new resident of quarter 2 of Kara-Jygach, left on the description of a drinking-water request."""
+    await user.say("/start")
+    await user.press(language)
+    await user.press(agree)
+    await user.press(village)
+    await user.say("2")
+    await user.press(water)
+
+
+async def _submit(user: TelegramUser, text: str, send: str) -> str:
+    await user.say(text)
+    return (await user.press(send)).text
+
+
+async def test_a_resident_joins_an_open_request_and_is_told_of_its_resolution(service, fake_api):
+    first = TelegramUser(fake_api.bot(TOKEN), chat_id=6101)
+    await _onboard(first, "Русский", "Да, согласен", "Кара-Джигач", "Питьевая вода")
+    first.answers = first.carriers = 0
+    done = await _submit(first, "Нет воды третий день, кран сухой", "Отправить")
+    assert "зарегистрировано" in done and first.answers - first.carriers == 2  # nothing similar: no offer
+    ticket = done.split("номер: ")[1].split(".")[0]
+
+    again = await _submit(first, "Опять нет воды, кран сухой", "Отправить")
+    assert "та же проблема" not in again and "зарегистрировано" in again  # one's own request is not offered
+
+    second = TelegramUser(fake_api.bot(TOKEN), chat_id=6102)
+    await _onboard(second, "Кыргызча", "Макулмун", "Кара-Жыгач", "Ичүүчү суу")
+    await second.say("Үч күндөн бери суу жок")
+    offer = await second.press("Жөнөтүү")
+    assert offer.text.startswith("Бул ошол эле көйгөйбү?") and ticket in offer.text
+    assert "· Катталды" in offer.text and "бүгүн" in offer.text and "кран" not in offer.text  # no one's words
+    joined = await second.press(f"➕ {ticket} кошулуу")
+    assert f"Сиз {ticket} кайрылууга кошулдуңуз" in joined.text
+
+    async with service.db.transaction() as session:
+        request = await request_by_ticket(session, 1, ticket)
+        assert (await session.scalar(sa.select(sa.func.count()).select_from(Request))) == 2  # B sent nothing
+        joiner = await session.get(Person, request.person_id + 1)
+        assert joiner is not None and not await do_follow(session, request, joiner, Language.KY, utcnow())
+        assert (await affected_counts(session, [request.id])) == {request.id: 2}
+        await do_change_request_status(session, request, RequestStatus.RESOLVED, actor_person_id=None,
+                                       note=None, now=utcnow())
+    service.worker.wake()
+    told = await second.bot.wait_sent(second.chat_id, len(second.bot.sent_to(second.chat_id)) + 1)
+    assert f"Сиз кошулган {ticket} кайрылуунун абалы өзгөрдү: «Чечилди»" in told[-1].text
