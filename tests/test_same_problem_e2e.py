@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from handlers.services.requests import do_change_request_status, request_by_ticket
 from handlers.services.same_problem import affected_counts, do_follow
+from handlers.staff.cards import card_reply
 from main import build_service
 from storage.enums import Language, RequestStatus
 from storage.models import Person, Request
@@ -64,6 +65,8 @@ async def test_a_resident_joins_an_open_request_and_is_told_of_its_resolution(se
         joiner = await session.get(Person, request.person_id + 1)
         assert joiner is not None and not await do_follow(session, request, joiner, Language.KY, utcnow())
         assert (await affected_counts(session, [request.id])) == {request.id: 2}
+        card = await card_reply(session, request, Language.KY)
+        assert "👥 Көйгөйгө туш болгон тургундар: 2" in card.text  # the staff-chat card's line
         await do_change_request_status(session, request, RequestStatus.RESOLVED, actor_person_id=None,
                                        note=None, now=utcnow())
     service.worker.wake()

@@ -68,9 +68,12 @@ def read_filters(query: MultiMapping[str]) -> ReadFilters:
     text = query.get("q", "").strip()[:MAX_TEXT_CHARS]
     if text:
         values["q"] = text
+    most_affected = query.get("sort", "") == "affected"
+    if most_affected:
+        values["sort"] = "affected"
     filters = RequestFilters(status=status, category_id=number("category"), department_id=number("department"),
                              quarter_id=number("quarter"), overdue=overdue, created_from=day("from"),
-                             created_to=day("to"), text=text or None)
+                             created_to=day("to"), text=text or None, most_affected=most_affected)
     return ReadFilters(filters, values, rejected)
 
 

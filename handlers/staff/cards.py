@@ -18,6 +18,7 @@ from handlers.i18n import N_, format_date, gettext, pick
 from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
 from handlers.services.places import quarter_label
 from handlers.services.requests import shorten, status_label
+from handlers.services.same_problem import affected_counts
 from handlers.staff.access import StaffAction
 from handlers.staff.chats import staff_chat_identity
 from storage.db import get_referenced
@@ -73,6 +74,9 @@ async def card_reply(session: AsyncSession, request: Request, language: Language
         lines.append("🏠 " + request.address_text)
     if photos:
         lines.append("📎 " + _("Attachments: {count} (in the back office)", count=photos))
+    affected = (await affected_counts(session, [request.id]))[request.id]
+    if affected > 1:
+        lines.append("👥 " + _("Residents affected: {count}", count=affected))
     if assignee is not None:
         lines.append("🙋 " + _("Taken by: {name}", name=assignee.display_name or "—"))
     open_ = request.status in (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from handlers.i18n import N_, gettext, pick
 from handlers.services.places import place_label, quarter_choices
 from handlers.services.requests import shorten, status_label
+from handlers.services.same_problem import affected_count_column
 from handlers.staff.access import Actor, StaffAction, visible
 from storage.enums import AnswerForm, AttachmentKind, Channel, Language, RequestEventKind, RequestSource, RequestStatus
 from storage.models import (
@@ -73,6 +74,8 @@ class RequestFilters:
     created_from: date | None = None
     created_to: date | None = None
     text: str | None = None
+    most_affected: bool = False
+    """Sorted by how many residents each request affects (most first), newest first among equals."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class RequestRow:
     preview: str
     assignee: str
     source: RequestSource = RequestSource.MESSENGER
+    affected: int = 1
+    """How many residents it affects: its author and those who joined it («the same problem»)."""
 
 
 @dataclass(frozen=True)
@@ -210,10 +215,15 @@ def filtered(actor: Actor, filters: RequestFilters, now: datetime, tz, *,
     return sa.and_(*conditions)
 
 
+def order_of(filters: RequestFilters) -> list:
+    return [affected_count_column().desc(), *NEWEST_FIRST] if filters.most_affected else list(NEWEST_FIRST)
+
+
 def row_query():
     assignee = aliased(Person)
     return (sa.select(Request, Category.name_ky, Category.name_ru, Quarter.name_ky, Quarter.name_ru,
-                      Village.name_ky, Village.name_ru, Department.name_ky, Department.name_ru, assignee.display_name)
+                      Village.name_ky, Village.name_ru, Department.name_ky, Department.name_ru, assignee.display_name,
+                      affected_count_column())
             .join(Category, Category.id == Request.category_id)
             .outerjoin(Quarter, Quarter.id == Request.quarter_id)
             .outerjoin(Village, Village.id == Quarter.village_id)
@@ -222,7 +232,7 @@ def row_query():
 
 
 def to_row(record, language: Language, now: datetime) -> RequestRow:
-    request, cat_ky, cat_ru, q_ky, q_ru, v_ky, v_ru, d_ky, d_ru, assignee = record
+    request, cat_ky, cat_ru, q_ky, q_ru, v_ky, v_ru, d_ky, d_ru, assignee, affected = record
     return RequestRow(
         id=request.id, ticket=request.ticket, created_at=request.created_at,
         category=pick(language, cat_ky, cat_ru),
@@ -230,7 +240,8 @@ def to_row(record, language: Language, now: datetime) -> RequestRow:
         department=pick(language, d_ky, d_ru) if d_ky else "—", status=request.status,
         status_label=status_label(request.status, language), due_date=request.due_date,
         overdue=request.status in OPEN_STATUSES and request.due_at <= now,
-        preview=shorten(request.description, 140), assignee=assignee or "", source=request.source)
+        preview=shorten(request.description, 140), assignee=assignee or "", source=request.source,
+        affected=affected)
 
 
 async def request_page(session: AsyncSession, actor: Actor, filters: RequestFilters, page: int, per_page: int,
@@ -248,7 +259,7 @@ async def request_page(session: AsyncSession, actor: Actor, filters: RequestFilt
         counted = await session.scalar(sa.select(sa.func.count()).select_from(
             sa.select(Request.id).where(condition).limit(enough).subquery())) or 0
     records = (await session.execute(
-        row_query().where(condition).order_by(*NEWEST_FIRST).limit(per_page).offset(offset))).all()
+        row_query().where(condition).order_by(*order_of(filters)).limit(per_page).offset(offset))).all()
     return RequestPage([to_row(r, actor.language, now) for r in records], min(counted, enough - 1), page, per_page,
                        total_exact=counted < enough)
 
@@ -256,7 +267,8 @@ async def request_page(session: AsyncSession, actor: Actor, filters: RequestFilt
 async def export_rows(session: AsyncSession, actor: Actor, filters: RequestFilters, now: datetime,
                       tz) -> list[RequestRow]:
     records = (await session.execute(
-        row_query().where(filtered(actor, filters, now, tz)).order_by(*NEWEST_FIRST).limit(MAX_EXPORT_ROWS))).all()
+        row_query().where(filtered(actor, filters, now, tz)).order_by(*order_of(filters))
+        .limit(MAX_EXPORT_ROWS))).all()
     return [to_row(r, actor.language, now) for r in records]
 
 

@@ -14,6 +14,7 @@ from handlers.requests.flows.draft_input import draft_of
 from handlers.services import places
 from handlers.services.requests import Draft, status_label
 from handlers.services.same_problem import OPEN, Where, do_follow, similar_open_requests
+from handlers.staff.cards import do_refresh_cards
 from storage.models import Request
 
 OWN = "own"
@@ -72,7 +73,8 @@ async def _do_join(turn: Turn, request_id: int) -> None:
         turn.say(turn._("This request can no longer be joined. You can send your own."))
         turn.go("request", "confirm")
         return
-    await do_follow(turn.session, request, resident, turn.language, turn.now)
+    if await do_follow(turn.session, request, resident, turn.language, turn.now):
+        await do_refresh_cards(turn.session, request, turn.now)  # the staff see one more resident affected
     turn.conversation.data = {}
     turn.say(turn._("You have joined request {ticket}. We will write to you here when its status changes.",
                     ticket=request.ticket))
