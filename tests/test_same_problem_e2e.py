@@ -1,10 +1,13 @@
-"""End to end «the same problem» (issue 15) on the fake Bot API: a resident about to send a request
-like an open one is offered to join it, follows it, is told of its resolution and counts as affected."""
+"""End to end «the same problem» (issue 15) on the fake Bot API and the fake Twilio API: a resident about
+to send a request like an open one is offered to join it, follows it, is told of its resolution (or
+its answer) in their own language and counts as affected; with nothing similar there is no offer."""
+
+import re
 
 import pytest
 import sqlalchemy as sa
 
-from handlers.services.requests import do_change_request_status, request_by_ticket
+from handlers.services.requests import do_answer_request, do_change_request_status, request_by_ticket
 from handlers.services.same_problem import affected_counts, do_follow
 from handlers.staff.cards import card_reply
 from main import build_service
@@ -14,6 +17,7 @@ from storage.types import utcnow
 from tests.conftest import TELEGRAM_TOKEN as TOKEN
 from tests.telegram_user import TelegramUser
 from tests.test_telegram_e2e import settings_for
+from tests.test_whatsapp_e2e import start_service, submit_request, to_description, twilio, user_of  # noqa: F401
 
 
 @pytest.fixture
@@ -72,3 +76,34 @@ async def test_a_resident_joins_an_open_request_and_is_told_of_its_resolution(se
     service.worker.wake()
     told = await second.bot.wait_sent(second.chat_id, len(second.bot.sent_to(second.chat_id)) + 1)
     assert f"Сиз кошулган {ticket} кайрылуунун абалы өзгөрдү: «Чечилди»" in told[-1].text
+
+
+async def test_on_whatsapp_a_resident_joins_and_is_told_the_answer_in_their_language(
+        db_url, twilio, unused_tcp_port):  # noqa: F811
+    service = await start_service(db_url, twilio, unused_tcp_port)
+    service.port = unused_tcp_port
+    try:
+        author = user_of(service, twilio)
+        done = await submit_request(author, "Кыргызча")  # water, quarter 4 of Alamüdün, a pin
+        ticket = re.search(r"ALM-\d{4}-\d+", done).group(0)
+        joiner = user_of(service, twilio, "+996555987654")
+        await to_description(joiner, "Русский")
+        await joiner.say("Прорвало трубу, воды нет")
+        offer = await joiner.choose("Отправить")
+        assert offer["body"].startswith("Это та же проблема?") and ticket in offer["body"]
+        assert "Прорвало" not in offer["body"] and "Көчөдө" not in offer["body"]  # no one's words
+        await joiner.choose(f"Присоединиться к {ticket}")
+        told = [m["body"] for m in twilio.sent_to(joiner.phone)]
+        assert any(f"Вы присоединились к обращению {ticket}" in body for body in told)
+        async with service.db.transaction() as session:
+            request = await request_by_ticket(session, 1, ticket)
+            assert (await session.scalar(sa.select(sa.func.count()).select_from(Request))) == 1
+            assert (await affected_counts(session, [request.id])) == {request.id: 2}
+            await do_answer_request(session, request, "Бригада выехала, воду дадут к вечеру.",
+                                    actor_person_id=None, now=utcnow())
+        service.worker.wake()
+        sent = await twilio.wait_sent(joiner.phone, len(told) + 1)
+        assert f"Ответ на обращение {ticket}, к которому вы присоединились:" in sent[-1]["body"]
+        assert "Бригада выехала" in sent[-1]["body"]
+    finally:
+        await service.stop()

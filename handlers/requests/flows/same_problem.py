@@ -41,10 +41,10 @@ async def ask_same(turn: Turn) -> None:
         return
     lines = [turn._("Is this the same problem? Residents nearby have already reported:")]
     options = []
-    for number, request in enumerate(similar, 1):
+    for request in similar:
         category = await places.category_in(turn.session, request.municipality_id, request.category_id)
         name = pick(turn.language, category.name_ky, category.name_ru) if category else ""
-        lines.append(f"{number}. {request.ticket} · {name} · {_ago(turn, request.created_at)} · "
+        lines.append(f"• {request.ticket} · {name} · {_ago(turn, request.created_at)} · "
                      f"{status_label(request.status, turn.language)}")
         options.append(turn.option(f"{JOIN}{request.id}", "➕ Join {ticket}", ticket=request.ticket))
     lines.append(turn._("If it is the same, join it: you will be told of its progress and counted among "
