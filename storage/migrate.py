@@ -35,8 +35,24 @@ async def migrate(db: Database, revision: str = "head", *, downgrade: bool = Fal
         else:
             command.upgrade(config, revision)
 
-    async with db.engine.begin() as connection:
-        await connection.run_sync(run)
+    async with db.engine.connect() as connection:
+        if not db.is_sqlite:
+            async with connection.begin():
+                await connection.run_sync(run)
+            return
+        # SQLite changes a column by rebuilding the table (drop the old, rename the new): with foreign
+        # keys on, dropping a table other rows refer to fails. They are off for the migration (a pragma
+        # that only takes effect outside a transaction), checked before it commits, and on again after.
+        driver: Any = (await connection.get_raw_connection()).driver_connection  # aiosqlite's connection
+        await driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            async with connection.begin():
+                await connection.run_sync(run)
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration left rows that refer to nothing: {broken[:5]}")
+        finally:
+            await driver.execute("PRAGMA foreign_keys=ON")
 
 
 async def current_revision(db: Database) -> str | None:

@@ -30,6 +30,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('ix_outbox_address_order', table_name='outbox')
-    with op.batch_alter_table('outbox') as batch:
-        batch.drop_column('claimed_by')
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch rebuild would drop the outbox table, which
+    # rows of other tables refer to.
+    op.drop_column('outbox', 'claimed_by')
     op.drop_table('instances')
