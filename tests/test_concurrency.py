@@ -46,8 +46,9 @@ async def to_confirmation(chat: Chat, index: int) -> None:
     await chat.send("1")  # drinking water
     await chat.send(f"Нет воды, дом {index}")  # then the confirm screen
     assert chat.labels() == (["✅ Жөнөтүү", "✏️ Түрүн өзгөртүү", "✏️ Текстти өзгөртүү", "✏️ Жерин өзгөртүү",
-                              "✖ Жокко чыгаруу"] if index % 2
-                             else ["✅ Отправить", "✏️ Категория", "✏️ Описание", "✏️ Место", "✖ Отмена"])
+                              "🔒 Жарыялабай жөнөтүү", "✖ Жокко чыгаруу"] if index % 2
+                             else ["✅ Отправить", "✏️ Категория", "✏️ Описание", "✏️ Место",
+                                   "🔒 Отправить, не публиковать", "✖ Отмена"])
 
 
 async def stored_tickets(db: Database) -> dict[str, str]:
@@ -69,12 +70,20 @@ def assert_each_got_own_ticket(chats: list[Chat], stored: dict[str, str]) -> Non
         assert told == [stored[chat.address]], (chat.address, chat.text)
 
 
+async def send(chat: Chat) -> None:
+    """✅ Send; where a neighbour's open request of the same kind is offered («the same problem?»,
+    which depends on whose request was stored first), this resident sends their own."""
+    await chat.press("✅")
+    if any(label.startswith("📨") for label in chat.labels()):
+        await chat.press("📨")
+
+
 async def test_hundred_residents_press_send_at_the_same_moment(db):
     core = new_core(db)
     chats = [Chat(core, db, f"console:r{i}") for i in range(RESIDENTS)]
     await all_at_once(*(to_confirmation(chat, i) for i, chat in enumerate(chats)))
 
-    await all_at_once(*(chat.press("✅") for chat in chats))
+    await all_at_once(*(send(chat) for chat in chats))
 
     assert_each_got_own_ticket(chats, await stored_tickets(db))
     for i, chat in enumerate(chats):
@@ -87,7 +96,7 @@ async def test_hundred_residents_go_through_the_whole_flow_concurrently(db):
 
     async def whole_flow(chat: Chat, index: int) -> None:
         await to_confirmation(chat, index)
-        await chat.press("✅")
+        await send(chat)
 
     await all_at_once(*(whole_flow(chat, i) for i, chat in enumerate(chats)))
     assert_each_got_own_ticket(chats, await stored_tickets(db))
@@ -123,7 +132,7 @@ async def test_two_processes_race_on_ticket_numbers(db, second_db):
     chats = [Chat(cores[i % 2], (db, second_db)[i % 2], f"console:p{i}") for i in range(PROCESS_RACERS)]
     await all_at_once(*(to_confirmation(chat, i) for i, chat in enumerate(chats)))
 
-    await all_at_once(*(chat.press("✅") for chat in chats))
+    await all_at_once(*(send(chat) for chat in chats))
 
     assert_each_got_own_ticket(chats, await stored_tickets(db))
 

@@ -29,7 +29,8 @@ async def ask_in_kyrgyz(user, text: str) -> dict:
     await user.choose("Кыргызча")
     await user.choose("Макулмун")
     await user.choose("Аламүдүн")
-    await user.say("4")
+    await user.say("4")  # a new resident is offered the categories first
+    await user.choose("Башкы меню")
     await user.choose("Юридикалык жардам")
     await user.choose("Юристке суроо берүү")
     await user.choose("Муниципалдык мүлк")

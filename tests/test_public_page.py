@@ -73,7 +73,7 @@ async def test_the_public_page_shows_the_figures_in_kyrgyz_and_russian_on_a_phon
     expected = {
         "ky": {"categories": [("💧 Ичүүчү суу", "2"), ("🛣 Ички жолдор", "1"), ("🗑 Таштанды чыгаруу", "1")],
                "places": [(f"Аламүдүн, {quarters[0].name_ky}", "3"), (f"Аламүдүн, {quarters[1].name_ky}", "1")],
-               "statuses": ["Кабыл алынды", "Каралууда", "Чечилди", "Четке кагылды"],
+               "statuses": ["Катталды", "Каралууда", "Чечилди", "Четке кагылды"],
                "ordinary": ORDINARY_KY, "title": "Аламүдүн айыл өкмөтү", "upcoming": "Алдыдагы коомдук угуулар"},
         "ru": {"categories": [("💧 Питьевая вода", "2"), ("🛣 Внутренние дороги", "1"), ("🗑 Вывоз мусора", "1")],
                "places": [(f"Аламедин, {quarters[0].name_ru}", "3"), (f"Аламедин, {quarters[1].name_ru}", "1")],

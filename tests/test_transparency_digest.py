@@ -142,7 +142,8 @@ async def test_opt_in_and_out_on_telegram_and_the_digest_arrives(telegram_servic
 
 @pytest.fixture
 async def whatsapp_service(db_url, twilio, unused_tcp_port):  # noqa: F811
-    running = await start_service(db_url, twilio, unused_tcp_port)
+    """Choices as numbered lines (the fallback of native list pickers; tests/test_whatsapp_native.py has those)."""
+    running = await start_service(db_url, twilio, unused_tcp_port, whatsapp_native_choices=False)
     running.port = unused_tcp_port
     yield running
     await running.stop()

@@ -150,7 +150,8 @@ async def test_on_telegram_in_russian(telegram_service, fake_api):
 
 @pytest.fixture
 async def whatsapp_service(db_url, twilio, unused_tcp_port):  # noqa: F811
-    running = await start_service(db_url, twilio, unused_tcp_port)
+    """Choices as numbered lines (the fallback of native list pickers; tests/test_whatsapp_native.py has those)."""
+    running = await start_service(db_url, twilio, unused_tcp_port, whatsapp_native_choices=False)
     running.port = unused_tcp_port
     yield running
     await running.stop()
