@@ -67,6 +67,7 @@ class WhatsAppUser:
         last = self.last
         if self.native(last) is not None:
             before = len(self.twilio.sent_to(self.phone))
+            self.answers += 1  # a tap is an answer too
             status = await self.twilio.answer_interactive(self.webhook_url, self.phone, last, label,
                                                          profile_name=self.profile_name)
             assert status == 200, status

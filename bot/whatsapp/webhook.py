@@ -22,7 +22,7 @@ INCOMING_PATH = "/whatsapp/incoming"
 STATUS_PATH = "/whatsapp/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 OUTSIDE_WINDOW = 63016
-LATE_REPORT_RETRIES = (0.5, 2.0, 5.0)
+LATE_REPORT_RETRIES = (0.5, 2.0, 5.0, 10.0, 20.0)
 
 StatusRecorder = Callable[[str, str, int | None, OutboxStatus | None], Awaitable[bool]]
 
