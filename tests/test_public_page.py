@@ -85,6 +85,8 @@ async def test_the_public_page_shows_the_figures_in_kyrgyz_and_russian_on_a_phon
         assert response.status == 200
         assert await page.get_attribute("html", "lang") == language
         assert want["title"] in await page.inner_text("h1")
+        title = await page.title()  # the tab's title is the name, not a section of the page
+        assert title.startswith(want["title"]) and "<" not in title and len(title) < 120
         assert await page.inner_text("#month-total") == str(in_month)
         assert await page.inner_text("#year-total") == "4"
         assert (await page.inner_text("#in-term")).replace("\xa0", " ") in ("100 %", "100%")
