@@ -106,11 +106,14 @@ class ConversationCore:
             do_enqueue(session, identity, Reply(text, language=conversation.language if conversation else None), now)
         self.on_outbox()
 
-    async def note_blocked(self, channel: Channel, address: str, blocked: bool) -> None:
-        """The platform told us the person blocked (or unblocked) the bot."""
+    async def note_blocked(self, channel: Channel, address: str, blocked: bool, intake_id: int | None = None) -> None:
+        """The platform told us the person blocked (or unblocked) the bot; its recorded update is
+        closed in the same transaction."""
         async with self._locks.hold(address):
             async with self.db.transaction() as session:
                 now = self.clock()
+                if intake_id is not None:
+                    await do_claim_intakes(session, [intake_id], now)
                 identity = await lock_identity(session, channel, address, now)
                 if blocked:
                     await do_mark_unreachable(session, {identity.id}, now)

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.async_api import Page
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import TELEGRAM_TOKEN
 from tests.setup_world import empty_db_url, first_run_links, start_fresh  # noqa: F401 - a fixture
@@ -123,7 +124,7 @@ async def test_a_municipality_is_set_up_in_the_browser_from_an_empty_database(fr
     await page.goto(base + "/setup/departments")
     await fill_and_submit(page, "section.department >> nth=0 >> form.link-group",
                           {"group_code": group_code.lower(), "language": "ru"})
-    assert "Группа сотрудников подключена" in await page.inner_text("p.done")
+    assert "Группа сотрудников подключена" in await outcome(page)
 
     # A resident of the second village writes on Telegram: the card reaches the department's group.
     resident = TelegramUser(bot, chat_id=7001)
@@ -153,6 +154,17 @@ async def test_a_municipality_is_set_up_in_the_browser_from_an_empty_database(fr
     assert "Только сотрудники" in await press_in_group(bot, card, "Ответить")
     await staff_page.goto(base + "/requests")
     assert await staff_page.locator("input[name=password]").count() == 1  # back to the log-in form
+
+
+async def outcome(page: Page) -> str:
+    """What a form's answer page says: its confirmation, or its refusal (then the test fails with
+    the reason shown, rather than waiting out a timeout for a confirmation that will not come)."""
+    answer = page.locator("p.done, p.error").first
+    try:
+        await answer.wait_for(timeout=30_000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"no confirmation nor refusal on {page.url}: {await page.inner_text('body')}") from None
+    return await answer.inner_text()
 
 
 async def _cards(bot):

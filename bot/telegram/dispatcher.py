@@ -68,9 +68,9 @@ def build_dispatcher(core: ConversationCore, staff_chat: StaffChat | None = None
         task.add_done_callback(spinners.discard)
 
     @router.my_chat_member(in_private_chat)
-    async def on_membership(update: ChatMemberUpdated, bot: Bot) -> None:
+    async def on_membership(update: ChatMemberUpdated, bot: Bot, intake_id: int | None = None) -> None:
         blocked = update.new_chat_member.status == "kicked"
-        await core.note_blocked(Channel.TELEGRAM, address_of(bot.id, update.chat.id), blocked)
+        await core.note_blocked(Channel.TELEGRAM, address_of(bot.id, update.chat.id), blocked, intake_id)
 
     dispatcher = Dispatcher()
     dispatcher.include_router(router)
@@ -97,13 +97,18 @@ def staff_router(staff_chat: StaffChat) -> Router:
 
     @router.message(in_group_chat, replies_to_a_bot_in_text)
     async def on_reply(message: Message, bot: Bot, intake_id: int | None = None) -> None:
-        if message.reply_to_message.from_user.id != bot.id or not await staff_chat.claim(intake_id):
+        if not await staff_chat.claim(intake_id) or message.reply_to_message.from_user.id != bot.id:
             return
         await staff_chat.reply(address_of(bot.id, message.chat.id), address_of(bot.id, message.from_user.id),
                                str(message.reply_to_message.message_id), message.text)
 
     @router.my_chat_member(in_group_chat)
-    async def on_added(update: ChatMemberUpdated, bot: Bot) -> None:
+    async def on_added(update: ChatMemberUpdated, bot: Bot, intake_id: int | None = None) -> None:
+        # Claimed first, as every staff update is: a recorded update left pending would be taken up
+        # again by the intake's next scan, and each time the group would get a new code (the one
+        # shown before stops working).
+        if not await staff_chat.claim(intake_id):
+            return
         if update.new_chat_member.status in ("member", "administrator") and \
                 update.old_chat_member.status in ("left", "kicked"):
             await staff_chat.introduce(address_of(bot.id, update.chat.id))
