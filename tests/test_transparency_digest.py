@@ -4,7 +4,6 @@ the municipality's public Telegram channel; once a week, never on another day.""
 
 from datetime import date, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from handlers.config import BISHKEK
@@ -14,7 +13,6 @@ from handlers.services import setup
 from handlers.transparency.models import DigestSubscription
 from handlers.transparency.settings import do_set_channel
 from handlers.transparency.weekly import WeeklyDigest
-from main import build_service
 from storage.db import Database
 from storage.enums import Language
 from storage.models import OutboxMessage
@@ -22,9 +20,9 @@ from tests.conftest import TELEGRAM_TOKEN
 from tests.core_config import core_config
 from tests.harness import Chat, onboard
 from tests.public_world import build_public_world
+from tests.running import telegram_service, twilio, whatsapp_service  # noqa: F401 - fixtures
 from tests.telegram_user import TelegramUser
-from tests.test_telegram_e2e import settings_for
-from tests.test_whatsapp_e2e import start_service, twilio, user_of  # noqa: F401  (twilio is a fixture)
+from tests.test_whatsapp_e2e import user_of
 
 WORLD_NOW = datetime(2026, 11, 29, 12, 0, tzinfo=BISHKEK)
 """A Sunday: the world's four ALM requests fall in the week of 23–29 November."""
@@ -99,14 +97,6 @@ async def test_the_monday_digest_reaches_who_asked_in_their_language_and_the_cha
     assert await kyrgyz.receive() == []
 
 
-@pytest.fixture
-async def telegram_service(db_url, fake_api):
-    running = await build_service(settings_for(db_url, fake_api.base_url))
-    await running.start()
-    yield running
-    await running.stop()
-
-
 async def test_opt_in_and_out_on_telegram_and_the_digest_arrives(telegram_service, fake_api):
     await build_public_world(telegram_service.db, WORLD_NOW)
     bot = fake_api.bot(TELEGRAM_TOKEN)
@@ -138,15 +128,6 @@ async def test_opt_in_and_out_on_telegram_and_the_digest_arrives(telegram_servic
     await user.press("Не получать")
     assert "Готово: итоги недели больше не будут приходить." in user.last.text
     assert await subscribed(telegram_service.db) == 0
-
-
-@pytest.fixture
-async def whatsapp_service(db_url, twilio, unused_tcp_port):  # noqa: F811
-    """Choices as numbered lines (the fallback of native list pickers; tests/test_whatsapp_native.py has those)."""
-    running = await start_service(db_url, twilio, unused_tcp_port, whatsapp_native_choices=False)
-    running.port = unused_tcp_port
-    yield running
-    await running.stop()
 
 
 async def test_opt_in_and_out_on_whatsapp_in_kyrgyz(whatsapp_service, twilio):  # noqa: F811

@@ -10,15 +10,14 @@ from handlers.envelope import InputKind
 from handlers.numbers.models import UsefulNumber
 from handlers.numbers.services import NumberInput, do_add_number
 from handlers.services import setup
-from main import build_service
 from storage.db import Database
 from tests.conftest import TELEGRAM_TOKEN
 from tests.core_config import core_config
 from tests.harness import Chat, onboard
+from tests.running import telegram_service, twilio, whatsapp_service  # noqa: F401 - fixtures
 from tests.telegram_user import TelegramUser
 from tests.test_admin_and_console import admin  # noqa: F401  (a fixture: runs `main.py admin …` in-process)
-from tests.test_telegram_e2e import settings_for
-from tests.test_whatsapp_e2e import start_service, twilio, user_of  # noqa: F401  (twilio is a fixture)
+from tests.test_whatsapp_e2e import user_of
 
 RECEPTION = NumberInput("Айыл өкмөтүнүн кабыл алуу бөлмөсү", "Приёмная айыл окмоту", "+996 312 60 12 34",
                         "Дүйшөмбү–Жума, 8:00–17:00", "Пн–Пт, 8:00–17:00")
@@ -122,14 +121,6 @@ async def test_anything_else_gets_a_hint_and_the_numbers_again(db):
 
 
 # -- end to end on the messengers ---------------------------------------------------------------
-@pytest.fixture
-async def telegram_service(db_url, fake_api):
-    running = await build_service(settings_for(db_url, fake_api.base_url))
-    await running.start()
-    yield running
-    await running.stop()
-
-
 async def test_on_telegram_in_russian(telegram_service, fake_api):
     await add_alamudun_numbers(telegram_service.db)
     user = TelegramUser(fake_api.bot(TELEGRAM_TOKEN), chat_id=5301)
@@ -146,15 +137,6 @@ async def test_on_telegram_in_russian(telegram_service, fake_api):
     assert [b["text"] for b in user.buttons()] == ["◀ Главное меню"]
     assert "Главное меню" in (await user.press("Главное меню")).text
     assert lines_in_order((await user.say("номера")).text, NATIONAL_RU + OWN_RU)
-
-
-@pytest.fixture
-async def whatsapp_service(db_url, twilio, unused_tcp_port):  # noqa: F811
-    """Choices as numbered lines (the fallback of native list pickers; tests/test_whatsapp_native.py has those)."""
-    running = await start_service(db_url, twilio, unused_tcp_port, whatsapp_native_choices=False)
-    running.port = unused_tcp_port
-    yield running
-    await running.stop()
 
 
 async def test_on_whatsapp_in_kyrgyz(whatsapp_service, twilio):  # noqa: F811
