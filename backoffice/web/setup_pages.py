@@ -157,18 +157,6 @@ async def _add_quarter(session, doing: Doing, form) -> str:
     return "quarter"
 
 
-async def _remove_village(session, doing: Doing, _form, id: str) -> str:
-    municipality = doing.municipality
-    await setup_changes.do_remove_village(session, municipality.id, int(id))
-    return "removed"
-
-
-async def _remove_quarter(session, doing: Doing, _form, id: str) -> str:
-    municipality = doing.municipality
-    await setup_changes.do_remove_quarter(session, municipality.id, int(id))
-    return "removed"
-
-
 async def _add_department(session, doing: Doing, form) -> str:
     municipality = doing.municipality
     kind = DepartmentKind.ENTERPRISE if form.get("kind") == "enterprise" else DepartmentKind.DEPARTMENT
@@ -189,24 +177,12 @@ async def _link_group(session, doing: Doing, form, id: str) -> str:
     return "group"
 
 
-async def _remove_department(session, doing: Doing, _form, id: str) -> str:
-    municipality = doing.municipality
-    await setup_changes.do_remove_department(session, municipality.id, int(id))
-    return "removed"
-
-
 async def _add_category(session, doing: Doing, form) -> str:
     municipality = doing.municipality
     department = await scoped(session, Department, municipality.id, chosen_id(form, "department"))
     code = _short_code(form)
     await setup.do_add_category(session, municipality, code, *names(form), department)
     return "category"
-
-
-async def _remove_category(session, doing: Doing, _form, id: str) -> str:
-    municipality = doing.municipality
-    await setup_changes.do_remove_category(session, municipality.id, int(id))
-    return "removed"
 
 
 async def _archive_category(session, doing: Doing, form, id: str) -> str:
@@ -226,11 +202,6 @@ async def _add_route(session, doing: Doing, form, id: str) -> str:
     except InvalidInput:
         raise FieldError(ROUTE_TAKEN) from None
     return "route"
-
-
-async def _remove_route(session, doing: Doing, _form, id: str) -> str:
-    await setup_changes.do_remove_route(session, doing.municipality.id, int(id))
-    return "removed"
 
 
 async def _add_holiday(session, doing: Doing, form) -> str:
@@ -253,6 +224,14 @@ async def _remove_holiday(session, doing: Doing, _form, id: str) -> str:
     return "removed"
 
 
+def removal(do_remove: Callable[..., Awaitable[None]]) -> Change:
+    """A change that removes one thing of the municipality by the id in the URL (refused while in use)."""
+    async def remove(session, doing: Doing, _form, id: str) -> str:
+        await do_remove(session, doing.municipality.id, int(id))
+        return "removed"
+    return remove
+
+
 def change_handler(page: str, action: str, change: Change):
     async def handler(request: web.Request) -> web.Response:
         return await run_change(request, page, action, change)
@@ -263,16 +242,17 @@ ID = r"{id:\d{1,9}}"
 CHANGES = (
     ("/setup/villages", "places", "add_village", _add_village),
     ("/setup/quarters", "places", "add_quarter", _add_quarter),
-    (f"/setup/villages/{ID}/remove", "places", "remove_village", _remove_village),
-    (f"/setup/quarters/{ID}/remove", "places", "remove_quarter", _remove_quarter),
+    (f"/setup/villages/{ID}/remove", "places", "remove_village", removal(setup_changes.do_remove_village)),
+    (f"/setup/quarters/{ID}/remove", "places", "remove_quarter", removal(setup_changes.do_remove_quarter)),
     ("/setup/departments", "departments", "add_department", _add_department),
     (f"/setup/departments/{ID}/group", "departments", "link_group", _link_group),
-    (f"/setup/departments/{ID}/remove", "departments", "remove_department", _remove_department),
+    (f"/setup/departments/{ID}/remove", "departments", "remove_department",
+     removal(setup_changes.do_remove_department)),
     ("/setup/categories", "categories", "add_category", _add_category),
-    (f"/setup/categories/{ID}/remove", "categories", "remove_category", _remove_category),
+    (f"/setup/categories/{ID}/remove", "categories", "remove_category", removal(setup_changes.do_remove_category)),
     (f"/setup/categories/{ID}/archive", "categories", "archive_category", _archive_category),
     (f"/setup/categories/{ID}/routes", "categories", "add_route", _add_route),
-    (f"/setup/routes/{ID}/remove", "categories", "remove_route", _remove_route),
+    (f"/setup/routes/{ID}/remove", "categories", "remove_route", removal(setup_changes.do_remove_route)),
     ("/setup/holidays", "holidays", "add_holiday", _add_holiday),
     (f"/setup/holidays/{ID}/remove", "holidays", "remove_holiday", _remove_holiday),
 )
