@@ -25,6 +25,11 @@ def N_(message: str) -> str:
     return message
 
 
+def n_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a plural pair for extraction (``n_:1,2``); translated later (``Turn.n_``, ``ngettext``)."""
+    return singular, plural
+
+
 def domains() -> list[str]:
     """The catalogs' domains: one per ``locales/<domain>.cfg`` (core texts, staff desk, …)."""
     return sorted(path.stem for path in LOCALES_DIR.glob("*" + DOMAINS_FILE_SUFFIX))

@@ -1,13 +1,7 @@
 """Texts the back office's Python code shows (the templates hold the rest)."""
 
-from handlers.i18n import N_
+from handlers.i18n import N_, n_
 from storage.enums import RequestSource
-
-
-def n_(singular: str, plural: str) -> tuple[str, str]:
-    """Marks a plural pair for extraction (``n_:1,2``); translated later with ``ngettext``."""
-    return singular, plural
-
 
 LOGIN_REFUSED = N_("The login or the password is wrong.")
 LOGIN_LOCKED = N_("Too many failed attempts: this account is locked until {time}. Please try again later.")

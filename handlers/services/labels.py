@@ -1,13 +1,7 @@
 """Texts the resident's dialogs share across features (in the core catalog, ``messages``): a
 feature with its own catalog uses these names, so each text lives in one catalog only."""
 
-from handlers.i18n import N_
-
-
-def n_(singular: str, plural: str) -> tuple[str, str]:
-    """Marks a plural pair for extraction (``n_:1,2``); translated later with ``Turn.n_``."""
-    return singular, plural
-
+from handlers.i18n import N_, n_
 
 CANCEL = N_("✖ Cancel")
 DONE = N_("Done ▶")
