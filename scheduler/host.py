@@ -18,6 +18,7 @@ transactions would block the loop that transaction needs to finish.
 """
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -87,6 +88,7 @@ class SchedulerHost:
         self._changed = asyncio.Event()
         self._standby_under: str | None = None
         self._keeper: asyncio.Task | None = None
+        self._stopping = asyncio.Event()
 
     @property
     def running(self) -> bool:
@@ -99,7 +101,10 @@ class SchedulerHost:
 
     async def stop(self) -> None:
         if self._keeper is not None:
-            self._keeper.cancel()
+            # Not cancelled: a cancel landing inside a lease transaction could leave its SQLite
+            # connection holding the write lock (the release below then waited 30 s and failed with
+            # «database is locked»). The keeper finishes its check and ends.
+            self._stopping.set()
             await asyncio.gather(self._keeper, return_exceptions=True)
         if self.running:
             await self._stop_scheduler()
@@ -144,7 +149,10 @@ class SchedulerHost:
 
     async def _keep_lease(self) -> None:
         while True:
-            await asyncio.sleep(self.renew_every.total_seconds())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.renew_every.total_seconds())
+            if self._stopping.is_set():
+                return
             try:
                 await self.tick()
             except Exception:
