@@ -20,19 +20,17 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
 from bot.adapter import Parts
-from bot.channels import plug_in_channels
-from bot.core_config import core_config
 from bot.delivery.worker import DeliveryWorker
 from bot.intake import IntakeQueue
 from bot.ops.logs import configure_logging
 from bot.ops.metrics import Metrics
 from bot.ops.routes import add_operations_routes
-from bot.service import Service, health
 from bot.workers import IntakeWorkers, ParentPipe, die_with_parent, owned_by
 from handlers.conversation import ConversationCore
 from handlers.demo import DEMO_LOGIN, do_add_demo_login, do_load_demo, has_demo_login
@@ -46,6 +44,9 @@ from settings import Settings
 from storage.backup import PG_DUMP_HINT, BackupError, do_backup, do_restore, serving_lock, sqlite_file
 from storage.db import Database
 from storage.migrate import migrate
+
+if TYPE_CHECKING:
+    from bot.service import Service
 
 log = logging.getLogger("kairyl")
 GC_YOUNG_THRESHOLD = 10_000
@@ -89,8 +90,14 @@ def office_address(settings: Settings) -> str:
     return (settings.public_url or f"http://{settings.http_host}:{settings.http_port}").rstrip("/")
 
 
-async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None = None) -> Service:
+async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None = None) -> "Service":
     """The service; or, with ``worker_of``, one of its intake worker processes (see bot/workers.py)."""
+    # The channels (aiogram's thousands of types) are imported here, not at the top: the command
+    # line's other commands (admin, db, backup…) start without them, in a fraction of the time.
+    from bot.channels import plug_in_channels
+    from bot.core_config import core_config
+    from bot.service import Service, health
+
     db = await open_database(settings) if worker_of is None else Database(settings.database_url)
     worker = DeliveryWorker(db, {}, share_lanes=db.dialect == "postgresql")  # on SQLite, one process
     core = ConversationCore(db, core_config(settings), on_outbox=worker.wake)
@@ -236,6 +243,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(copy_database(settings, command, args.file, force=args.force))
         elif command == "chat":
             from bot.console.channel import chat
+            from bot.core_config import core_config
 
             asyncio.run(chat(lambda: open_database(settings), core_config(settings), args.name))
         elif command == "db":

@@ -18,20 +18,22 @@
     request answer ALM ALM-2026-000001 "text of the answer"
 """
 
+from __future__ import annotations
+
 import argparse
 import getpass
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from bot.channels import CAPABILITIES
-from bot.invitation_links import InvitationWays, invitation_ways_of
 from handlers.demo import do_load_demo
 from handlers.engine.dialog import do_prompt_resident
 from handlers.engine.feature import MUNICIPALITY_CODE_HELP
+from handlers.envelope import Capabilities
 from handlers.errors import KairylError
 from handlers.features import FEATURE_SET, core_config
 from handlers.invitations.service import INVITED_ROLES, do_invite_staff
@@ -43,6 +45,9 @@ from storage.db import Database
 from storage.enums import Channel, CodePurpose, DepartmentKind, Language, RequestStatus, Role
 from storage.models import Category, Department, Person, Quarter, RoleGrant, Village
 from storage.types import utcnow
+
+if TYPE_CHECKING:
+    from bot.invitation_links import InvitationWays
 
 log = logging.getLogger(__name__)
 INVITATION_DAYS = LIFETIME[CodePurpose.INVITATION].days
@@ -241,7 +246,7 @@ async def _run(session, args: argparse.Namespace, ways: InvitationWays | None = 
     if args.what == "department" and args.action == "chat":
         department = await _department(session, municipality.id, args.department)
         address = None if args.address == "none" else args.address
-        await setup.do_link_staff_chat(session, department, address, Language(args.language), CAPABILITIES)
+        await setup.do_link_staff_chat(session, department, address, Language(args.language), capabilities())
         return f"department {department.code}: staff chat {address or 'unlinked'}"
     if args.what == "department":
         department = await setup.do_add_department(session, municipality, args.department,
@@ -274,7 +279,7 @@ async def _run(session, args: argparse.Namespace, ways: InvitationWays | None = 
                                                        note=args.note, now=now)
         if status == RequestStatus.RESOLVED:  # whatever resolved it, the resident is offered the rating
             request.closed_at = now
-            await do_prompt_resident(session, core_config(capabilities=CAPABILITIES), request.person_id, "",
+            await do_prompt_resident(session, core_config(capabilities=capabilities()), request.person_id, "",
                                      "feedback", "rate", now, request_id=request.id,
                                      busy_hint="You can rate the answer later in «My requests».")
         return f"{request.ticket}: {args.status}; the resident will be told"
@@ -330,6 +335,19 @@ async def run_admin(argv: list[str], open_db: Callable[[], Awaitable[Database]],
 
 
 async def run_admin_with_links(argv: list[str], settings, open_db: Callable[[], Awaitable[Database]]) -> int:
-    """run_admin with the invitations' ways (deep link, WhatsApp number) from the settings' messengers."""
+    """run_admin with the invitations' ways (deep link, WhatsApp number) from the settings' messengers,
+    for the one command that prints them (the others start without the messengers' client code)."""
+    args, _rest = _parser().parse_known_args(argv)
+    if (getattr(args, "what", None), getattr(args, "action", None)) != ("staff", "invite"):
+        return await run_admin(argv, open_db)
+    from bot.invitation_links import invitation_ways_of
+
     async with invitation_ways_of(settings) as ways:
         return await run_admin(argv, open_db, ways)
+
+
+def capabilities() -> Mapping[Channel, Capabilities]:
+    """What each messenger can show (buttons, lengths): read from its adapter, imported when needed."""
+    from bot.channels import CAPABILITIES
+
+    return CAPABILITIES

@@ -158,3 +158,13 @@ def test_the_channel_branch_check_would_catch_an_offender(tmp_path, source):
     sample = tmp_path / "sample.py"
     sample.write_text(source)
     assert len(channel_branches(sample)) == 1
+
+
+def test_the_command_line_starts_without_the_messengers_client_code():
+    """`main.py admin …`, `db`, `backup` do not import aiogram (its thousands of types took seconds
+    of every command's start); only `serve` and `chat` build the channels."""
+    code = ("import sys, main, backoffice.admin_cli, backoffice.commands\n"
+            "print(sorted(m for m in sys.modules if m == 'aiogram' or m.startswith('aiogram.'))[:3])")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).parent.parent).stdout.strip()
+    assert loaded == "[]"
