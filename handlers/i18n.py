@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 
 from handlers import dates
@@ -82,6 +82,11 @@ def format_datetime(moment: datetime, language: Language, tz: ZoneInfo) -> str:
 
 def format_number(number: float, language: Language) -> str:
     return format_decimal(number, locale=BABEL_LOCALES[language])
+
+
+def format_share(part: int, whole: int, language: Language) -> str:
+    """«37%» / «37 %» of the whole, whole percent; «—» when there is nothing to share."""
+    return format_percent(part / whole, locale=BABEL_LOCALES[language]) if whole else "—"
 
 
 def pick(language: Language, ky: str, ru: str) -> str:

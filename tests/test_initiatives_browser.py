@@ -1,7 +1,8 @@
 """The hearing pages of the back office in a real headless Chromium: the head announces a hearing
 (a date in the past is refused with the typed values kept), checks a registered resident in,
 records the attendance, decides proposals (a rejection needs its reason; the author is told in
-their language), reads the report and downloads it as XLSX; a kvartalkom head only reads, and
+their language), reads the report (the share of women, the outcomes and their shares) and downloads
+it as XLSX; a kvartalkom head only reads, and
 another municipality's head gets no page."""
 
 import io
@@ -113,10 +114,13 @@ async def test_hearing_pages_in_the_browser(office, browser):  # noqa: F811
     await press(page, "text=Общественные слушания >> nth=1")
     await press(page, "text=Отчёт: участники, женщины, группы, предложения")
     assert await page.inner_text("h1") == "Отчёт по слушаниям"
-    cells = await page.locator("table.per-hearing tbody tr td").all_inner_texts()
-    assert cells[3:9] == ["83", "31", "11", "2", "1", "1"]
-    assert (await page.locator("table.by-year tbody tr td").all_inner_texts())[:4] == [
-        str(starts.year), "Программа развития", "1", "83"]
+    figures = await page.locator("table.per-hearing tbody tr td .n").all_inner_texts()
+    # participants, women, from groups, proposals, from groups, accepted, partly, not accepted, merged, undecided
+    assert figures == ["83", "31", "11", "2", "1", "1", "0", "1", "0", "0"]
+    shares = await page.locator("table.per-hearing tbody tr td .share").all_inner_texts()
+    assert [share.replace("\xa0", " ") for share in shares] == ["37 %", "50 %", "0 %", "50 %", "0 %", "0 %"]
+    assert (await page.locator("table.by-year tbody tr td").all_inner_texts())[:3] == [
+        f"{starts.year} · Программа развития", "1", "83"]
     async with page.expect_download() as download_info:
         await page.click("text=Выгрузить в Excel (XLSX)")
     workbook = load_workbook(io.BytesIO(Path(await (await download_info.value).path()).read_bytes()))

@@ -7,10 +7,11 @@ visitor's language and the typed text still in its box; success redirects (POST 
 from aiohttp import web
 
 from backoffice.web import texts
-from backoffice.web.office import PREFIX, office_of, visit_of
+from backoffice.web.office import PREFIX, language_of, office_of, visit_of
 from backoffice.web.pages import request_id_of, request_page
 from backoffice.web.render import say
 from handlers.errors import InvalidInput, NotAllowed, NotFound
+from handlers.services.requests import StatusRefused, status_label
 
 MAX_EXTENSION_DAYS = 30
 
@@ -63,6 +64,15 @@ async def _call(desk, actor, action: str, request_id: int, form) -> None:
         raise web.HTTPNotFound()
 
 
+def refusal(request: web.Request, refused: StatusRefused) -> str:
+    """«The request is «Resolved»: it cannot become «Under review»», in the visitor's language."""
+    language = language_of(request)
+    current = status_label(refused.current, language)
+    if refused.wanted is None:
+        return say(request, texts.REQUEST_CLOSED, current=current)
+    return say(request, texts.STATUS_REFUSED, current=current, wanted=status_label(refused.wanted, language))
+
+
 async def act(request: web.Request) -> web.Response:
     office, visit = office_of(request), visit_of(request)
     action = request.match_info["action"]
@@ -72,6 +82,9 @@ async def act(request: web.Request) -> web.Response:
         await _call(office.desk, visit.actor, action, request_id_of(request), form)
     except FormError as error:
         return await request_page(request, status=400, error=say(request, str(error)), failed_action=action,
+                                  form=kept)
+    except StatusRefused as refused:
+        return await request_page(request, status=409, error=refusal(request, refused), failed_action=action,
                                   form=kept)
     except InvalidInput:
         message = (texts.INVALID_TEXT if action in ("answer", "ask", "note", "reject", "extend")

@@ -14,6 +14,7 @@ from backoffice.web.export import add_export_routes
 from backoffice.web.first_run import add_first_run_routes
 from backoffice.web.group_pages import add_group_routes
 from backoffice.web.hearing_actions import add_hearing_action_routes
+from backoffice.web.hearing_outcomes import add_hearing_outcome_routes
 from backoffice.web.hearing_pages import add_hearing_page_routes
 from backoffice.web.journal import add_journal_routes
 from backoffice.web.legal import add_legal_routes
@@ -81,6 +82,7 @@ def build_office(office: Office) -> web.Application:
     add_legal_routes(app)
     add_legal_terms_routes(app)
     add_hearing_page_routes(app)
+    add_hearing_outcome_routes(app)  # before the actions: /hearings/{id}/outcomes is not one of theirs
     add_hearing_action_routes(app)
     add_group_routes(app)
     add_first_run_routes(app)

@@ -30,6 +30,8 @@ DONE = {
     "checkin": N_("The resident is checked in."),
     "close": N_("The hearing is closed. Proposals that arrive now are kept and marked late."),
     "outcome": N_("The outcome is saved; the author has been told in their language."),
+    "outcomes": N_("The outcomes are saved; each author whose outcome is new or changed has been told in their "
+                   "language."),
 }
 REPORT_COLUMNS = (N_("Date"), N_("Hearing"), N_("Subject"), N_("Participants"), N_("Women"),
                   N_("From initiative groups"), N_("Registered in the bot"), N_("Checked in"),

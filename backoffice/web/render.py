@@ -10,7 +10,7 @@ from aiohttp import web
 from backoffice.web.office import PREFIX, VISIT, language_of
 from bot.channels import CAPABILITIES
 from handlers.config import BISHKEK
-from handlers.i18n import format_date, format_datetime, format_number, gettext, translations
+from handlers.i18n import format_date, format_datetime, format_number, format_share, gettext, translations
 from storage.enums import Language
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -28,6 +28,7 @@ def environment(language: Language) -> jinja2.Environment:
     env.filters["when"] = lambda moment: format_datetime(moment, language, BISHKEK) if moment else ""
     env.filters["day"] = lambda day: format_date(day, language) if day else ""
     env.filters["number"] = lambda n: format_number(n, language) if n is not None else "—"
+    env.filters["share_of"] = lambda part, whole: format_share(part, whole, language)
     env.globals.update(lang=language.value, prefix=PREFIX, language_names=LANGUAGE_NAMES, channel_names=CHANNEL_NAMES)
     return env
 

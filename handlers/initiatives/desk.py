@@ -14,7 +14,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.errors import NotAllowed
+from handlers.errors import InvalidInput, NotAllowed
 from handlers.initiatives import groups, hearings, proposals
 from handlers.initiatives.hearings import HearingDraft
 from handlers.initiatives.report import HearingFigures, YearRow, by_year, hearing_figures, municipality_hearings
@@ -42,6 +42,7 @@ class HearingAction(StrEnum):
     CHECK_IN = "hearing.check_in"
     CLOSE = "hearing.close"
     OUTCOME = "hearing.outcome"
+    OUTCOMES = "hearing.outcomes"
     GROUP_CREATE = "group.create"
     GROUP_COORDINATOR = "group.coordinator"
 
@@ -210,6 +211,22 @@ class HearingDesk(DeskMachinery[HearingAction]):
                                                decided_by=actor.person_id, now=now)
         await self._do(actor, hearing_id, HearingAction.OUTCOME, work, refresh_cards=False,
                        detail={"proposal": proposal_id, "outcome": outcome.value, "merged_into": merged_into_id})
+
+    async def decide_all(self, actor: Actor, hearing_id: int, decisions: list[proposals.Decision]) -> list[int]:
+        """Every outcome of one form in one unit of work; the authors whose outcome changed are told.
+        Raises NotAllowed / NotFound, or OutcomeRefused (nothing is recorded); each refusal is audited.
+        Returns the ids of the proposals recorded."""
+        detail: dict = {"proposals": [d.proposal_id for d in decisions]}
+
+        async def work(session, hearing, now):
+            detail["recorded"] = await proposals.do_decide_proposals(
+                session, hearing=hearing, decisions=decisions, decided_by=actor.person_id, now=now)
+        try:
+            await self._do(actor, hearing_id, HearingAction.OUTCOMES, work, refresh_cards=False, detail=detail)
+        except InvalidInput as bad:
+            await self._audit(actor, HearingAction.OUTCOMES, hearing_id, False, {**detail, "reason": str(bad)})
+            raise
+        return detail["recorded"]
 
     def _audit_in(self, session: AsyncSession, actor: Actor, action: HearingAction, hearing: Hearing,
                   now: datetime) -> None:

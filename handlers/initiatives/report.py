@@ -1,9 +1,11 @@
 """The figures the sources count by hand: participants, women, from initiative groups,
-proposals received, from groups, accepted; per hearing, and summed by year and kind.
+proposals received, from groups, and their outcomes; per hearing, and summed by year and kind.
 
 Attendance counted at the door (by staff) is the figure when recorded; until then the
 registered residents who were checked in are counted (women: those who said so in their
-optional profile; from groups: members of a group of the municipality).
+optional profile, asked when a resident joins a group; those who did not say, or were never
+asked, are counted as «not stated», never guessed; from groups: members of a group of the
+municipality).
 """
 
 from dataclasses import dataclass, fields
@@ -20,6 +22,8 @@ from storage.models import GroupMember, Hearing, HearingRegistration, Participan
 class Figures:
     participants: int = 0
     women: int = 0
+    gender_unstated: int = 0
+    """Checked-in participants whose gender is not known (0 when staff counted at the door)."""
     from_groups: int = 0
     registered: int = 0
     checked_in: int = 0
@@ -32,6 +36,10 @@ class Figures:
     merged: int = 0
     late: int = 0
     undecided: int = 0
+
+    @property
+    def fully_accepted(self) -> int:
+        return self.accepted - self.partly
 
     def add(self, other: "Figures") -> None:
         for field in fields(self):
@@ -54,19 +62,21 @@ class YearRow:
     figures: Figures
 
 
-async def _registrations(session: AsyncSession, hearing_ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
-    """hearing id → (registered, checked in, checked-in women, checked-in group members)."""
+async def _registrations(session: AsyncSession, hearing_ids: list[int]) -> dict[int, tuple[int, ...]]:
+    """hearing id → (registered, checked in, checked-in women, checked in without a stated gender,
+    checked-in group members)."""
     checked = HearingRegistration.checked_in_at.is_not(None)
     woman = sa.and_(checked, ParticipantProfile.gender == Gender.FEMALE)
+    unstated = sa.and_(checked, ParticipantProfile.gender.is_(None))
     member = sa.and_(checked, sa.exists().where(GroupMember.person_id == HearingRegistration.person_id,
                                                 GroupMember.status == MembershipStatus.MEMBER))
     rows = await session.execute(
         sa.select(HearingRegistration.hearing_id, sa.func.count(),
-                  sa.func.count().filter(checked), sa.func.count().filter(woman), sa.func.count().filter(member))
+                  sa.func.count().filter(checked), sa.func.count().filter(woman), sa.func.count().filter(unstated),
+                  sa.func.count().filter(member))
         .outerjoin(ParticipantProfile, ParticipantProfile.person_id == HearingRegistration.person_id)
         .where(HearingRegistration.hearing_id.in_(hearing_ids)).group_by(HearingRegistration.hearing_id))
-    return {hearing_id: (registered, checked_in, women, members)
-            for hearing_id, registered, checked_in, women, members in rows.all()}
+    return {hearing_id: tuple(counts) for hearing_id, *counts in rows.all()}
 
 
 async def _proposals(session: AsyncSession, hearing_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -89,11 +99,13 @@ async def hearing_figures(session: AsyncSession, hearings: list[Hearing]) -> lis
     proposals = await _proposals(session, ids) if ids else {}
     found = []
     for hearing in hearings:
-        registered, checked_in, women, members = registrations.get(hearing.id, (0, 0, 0, 0))
+        registered, checked_in, women, unstated, members = registrations.get(hearing.id, (0, 0, 0, 0, 0))
         at_door = hearing.attendance_total is not None
+        women_at_door = hearing.attendance_women if at_door else None
         figures = Figures(
             participants=hearing.attendance_total if hearing.attendance_total is not None else checked_in,
-            women=hearing.attendance_women if at_door and hearing.attendance_women is not None else women,
+            women=women if women_at_door is None else women_at_door,
+            gender_unstated=unstated if women_at_door is None else 0,
             from_groups=(hearing.attendance_from_groups if at_door and hearing.attendance_from_groups is not None
                          else members),
             registered=registered, checked_in=checked_in, **proposals.get(hearing.id, {}))

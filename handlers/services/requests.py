@@ -40,12 +40,22 @@ NEXT_STATUSES: dict[RequestStatus, tuple[RequestStatus, ...]] = {
 """Where a request's status may go: forward through the process; back only to reopen a resolved one."""
 
 
+class StatusRefused(InvalidInput):
+    """A change the process does not allow: a ``current`` request cannot become ``wanted`` (``None``: the
+    request is closed and the action needs an open one)."""
+
+    def __init__(self, message: str, current: RequestStatus, wanted: RequestStatus | None) -> None:
+        super().__init__(message)
+        self.current, self.wanted = current, wanted
+
+
 def check_status_change(request: Request, status: RequestStatus) -> None:
     if status == request.status:
-        raise InvalidInput(f"the request is already {status.value}")
+        raise StatusRefused(f"the request is already {status.value}", request.status, status)
     if status not in NEXT_STATUSES[request.status]:
         allowed = ", ".join(s.value for s in NEXT_STATUSES[request.status]) or "none: it is closed"
-        raise InvalidInput(f"a {request.status.value} request cannot become {status.value} (allowed: {allowed})")
+        raise StatusRefused(f"a {request.status.value} request cannot become {status.value} (allowed: {allowed})",
+                            request.status, status)
 
 
 def status_label(status: RequestStatus, language: Language) -> str:

@@ -14,7 +14,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import Language, Role
+from storage.enums import Language, RequestStatus, Role
 from storage.models import Person, Request, RoleGrant
 
 
@@ -108,6 +108,18 @@ def allowed_actions(actor: Actor, request: Request) -> set[StaffAction]:
     if request.quarter_id in actor.quarters:
         return set(QUARTER_HEAD_ACTIONS & WORK_ON_REQUEST)
     return set()
+
+
+NEEDS_OPEN = frozenset({StaffAction.TAKE, StaffAction.ANSWER, StaffAction.ASK, StaffAction.FORWARD,
+                        StaffAction.RESOLVE, StaffAction.REJECT, StaffAction.EXTEND})
+
+
+def possible_now(request: Request, allowed: set[StaffAction]) -> set[StaffAction]:
+    """Of the actions allowed, those the request's status lets be done: a page offers only these
+    (the actions check the status again, whatever a form sends)."""
+    if request.status in (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW):
+        return allowed
+    return allowed - NEEDS_OPEN
 
 
 def can_overall(actor: Actor, action: StaffAction) -> bool:

@@ -12,7 +12,13 @@ from handlers.envelope import Template
 from handlers.errors import InvalidInput
 from handlers.i18n import N_, format_date, gettext, pick
 from handlers.services.deadlines import DeadlineRule, due_date, end_of_day
-from handlers.services.requests import do_answer_request, do_change_request_status, do_tell_resident, holidays_between
+from handlers.services.requests import (
+    StatusRefused,
+    do_answer_request,
+    do_change_request_status,
+    do_tell_resident,
+    holidays_between,
+)
 from handlers.staff.access import Actor
 from handlers.staff.cards import do_post_card, do_refresh_cards
 from storage.enums import RequestEventKind, RequestStatus
@@ -23,9 +29,11 @@ MAX_EXTENSION_DAYS = 30
 OPEN = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW)
 
 
-def check_open(request: Request) -> None:
+def check_open(request: Request, wanted: RequestStatus | None = None) -> None:
+    """Raises StatusRefused for a closed request (``wanted``: the status the action would give it)."""
     if request.status not in OPEN:
-        raise InvalidInput(f"request {request.ticket} is already closed ({request.status.value})")
+        raise StatusRefused(f"request {request.ticket} is already closed ({request.status.value})", request.status,
+                            wanted)
 
 
 def check_text(text: str | None, *, required: bool = True) -> str:
@@ -46,7 +54,7 @@ def _event(session: AsyncSession, request: Request, kind: RequestEventKind, acto
 
 
 async def do_take(session: AsyncSession, actor: Actor, request: Request, now: datetime) -> None:
-    check_open(request)
+    check_open(request, RequestStatus.IN_REVIEW)
     if request.assignee_person_id == actor.person_id:
         raise InvalidInput("you have already taken this request")
     request.assignee_person_id = actor.person_id
@@ -58,7 +66,7 @@ async def do_take(session: AsyncSession, actor: Actor, request: Request, now: da
 
 async def do_answer(session: AsyncSession, config: CoreConfig, actor: Actor, request: Request, text: str,
                     now: datetime, *, resolve: bool) -> None:
-    check_open(request)
+    check_open(request, RequestStatus.RESOLVED if resolve else None)
     await do_answer_request(session, request, check_text(text), actor_person_id=actor.person_id, now=now)
     request.answered_at = request.answered_at or now
     if resolve:
@@ -67,7 +75,7 @@ async def do_answer(session: AsyncSession, config: CoreConfig, actor: Actor, req
 
 async def do_resolve(session: AsyncSession, config: CoreConfig, actor: Actor, request: Request, note: str | None,
                      now: datetime) -> None:
-    check_open(request)
+    check_open(request, RequestStatus.RESOLVED)
     note = check_text(note, required=False) or None
     await do_change_request_status(session, request, RequestStatus.RESOLVED, actor_person_id=actor.person_id,
                                    note=note, now=now)
@@ -80,7 +88,7 @@ async def do_resolve(session: AsyncSession, config: CoreConfig, actor: Actor, re
 
 async def do_reject(session: AsyncSession, actor: Actor, request: Request, reason: str,
                     responsible_body_id: int | None, now: datetime) -> None:
-    check_open(request)
+    check_open(request, RequestStatus.REJECTED)
     reason = check_text(reason)
     body = None
     if responsible_body_id is not None:

@@ -17,7 +17,7 @@ from handlers.config import CoreConfig
 from handlers.errors import NotAllowed, NotFound
 from handlers.services.people import do_erase_person
 from handlers.staff import actions, views
-from handlers.staff.access import Actor, StaffAction, allowed_actions, can_overall, load_actor
+from handlers.staff.access import Actor, StaffAction, allowed_actions, can_overall, load_actor, possible_now
 from handlers.staff.audit import do_audit
 from handlers.staff.cards import do_post_card, do_refresh_cards
 from handlers.staff.dashboard import Dashboard, dashboard
@@ -129,8 +129,8 @@ class StaffDesk(DeskMachinery[StaffAction]):
         try:
             async with self.db.reader() as session:
                 request = await self._visible(actor, request_id, StaffAction.VIEW, session)
-                return await views.request_detail(session, actor, request, allowed_actions(actor, request),
-                                                  self.clock())
+                shown = possible_now(request, allowed_actions(actor, request))
+                return await views.request_detail(session, actor, request, shown, self.clock())
         except Refused as refused:
             raise await self._refuse(actor, StaffAction.VIEW, request_id, refused) from refused
 
