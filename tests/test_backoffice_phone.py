@@ -1,17 +1,15 @@
 """The back office on a phone (390 px) and a desktop (1366 px), in Kyrgyz, in a real headless Chromium:
 the request list shows ticket, status, category, quarter and due date without sideways scrolling, the
 filters fold away, a request page offers the answer box as its first action; on the desktop no column
-of the list is cut. Screenshots go to /tmp/kairyl-backoffice-*.png for a person to look at."""
-
-from pathlib import Path
+of the list is cut. Screenshots go to $KAIRYL_SCREENS (tests/screens.py) for a person to look at."""
 
 import pytest
 
 from storage.enums import Channel, Language, Role
 from tests.backoffice_world import add_request, add_staff
+from tests.screens import screenshot
 from tests.test_backoffice_browser import browser, log_in, office, press  # noqa: F401 (the same fixtures)
 
-SHOTS = Path("/tmp")
 LONG_TEXT = "Көчөдө суу түтүгү жарылып, үч күндөн бери суу жок. " * 6
 
 
@@ -34,7 +32,7 @@ async def test_on_a_phone_the_list_fits_the_filters_fold_and_the_answer_comes_fi
     page = await browser.new_page(viewport={"width": width, "height": 844}, device_scale_factor=2, is_mobile=True)
     await log_in(page, base, "head.ky")
     await page.goto(base + "/requests")
-    await page.screenshot(path=str(SHOTS / "kairyl-backoffice-list-390.png"), full_page=True)
+    await screenshot(page, "list-390")
     rows = page.locator("table.requests tbody tr")
     assert await rows.count() == len(made)
     assert await overflow(page, "table.requests tbody tr") == [0] * len(made)
@@ -49,10 +47,10 @@ async def test_on_a_phone_the_list_fits_the_filters_fold_and_the_answer_comes_fi
     assert not await page.locator("form.filters").is_visible()  # folded away
     await page.click("label.fold-label")
     assert await page.locator("form.filters select[name=status]").is_visible()
-    await page.screenshot(path=str(SHOTS / "kairyl-backoffice-filters-390.png"), full_page=True)
+    await screenshot(page, "filters-390")
 
     await press(page, f"a:text('{made[0].ticket}')")
-    await page.screenshot(path=str(SHOTS / "kairyl-backoffice-request-390.png"), full_page=True)
+    await screenshot(page, "request-390")
     forms = await page.eval_on_selector_all("form.action", "forms => forms.map(f => f.id)")
     assert forms[0] == "form-answer", forms
     answer = page.locator("#form-answer")
@@ -60,8 +58,8 @@ async def test_on_a_phone_the_list_fits_the_filters_fold_and_the_answer_comes_fi
     assert box is not None and box["width"] >= page_width * 0.9  # the whole width, not a quarter card
     assert await page.evaluate("document.documentElement.scrollWidth") <= width
     assert "(Telegram)" in await page.inner_text("dl.facts")  # the channel by its name, not «telegram»
-    await page.goto(base + "/")
-    await page.screenshot(path=str(SHOTS / "kairyl-backoffice-dashboard-390.png"), full_page=True)
+    await page.goto(base + "/dashboard")
+    await screenshot(page, "dashboard-390")
     assert await page.evaluate("document.documentElement.scrollWidth") <= width
 
 
@@ -71,10 +69,14 @@ async def test_on_a_desktop_no_column_of_the_list_is_cut(office, browser):
     page = await browser.new_page(viewport={"width": 1366, "height": 900})
     await log_in(page, base, "head.ky")
     await page.goto(base + "/requests")
-    await page.screenshot(path=str(SHOTS / "kairyl-backoffice-list-1366.png"), full_page=True)
+    await screenshot(page, "list-1366")
     assert await overflow(page, ".table-wrap") == [0]
     assert await page.locator("table.requests thead th").count() == 10  # with «👥 residents affected»
     assert await page.locator("form.filters").is_visible()  # open on a desktop
     assert not await page.locator("label.fold-label").is_visible()
     await press(page, f"a:text('{made[0].ticket}')")
-    await page.screenshot(path=str(SHOTS / "kairyl-backoffice-request-1366.png"), full_page=True)
+    await screenshot(page, "request-1366")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 1366
+    await page.goto(base + "/dashboard")
+    await screenshot(page, "dashboard-1366")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 1366

@@ -31,6 +31,6 @@ async def test_the_list_shows_and_sorts_by_the_residents_affected(office):  # no
     assert _tickets_in_order(newest_first)[0] == newest.ticket
     _status, most_affected = await head.get("/requests?sort=affected")
     assert _tickets_in_order(most_affected)[0] == shared.ticket
-    assert 'value="affected" selected' in most_affected and '<td class="affected">3</td>' in most_affected
+    assert 'value="affected" selected' in most_affected and '<td class="affected" data-label="Затронуто жителей">3</td>' in most_affected
     _status, page = await head.get(f"/requests/{shared.id}")
     assert "Затронуто жителей" in page and '<dd class="affected">3</dd>' in page

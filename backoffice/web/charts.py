@@ -1,16 +1,17 @@
 """Small charts as inline SVG, drawn on the server (no script, no library): horizontal bars.
 
-Labels are escaped; the SVG scales to the page's width.
+Labels are escaped; the SVG scales to its card's width (drawn about as wide as a card on a phone or in
+a four-column desktop row, so its 13 px labels stay about 11 px or more).
 """
 
 from markupsafe import Markup, escape
 
 BAR_HEIGHT = 22
 GAP = 6
-LABEL_WIDTH = 200
-BAR_WIDTH = 260
-VALUE_WIDTH = 60
-MAX_LABEL_CHARS = 30
+LABEL_WIDTH = 170
+BAR_WIDTH = 150
+VALUE_WIDTH = 50
+MAX_LABEL_CHARS = 24
 
 
 def _short(label: str) -> str:
