@@ -59,16 +59,16 @@ async def head_in_kyrgyz(db) -> None:
 
 async def a_hearing(db, code: str, title: str, people: tuple[Resident, ...], texts: list[str], *,
                     closed: bool = True) -> tuple[int, list[int], list[int]]:
-    """A hearing of the municipality ``code`` (begun an hour ago) with its residents registered (and
-    checked in as told) and one proposal each (round the residents); returns the hearing's, people's
-    and proposals' ids."""
+    """A hearing of the municipality ``code`` with its residents registered (and checked in as told)
+    and one proposal each (round the residents), sent before it began; then it is held (and closed);
+    returns the hearing's, people's and proposals' ids."""
     municipality_id = await _municipality(db, code)
     quarters = await demo_quarters(db) if code == "ALM" else await _quarters(db, municipality_id)
     now = utcnow()
     async with db.transaction() as session:
         hearing = Hearing(municipality_id=municipality_id, kind=HearingKind.BUDGET, title=title,
-                          place="Айыл өкмөтү, чоң зал", agenda="Бюджет", starts_at=now - timedelta(hours=1),
-                          status=HearingStatus.CLOSED if closed else HearingStatus.ANNOUNCED, created_at=now)
+                          place="Айыл өкмөтү, чоң зал", agenda="Бюджет", starts_at=now + timedelta(hours=1),
+                          status=HearingStatus.ANNOUNCED, created_at=now)
         session.add(hearing)
         await session.flush()
         hearing_id = hearing.id
@@ -92,6 +92,9 @@ async def a_hearing(db, code: str, title: str, people: tuple[Resident, ...], tex
             proposal = await do_submit_proposal(session, hearing=hearing, person=person, text=text,
                                                 language=person.language, now=now)
             proposal_ids.append(proposal.id)
+        hearing.starts_at = now - timedelta(hours=1)
+        if closed:
+            hearing.status, hearing.closed_at = HearingStatus.CLOSED, now
     return hearing_id, person_ids, proposal_ids
 
 
@@ -195,6 +198,11 @@ async def test_all_outcomes_of_a_hearing_on_one_form(office, browser):  # noqa: 
     await press(page, "a.outcomes-link")
     assert await page.inner_text("h1") == "Сунуштардын жыйынтыктары"
     assert await page.locator("fieldset.decision").count() == 3
+    await screenshot(page, "hearing-outcomes-1280")
+    await page.set_viewport_size({"width": 390, "height": 844})  # on a phone too: one column, no sideways scroll
+    await screenshot(page, "hearing-outcomes-390")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await page.set_viewport_size({"width": 1280, "height": 900})
 
     # one left without an outcome: nothing is saved, the form comes back as filled
     await page.select_option(f"select[name=outcome-{first}]", "accepted")
