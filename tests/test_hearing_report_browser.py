@@ -225,7 +225,8 @@ async def test_all_outcomes_of_a_hearing_on_one_form(office, browser):  # noqa: 
         }
     }""", str(foreign))
     await press(page, "form.outcomes button[type=submit]")
-    assert await page.inner_text(".error") == f"№{foreign} сунуш бул угууга келген сунуштардан эмес. Эч нерсе сакталган жок."
+    assert await page.inner_text(".error") == (f"№{foreign} сунуш бул угууга келип түшкөн сунуштардан эмес. "
+                                               "Эч нерсе сакталган жок.")
     assert [p.outcome for p in await rows(service.db, Proposal, hearing_id=hearing_id)] == [None] * 3
     [untouched] = await rows(service.db, Proposal, id=foreign)
     assert untouched.outcome is None
