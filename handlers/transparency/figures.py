@@ -88,11 +88,49 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz)
 
 
-async def _requests_since(session: AsyncSession, municipality_id: int, since: datetime) -> list[Any]:
-    query = (sa.select(Request.created_at, Request.status, Request.category_id, Request.quarter_id,
-                       Request.answered_at, Request.due_at)
-             .where(Request.municipality_id == municipality_id, Request.created_at >= since))
-    return list((await session.execute(query)).all())
+def _days_to_answer(dialect: str) -> sa.ColumnElement[Any]:
+    """Days from receipt to the first answer, as the database computes them."""
+    if dialect == "sqlite":
+        return sa.func.julianday(Request.answered_at) - sa.func.julianday(Request.created_at)
+    return sa.extract("epoch", Request.answered_at - Request.created_at) / DAY
+
+
+def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+async def _totals(session: AsyncSession, municipality_id: int, now: datetime, year_start: datetime,
+                  month: datetime, months: list[datetime]) -> Any:
+    """One row: this month's and this year's counts, the in-term pair, and a count per trend month
+    (``months`` are the months' starts, oldest first, then the next month's start)."""
+    year = Request.created_at >= year_start
+    answered = Request.answered_at.is_not(None)
+    columns = [_count(Request.created_at >= month), _count(year),
+               _count(year & answered & (Request.answered_at <= Request.due_at)),
+               _count(year & (answered | (Request.due_at < now))),
+               *(_count((Request.created_at >= begin) & (Request.created_at < end))
+                 for begin, end in zip(months, months[1:], strict=False))]
+    return (await session.execute(sa.select(*columns).where(
+        Request.municipality_id == municipality_id, Request.created_at >= min(year_start, months[0])))).one()
+
+
+async def _counted_by(session: AsyncSession, municipality_id: int, year_start: datetime, column: Any) -> Counter:
+    rows = await session.execute(sa.select(column, sa.func.count()).where(
+        Request.municipality_id == municipality_id, Request.created_at >= year_start).group_by(column))
+    return Counter({key: count for key, count in rows})
+
+
+async def _median_days(session: AsyncSession, municipality_id: int, year_start: datetime) -> float | None:
+    """The median of this year's days to an answer: the middle one or two, sorted by the database."""
+    answered = (Request.municipality_id == municipality_id, Request.created_at >= year_start,
+                Request.answered_at.is_not(None))
+    count = await session.scalar(sa.select(sa.func.count()).select_from(Request).where(*answered)) or 0
+    if not count:
+        return None
+    days = _days_to_answer(session.get_bind().dialect.name)
+    middle = (await session.scalars(sa.select(days).where(*answered).order_by(days)
+                                    .offset((count - 1) // 2).limit(2 - count % 2))).all()
+    return float(statistics.mean(middle))
 
 
 async def _names(session: AsyncSession, municipality_id: int):
@@ -152,29 +190,27 @@ async def _hearings(session: AsyncSession, sources: list[PublicHearings], munici
 
 async def public_figures(session: AsyncSession, municipality: Municipality, now: datetime, tz: ZoneInfo,
                          hearings: list[PublicHearings]) -> Figures:
+    """Counted by the database (a municipality's year may hold a hundred thousand requests)."""
     today = now.astimezone(tz).date()
     year_start = local_midnight(date(today.year, 1, 1), tz)
     month = local_midnight(month_start(today), tz)
-    trend_start = local_midnight(month_start(today, TREND_MONTHS - 1), tz)
-    rows = await _requests_since(session, municipality.id, min(year_start, trend_start))
+    trend_months = [month_start(today, back) for back in range(TREND_MONTHS - 1, -1, -1)]
+    bounds = [local_midnight(day, tz) for day in [*trend_months, month_start(today, -1)]]
+    totals = await _totals(session, municipality.id, now, year_start, month, bounds)
+    month_total, year_total, in_term, due, *trend = totals
     categories, places = await _names(session, municipality.id)
-    this_year = [r for r in rows if r.created_at >= year_start]
-    by_category = Counter(r.category_id for r in this_year)
-    by_place = Counter(r.quarter_id for r in this_year)
-    by_status = Counter(r.status for r in this_year)
-    answered = [r for r in this_year if r.answered_at is not None]
-    due = [r for r in this_year if r.answered_at is not None or r.due_at < now]
-    trend = Counter(month_start(r.created_at.astimezone(tz).date()) for r in rows if r.created_at >= trend_start)
+    by_category = await _counted_by(session, municipality.id, year_start, Request.category_id)
+    by_place = await _counted_by(session, municipality.id, year_start, Request.quarter_id)
+    by_status = await _counted_by(session, municipality.id, year_start, Request.status)
     upcoming, past = await _hearings(session, hearings, municipality.id, now)
     return Figures(
         municipality=Named(municipality.name_ky, municipality.name_ru),
-        month_total=sum(1 for r in rows if r.created_at >= month), year_total=len(this_year),
+        month_total=month_total, year_total=year_total,
         by_category=[(categories[c], by_category[c]) for c in _ranked(by_category, categories)],
         by_place=[(*places[q], by_place[q]) for q in _ranked(by_place, places)],
         by_status=[(status, by_status[status]) for status in RequestStatus if by_status[status]],
-        in_term=(sum(1 for r in answered if r.answered_at <= r.due_at), len(due)),
-        median_days=(statistics.median((r.answered_at - r.created_at).total_seconds() / DAY for r in answered)
-                     if answered else None),
-        trend=[(month_start(today, back), trend[month_start(today, back)]) for back in range(TREND_MONTHS - 1, -1, -1)],
+        in_term=(in_term, due),
+        median_days=await _median_days(session, municipality.id, year_start),
+        trend=list(zip(trend_months, trend, strict=True)),
         announcements=await announcements(session, municipality.id, today, tz),
         upcoming=upcoming, past=past)
