@@ -12,14 +12,17 @@ import sqlalchemy as sa
 
 from handlers.config import BISHKEK
 from handlers.errors import InvalidInput
+from handlers.services import setup
 from handlers.services.feedback import do_rate_request
+from handlers.services.merge import do_merge_request
 from handlers.services.requests import request_by_ticket
 from handlers.services.same_problem import affected_counts
+from handlers.transparency.figures import public_figures
 from main import build_service
 from storage.enums import RequestEventKind, RequestStatus, Role
 from storage.models import Request, RequestEvent, RequestFollower
 from storage.types import utcnow
-from tests.backoffice_world import add_staff
+from tests.backoffice_world import add_request, add_staff
 from tests.conftest import TELEGRAM_TOKEN as TOKEN
 from tests.telegram_user import TelegramUser
 from tests.test_same_problem_e2e import _onboard
@@ -190,3 +193,14 @@ async def test_on_whatsapp_a_merge_tells_both_sides_and_the_merged_resident_rate
                 RequestFollower.request_id == first.id)) == 3
     finally:
         await service.stop()
+
+
+async def test_a_merged_duplicate_does_not_count_against_the_public_share_answered_in_term(db):
+    async with db.transaction() as session:
+        target = await add_request(session, "ALM", "Нет воды на улице")
+        duplicate = await add_request(session, "ALM", "Воды нет")
+        target.due_at = duplicate.due_at = utcnow() - timedelta(hours=1)  # both past their term, unanswered
+        await do_merge_request(session, duplicate, target, actor_person_id=None, now=utcnow())
+        figures = await public_figures(session, await setup.municipality_by_code(session, "ALM"), utcnow(),
+                                       BISHKEK, [])
+    assert figures.in_term == (0, 1) and figures.year_total == 2  # still counted among the year's requests

@@ -163,7 +163,8 @@ async def public_figures(session: AsyncSession, municipality: Municipality, now:
     by_place = Counter(r.quarter_id for r in this_year)
     by_status = Counter(r.status for r in this_year)
     answered = [r for r in this_year if r.answered_at is not None]
-    due = [r for r in this_year if r.answered_at is not None or r.due_at < now]
+    due = [r for r in this_year if r.status != RequestStatus.MERGED  # a duplicate is answered with its request
+           and (r.answered_at is not None or r.due_at < now)]
     trend = Counter(month_start(r.created_at.astimezone(tz).date()) for r in rows if r.created_at >= trend_start)
     upcoming, past = await _hearings(session, hearings, municipality.id, now)
     return Figures(
