@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.envelope import Template
 from handlers.errors import InvalidInput
 from handlers.i18n import gettext
-from handlers.services.requests import do_tell_resident, status_label
+from handlers.services.requests import StatusRefused, do_tell_resident, status_label
 from handlers.services.same_problem import OPEN, affected_counts, do_tell_followers
 from storage.enums import Language, RequestEventKind, RequestStatus
 from storage.models import Request, RequestEvent, RequestFollower
@@ -27,7 +27,8 @@ def check_merge(duplicate: Request, target: Request) -> None:
     if duplicate.municipality_id != target.municipality_id:
         raise InvalidInput("a request can only be merged into a request of its own municipality")
     if duplicate.status not in OPEN:
-        raise InvalidInput(f"request {duplicate.ticket} is already closed ({duplicate.status.value})")
+        raise StatusRefused(f"request {duplicate.ticket} is already closed ({duplicate.status.value})",
+                            duplicate.status, RequestStatus.MERGED)
     if target.status not in OPEN:
         raise InvalidInput(f"request {target.ticket} is closed ({target.status.value}): merge into an open one")
 

@@ -113,7 +113,7 @@ def allowed_actions(actor: Actor, request: Request) -> set[StaffAction]:
 
 
 NEEDS_OPEN = frozenset({StaffAction.TAKE, StaffAction.ANSWER, StaffAction.ASK, StaffAction.FORWARD,
-                        StaffAction.RESOLVE, StaffAction.REJECT, StaffAction.EXTEND})
+                        StaffAction.RESOLVE, StaffAction.REJECT, StaffAction.EXTEND, StaffAction.MERGE})
 
 
 def possible_now(request: Request, allowed: set[StaffAction]) -> set[StaffAction]:
