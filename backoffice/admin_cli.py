@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from handlers.demo import do_load_demo
-from handlers.engine.dialog import do_prompt_resident
 from handlers.engine.feature import MUNICIPALITY_CODE_HELP
 from handlers.envelope import Capabilities
 from handlers.errors import KairylError
@@ -40,7 +39,10 @@ from handlers.invitations.service import INVITED_ROLES, do_invite_staff
 from handlers.services import requests as request_service
 from handlers.services import setup
 from handlers.services.codes import LIFETIME
+from handlers.services.merge import do_merge_request
 from handlers.staff import accounts
+from handlers.staff.actions import do_offer_rating
+from handlers.staff.cards import do_refresh_cards
 from storage.db import Database
 from storage.enums import Channel, CodePurpose, DepartmentKind, Language, RequestStatus, Role
 from storage.models import Category, Department, Person, Quarter, RoleGrant, Village
@@ -133,7 +135,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="the back office's language for this person")
     account.add_parser("password", help="set a new password").add_argument("--login", required=True,
                                                                               help="the login name")
-    request = actions("request", "change a request's status or answer it")
+    request = actions("request", "change a request's status, answer it or merge a duplicate")
     status = request.add_parser("status", help="move a request to another status")
     status.add_argument("code", help=MUNICIPALITY_CODE_HELP)
     status.add_argument("ticket", help="e.g. ALM-2026-000001")
@@ -143,6 +145,11 @@ def _parser() -> argparse.ArgumentParser:
     answer.add_argument("code", help=MUNICIPALITY_CODE_HELP)
     answer.add_argument("ticket", help="e.g. ALM-2026-000001")
     answer.add_argument("text", help="the answer's text")
+    merge = request.add_parser("merge", help="merge a duplicate into another open request: its residents follow "
+                                             "that one; both sets of residents are told")
+    merge.add_argument("code", help=MUNICIPALITY_CODE_HELP)
+    merge.add_argument("ticket", help="the duplicate, e.g. ALM-2026-000002")
+    merge.add_argument("into", help="the request it goes into, e.g. ALM-2026-000001")
     for command in FEATURE_SET.admin_commands:  # the features' own
         command.arguments(sub.add_parser(command.name, help=command.help))
     return parser
@@ -279,10 +286,15 @@ async def _run(session, args: argparse.Namespace, ways: InvitationWays | None = 
                                                        note=args.note, now=now)
         if status == RequestStatus.RESOLVED:  # whatever resolved it, the resident is offered the rating
             request.closed_at = now
-            await do_prompt_resident(session, core_config(capabilities=capabilities()), request.person_id, "",
-                                     "feedback", "rate", now, request_id=request.id,
-                                     busy_hint="You can rate the answer later in «My requests».")
+            await do_offer_rating(session, core_config(capabilities=capabilities()), request, now)
         return f"{request.ticket}: {args.status}; the resident will be told"
+    if args.action == "merge":
+        target, now = await request_service.request_by_ticket(session, municipality.id, args.into), utcnow()
+        joined = await do_merge_request(session, request, target, actor_person_id=None, now=now)
+        await do_refresh_cards(session, request, now)
+        await do_refresh_cards(session, target, now)
+        return (f"{request.ticket} merged into {target.ticket}: {joined} more resident(s) follow it; "
+                "both sides will be told")
     await request_service.do_answer_request(session, request, args.text, actor_person_id=None, now=utcnow())
     return f"{request.ticket}: answer recorded; the resident will be told"
 

@@ -35,6 +35,8 @@ class RequestStatus(StrEnum):
     IN_REVIEW = "in_review"
     RESOLVED = "resolved"
     REJECTED = "rejected"
+    MERGED = "merged"
+    """A duplicate joined to another request (``Request.merged_into_id``): closed, its people follow that one."""
 
 
 class RequestEventKind(StrEnum):
@@ -54,6 +56,10 @@ class RequestEventKind(StrEnum):
     ESCALATED = "escalated"
     RATED = "rated"
     REOPENED = "reopened"
+    MERGED = "merged"
+    """This request, a duplicate, was merged into another (``detail``: its id and ticket)."""
+    MERGED_IN = "merged_in"
+    """A duplicate was merged into this request (``detail``: its id, its ticket, the residents who joined)."""
 
 
 class RequestSource(StrEnum):

@@ -136,6 +136,23 @@ async def test_statuses_move_only_forward_and_resolving_from_the_command_line_of
         assert (await session.scalars(sa.select(Request.status))).all() == ["rejected"]
 
 
+async def test_a_duplicate_is_merged_from_the_command_line_and_both_residents_are_told(admin, db):
+    core = ConversationCore(db, core_config())
+    first, second = Chat(core, db, "console:first"), Chat(core, db, "console:second")
+    await onboard(first)
+    target = await submit_request(first, "Мусор не вывозят", category="3")
+    await onboard(second, language="Кыргызча")
+    duplicate = await submit_request(second, "Таштанды чыгарылбай жатат", category="3")
+    code, out = await admin("request", "merge", "ALM", duplicate, duplicate)
+    assert code == 2 and "cannot be merged into itself" in out and out.count("\n") == 1
+    assert await admin("request", "merge", "ALM", duplicate, target) == (
+        0, f"{duplicate} merged into {target}: 1 more resident(s) follow it; both sides will be told\n")
+    assert f"Сиздин {duplicate} кайрылууңуз" in (await second._collect())[-1]["text"]
+    assert f"другое обращение о той же проблеме ({duplicate})" in (await first._collect())[-1]["text"]
+    code, out = await admin("request", "merge", "ALM", target, duplicate)
+    assert code == 2 and "is closed (merged)" in out
+
+
 def _chat(tmp_path, lines: list[str], name: str = "tester") -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/console.db", "LOG_LEVEL": "DEBUG"}
     return subprocess.run([sys.executable, "main.py", "chat", "--as", name], cwd=ROOT, env=env,

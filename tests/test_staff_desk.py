@@ -37,7 +37,14 @@ def call(world, action: StaffAction, actor, request_id: int):
         StaffAction.RECORD_ANSWER: lambda: desk.record_answer_given(actor, request_id, GivenAnswer(
             AnswerForm.PHONE, date(2026, 11, 20), "Сказали по телефону.")),
         StaffAction.ERASE_APPLICANT: lambda: desk.erase_applicant(actor, request_id),
+        StaffAction.MERGE: lambda: merge_into_another(world, actor, request_id),
     }[action]()
+
+
+async def merge_into_another(world, actor, request_id: int) -> None:
+    """Merges the request into another resident's open water request of quarter 1 (the same department)."""
+    target = await world.request_of(await world.resident(), "Воды нет во всём квартале")
+    await world.desk.merge(actor, request_id, target.ticket)
 
 
 ON_REQUEST = [a for a in StaffAction if a not in OVERALL]

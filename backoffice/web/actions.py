@@ -56,6 +56,8 @@ async def _call(desk, actor, action: str, request_id: int, form) -> None:
         await desk.extend(actor, request_id, int(days), _text(form))
     elif action == "note":
         await desk.add_note(actor, request_id, _text(form))
+    elif action == "merge":
+        await desk.merge(actor, request_id, _text(form, "ticket")[:40])
     elif action == "erase":
         if form.get("confirm") != "1":
             raise FormError(texts.ERASE_UNCONFIRMED)
@@ -88,7 +90,8 @@ async def act(request: web.Request) -> web.Response:
                                   form=kept)
     except InvalidInput:
         message = (texts.INVALID_TEXT if action in ("answer", "ask", "note", "reject", "extend")
-                   else texts.INVALID_CHOICE if action == "forward" else texts.INVALID_ACTION)
+                   else texts.INVALID_CHOICE if action == "forward"
+                   else texts.MERGE_INVALID if action == "merge" else texts.INVALID_ACTION)
         return await request_page(request, status=400, error=say(request, message), failed_action=action, form=kept)
     except NotFound as missing:  # the desk has logged the refusal; the request does not exist for this person
         raise web.HTTPNotFound() from missing

@@ -2,15 +2,17 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from multidict import MultiMapping
 
 from handlers.staff.views import RequestFilters
-from storage.enums import RequestStatus
+from storage.enums import RequestSource, RequestStatus
 
 MAX_TEXT_CHARS = 100
-FIELDS = ("status", "category", "department", "quarter", "overdue", "from", "to", "q")
+_Chosen = TypeVar("_Chosen", RequestStatus, RequestSource)
+FIELDS = ("status", "category", "department", "quarter", "source", "overdue", "from", "to", "q")
 
 
 @dataclass
@@ -54,14 +56,18 @@ def read_filters(query: MultiMapping[str]) -> ReadFilters:
         values[name] = raw
         return parsed
 
-    status = None
-    raw_status = query.get("status", "").strip()
-    if raw_status:
-        if raw_status in {s.value for s in RequestStatus}:
-            status = RequestStatus(raw_status)
-            values["status"] = raw_status
-        else:
-            rejected.append("status")
+    def one_of(name: str, values_of: type[_Chosen]) -> _Chosen | None:
+        raw = query.get(name, "").strip()
+        if not raw:
+            return None
+        if raw in {member.value for member in values_of}:
+            values[name] = raw
+            return values_of(raw)
+        rejected.append(name)
+        return None
+
+    status = one_of("status", RequestStatus)
+    source = one_of("source", RequestSource)
     overdue = query.get("overdue", "") in ("1", "on", "true")
     if overdue:
         values["overdue"] = "1"
@@ -73,7 +79,8 @@ def read_filters(query: MultiMapping[str]) -> ReadFilters:
         values["sort"] = "affected"
     filters = RequestFilters(status=status, category_id=number("category"), department_id=number("department"),
                              quarter_id=number("quarter"), overdue=overdue, created_from=day("from"),
-                             created_to=day("to"), text=text or None, most_affected=most_affected)
+                             created_to=day("to"), text=text or None, most_affected=most_affected,
+                             source=source)
     return ReadFilters(filters, values, rejected)
 
 

@@ -9,6 +9,7 @@ from backoffice.web.filters import page_number, read_filters
 from backoffice.web.office import language_of, office_of, visit_of
 from backoffice.web.render import render, say
 from handlers.i18n import format_number, gettext, ngettext
+from storage.enums import RequestSource
 
 log = logging.getLogger(__name__)
 PER_PAGE = 50
@@ -30,7 +31,8 @@ async def request_list(request: web.Request) -> web.Response:
     language = language_of(request)
     found = (ngettext(language, texts.FOUND_ONE, texts.FOUND_MANY, page.total) if page.total_exact
              else gettext(language, texts.FOUND_MORE, n=format_number(page.total, language)))
-    return render(request, "requests.html", page=page, choices=choices, read=read, notice=notice, found=found)
+    return render(request, "requests.html", page=page, choices=choices, read=read, notice=notice, found=found,
+                  sources=[s.value for s in RequestSource])
 
 
 async def request_page(request: web.Request, *, status: int = 200, error: str | None = None,

@@ -34,7 +34,10 @@ DONE = {
     "erase": N_("The applicant's personal data are erased; the request stays in the register without them."),
     "register": N_("The appeal is registered. Print the receipt for the applicant."),
     "answered": N_("The answer given outside the messengers is recorded; the deadline counts it as answered."),
+    "merge": N_("The request is merged. Its residents now follow the other request and have been told."),
 }
+MERGE_INVALID = N_("This request cannot be merged there. Give the number of another open request of your "
+                   "municipality (not this one, not a closed or merged one).")
 ERASE_UNCONFIRMED = N_("Tick the box to confirm that the applicant asked to erase their data.")
 REGISTER_INCOMPLETE = N_("Please give the applicant's name, village and quarter, the language, how and when the "
                          "appeal arrived, its category and its text.")

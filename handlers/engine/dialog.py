@@ -64,11 +64,11 @@ def finish(turn: Turn, *, priority: int = 0, later: InsertLater | None = None) -
 
 
 async def do_prompt_resident(session: AsyncSession, config: CoreConfig, person_id: int, text: str,
-                             flow: str, step: str, now: datetime, *, busy_hint: str, **data: Any) -> bool:
+                             flow: str, step: str, now: datetime, *, busy_hint: str | None, **data: Any) -> bool:
     """Tells a resident ``text`` and opens ``flow``/``step`` in their conversation.
 
     A resident in the middle of a draft (a flow that times out, with something told) is not interrupted: they
-    get ``text`` and ``busy_hint`` (where to find the step later). False if the resident
+    get ``text`` and ``busy_hint`` (where to find the step later; ``None``: nothing more). False if the resident
     cannot be reached at all.
     """
     found = await reachable_identity(session, person_id)
@@ -83,7 +83,8 @@ async def do_prompt_resident(session: AsyncSession, config: CoreConfig, person_i
     if text:
         turn.say(text)
     if current_flow(turn).times_out and turn.data:  # a draft begun (not only the categories shown)
-        turn.say(turn._(busy_hint))
+        if busy_hint is not None:
+            turn.say(turn._(busy_hint))
     else:
         turn.go(flow, step, **data)
         await settle(turn)

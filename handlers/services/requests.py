@@ -28,6 +28,7 @@ STATUS_LABELS = {
     RequestStatus.IN_REVIEW: N_("Under review"),
     RequestStatus.RESOLVED: N_("Resolved"),
     RequestStatus.REJECTED: N_("Rejected"),
+    RequestStatus.MERGED: N_("Merged into another request"),
 }
 
 
@@ -36,6 +37,7 @@ NEXT_STATUSES: dict[RequestStatus, tuple[RequestStatus, ...]] = {
     RequestStatus.IN_REVIEW: (RequestStatus.RESOLVED, RequestStatus.REJECTED),
     RequestStatus.RESOLVED: (RequestStatus.IN_REVIEW,),  # reopened: only a resolved request
     RequestStatus.REJECTED: (),
+    RequestStatus.MERGED: (),  # its residents follow the request it was merged into
 }
 """Where a request's status may go: forward through the process; back only to reopen a resolved one."""
 

@@ -50,9 +50,10 @@ def _near(request: Request, where: Where) -> bool:
 
 
 async def similar_open_requests(session: AsyncSession, *, person: Person, category_id: int, where: Where,
-                                now: datetime) -> list[Request]:
+                                now: datetime, private_ids: sa.Select[tuple[int]] | None = None) -> list[Request]:
     """Up to three open requests of the category from the last 30 days in the same quarter or within
-    ~300 m of the pin, newest first; none of the person's own nor those they already follow."""
+    ~300 m of the pin, newest first; none of the person's own, those they already follow, nor those
+    their authors asked not to publish (``private_ids``)."""
     if person.municipality_id is None:
         return []
     followed = sa.select(RequestFollower.request_id).where(RequestFollower.person_id == person.id)
@@ -61,6 +62,8 @@ async def similar_open_requests(session: AsyncSession, *, person: Person, catego
                     Request.status.in_(OPEN), Request.created_at >= now - RECENT,
                     Request.person_id != person.id, Request.id.not_in(followed))
              .order_by(Request.created_at.desc(), Request.id.desc()).limit(200))
+    if private_ids is not None:
+        query = query.where(Request.id.not_in(private_ids))
     candidates = (await session.scalars(query)).all()
     return [r for r in candidates if _near(r, where)][:OFFERED]
 

@@ -30,6 +30,8 @@ class StaffAction(StrEnum):
     NOTE = "note"
     RECORD_ANSWER = "answered"
     """Record an answer given on paper, by phone or in person."""
+    MERGE = "merge"
+    """Merge a duplicate into another request (allowed on both)."""
     ERASE_APPLICANT = "erase"
     """Erase the applicant's personal data at their request (the head and the administrator)."""
     EXPORT = "export"
@@ -111,7 +113,7 @@ def allowed_actions(actor: Actor, request: Request) -> set[StaffAction]:
 
 
 NEEDS_OPEN = frozenset({StaffAction.TAKE, StaffAction.ANSWER, StaffAction.ASK, StaffAction.FORWARD,
-                        StaffAction.RESOLVE, StaffAction.REJECT, StaffAction.EXTEND})
+                        StaffAction.RESOLVE, StaffAction.REJECT, StaffAction.EXTEND, StaffAction.MERGE})
 
 
 def possible_now(request: Request, allowed: set[StaffAction]) -> set[StaffAction]:

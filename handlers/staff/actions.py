@@ -4,6 +4,7 @@ and the input, and tell the resident and the staff chat."""
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
@@ -22,7 +23,7 @@ from handlers.services.requests import (
 from handlers.staff.access import Actor
 from handlers.staff.cards import do_post_card, do_refresh_cards
 from storage.enums import RequestEventKind, RequestStatus
-from storage.models import Department, Request, RequestEvent, ResponsibleBody
+from storage.models import Department, Request, RequestEvent, RequestFollower, ResponsibleBody
 
 MAX_TEXT_CHARS = 4000
 MAX_EXTENSION_DAYS = 30
@@ -82,8 +83,19 @@ async def do_resolve(session: AsyncSession, config: CoreConfig, actor: Actor, re
     request.closed_at = now
     if note:
         request.answered_at = request.answered_at or now
+    await do_offer_rating(session, config, request, now)
+
+
+async def do_offer_rating(session: AsyncSession, config: CoreConfig, request: Request, now: datetime) -> None:
+    """Offers the 1–5 rating of a resolved request to its author and to each resident who follows it
+    (a follower busy with a draft is not interrupted: the status change has already told them)."""
     await do_prompt_resident(session, config, request.person_id, "", "feedback", "rate", now,
                              busy_hint=N_("You can rate the answer later in «My requests»."), request_id=request.id)
+    followers = (await session.scalars(sa.select(RequestFollower.person_id).where(
+        RequestFollower.request_id == request.id).order_by(RequestFollower.id))).all()
+    for person_id in followers:
+        await do_prompt_resident(session, config, person_id, "", "feedback", "rate", now, busy_hint=None,
+                                 request_id=request.id)
 
 
 async def do_reject(session: AsyncSession, actor: Actor, request: Request, reason: str,

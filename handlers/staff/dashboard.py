@@ -1,6 +1,7 @@
 """The numbers for a period: requests by status, category and quarter, overdue ones, the
 median time to the first answer, and residents' ratings (over what the actor may see)."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import median
@@ -14,7 +15,7 @@ from handlers.services.requests import status_label
 from handlers.staff.access import Actor, visible
 from handlers.staff.views import OPEN_STATUSES, RequestRow, local_day_start, row_query, to_row
 from storage.enums import RequestEventKind, RequestSource, RequestStatus
-from storage.models import Category, Quarter, Request, RequestEvent, Village
+from storage.models import Category, Quarter, Request, RequestEvent, RequestFollower, Village
 
 OVERDUE_SHOWN = 20
 
@@ -57,9 +58,13 @@ async def dashboard(session: AsyncSession, actor: Actor, date_from: date, date_t
     quarters = await grouped(Quarter.id, Quarter.name_ky, Quarter.name_ru, Village.name_ky, Village.name_ru,
                              join=(Quarter, Quarter.id == Request.quarter_id),
                              then=(Village, Village.id == Quarter.village_id))
-    ratings = {rating: n for rating, n in (await session.execute(
-        sa.select(Request.rating, sa.func.count()).where(in_period, Request.rating.is_not(None))
-        .group_by(Request.rating))).all() if rating is not None}
+    ratings: Counter[int] = Counter()  # each resident's rating once: the author's and each follower's
+    for query in (sa.select(Request.rating, sa.func.count()).where(in_period, Request.rating.is_not(None))
+                  .group_by(Request.rating),
+                  sa.select(RequestFollower.rating, sa.func.count())
+                  .join(Request, Request.id == RequestFollower.request_id)
+                  .where(in_period, RequestFollower.rating.is_not(None)).group_by(RequestFollower.rating)):
+        ratings.update({rating: n for rating, n in (await session.execute(query)).all() if rating is not None})
     answered = (await session.execute(
         sa.select(Request.created_at, Request.answered_at).where(in_period, Request.answered_at.is_not(None)))).all()
     overdue_condition = sa.and_(visible(actor), Request.status.in_(OPEN_STATUSES), Request.due_at <= now)

@@ -14,8 +14,10 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.config import CoreConfig
-from handlers.errors import NotAllowed, NotFound
+from handlers.errors import InvalidInput, NotAllowed, NotFound
+from handlers.services.merge import do_merge_request
 from handlers.services.people import do_erase_person
+from handlers.services.requests import request_by_ticket
 from handlers.staff import actions, views
 from handlers.staff.access import Actor, StaffAction, allowed_actions, can_overall, load_actor, possible_now
 from handlers.staff.audit import do_audit
@@ -242,6 +244,21 @@ class StaffDesk(DeskMachinery[StaffAction]):
                 await actions.do_resolve(session, self.config, actor, request, None, now)
         await self._do(actor, request_id, StaffAction.RECORD_ANSWER, record,
                        detail={"form": answer.form.value, "given_on": answer.given_on.isoformat()})
+
+    async def merge(self, actor: Actor, request_id: int, target_ticket: str) -> None:
+        """Merges the request into the one numbered ``target_ticket`` (of the actor's municipality), when
+        the actor may merge both; another municipality's number is not found (``InvalidInput``)."""
+        async def merge(session: AsyncSession, request: Request, now: datetime) -> None:
+            try:
+                target = await request_by_ticket(session, actor.municipality_id, target_ticket)
+            except NotFound as missing:
+                raise InvalidInput(str(missing)) from missing
+            if StaffAction.MERGE not in allowed_actions(actor, target):
+                raise Refused(visible=True)
+            await session.refresh(target, with_for_update=True)
+            await do_merge_request(session, request, target, actor_person_id=actor.person_id, now=now)
+            await do_refresh_cards(session, target, now)
+        await self._do(actor, request_id, StaffAction.MERGE, merge, detail={"into": target_ticket.strip().upper()})
 
     async def erase_applicant(self, actor: Actor, request_id: int) -> None:
         """Erases what is kept about the applicant (a paper applicant, a neighbour), on their request;

@@ -61,6 +61,8 @@ EVENT_LABELS = {
     RequestEventKind.ESCALATED: N_("Escalated to the head"),
     RequestEventKind.RATED: N_("Rated by the resident"),
     RequestEventKind.REOPENED: N_("Reopened: the resident says it is not solved"),
+    RequestEventKind.MERGED: N_("Merged as a duplicate"),
+    RequestEventKind.MERGED_IN: N_("Another request merged into this one"),
 }
 
 
@@ -76,6 +78,8 @@ class RequestFilters:
     text: str | None = None
     most_affected: bool = False
     """Sorted by how many residents each request affects (most first), newest first among equals."""
+    source: RequestSource | None = None
+    """How the requests arrived (the journal's vocabulary: messenger, reception, paper, …)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,8 @@ class EventView:
     actor: str
     text: str | None
     internal: bool
+    linked: tuple[int, str] | None = None
+    """The other request of a merge: (id, ticket)."""
 
 
 @dataclass(frozen=True)
@@ -201,6 +207,8 @@ def filtered(actor: Actor, filters: RequestFilters, now: datetime, tz, *,
         conditions.append(Request.department_id == filters.department_id)
     if filters.quarter_id is not None:
         conditions.append(Request.quarter_id == filters.quarter_id)
+    if filters.source is not None:
+        conditions.append(Request.source == filters.source)
     if filters.overdue:
         conditions += [Request.status.in_(OPEN_STATUSES), Request.due_at <= now]
     if filters.created_from is not None:
@@ -280,6 +288,13 @@ async def visible_request(session: AsyncSession, actor: Actor, request_id: int, 
     return (await session.execute(query)).scalar_one_or_none()
 
 
+def _linked(event: RequestEvent) -> tuple[int, str] | None:
+    """The other request of a merge event (it went into it, or came from it)."""
+    if event.kind in (RequestEventKind.MERGED, RequestEventKind.MERGED_IN) and event.detail:
+        return int(event.detail["id"]), str(event.detail["ticket"])
+    return None
+
+
 async def request_detail(session: AsyncSession, actor: Actor, request: Request, allowed: set[StaffAction],
                          now: datetime) -> RequestDetail:
     language = actor.language
@@ -306,7 +321,7 @@ async def request_detail(session: AsyncSession, actor: Actor, request: Request, 
         address_text=request.address_text,
         attachments=[AttachmentView(a.id, a.kind, a.file_ref, a.channel) for a in attachments],
         events=[EventView(e.at, e.kind, gettext(language, EVENT_LABELS[e.kind]), name or "", e.text,
-                          e.kind == RequestEventKind.NOTE) for e, name in events],
+                          e.kind == RequestEventKind.NOTE, _linked(e)) for e, name in events],
         allowed=allowed, rating=request.rating,
         responsible_body=pick(language, body.name_ky, body.name_ru) if body else None,
         department_id=request.department_id, source=request.source, received_at=request.received_at,

@@ -107,7 +107,8 @@ async def _totals(session: AsyncSession, municipality_id: int, now: datetime, ye
     answered = Request.answered_at.is_not(None)
     columns = [_count(Request.created_at >= month), _count(year),
                _count(year & answered & (Request.answered_at <= Request.due_at)),
-               _count(year & (answered | (Request.due_at < now))),
+               _count(year & (Request.status != RequestStatus.MERGED)  # a duplicate is answered with its request
+                      & (answered | (Request.due_at < now))),
                *(_count((Request.created_at >= begin) & (Request.created_at < end))
                  for begin, end in zip(months, months[1:], strict=False))]
     return (await session.execute(sa.select(*columns).where(

@@ -3,6 +3,7 @@ the open data (still counted in the figures). Provided to the requests' confirma
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import N_
@@ -15,8 +16,13 @@ async def do_mark_private(session: AsyncSession, request: Request, now: datetime
     session.add(PrivateRequest(request_id=request.id, marked_at=now))
 
 
+def marked_private_ids() -> sa.Select[tuple[int]]:
+    return sa.select(PrivateRequest.request_id)
+
+
 PRIVATE_SUBMISSION = PrivateSubmission(
     label=N_("🔒 Send, not to be published"),
     notice=N_("It will not be shown on the municipality's public page, in its open data or to other apps."),
     do_mark=do_mark_private,
+    marked_ids=marked_private_ids,
 )

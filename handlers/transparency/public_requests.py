@@ -16,7 +16,7 @@ from storage.enums import Language, RequestStatus
 from storage.models import Category, Department, Municipality, Quarter, Request, Village
 
 OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW)
-CLOSED_STATUSES = (RequestStatus.RESOLVED, RequestStatus.REJECTED)
+CLOSED_STATUSES = (RequestStatus.RESOLVED, RequestStatus.REJECTED, RequestStatus.MERGED)
 STATES = {"open": OPEN_STATUSES, "closed": CLOSED_STATUSES}
 DEFAULT_SPAN = timedelta(days=90)
 """Without dates, the most recent 90 days (GeoReport v2's default)."""

@@ -74,6 +74,8 @@ class Request(Base):
     """A collective appeal: how many people signed it."""
     answer_form: Mapped[AnswerForm | None] = mapped_column(enum_type(AnswerForm, "answer_form"))
     """How the first answer reached the applicant (the date is ``answered_at``)."""
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("requests.id"))
+    """A duplicate merged into another request (its status is then ``merged``): that request."""
     search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     """The ticket and the description case-folded in Python, so a search ignores case in Kyrgyz
     and Russian whatever the database's locale (PostgreSQL with the C locale folds ASCII only)."""
@@ -154,3 +156,6 @@ class RequestFollower(Base):
     language: Mapped[Language] = mapped_column(enum_type(Language, "language"))
     """The language they joined in: the one they are told the updates in."""
     joined_at: Mapped[datetime] = created_at_column()
+    rating: Mapped[int | None]
+    """Their own rating, 1–5, of the request's resolution (the author's is ``Request.rating``)."""
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -11,11 +11,12 @@ from handlers.engine.turn import Turn
 from handlers.envelope import InputKind
 from handlers.errors import InvalidInput
 from handlers.services.feedback import (
-    can_be_rated,
     do_rate_request,
     do_record_resident_reply,
     do_reopen_request,
+    may_rate,
     open_question,
+    request_to_rate,
 )
 from handlers.services.requests import request_of
 from handlers.staff.notify import do_tell_staff_of_reopening, do_tell_staff_of_reply
@@ -64,13 +65,23 @@ async def on_reply(turn: Turn) -> None:
     turn.go("menu", "main")
 
 
-# -- rating the resolution --------------------------------------------------------------------
+# -- rating the resolution (the author, or a resident who follows the request) ------------------
+async def _to_rate(turn: Turn) -> Request | None:
+    request = await request_to_rate(turn.session, turn.resident.id, turn.data.get("request_id", 0))
+    return request if request is not None and await may_rate(turn.session, request, turn.resident.id,
+                                                             turn.now) else None
+
+
 async def ask_rating(turn: Turn) -> None:
-    request = await _request(turn)
-    if request is None or not can_be_rated(request, turn.now):
+    request = await _to_rate(turn)
+    if request is None:
         turn.go("menu", "main")
         return
     options = [turn.option(str(score), label) for score, label in STARS.items()]
+    if request.person_id != turn.resident.id:  # a follower rates; reopening is the author's call
+        turn.ask(turn._("Request {ticket} that you joined is resolved. How satisfied are you? Choose from 1 to 5.",
+                        ticket=request.ticket), [*options, turn.option(LATER, "Later")])
+        return
     options += [turn.option(NOT_SOLVED, "❌ Not solved"), turn.option(LATER, "Later")]
     turn.ask(turn._("Request {ticket} is resolved. How satisfied are you? Choose from 1 to 5, "
                     "or tell us it is not solved.", ticket=request.ticket), options)
@@ -78,14 +89,17 @@ async def ask_rating(turn: Turn) -> None:
 
 async def on_rating(turn: Turn) -> None:
     choice = turn.choice()
-    request = await _request(turn)
-    if request is None or not can_be_rated(request, turn.now):
+    request = await _to_rate(turn)
+    if request is None:
         turn.go("menu", "main")
     elif choice is None:
         explain_unexpected(turn)
     elif choice == LATER:
-        turn.say(turn._("You can rate it later in «My requests»."))
+        if request.person_id == turn.resident.id:
+            turn.say(turn._("You can rate it later in «My requests»."))
         turn.go("menu", "main")
+    elif choice == NOT_SOLVED and request.person_id != turn.resident.id:
+        explain_unexpected(turn)
     elif choice == NOT_SOLVED:
         event = do_reopen_request(turn.session, request, turn.now)
         await do_tell_staff_of_reopening(turn.session, request, event, turn.now)
@@ -93,7 +107,7 @@ async def on_rating(turn: Turn) -> None:
                         "has been told.", ticket=request.ticket))
         turn.go("menu", "main")
     else:
-        do_rate_request(turn.session, request, int(choice), turn.now)
+        await do_rate_request(turn.session, request, int(choice), turn.now, person_id=turn.resident.id)
         turn.say(turn._("Thank you for your rating!"))
         turn.go("menu", "main")
 

@@ -8,7 +8,7 @@ from handlers.i18n import format_date, format_datetime, pick
 from handlers.services.feedback import can_be_rated, open_question
 from handlers.services.requests import request_of, requests_of, shorten, status_label
 from storage.db import get_referenced
-from storage.enums import AttachmentKind, RequestEventKind
+from storage.enums import AttachmentKind, RequestEventKind, RequestStatus
 from storage.models import Category, Department, Request
 
 SHOWN = 10
@@ -26,6 +26,14 @@ def _photos_here(turn: Turn, request: Request) -> list[Photo]:
             if a.kind == AttachmentKind.PHOTO and a.channel == channel]
 
 
+async def _status(turn: Turn, request: Request) -> str:
+    """The status as the resident reads it; a merged request names the request it went into."""
+    if request.status == RequestStatus.MERGED and request.merged_into_id is not None:
+        target = await get_referenced(turn.session, Request, request.merged_into_id)
+        return turn._("merged into {ticket}", ticket=target.ticket)
+    return status_label(request.status, turn.language)
+
+
 async def ask_list(turn: Turn) -> None:
     found = await requests_of(turn.session, turn.resident.id, limit=SHOWN)
     menu = turn.option("menu", "◀ Main menu")
@@ -35,7 +43,7 @@ async def ask_list(turn: Turn) -> None:
     lines = [turn._("Your requests (the newest first):")]
     options = []
     for index, request in enumerate(found, start=1):
-        lines.append(f"{index}. {request.ticket}: {status_label(request.status, turn.language)} "
+        lines.append(f"{index}. {request.ticket}: {await _status(turn, request)} "
                      f"({format_date(request.created_at.astimezone(turn.config.timezone).date(), turn.language)})")
         options.append(Option(f"r:{request.id}", request.ticket, request.ticket))
     lines.append(turn._("Choose a request to see its history."))
@@ -67,7 +75,7 @@ async def ask_detail(turn: Turn) -> None:
     lines = [
         turn._("Request {ticket}", ticket=request.ticket),
         turn._("Category: {name}", name=pick(language, category.name_ky, category.name_ru)),
-        turn._("Status: {status}", status=status_label(request.status, language)),
+        turn._("Status: {status}", status=await _status(turn, request)),
         turn._("Answer due by: {date}", date=format_date(request.due_date, language)),
         turn._("Description: {text}", text=shorten(request.description, 400) or "—"),
     ]
@@ -99,6 +107,9 @@ async def ask_detail(turn: Turn) -> None:
                                 text=shorten(event.text or "", 400)))
         elif event.kind == RequestEventKind.RESIDENT_REPLIED:
             lines.append(turn._("{when}: your answer: {text}", when=when, text=shorten(event.text or "—", 400)))
+        elif event.kind == RequestEventKind.MERGED and event.detail:
+            lines.append(turn._("{when}: merged into request {ticket} about the same problem; you get its updates",
+                                when=when, ticket=event.detail["ticket"]))
         elif event.kind == RequestEventKind.EXTENDED:
             lines.append(turn._("{when}: the deadline was extended: {text}", when=when, text=event.text or ""))
     turn.ask("\n".join(lines), options)

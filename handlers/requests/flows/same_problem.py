@@ -11,6 +11,7 @@ from handlers.engine.prompts import explain_unexpected
 from handlers.engine.turn import Turn
 from handlers.i18n import pick
 from handlers.requests.flows.draft_input import draft_of
+from handlers.requests.privacy import PrivateSubmission
 from handlers.services import places
 from handlers.services.requests import Draft, status_label
 from handlers.services.same_problem import OPEN, Where, do_follow, similar_open_requests
@@ -25,8 +26,10 @@ async def similar_to(turn: Turn, draft: Draft) -> list[Request]:
     if draft.category_id is None:
         return []
     where = Where(turn.resident.quarter_id, draft.latitude, draft.longitude)
+    private = turn.config.features.provided(PrivateSubmission)
     return await similar_open_requests(turn.session, person=turn.resident, category_id=draft.category_id,
-                                       where=where, now=turn.now)
+                                       where=where, now=turn.now,
+                                       private_ids=private[0].marked_ids() if private else None)
 
 
 def _ago(turn: Turn, created_at: datetime) -> str:
