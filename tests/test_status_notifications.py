@@ -15,7 +15,7 @@ from handlers.services.requests import do_answer_request, do_change_request_stat
 from handlers.services.setup import do_find_or_add_person, do_grant_role, municipality_by_code
 from storage.db import Database
 from storage.enums import Language, RequestEventKind, RequestStatus, Role
-from storage.models import OutboxMessage, Quarter, Request, RequestEvent, Village
+from storage.models import Department, OutboxMessage, Quarter, Request, RequestEvent, Village
 from tests.core_config import core_config
 from tests.harness import Chat, onboard
 from tests.harness import submit_request as submit
@@ -179,3 +179,43 @@ async def test_no_copies_when_the_municipality_turned_them_off(core, db):
     await onboard(chat, quarter="1")
     await submit(chat)
     assert await Chat(core, db, "console:head").receive() == []
+
+
+# -- who answered ------------------------------------------------------------------------------------
+WHO = {"ky": ("Жооп берген: Айбек Токтогулов, {department}", "— Айбек Токтогулов, {department}"),
+       "ru": ("Кто ответил: Айбек Токтогулов, {department}", "— Айбек Токтогулов, {department}")}
+
+
+@pytest.mark.parametrize("language", ["ky", "ru"])
+async def test_the_resident_sees_who_answered_by_name_and_department(core, db, language):
+    chat = Chat(core, db, f"console:who-{language}")
+    await onboard(chat, language=BUTTON[language])
+    ticket = await submit(chat)
+    async with db.transaction() as session:
+        municipality = await municipality_by_code(session, "ALM")
+        request = await request_by_ticket(session, municipality.id, ticket)
+        department = await session.get(Department, request.department_id)
+        staff = await do_find_or_add_person(session, address="console:staff-water", name="Айбек Токтогулов")
+        await do_grant_role(session, staff, municipality, Role.DEPARTMENT_STAFF, department=department)
+        await do_grant_role(session, staff, municipality, Role.HEAD)
+        await do_answer_request(session, request, ANSWER, actor_person_id=staff.id, now=LATER)
+        name = department.name_ky if language == "ky" else department.name_ru
+    in_history, signature = (line.format(department=name) for line in WHO[language])
+    assert [r["text"] for r in await chat.receive()] == [ANSWERED[language] + "\n" + signature]
+
+    await chat.send("/my")
+    await chat.press(ticket)
+    assert in_history in chat.text and f"{ANSWER}\n{in_history}" in chat.text
+
+
+async def test_the_head_who_answered_is_shown_by_position(core, db):
+    chat = Chat(core, db, "console:who-head")
+    await onboard(chat)
+    ticket = await submit(chat)
+    async with db.transaction() as session:
+        municipality = await municipality_by_code(session, "ALM")
+        request = await request_by_ticket(session, municipality.id, ticket)
+        head = await do_find_or_add_person(session, address="console:the-head", name="Нурлан Асанов")
+        await do_grant_role(session, head, municipality, Role.HEAD)
+        await do_answer_request(session, request, ANSWER, actor_person_id=head.id, now=LATER)
+    assert (await chat.receive())[0]["text"].endswith("\n— Нурлан Асанов, глава айыл окмоту")

@@ -14,6 +14,7 @@ from handlers.envelope import Reply, Template
 from handlers.errors import ConfigurationError, InvalidInput, NotFound
 from handlers.i18n import N_, gettext, pick
 from handlers.services import identities, places
+from handlers.services.answerers import answerer_label
 from handlers.services.deadlines import DeadlineRule, due_date, end_of_day
 from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue
 from handlers.services.routing import responsible_department_id
@@ -251,7 +252,10 @@ async def do_answer_request(session: AsyncSession, request: Request, answer: str
     request.updated_at = now
     text = gettext(request.language, "The answer to your request {ticket}:", ticket=request.ticket)
     template = Template("request_answer", {"1": request.ticket, "2": shorten(answer.strip(), 900)})
-    await do_tell_resident(session, request, f"{text}\n{answer.strip()}", now, template)
+    who = await answerer_label(session, actor_person_id, request.municipality_id, request.department_id,
+                               request.language)
+    signed = f"\n— {who}" if who else ""
+    await do_tell_resident(session, request, f"{text}\n{answer.strip()}{signed}", now, template)
     await do_tell_followers(session, request, lambda language: gettext(
         language, "The answer to the request {ticket} you joined:", ticket=request.ticket) + "\n" + answer.strip(),
         now, template)

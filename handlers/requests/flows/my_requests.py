@@ -5,6 +5,7 @@ from handlers.engine.prompts import explain_unexpected
 from handlers.engine.turn import Turn
 from handlers.envelope import Option, Photo, Reply, bot_of
 from handlers.i18n import format_date, format_datetime, pick
+from handlers.services.answerers import answerer_label
 from handlers.services.feedback import can_be_rated, open_question
 from handlers.services.requests import request_of, requests_of, shorten, status_label
 from storage.db import get_referenced
@@ -102,6 +103,10 @@ async def ask_detail(turn: Turn) -> None:
             lines.append(turn._("{when}: status «{status}»", when=when, status=status_label(event.status_to, language)))
         elif event.kind == RequestEventKind.ANSWERED:
             lines.append(turn._("{when}: answer: {text}", when=when, text=shorten(event.text or "", 800)))
+            who = await answerer_label(turn.session, event.actor_person_id, request.municipality_id,
+                                       request.department_id, language)
+            if who:
+                lines.append(turn._("Answered by: {who}", who=who))
         elif event.kind == RequestEventKind.CLARIFICATION_ASKED:
             lines.append(turn._("{when}: question from the staff: {text}", when=when,
                                 text=shorten(event.text or "", 400)))
