@@ -111,11 +111,13 @@ async def test_content_variables_passed_as_a_dict_are_refused(api, client):
 
 
 async def test_media_urls_are_sent_as_repeated_fields(api, client):
-    urls = ["https://cdn.example/a.jpg", "https://cdn.example/b.pdf"]
+    urls = ["http://127.0.0.1:9/a.jpg", "http://127.0.0.1:9/b.pdf"]  # nothing listens there
     message = await client.messages.create_async(from_=FROM, to=TO, body="фото", media_url=urls)
     assert api.requests[-1]["MediaUrl"] == urls and message.num_media == "2"
-    await client.messages.create_async(from_=FROM, to=TO, media_url="https://cdn.example/c.jpg")  # media only
-    assert api.requests[-1]["MediaUrl"] == ["https://cdn.example/c.jpg"] and api.responses == [201, 201]
+    assert [m.url for m in api.fetched[message.sid]] == urls  # fetched, as Twilio does; none could be had
+    assert (message.status, message.error_code, api.status[message.sid]) == ("failed", 63019, "failed")
+    await client.messages.create_async(from_=FROM, to=TO, media_url="http://127.0.0.1:9/c.jpg")  # media only
+    assert api.requests[-1]["MediaUrl"] == ["http://127.0.0.1:9/c.jpg"] and api.responses == [201, 201]
 
 
 @pytest.mark.parametrize(("kwargs", "code"), [

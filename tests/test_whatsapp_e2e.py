@@ -8,15 +8,16 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import ClientSession
 
+from bot.whatsapp.media_links import MediaLinks
 from bot.whatsapp.webhook import LATE_REPORT_RETRIES
 from handlers.services.requests import do_change_request_status, request_by_ticket
 from main import build_service
 from settings import Settings
 from storage.enums import OutboxStatus, RequestStatus
-from storage.models import ChannelIdentity, IntakeItem, OutboxMessage, Request
+from storage.models import ChannelIdentity, IntakeItem, OutboxMessage, Request, RequestAttachment
 from storage.types import utcnow
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.fakes.twilio_api import FakeTwilioAPI
+from tests.fakes.twilio_api import SAMPLE_JPEG, FakeTwilioAPI
 from tests.telegram_user import TelegramUser
 from tests.waiting import PATIENCE, eventually
 from tests.whatsapp_user import WhatsAppUser
@@ -258,3 +259,35 @@ async def test_bad_input_over_whatsapp_gets_a_polite_localized_hint(service, twi
         texts = (await session.scalars(sa.select(sa.func.length(sa.text("inbound_messages.text")))
                                        .select_from(sa.text("inbound_messages")))).all()
     assert 5000 in texts  # the long message itself is kept, nothing lost
+
+
+async def test_my_requests_sends_the_photos_again_from_a_signed_link_twilio_fetches(service, twilio):
+    user = user_of(service, twilio, "+996700444555")
+    ticket = (await submit_request(user, "Русский")).split("номер: ")[1].split(".")[0]
+    await user.choose("Мои обращения")
+    detail = await user.choose(ticket)
+    assert "1 фото" in detail["body"]
+    sent_before = len(twilio.sent_to(user.phone))
+    await user.choose("Показать фото")
+    photo = twilio.sent_to(user.phone)[sent_before]
+    assert photo["body"] == f"🖼 {ticket}" and photo["num_media"] == "1"
+    [fetched] = twilio.fetched[photo["sid"]]  # Twilio fetched the link the service gave, without credentials
+    link = f"http://127.0.0.1:{service.port}/whatsapp/media/"
+    assert fetched.url.startswith(link) and (fetched.status, fetched.content_type) == (200, "image/jpeg")
+    assert fetched.data == SAMPLE_JPEG and twilio.status[photo["sid"]] == "queued"
+    assert "twilio" not in fetched.url.lower() and twilio.account_sid not in fetched.url
+
+    reference, expires, signature = fetched.url.removeprefix(link).split(".")
+    async with service.db.reader() as session:
+        held = (await session.scalars(sa.select(RequestAttachment.file_ref))).one()
+    public_url = f"http://127.0.0.1:{service.port}"
+    expired = MediaLinks(TOKEN, public_url, clock=lambda: utcnow() - timedelta(hours=1)).url_for(held)
+    other_key = MediaLinks("another-token", public_url).url_for(held)
+    not_held = MediaLinks(TOKEN, public_url).url_for(held + "0")
+    forged = {f"{link}{reference}.{int(expires) + 3600}.{signature}": 403,  # a later expiry, the same signature
+              f"{link}{reference}.{expires}.{signature[:-2]}AA": 403, expired: 403, other_key: 403,
+              f"{link}{reference}": 403, not_held: 404, fetched.url: 200}
+    async with ClientSession() as http:
+        for url, status in forged.items():
+            async with http.get(url) as answer:
+                assert (answer.status, url) == (status, url)

@@ -8,6 +8,7 @@ from twilio.rest import Client
 from bot.adapter import Parts, Plugged
 from bot.whatsapp.content import ContentCatalog
 from bot.whatsapp.media import media_fetcher
+from bot.whatsapp.media_links import MediaLinks, add_media_route
 from bot.whatsapp.render import BODY_LIMIT
 from bot.whatsapp.sender import WhatsAppSender
 from bot.whatsapp.webhook import STATUS_PATH, add_whatsapp_routes, processor
@@ -43,10 +44,12 @@ class WhatsAppAdapter:
             sender_number = "whatsapp:" + sender_number
         contents = (ContentCatalog(parts.db, settings.twilio_content_url, (settings.twilio_account_sid, token))
                     if settings.whatsapp_native_choices else None)
+        links = MediaLinks(token, settings.public_url)
+        fetch_file = media_fetcher(settings.twilio_api_url, (settings.twilio_account_sid, token))
         sender = WhatsAppSender(
             client, sender_number, status_callback=settings.public_url.rstrip("/") + STATUS_PATH,
             templates=settings.twilio_templates, messages_per_second=settings.whatsapp_messages_per_second,
-            contents=contents)
+            contents=contents, media_links=links)
 
         async def record_status(sid: str, report: str, code: int | None, outcome: OutboxStatus | None) -> bool:
             async with parts.db.transaction() as session:
@@ -55,9 +58,10 @@ class WhatsAppAdapter:
 
         add_whatsapp_routes(parts.http, auth_token=token, public_url=settings.public_url, intake=parts.intake,
                             record_status=record_status)
+        add_media_route(parts.http, links, parts.db, fetch_file)
         log.info("WhatsApp through Twilio is on, sending as %s", sender_number)
         async def invitation(_municipality: str, _code: str) -> str:
             return sender_number.removeprefix("whatsapp:")
 
         return Plugged(sender, processor(parts.core.handle), closers=[client.http_client.close], invitation=invitation,
-                       fetch_file=media_fetcher(settings.twilio_api_url, (settings.twilio_account_sid, token)))
+                       fetch_file=fetch_file)

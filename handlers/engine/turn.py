@@ -86,9 +86,10 @@ class Turn:
 
     # -- answering ---------------------------------------------------------------------------
     def say(self, text: str) -> None:
-        """Says something; consecutive plain texts are merged into one message."""
+        """Says something; consecutive plain texts are merged into one message (not into a photo's caption)."""
         last = self.replies[-1] if self.replies else None
-        if last is not None and not last.options and len(last.text) + len(text) < MAX_MERGED_TEXT:
+        mergeable = last is not None and not last.options and last.media is None
+        if last is not None and mergeable and len(last.text) + len(text) < MAX_MERGED_TEXT:
             self.replies[-1] = replace(last, text=f"{last.text}\n\n{text}")
         else:
             self.replies.append(Reply(text, language=self.conversation.language))

@@ -20,6 +20,8 @@ Requests: ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` with an x-www
 ``MediaUrl`` field per media URL), HTTP Basic auth ``AccountSid:AuthToken``.  Answers 201 with a Message
 resource, or Twilio's error body ``{"code", "message", "more_info", "status"}`` which the library raises as
 ``TwilioRestException`` (``.status`` = HTTP status, ``.code`` = Twilio error code).
+A sent message's ``MediaUrl``s are fetched (a plain GET, as Twilio does) before the 201 and kept in
+:attr:`FakeTwilioAPI.fetched`; one that does not answer 200 fails the message (error 63019).
 Also served: ``GET …/Messages/{Sid}.json`` (current status) and ``GET …/Messages/{Sid}/Media/{MediaSid}``
 (the media of inbound messages built by :meth:`FakeTwilioAPI.inbound_form`), both behind Basic auth.
 
@@ -43,9 +45,10 @@ import re
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import ClientSession, web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from twilio.request_validator import RequestValidator
 
 from tests.waiting import PATIENCE, Signal
@@ -117,6 +120,16 @@ def _error(status: int, code: int, message: str) -> web.Response:
     return response
 
 
+@dataclass(frozen=True)
+class FetchedMedia:
+    """A ``MediaUrl`` of a sent message, as the fake fetched it."""
+
+    url: str
+    status: int
+    content_type: str
+    data: bytes
+
+
 class FakeTwilioAPI:
     """One Twilio account with one WhatsApp sender."""
 
@@ -144,6 +157,7 @@ class FakeTwilioAPI:
         self.content_down = False  # the Content API answers 503 while set
         self.posted: list[dict] = []  # every form posted to the application's webhooks, in order
         self.rendered: dict[str, dict] = {}  # message sid -> {"type": …, **the content with variables filled}
+        self.fetched: dict[str, list[FetchedMedia]] = {}  # message sid -> its MediaUrls as fetched, in order
 
     # -- lifecycle -------------------------------------------------------------------
     async def start(self) -> str:
@@ -430,11 +444,34 @@ class FakeTwilioAPI:
             response = _error(*self.fail_next.pop(0))
         else:
             try:
-                response = _json(self._accept(form), 201)
+                resource = self._accept(form)
+                await self._fetch_media(resource, form.get("MediaUrl", ()))
+                response = _json(resource, 201)
             except TwilioError as e:
                 response = _error(e.status, e.code, e.message)
         self.responses.append(response.status)
         return response
+
+    async def _fetch_media(self, resource: dict, urls: Sequence[str]) -> None:
+        """Fetches each ``MediaUrl`` as Twilio does (a plain GET, no credentials) and keeps what came in
+        :attr:`fetched`; a URL that does not serve a file fails the message (error 63019), as on Twilio."""
+        if not urls:
+            return
+        if self._client is None:
+            self._client = ClientSession()
+        got = self.fetched[resource["sid"]] = []
+        for url in urls:
+            try:
+                async with self._client.get(url, headers={"User-Agent": "TwilioProxy/1.1"},
+                                            timeout=ClientTimeout(total=PATIENCE)) as answer:
+                    got.append(FetchedMedia(url, answer.status, answer.headers.get("Content-Type", ""),
+                                            await answer.read()))
+            except (ClientError, TimeoutError):  # nobody answers there
+                got.append(FetchedMedia(url, 0, "", b""))
+        if any(each.status != 200 for each in got):
+            resource.update(status="failed", error_code=63019, error_message="Media failed to download")
+            self.status[resource["sid"]] = "failed"
+        self.sent_signal.notify()
 
     def _validate(self, form: dict[str, Any]) -> None:
         to, sender = form.get("To"), form.get("From")
@@ -495,4 +532,4 @@ class FakeTwilioAPI:
         return resource
 
 
-__all__ = ["FakeTwilioAPI", "SAMPLE_JPEG", "TwilioError", "whatsapp_address"]
+__all__ = ["FakeTwilioAPI", "FetchedMedia", "SAMPLE_JPEG", "TwilioError", "whatsapp_address"]
