@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.delivery.sender import Sender
 from bot.instance import Instance
-from bot.intake import IntakeQueue, Processor
+from bot.intake import AlbumOf, IntakeQueue, Processor
 from handlers.conversation import ConversationCore
 from handlers.envelope import Capabilities
 from handlers.legal.desk import LegalDesk
@@ -63,6 +63,8 @@ class Plugged:
     """How the back office gets a file a resident sent through this channel."""
     invitation: "InvitationWay | None" = None
     """How a staff member opens an invitation through this channel (a deep link, a number to write to)."""
+    album_of: AlbumOf | None = None
+    """Which items of this channel are sent together and make one step (a Telegram album)."""
 
 
 InvitationWay = Callable[[str, str], Awaitable[str]]

@@ -60,5 +60,7 @@ async def plug_in_channels(parts: Parts, worker: DeliveryWorker) -> Channels:
         plugged = await adapter.plug_in(parts)
         worker.senders[adapter.channel] = plugged.sender
         parts.intake.processors[adapter.channel] = plugged.processor
+        if plugged.album_of is not None:
+            parts.intake.albums[adapter.channel] = plugged.album_of
         channels.plugged[adapter.channel] = plugged
     return channels

@@ -13,6 +13,10 @@ nothing back; the table is scanned at start (what a crash left) and every few se
 With intake worker processes (``bot/workers.py``) each process owns the chats whose routing
 key hashes to it (``owns``): the process that records an item it does not own hands it to
 its owner (``forward``), and a scan only picks up owned items.
+
+An album (photos sent together, each its own update) is processed as one item: the first part waits
+briefly for the others (``_gather_album``), its chat's other items behind it. All parts of one chat meet
+in the process that owns the chat, so intake worker processes do not split an album.
 """
 
 import asyncio
@@ -52,10 +56,19 @@ class Queued:
     payload: dict[str, Any]
     attempts: int = 0
     parsed: Any = field(default=None, repr=False)
+    album: list["Queued"] = field(default_factory=list)
+    """The items sent together with this one (an album's other photos), processed with it as one step."""
 
 
 Processor = Callable[[Queued], Awaitable[bool]]
-"""Processes one item; returns false if nothing took it (then the queue closes it)."""
+"""Processes one item (with its ``album``); returns false if nothing took it (then the queue closes it)."""
+AlbumOf = Callable[[Queued], str | None]
+"""Which album an item belongs to (a Telegram ``media_group_id``); ``None`` for an item on its own."""
+ALBUM_WAIT = 1.0
+"""Seconds to wait, after an album's latest part, for another before the album is taken as whole.
+Telegram sends an album's photos as separate updates within a fraction of a second (usually in one
+getUpdates answer); something else of the same chat arriving ends the wait at once."""
+MAX_ALBUM = 10
 Apology = Callable[[Channel, str], Awaitable[None]]
 
 
@@ -63,8 +76,12 @@ class IntakeQueue:
     def __init__(self, db: Database, processors: dict[Channel, Processor], *, apologize: Apology,
                  concurrency: int = 64, max_attempts: int = 3, idle_poll: float = 1.0,
                  scan_every: float = 5.0, owns: Callable[[str], bool] = lambda _key: True,
-                 forward: Callable[[Queued], None] | None = None) -> None:
+                 forward: Callable[[Queued], None] | None = None, album_wait: float = ALBUM_WAIT) -> None:
         self.db, self.processors, self.apologize = db, processors, apologize
+        self.albums: dict[Channel, AlbumOf] = {}
+        """Per channel, how items sent together are told (an album is processed as one step)."""
+        self.album_wait = album_wait
+        self._arrivals: dict[str, asyncio.Event] = {}
         self.owns, self.forward = owns, forward
         self.max_attempts, self.idle_poll, self.scan_every = max_attempts, idle_poll, scan_every
         self._slots = asyncio.Semaphore(concurrency)
@@ -110,6 +127,8 @@ class IntakeQueue:
         if item.id not in self._known:
             self._known.add(item.id)
             self._ready.setdefault(item.routing_key, deque()).append(item)
+            if (waiting := self._arrivals.get(item.routing_key)) is not None:
+                waiting.set()  # an album of this chat waits for its next part
 
     def stop(self) -> None:
         self._stopping = True
@@ -160,13 +179,42 @@ class IntakeQueue:
         for row in items:
             self._enqueue(Queued(row.id, row.channel, row.external_id, row.routing_key, row.payload, row.attempts))
 
+    async def _gather_album(self, item: Queued) -> None:
+        """Takes the album's other parts into ``item.album``: those queued right behind it, then each
+        that arrives within ``album_wait`` of the last; the chat's next other item ends it at once.
+        The chat's items wait meanwhile (its key is busy), so its order is kept."""
+        album_of = self.albums.get(item.channel)
+        album = album_of(item) if album_of is not None else None
+        if album_of is None or album is None:
+            return
+        key = item.routing_key
+        while len(item.album) + 1 < MAX_ALBUM:
+            queue = self._ready.get(key)
+            if queue:
+                if album_of(queue[0]) != album:
+                    return
+                item.album.append(queue.popleft())
+                if not queue:
+                    del self._ready[key]
+                continue
+            arrived = self._arrivals[key] = asyncio.Event()
+            try:
+                await asyncio.wait_for(arrived.wait(), self.album_wait)
+            except TimeoutError:
+                return
+            finally:
+                self._arrivals.pop(key, None)
+
     async def _process(self, item: Queued) -> None:
         try:
+            await self._gather_album(item)
             async with self._slots:
                 handled = await self.processors[item.channel](item)
             if not handled:
-                await self._do_close_unclaimed(item)
-            self._known.discard(item.id)
+                for each in (item, *item.album):
+                    await self._do_close_unclaimed(each)
+            for each in (item, *item.album):
+                self._known.discard(each.id)
         except Exception as error:
             log.exception("processing %s update %s (%s) failed", item.channel, item.external_id, item.routing_key)
             await self._do_note_failure(item, error)
@@ -188,9 +236,12 @@ class IntakeQueue:
             await session.execute(sa.update(IntakeItem).where(IntakeItem.id == item.id).values(
                 attempts=item.attempts, error=repr(error)[:2000],
                 status=IntakeStatus.FAILED if final else IntakeStatus.PENDING))
+        parts, item.album = item.album, []
         if final:
             self._known.discard(item.id)
+            self._ready.setdefault(item.routing_key, deque()).extendleft(reversed(parts))  # each on its own
             await self.apologize(item.channel, item.routing_key)
             return
         await asyncio.sleep(min(2 ** item.attempts, 10) * 0.1)
-        self._ready.setdefault(item.routing_key, deque()).appendleft(item)  # first again, in order
+        queue = self._ready.setdefault(item.routing_key, deque())
+        queue.extendleft(reversed([item, *parts]))  # first again, in order (the album gathered anew)

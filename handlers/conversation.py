@@ -70,7 +70,8 @@ class ConversationCore:
     async def _handle_together(self, incomings: Sequence[Incoming]) -> list[bool]:
         async with self.db.transaction() as session:
             now = self.clock()
-            claimed = await do_claim_intakes(session, [i.intake_id for i in incomings if i.intake_id is not None], now)
+            claimed = await do_claim_intakes(session, [each for i in incomings if i.intake_id is not None
+                                                       for each in (i.intake_id, *i.also_intake_ids)], now)
             handled = [i.intake_id is None or i.intake_id in claimed for i in incomings]
             todo = [incoming for incoming, fresh in zip(incomings, handled, strict=True) if fresh]
             dialogs = await load_dialogs(session, {i.address: i.channel for i in todo}, now) if todo else {}

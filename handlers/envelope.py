@@ -7,7 +7,7 @@ The outbox stores a ``Reply`` as JSON through ``handlers.outbox_payload``.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -56,6 +56,20 @@ class Incoming:
     phone: str | None = None
     intake_id: int | None = None
     received_at: datetime | None = None
+    also_intake_ids: tuple[int, ...] = ()
+    """The intake items of the messages sent together with this one (an album), claimed with it."""
+
+
+def sent_together(first: Incoming, others: Sequence[Incoming]) -> Incoming:
+    """Messages sent together (an album's photos) as one: their attachments in order, their texts
+    (captions) joined, every intake item claimed with the first."""
+    if not others:
+        return first
+    every = (first, *others)
+    texts = [each.text for each in every if each.text]
+    return replace(first, text="\n".join(texts) or None,
+                   attachments=tuple(a for each in every for a in each.attachments),
+                   also_intake_ids=tuple(each.intake_id for each in others if each.intake_id is not None))
 
 
 class Asks(StrEnum):

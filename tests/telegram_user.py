@@ -26,9 +26,9 @@ class TelegramUser:
         return [row[0] for row in markup.get("inline_keyboard", markup.get("keyboard", []))]
 
     async def _answer_to(self, update: dict, timeout: float = PATIENCE, *, then: tuple[dict, ...] = ()) -> SentMessage:
-        """Pushes an update (and ``then`` right after it, an album's other photos) and waits until the
-        bot has answered the last one with a question (buttons)."""
-        before = len(self.bot.sent_to(self.chat_id)) + len(then)
+        """Pushes an update (and ``then`` right after it, an album's other photos: one step with it) and
+        waits until the bot has answered with a question (buttons)."""
+        before = len(self.bot.sent_to(self.chat_id))
         self.answers += 1
         for pushed in (update, *then):
             self.bot.push_update(pushed)

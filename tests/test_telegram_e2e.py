@@ -45,9 +45,11 @@ async def test_request_in_kyrgyz_with_an_album_and_a_pin_in_seven_answers(servic
     keyboard = described.reply_markup["keyboard"]  # a reply keyboard: one tap sends the phone's position
     assert [row[0]["text"] for row in keyboard if row[0].get("request_location")] == ["📍 Жайгашкан жеримди жөнөтүү"]
     assert described.reply_markup["one_time_keyboard"] is True and "баскыч" not in described.text
-    check = await user.album(2, caption="Көчөдөгү чырак бир жумадан бери күйбөйт")  # the caption is the text
-    assert "Кайрылууңузду текшериңиз" in check.text and "2 сүрөт" in check.text
+    before = len(user.bot.sent_to(user.chat_id))
+    check = await user.album(3, caption="Көчөдөгү чырак бир жумадан бери күйбөйт")  # the caption is the text
+    assert "Кайрылууңузду текшериңиз" in check.text and "3 сүрөт" in check.text
     assert "Кайрылууңузду текшериңиз" in (await user.location(42.885, 74.64)).text
+    assert len(user.bot.sent_to(user.chat_id)) == before + 2  # one reply for the album (the chat's order kept)
     done = await user.press("Жөнөтүү")
     assert "ALM-2026-" in done.text and "Кайрылууңуз катталды" in done.text
     assert user.answers - user.carriers == 6 and user.carriers == 2  # the album carried the text
@@ -56,13 +58,45 @@ async def test_request_in_kyrgyz_with_an_album_and_a_pin_in_seven_answers(servic
         await session.refresh(request, ["attachments"])
     assert request.language == "ky" and request.description == "Көчөдөгү чырак бир жумадан бери күйбөйт"
     assert request.latitude == pytest.approx(42.885)
-    assert [a.kind for a in request.attachments] == [AttachmentKind.PHOTO, AttachmentKind.PHOTO]
+    assert [a.kind for a in request.attachments] == [AttachmentKind.PHOTO] * 3
+    assert len({a.file_ref for a in request.attachments}) == 3
     assert request.channel == "telegram" and request.ticket in done.text
 
     user.answers = user.carriers = 0  # returning: the problem written at the main menu names its category
     check = await user.say("Көчөдө жарык дагы эле күйбөйт")
     assert "Көчөлөрдү жарыктандыруу" in check.text
     assert "Кайрылууңуз катталды" in (await user.press("Жөнөтүү")).text and user.answers == 2
+
+
+async def test_an_album_that_arrives_in_parts_is_still_one_step(service, fake_api):
+    """Photos of one album in separate getUpdates answers (as webhooks bring them): the first waits for
+    the others; the chat's next message ends the wait (the clock is not what this test rests on)."""
+    service.intake.album_wait = 60.0
+    user = TelegramUser(fake_api.bot(TOKEN), chat_id=5005)
+    for step in ("/start", "Русский", "Да, согласен", "Кара-Джигач"):
+        await (user.say(step) if step.startswith("/") else user.press(step))
+    await user.say("2")
+    await user.press("Питьевая вода")
+    before = len(user.bot.sent_to(user.chat_id))
+    parts = [user.bot.photo_update(user.chat_id, media_group_id="album-5005") for _ in range(3)]
+
+    async def recorded() -> int:
+        async with service.db.reader() as session:
+            return await session.scalar(sa.select(sa.func.count()).select_from(IntakeItem)
+                                        .where(IntakeItem.routing_key.endswith(":5005")))
+    async def recorded_more(count: int) -> bool:
+        return await recorded() == already + count
+    already = await recorded()
+    user.bot.push_update(parts[0])
+    await eventually(lambda: recorded_more(1), "the album's first photo was not recorded")
+    for part in parts[1:]:
+        user.bot.push_update(part)
+    await eventually(lambda: recorded_more(3), "the album's other photos were not recorded")
+    assert len(user.bot.sent_to(user.chat_id)) == before  # the album waits for its end
+    user.bot.push_update(user.bot.message_update(user.chat_id, "Нет воды третий день"))
+    await eventually(lambda: "Проверьте" in (user.last.text or ""), "the text was not answered")
+    sent = user.bot.sent_to(user.chat_id)[before:]  # the chat's order: the album's one reply, then the text's
+    assert len(sent) == 2 and "Добавлено фото: 3." in sent[0].text and "3 фото" in sent[1].text
 
 
 async def test_request_in_russian_and_status_change_reaches_the_resident(service, fake_api):

@@ -291,3 +291,42 @@ async def test_my_requests_sends_the_photos_again_from_a_signed_link_twilio_fetc
         for url, status in forged.items():
             async with http.get(url) as answer:
                 assert (answer.status, url) == (status, url)
+
+
+async def attachments_of_the_request(service) -> list:
+    async with service.db.reader() as session:
+        request = (await session.scalars(sa.select(Request))).one()
+        await session.refresh(request, ["attachments"])
+    return request.attachments
+
+
+async def test_a_message_with_three_photos_is_one_step(service, twilio):
+    user = user_of(service, twilio, "+996700111222")
+    await to_description(user, "Русский")
+    before, user.answers = len(twilio.sent_to(user.phone)), 0
+    check = await user.photo("Прорвало трубу на улице", count=3)
+    assert "Проверьте ваше обращение" in check["body"] and "3 фото" in check["body"]
+    done = await user.choose("Отправить")
+    assert "ALM-2026-" in done["body"] and user.answers == 2
+    assert len(twilio.sent_to(user.phone)) == before + 2  # one reply to the photos, one to «Send»
+    assert len({a.file_ref for a in await attachments_of_the_request(service)}) == 3
+
+
+async def test_photos_sent_one_after_another_get_one_reply(service, twilio):
+    """WhatsApp sends each photo as its own message: those in a row make one step. The next message (a
+    text here) ends the wait at once, so this test does not rest on the clock."""
+    service.intake.album_wait = 60.0
+    user = user_of(service, twilio, "+996700111333")
+    await to_description(user, "Кыргызча")
+    before = len(twilio.sent_to(user.phone))
+    for _ in range(3):
+        photo = twilio.inbound_form(user.phone, media=[("image/jpeg", b"")])
+        assert await twilio.post_webhook(user.webhook_url, photo) == 200
+    assert len(twilio.sent_to(user.phone)) == before  # the photos wait for the one after them
+    assert await twilio.post_webhook(user.webhook_url, twilio.inbound_form(user.phone, "Көчөдө суу түтүгү жарылды")) \
+        == 200
+    await eventually(lambda: "текшериңиз" in twilio.sent_to(user.phone)[-1]["body"], "the text was not answered")
+    album, text = twilio.sent_to(user.phone)[before:]  # the chat's order: the photos' one reply, then the text's
+    assert "Кошулган сүрөттөр: 3." in album["body"] and "3 сүрөт" in text["body"]
+    done = await user.choose("Жөнөтүү")
+    assert "ALM-2026-" in done["body"] and len(await attachments_of_the_request(service)) == 3

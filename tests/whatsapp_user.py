@@ -79,9 +79,10 @@ class WhatsAppUser:
                 return await self.say(number)
         raise AssertionError(f"no option {label!r} in {lines}")
 
-    async def photo(self, caption: str = "") -> dict:
+    async def photo(self, caption: str = "", *, count: int = 1) -> dict:
+        """One message with ``count`` photos (NumMedia), the caption its Body."""
         self.carriers += 1
-        return await self.post(self.twilio.inbound_form(self.phone, caption, media=[("image/jpeg", b"")]))
+        return await self.post(self.twilio.inbound_form(self.phone, caption, media=[("image/jpeg", b"")] * count))
 
     async def location(self, latitude: float, longitude: float) -> dict:
         self.carriers += 1

@@ -10,6 +10,7 @@ from bot.adapter import InvitationWay, Parts, Plugged
 from bot.instance import HeldLease
 from bot.telegram.dispatcher import build_dispatcher, processor
 from bot.telegram.files import file_fetcher
+from bot.telegram.parse import album_of
 from bot.telegram.polling import poll
 from bot.telegram.render import BUTTONS_LIMIT, CAPTION_LIMIT, TEXT_LIMIT
 from bot.telegram.responses import pin_response_models
@@ -74,7 +75,7 @@ class TelegramAdapter:
         staff_chat = StaffChat(parts.db, parts.desk, on_outbox=parts.wake, others=lawyers)
         plugged = Plugged(sender, processor(build_dispatcher(parts.core, staff_chat), bots),
                           closers=[bot.session.close for bot in bots.values()], fetch_file=file_fetcher(bots),
-                          invitation=deep_link(bots, settings))
+                          invitation=deep_link(bots, settings), album_of=lambda item: album_of(item.payload))
         if not parts.serving:
             return plugged  # the service polls, or hears the webhook, and hands the updates over
         if settings.telegram_mode == "polling":

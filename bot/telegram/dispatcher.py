@@ -6,6 +6,7 @@ plain callable filter in a thread (``asyncio.to_thread``), one hop per filter pe
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.dispatcher.event.bases import UNHANDLED
@@ -14,7 +15,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, Update
 from bot.intake import Queued
 from bot.telegram.parse import address_of, callback_to_incoming, message_to_incoming
 from handlers.conversation import ConversationCore
-from handlers.envelope import decode_option
+from handlers.envelope import decode_option, sent_together
 from handlers.staff.chat import StaffChat
 from storage.enums import Channel
 
@@ -57,8 +58,10 @@ def build_dispatcher(core: ConversationCore, staff_chat: StaffChat | None = None
     router = Router(name="residents")
 
     @router.message(in_private_chat)
-    async def on_message(message: Message, bot: Bot, intake_id: int | None = None) -> None:
-        await core.handle(message_to_incoming(message, bot.id, intake_id))
+    async def on_message(message: Message, bot: Bot, intake_id: int | None = None,
+                         album: Sequence[tuple[Message, int]] = ()) -> None:
+        others = [message_to_incoming(part, bot.id, part_id) for part, part_id in album]
+        await core.handle(sent_together(message_to_incoming(message, bot.id, intake_id), others))
 
     @router.callback_query(pressed_in_private_chat)
     async def on_button(query: CallbackQuery, bot: Bot, intake_id: int | None = None) -> None:
@@ -120,9 +123,14 @@ def processor(dispatcher: Dispatcher, bots: dict[int, Bot]):
     """The intake processing function for Telegram items: feed the stored update to aiogram."""
 
     async def process(item: Queued) -> bool:
+        """An album's other photos go with its first (``album``: each message with its intake id)."""
         bot_id = int(item.external_id.split(":")[0])
         bot = bots[bot_id]
-        update = item.parsed or Update.model_validate(item.payload, context={"bot": bot})
-        return await dispatcher.feed_update(bot, update, intake_id=item.id) is not UNHANDLED
+
+        def update_of(each: Queued) -> Update:
+            return each.parsed or Update.model_validate(each.payload, context={"bot": bot})
+
+        album = [(update_of(part).message, part.id) for part in item.album]
+        return await dispatcher.feed_update(bot, update_of(item), intake_id=item.id, album=album) is not UNHANDLED
 
     return process

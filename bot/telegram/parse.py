@@ -29,6 +29,12 @@ def routing_key(bot_id: int, update: dict) -> str:
     return f"telegram:{bot_id}:update"
 
 
+def album_of(update: dict) -> str | None:
+    """The album (``media_group_id``) a message's update belongs to, read from its raw JSON."""
+    group = (update.get("message") or {}).get("media_group_id")
+    return str(group) if group else None
+
+
 def _kind_and_attachments(message: Message) -> tuple[InputKind, tuple[Attachment, ...]]:
     if message.photo:
         return InputKind.PHOTO, (Attachment(AttachmentKind.PHOTO, message.photo[-1].file_id, "image/jpeg"),)

@@ -9,6 +9,7 @@ from bot.adapter import Parts, Plugged
 from bot.whatsapp.content import ContentCatalog
 from bot.whatsapp.media import media_fetcher
 from bot.whatsapp.media_links import MediaLinks, add_media_route
+from bot.whatsapp.parse import album_of
 from bot.whatsapp.render import BODY_LIMIT
 from bot.whatsapp.sender import WhatsAppSender
 from bot.whatsapp.webhook import STATUS_PATH, add_whatsapp_routes, processor
@@ -64,4 +65,4 @@ class WhatsAppAdapter:
             return sender_number.removeprefix("whatsapp:")
 
         return Plugged(sender, processor(parts.core.handle), closers=[client.http_client.close], invitation=invitation,
-                       fetch_file=fetch_file)
+                       fetch_file=fetch_file, album_of=lambda item: album_of(item.payload))

@@ -53,6 +53,15 @@ def _kind(form: Mapping[str, str], attachments: list[Attachment], sticker: bool)
     return InputKind.OTHER, None
 
 
+def album_of(form: Mapping[str, str]) -> str | None:
+    """Photos (or files) sent one after another make one step, as an album does on Telegram: WhatsApp
+    sends each as its own message. A tap, a pin, a sticker or a text is a step of its own."""
+    if form.get("ListId") or form.get("ButtonPayload") or form.get("Latitude"):
+        return None
+    attachments, _sticker = _media(form)
+    return "media" if attachments else None
+
+
 def form_to_incoming(form: Mapping[str, str], intake_id: int | None = None) -> Incoming:
     sender = form["From"]
     phone = "+" + form["WaId"] if form.get("WaId") else sender.removeprefix(PREFIX)

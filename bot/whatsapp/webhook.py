@@ -15,6 +15,7 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 
 from bot.intake import Arrival, IntakeQueue
+from handlers.envelope import sent_together
 from storage.enums import Channel, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -82,11 +83,13 @@ def add_whatsapp_routes(app: web.Application, *, auth_token: str, public_url: st
 
 
 def processor(handle: Callable):
-    """The intake processing function for WhatsApp items: the stored form → the core."""
+    """The intake processing function for WhatsApp items: the stored form (and those of the photos
+    sent right after it, ``item.album``) → the core."""
     from bot.whatsapp.parse import form_to_incoming
 
     async def process(item) -> bool:
-        await handle(form_to_incoming(item.payload, item.id))
+        others = [form_to_incoming(part.payload, part.id) for part in item.album]
+        await handle(sent_together(form_to_incoming(item.payload, item.id), others))
         return True
 
     return process
