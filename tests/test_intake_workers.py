@@ -13,7 +13,7 @@ from bot.telegram.parse import address_of
 from bot.workers import owner_of
 from main import build_service
 from storage.enums import IntakeStatus
-from storage.models import IntakeItem, Request
+from storage.models import IntakeItem, Request, RequestAttachment
 from tests.conftest import TELEGRAM_TOKEN as TOKEN
 from tests.telegram_user import TelegramUser
 from tests.test_telegram_e2e import settings_for
@@ -43,14 +43,20 @@ async def service(db_url, fake_api):
     await running.stop()
 
 
-async def submit(user: TelegramUser) -> str:
+async def submit(user: TelegramUser, *, album: int = 0) -> str:
+    """A first request; its text is an album's caption (``album`` photos: one step) or a message."""
     await user.say("/start")
     await user.press("Русский")
     await user.press("Согласен")
     await user.press("Кара-Джигач")
     await user.press(user.buttons()[0]["text"])  # then straight to the categories
     await user.press("Питьевая вода")
-    await user.say(f"Нет воды (чат {user.chat_id})")
+    if album:
+        before = len(user.bot.sent_to(user.chat_id))
+        check = await user.album(album, caption=f"Нет воды (чат {user.chat_id})")
+        assert f"{album} фото" in check.text and len(user.bot.sent_to(user.chat_id)) == before + 1
+    else:
+        await user.say(f"Нет воды (чат {user.chat_id})")
     sent = await user.press("Отправить")
     if any(button["text"].startswith("📨") for button in user.buttons()):  # «the same problem?»: one's own
         sent = await user.press("📨")
@@ -61,12 +67,14 @@ async def test_both_workers_handle_their_chats_at_once(service, fake_api):
     assert len(service.workers.pids()) == WORKERS and os.getpid() not in service.workers.pids()
     chats = chats_of_each_worker(3)
     users = [TelegramUser(fake_api.bot(TOKEN), chat_id) for ids in chats.values() for chat_id in ids]
-    answers = await asyncio.gather(*(submit(user) for user in users))
+    answers = await asyncio.gather(*(submit(user, album=3 if user.chat_id % 2 else 0) for user in users))
     assert all("ALM-2026-" in answer for answer in answers)
     async with service.db.reader() as session:
         tickets = (await session.scalars(sa.select(Request.ticket))).all()
         pending = await session.scalar(sa.select(sa.func.count()).where(IntakeItem.status != IntakeStatus.DONE))
+        photos = await session.scalar(sa.select(sa.func.count()).select_from(RequestAttachment))
     assert len(tickets) == len(users) == len(set(tickets)) and pending == 0
+    assert photos == 3 * sum(1 for user in users if user.chat_id % 2)  # each album whole, in its chat's worker
     for user, answer in zip(users, answers, strict=True):
         told = [m.text for m in fake_api.bot(TOKEN).sent_to(user.chat_id) if "зарегистрировано" in (m.text or "")]
         assert len(told) == 1 and "ALM-2026-" in told[0], answer  # (a «same problem?» offer names others' tickets)
