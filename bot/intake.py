@@ -210,9 +210,10 @@ class IntakeQueue:
             await self._gather_album(item)
             async with self._slots:
                 handled = await self.processors[item.channel](item)
-            if not handled:
-                for each in (item, *item.album):
-                    await self._do_close_unclaimed(each)
+            # An album's parts a handler did not claim with it (a staff chat's) are closed with it.
+            unclaimed = [each.id for each in ([item] if not handled else []) + item.album]
+            if unclaimed:
+                await self._do_close_unclaimed(unclaimed)
             for each in (item, *item.album):
                 self._known.discard(each.id)
         except Exception as error:
@@ -222,11 +223,11 @@ class IntakeQueue:
             self._busy_keys.discard(item.routing_key)
             self._wake.set()
 
-    async def _do_close_unclaimed(self, item: Queued) -> None:
-        """An update no handler took (a service message, a group chat): done, payload dropped."""
+    async def _do_close_unclaimed(self, item_ids: list[int]) -> None:
+        """Updates no handler took (a service message, a group chat): done, payload dropped."""
         async with self.db.transaction() as session:
             await session.execute(sa.update(IntakeItem).where(
-                IntakeItem.id == item.id, IntakeItem.status == IntakeStatus.PENDING)
+                IntakeItem.id.in_(item_ids), IntakeItem.status == IntakeStatus.PENDING)
                 .values(status=IntakeStatus.DONE, processed_at=utcnow(), payload=None))
 
     async def _do_note_failure(self, item: Queued, error: Exception) -> None:

@@ -233,3 +233,19 @@ async def test_the_photo_voice_and_map_pin_are_shown_under_the_card(service, fak
     await eventually(under_card, "the photo, voice note and map pin did not come under the card")
     pin = next(m for m in bot.sent_to(GROUP) if m.method == "sendLocation")
     assert (pin.params["latitude"], pin.params["longitude"]) == (42.885, 74.64)
+
+
+async def test_an_album_posted_in_the_group_is_closed_whole(service, fake_api):
+    """Photos a staff member posts together in the group: no handler takes them, and every part of the
+    album is closed with the first (left pending, the intake's next scan would take each up again)."""
+    bot = fake_api.bot(TOKEN)
+    for _ in range(3):
+        bot.push_update(bot.photo_update(GROUP, user=STAFF, media_group_id="staff-album"))
+
+    async def closed() -> bool:
+        async with service.db.reader() as session:
+            statuses = (await session.scalars(sa.select(IntakeItem.status).where(
+                IntakeItem.routing_key.endswith(f":{GROUP}")))).all()
+        return statuses == [IntakeStatus.DONE] * 3
+    await eventually(closed, "an album's photos in the group stay pending")
+    assert await _all_updates_closed(service)
