@@ -62,6 +62,16 @@ async def test_request_in_kyrgyz_with_an_album_and_a_pin_in_seven_answers(servic
     assert len({a.file_ref for a in request.attachments}) == 3
     assert request.channel == "telegram" and request.ticket in done.text
 
+    await user.say("/my")  # «My requests» shows the album's photos again, each with its ticket as the caption
+    detail = await user.press(request.ticket)
+    assert "3 сүрөт" in detail.text
+    before = len(user.bot.sent_to(user.chat_id))
+    again = await user.press("Сүрөттөрдү көрсөтүү")
+    photos = user.bot.sent_to(user.chat_id)[before:-1]
+    assert [(m.method, m.caption) for m in photos] == [("sendPhoto", f"🖼 {request.ticket}")] * 3
+    assert f"Кайрылуу {request.ticket}" in again.text  # the request again, in its own message
+    await user.press("Башкы меню")
+
     user.answers = user.carriers = 0  # returning: the problem written at the main menu names its category
     check = await user.say("Көчөдө жарык дагы эле күйбөйт")
     assert "Көчөлөрдү жарыктандыруу" in check.text
