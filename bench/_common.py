@@ -1,8 +1,11 @@
 """Small helpers shared by the benchmarks: a fresh database, percentiles, peak memory, results."""
 
+import contextlib
+import ctypes
 import json
 import os
 import resource
+import signal
 import socket
 import tempfile
 import uuid
@@ -58,3 +61,13 @@ def write_results(name: str, figures: dict) -> Path:
     path = RESULTS_DIR / f"{name}.json"
     path.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
     return path
+
+
+def die_with_parent(parent_variable: str = "KAIRYL_BENCH_PARENT") -> None:
+    """Linux: SIGTERM to this process when its parent dies (PR_SET_PDEATHSIG); a bench's helper process
+    never outlives it. The parent's pid in ``parent_variable`` tells if it died before we asked."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    parent = int(os.environ.get(parent_variable, "0") or 0)
+    if parent and os.getppid() != parent:
+        os._exit(1)

@@ -4,7 +4,7 @@ A closed loop (each resident waits for the answer, then writes again at once) le
 its own load down, and hides its latency. Here a schedule releases one turn every 1/rate s (a
 steady 100 updates/s: 10 ms apart), each to a resident who is not waiting for an answer (the one
 idle longest); the resident sends their next message of the full request flow (bench/_telegram_load
-``resident``: 12 turns). A turn's latency runs from its *scheduled* moment (so a late release, the
+``resident``: 9 or 10 turns). A turn's latency runs from its *scheduled* moment (so a late release, the
 load's own lag, counts against the bot, not for it) to the answer with buttons at the fake Bot API.
 """
 
@@ -13,7 +13,7 @@ import math
 import time
 from collections import deque
 
-from bench._telegram_load import TURN_TIMEOUT, TURNS, TimedUser, resident, watch
+from bench._telegram_load import TURN_TIMEOUT, TURNS, TimedUser, Webhooks, delivery, resident, watch
 from tests.fakes.telegram_api import FakeBot
 
 
@@ -49,19 +49,21 @@ class Schedule:
 class ScheduledUser(TimedUser):
     """Sends each message at the moment the schedule gives it; its latency counts from that moment."""
 
-    def __init__(self, bot: FakeBot, chat_id: int, events, latencies: list[float], schedule: Schedule):
-        super().__init__(bot, chat_id, events, latencies)
+    def __init__(self, bot: FakeBot, chat_id: int, events, latencies: list[float], schedule: Schedule,
+                 webhooks: Webhooks | None = None):
+        super().__init__(bot, chat_id, events, latencies, delivery(bot, webhooks))
         self.schedule = schedule
 
     async def _answer_to(self, update: dict, timeout: float = TURN_TIMEOUT):
         return await self._timed(update, await self.schedule.turn(), timeout)
 
 
-async def open_loop(bot: FakeBot, rate: float, seconds: float, first_chat: int = 20_000) -> dict:
+async def open_loop(bot: FakeBot, rate: float, seconds: float, first_chat: int = 20_000,
+                    webhooks: Webhooks | None = None) -> dict:
     """Runs the schedule for ``seconds``; returns the latency figures of the turns it released."""
     events, latencies, schedule = watch(bot), [], Schedule()
     residents = math.ceil(rate * seconds / TURNS) + max(10, int(rate))  # always someone free
-    users = [ScheduledUser(bot, first_chat + i, events, latencies, schedule) for i in range(residents)]
+    users = [ScheduledUser(bot, first_chat + i, events, latencies, schedule, webhooks) for i in range(residents)]
     flows = [asyncio.create_task(resident(user)) for user in users]
     cpu, started = time.process_time(), time.perf_counter()
     try:

@@ -7,10 +7,15 @@ InProcessLoad keeps the old arrangement (everything on one event loop) for --sam
 The child is `python -m bench._telegram_load`; it talks JSON lines over its stdin/stdout:
 
     child -> {"ready": "http://127.0.0.1:PORT"}
-    main  -> {"cmd": "drive", "token": ..., "script": "resident"|"chatter", "n": N}
-          or {"cmd": "open", "token": ..., "rate": R, "seconds": S, "first_chat": C}   (bench/_open_loop.py)
+    main  -> {"cmd": "drive", "token": ..., "script": "resident"|"chatter", "n": N, "webhooks": W}
+          or {"cmd": "open", "token": ..., "rate": R, "seconds": S, "first_chat": C, "webhooks": W}
+             (bench/_open_loop.py)
     child -> {"result": {...figures...}}            (or {"error": "..."})
     main  -> {"cmd": "stop"}  (or just closes stdin)  child stops the server and exits
+
+Updates go to the bot by long polling (the fake API queues them for getUpdates) or, with
+"webhooks": {"targets": [URL, …], "secret": S}, are POSTed to those webhook URLs in turn (one
+update to the next URL: instances behind a round-robin load balancer), as Telegram would.
 
 The child exits when its stdin closes or its parent dies (PR_SET_PDEATHSIG), so it never
 outlives the benchmark; the parent also kills it if it does not exit in time.
@@ -18,19 +23,24 @@ outlives the benchmark; the parent also kills it if it does not exit in time.
 
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import resource
 import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from aiohttp import ClientSession, TCPConnector
+
+from bench._common import die_with_parent
 from tests.fakes.telegram_api import FakeBot, FakeTelegramAPI
 from tests.telegram_user import TelegramUser
 
 FULL_TOKEN, ECHO_TOKEN = "123456:BENCH-kairyl", "654321:BENCH-echo"
-TURNS, TURN_TIMEOUT = 12, 60.0
+TURNS, TURN_TIMEOUT = 9, 60.0
 DRIVE_TIMEOUT = TURN_TIMEOUT * TURNS + 30  # bounds a whole drive, whatever happens to single turns
 START_TIMEOUT, STOP_TIMEOUT = 60.0, 15.0
 REPO = Path(__file__).resolve().parent.parent
@@ -50,13 +60,55 @@ def watch(bot: FakeBot) -> dict[int, asyncio.Event]:
     return events
 
 
+class Webhooks:
+    """Delivers updates as Telegram does in webhook mode: a POST per update, each to the next target."""
+
+    next_update_id = itertools.count(1)
+    """Update ids never repeat in this process (a repeated id is ignored by the bot, as Telegram's retries)."""
+
+    def __init__(self, targets: list[str], secret: str) -> None:
+        self.targets, self.headers = targets, {"Content-Type": "application/json",
+                                                "X-Telegram-Bot-Api-Secret-Token": secret}
+        self.turn = itertools.count()
+        self.client: ClientSession | None = None
+        self.refused = 0
+
+    async def deliver(self, update: dict) -> None:
+        if self.client is None:
+            self.client = ClientSession(connector=TCPConnector(limit=0))
+        update.setdefault("update_id", next(self.next_update_id))
+        target = self.targets[next(self.turn) % len(self.targets)]
+        async with self.client.post(target, data=json.dumps(update), headers=self.headers) as response:
+            await response.read()
+            if response.status != 200:
+                self.refused += 1
+                raise RuntimeError(f"the webhook {target} answered {response.status}")
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+
+
+def delivery(bot: FakeBot, webhooks: Webhooks | None) -> Callable[[dict], Awaitable[None]]:
+    """How the users' updates reach the bot: queued for its long poll, or POSTed to its webhooks."""
+    if webhooks is not None:
+        return webhooks.deliver
+
+    async def push(update: dict) -> None:
+        bot.push_update(update)
+
+    return push
+
+
 class TimedUser(TelegramUser):
     """A TelegramUser that waits on an event instead of sleeping and notes each turn's latency."""
 
-    def __init__(self, bot: FakeBot, chat_id: int, events: dict[int, asyncio.Event], latencies: list[float]):
+    def __init__(self, bot: FakeBot, chat_id: int, events: dict[int, asyncio.Event], latencies: list[float],
+                 deliver: Callable[[dict], Awaitable[None]] | None = None):
         super().__init__(bot, chat_id)
         self.event = events.setdefault(chat_id, asyncio.Event())
         self.latencies = latencies
+        self.deliver = deliver or delivery(bot, None)
 
     async def _answer_to(self, update: dict, timeout: float = TURN_TIMEOUT):
         return await self._timed(update, time.perf_counter(), timeout)
@@ -64,7 +116,7 @@ class TimedUser(TelegramUser):
     async def _timed(self, update: dict, started: float, timeout: float):
         """Pushes the update and waits for the answer with buttons; notes the time since ``started``."""
         before = len(self.bot.sent_to(self.chat_id))
-        self.bot.push_update(update)
+        await self.deliver(update)
         async with asyncio.timeout(timeout):
             while True:
                 sent = self.bot.sent_to(self.chat_id)
@@ -76,19 +128,29 @@ class TimedUser(TelegramUser):
 
 
 async def resident(user: TimedUser) -> None:
-    """The full request flow: 12 turns, each answered by a question with buttons."""
+    """The full request flow, each turn answered by a question with buttons: language, consent, village,
+    quarter (a new resident then sees the categories), category, description, a photo, send (9 turns);
+    and the steps an older flow asked, when asked: the main menu's «Подать обращение», «Готово» after the
+    photos, the location; «the same problem?» answered with «📨 Send my own»."""
+    def offered(label: str) -> bool:
+        return any(label in button["text"] for button in user.buttons())
+
     await user.say("/start")
     await user.press("Русский")
     await user.press("Согласен")
     await user.press("Кара-Джигач")
     await user.press(user.buttons()[0]["text"])  # a quarter
-    await user.press("Подать обращение")
+    if offered("Подать обращение"):
+        await user.press("Подать обращение")
     await user.press("Питьевая вода")
     await user.say(f"Нет воды третий день (житель {user.chat_id})")
     await user.photo()
-    await user.press("Готово")
-    await user.location(42.87, 74.60)
+    if offered("Готово"):
+        await user.press("Готово")
+        await user.location(42.87, 74.60)
     await user.press("Отправить")
+    if offered("📨"):
+        await user.press("📨")
 
 
 async def chatter(user: TimedUser) -> None:
@@ -99,12 +161,12 @@ async def chatter(user: TimedUser) -> None:
 SCRIPTS = {"resident": resident, "chatter": chatter}
 
 
-async def drive(bot: FakeBot, n: int, script) -> dict:
+async def drive(bot: FakeBot, n: int, script, webhooks: Webhooks | None = None, first_chat: int = 10_000) -> dict:
     """Runs n users through `script` at once; returns throughput and latency figures.
     "load_cpu_s" is the CPU of the process running the users and the fake server (in the
     same-process mode that is also the bot's process)."""
     events, latencies = watch(bot), []
-    users = [TimedUser(bot, 10_000 + i, events, latencies) for i in range(n)]
+    users = [TimedUser(bot, first_chat + i, events, latencies, delivery(bot, webhooks)) for i in range(n)]
     calls_before = len(bot.calls)
     cpu, started = time.process_time(), time.perf_counter()
     try:
@@ -149,14 +211,27 @@ class InProcessLoad:
         self.api.add_bot(ECHO_TOKEN)
         return base_url
 
-    async def drive(self, token: str, script: str, n: int) -> dict:
-        return await asyncio.wait_for(drive(self.api.bot(token), n, SCRIPTS[script]), DRIVE_TIMEOUT)
+    async def drive(self, token: str, script: str, n: int, webhooks: dict | None = None,
+                    first_chat: int = 10_000) -> dict:
+        posting = Webhooks(**webhooks) if webhooks else None
+        try:
+            return await asyncio.wait_for(drive(self.api.bot(token), n, SCRIPTS[script], posting, first_chat),
+                                          DRIVE_TIMEOUT)
+        finally:
+            if posting is not None:
+                await posting.close()
 
-    async def open_loop(self, token: str, rate: float, seconds: float, first_chat: int) -> dict:
+    async def open_loop(self, token: str, rate: float, seconds: float, first_chat: int,
+                        webhooks: dict | None = None) -> dict:
         from bench._open_loop import open_loop
 
-        return await asyncio.wait_for(open_loop(self.api.bot(token), rate, seconds, first_chat),
-                                      seconds + DRIVE_TIMEOUT)
+        posting = Webhooks(**webhooks) if webhooks else None
+        try:
+            return await asyncio.wait_for(open_loop(self.api.bot(token), rate, seconds, first_chat, posting),
+                                          seconds + DRIVE_TIMEOUT)
+        finally:
+            if posting is not None:
+                await posting.close()
 
     async def stop(self) -> None:
         if getattr(self, "api", None) is not None:
@@ -177,13 +252,15 @@ class SubprocessLoad:
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)  # stderr: ours
         return (await self._receive(START_TIMEOUT, "start"))["ready"]
 
-    async def drive(self, token: str, script: str, n: int) -> dict:
-        return await self._command({"cmd": "drive", "token": token, "script": script, "n": n}, DRIVE_TIMEOUT + 10,
-                                   f"{script} x{n}")
+    async def drive(self, token: str, script: str, n: int, webhooks: dict | None = None,
+                    first_chat: int = 10_000) -> dict:
+        return await self._command({"cmd": "drive", "token": token, "script": script, "n": n, "webhooks": webhooks,
+                                    "first_chat": first_chat}, DRIVE_TIMEOUT + 10, f"{script} x{n}")
 
-    async def open_loop(self, token: str, rate: float, seconds: float, first_chat: int) -> dict:
+    async def open_loop(self, token: str, rate: float, seconds: float, first_chat: int,
+                        webhooks: dict | None = None) -> dict:
         return await self._command({"cmd": "open", "token": token, "rate": rate, "seconds": seconds,
-                                    "first_chat": first_chat},
+                                    "first_chat": first_chat, "webhooks": webhooks},
                                    seconds + DRIVE_TIMEOUT + 10, f"{rate}/s for {seconds} s")
 
     async def _command(self, command: dict, timeout: float, what: str) -> dict:
@@ -218,13 +295,6 @@ class SubprocessLoad:
                     await asyncio.wait_for(proc.wait(), 5)
 
 
-def die_with_parent() -> None:
-    """Never outlive the benchmark process, however it dies."""
-    from bot.workers import die_with_parent as die_with
-
-    die_with("KAIRYL_BENCH_PARENT")
-
-
 async def _serve_stdio() -> None:
     loop = asyncio.get_running_loop()
     stdin = asyncio.StreamReader(limit=1 << 22)
@@ -242,9 +312,11 @@ async def _serve_stdio() -> None:
             line = await stdin.readline()  # EOF ("" ) when the parent closes the pipe or dies
             command = json.loads(line) if line.strip() else {"cmd": "stop"}
             if command["cmd"] == "drive":
-                work = load.drive(command["token"], command["script"], command["n"])
+                work = load.drive(command["token"], command["script"], command["n"], command.get("webhooks"),
+                                  command.get("first_chat", 10_000))
             elif command["cmd"] == "open":
-                work = load.open_loop(command["token"], command["rate"], command["seconds"], command["first_chat"])
+                work = load.open_loop(command["token"], command["rate"], command["seconds"], command["first_chat"],
+                                      command.get("webhooks"))
             else:
                 break
             running = asyncio.create_task(work)

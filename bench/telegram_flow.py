@@ -8,10 +8,11 @@ rate limit) and the N simulated residents run in a separate process (bench/_tele
 and this process runs only the bot under test: first the real Service (intake -> aiogram
 Dispatcher -> core -> outbox -> delivery worker, its per-bot limit raised to 100000/s since
 neither the fake server nor the echo bot has one), then a bare aiogram echo bot
-(dp.start_polling). Each resident takes 12 turns concurrently; a turn is "push an update, wait
-for the bot's answer with buttons", timed in the load process. "CPU ms/upd" is this (the bot's)
-process's CPU per update, all threads; "load ms/upd" the load process's. Peak RSS is this
-process's. PostgreSQL: KAIRYL_TEST_PG_URL (scripts/pg.sh url); a fresh database is created and
+(dp.start_polling). Each resident takes the 9 or 10 turns of the request flow concurrently (echo: 9
+messages); a turn is "push an update, wait for the bot's answer with buttons", timed in the load
+process. "CPU ms/upd" is this (the bot's) process's CPU per update, all threads; "load ms/upd" the
+load process's. Peak RSS is this process's. PostgreSQL: KAIRYL_TEST_PG_URL (scripts/pg.sh url); a fresh
+database is created and
 dropped (the server's own CPU is in neither figure).
 
 The full flow runs twice: the service alone (INTAKE_WORKERS=0), then with K intake worker
