@@ -2,6 +2,8 @@
 and requests spread over three years, bulk-inserted (Core executemany on SQLite, COPY on
 PostgreSQL). Deterministic for a given seed."""
 
+import enum
+import json
 import random
 import time
 from collections.abc import Iterator
@@ -182,8 +184,8 @@ async def do_load(db: Database, place: Place, n: int, progress=print) -> dict:
                 await session.execute(Request.__table__.insert(), requests)
                 await session.execute(RequestEvent.__table__.insert(), events)
         else:
-            await _copy(db, Request, requests)
-            await _copy(db, RequestEvent, events)
+            await do_copy(db, Request, requests)
+            await do_copy(db, RequestEvent, events)
         if number % 10 == 0:
             progress(f"  {number * CHUNK:,} requests in {time.perf_counter() - started:.0f} s")
     inserted = time.perf_counter() - started
@@ -198,10 +200,13 @@ async def do_load(db: Database, place: Place, n: int, progress=print) -> dict:
             "load_s": round(time.perf_counter() - started, 1)}
 
 
-async def _copy(db: Database, model, rows: list[dict]) -> None:
-    """COPY on PostgreSQL (asyncpg's copy_records_to_table): the fastest bulk load."""
+async def do_copy(db: Database, model, rows: list[dict]) -> None:
+    """COPY on PostgreSQL (asyncpg's copy_records_to_table): the fastest bulk load. The columns are those
+    of the first row (the others take their defaults)."""
+    if not rows:
+        return
     table = model.__table__
-    columns = [c.name for c in table.columns]
+    columns = [c.name for c in table.columns if c.name in rows[0]]
     records = [tuple(_pg_value(row[c]) for c in columns) for row in rows]
     async with db.engine.connect() as connection:
         raw = await connection.get_raw_connection()
@@ -209,6 +214,8 @@ async def _copy(db: Database, model, rows: list[dict]) -> None:
 
 
 def _pg_value(value):
-    if hasattr(value, "value") and isinstance(value, (RequestStatus, RequestEventKind, Channel, Language)):
+    if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, dict):  # a JSON column
+        return json.dumps(value, ensure_ascii=False)
     return value
