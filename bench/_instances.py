@@ -113,6 +113,8 @@ class Instances:
     api_url: str
     count: int
     extra_env: dict[str, str] = field(default_factory=dict)
+    repo: Path = REPO
+    """The checkout whose main.py runs (another one: a baseline to compare with)."""
     processes: list[asyncio.subprocess.Process] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
 
@@ -129,7 +131,7 @@ class Instances:
         for index in range(self.count):
             port = free_port()
             process = await asyncio.create_subprocess_exec(
-                sys.executable, str(REPO / "main.py"), "serve", cwd=cwd, env=self.environment(port),
+                sys.executable, str(self.repo / "main.py"), "serve", cwd=cwd, env=self.environment(port),
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
                 preexec_fn=_child_dies_with_us)
             self.processes.append(process)

@@ -3,6 +3,7 @@ against the bare aiogram echo bot, side by side in one run; webhook mode, update
 instances in turn.
 
     .venv/bin/python -m bench.instances_throughput [--residents 200] [--instances 1,2,3] [--no-sqlite]
+                                                   [--baseline DIR]
 
 As in production, everything is a process of its own: the fake Telegram Bot API and the simulated
 residents (bench/_telegram_load.py: each resident takes the 9 or 10 turns of the full request flow, a
@@ -19,7 +20,9 @@ Figures per run: updates/s, its ratio to the echo bot's, turn latency p50/p99, a
 the service processes (each `serve` with its children), of the PostgreSQL server (postmaster and
 backends) and of the load process. Goal (issue 18): two instances + PostgreSQL >= 0.5 x echo on a
 2-core machine, SQLite in one process >= 0.25. The machine's load average is recorded with each run.
-Writes bench/results/instances_throughput.json; asserts nothing.
+--baseline DIR also runs every deployment from another checkout (e.g. `git archive main | tar -x -C DIR`,
+with its catalogs compiled), each right after this checkout's, rows named "baseline_…": before and after
+a change, side by side in one run. Writes bench/results/instances_throughput.json; asserts nothing.
 """
 
 import argparse
@@ -30,7 +33,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench._common import fresh_database, write_results
-from bench._instances import SECRET, CpuMeter, EchoBot, Instances, postgres_pids
+from bench._instances import REPO, SECRET, CpuMeter, EchoBot, Instances, postgres_pids
 from bench._telegram_load import ECHO_TOKEN, FULL_TOKEN, TURNS, SubprocessLoad
 from storage.db import Database
 from storage.models import Request
@@ -77,10 +80,10 @@ async def stored_requests(db_url: str) -> tuple[int, int]:
 
 
 async def service_run(load: SubprocessLoad, base_url: str, n: int, backend: str, count: int,
-                      first_chat: int) -> dict:
+                      first_chat: int, repo: Path = REPO) -> dict:
     async with fresh_database(backend) as db_url:
         with tempfile.TemporaryDirectory(prefix="kairyl-instances-") as cwd:
-            instances = Instances(db_url, FULL_TOKEN, base_url, count)
+            instances = Instances(db_url, FULL_TOKEN, base_url, count, repo=repo)
             try:
                 targets = await instances.start(Path(cwd))
                 await load.drive(FULL_TOKEN, "resident", WARM_UP, {"targets": targets, "secret": SECRET},
@@ -95,19 +98,20 @@ async def service_run(load: SubprocessLoad, base_url: str, n: int, backend: str,
     return figures
 
 
-async def bench(n: int, counts: list[int], sqlite: bool) -> dict:
+async def bench(n: int, counts: list[int], sqlite: bool, baseline: Path | None = None) -> dict:
     load = SubprocessLoad()
     runs: dict[str, dict] = {}
     chats = iter(range(100_000, 10_000_000, 100_000))  # fresh residents for every run
+    checkouts = [("", REPO)] + ([("baseline_", baseline)] if baseline else [])
+    deployments = [("postgresql", count) for count in counts] + ([("sqlite", 1)] if sqlite else [])
     try:
         base_url = await load.start()
         runs["echo_before"] = await echo_run(load, base_url, n, next(chats))
-        for count in counts:
-            runs[f"postgresql_x{count}"] = await service_run(load, base_url, n, "postgresql", count, next(chats))
-            print(f"  {count} instance(s) on PostgreSQL: {runs[f'postgresql_x{count}']['updates_per_s']} upd/s",
-                  flush=True)
-        if sqlite:
-            runs["sqlite_x1"] = await service_run(load, base_url, n, "sqlite", 1, next(chats))
+        for backend, count in deployments:
+            for prefix, repo in checkouts:
+                name = f"{prefix}{backend}_x{count}"
+                runs[name] = await service_run(load, base_url, n, backend, count, next(chats), repo)
+                print(f"  {name}: {runs[name]['updates_per_s']} upd/s", flush=True)
         runs["echo_after"] = await echo_run(load, base_url, n, next(chats))
     finally:
         await load.stop()
@@ -121,10 +125,10 @@ async def bench(n: int, counts: list[int], sqlite: bool) -> dict:
 def report(result: dict) -> None:
     print(f"\nWebhook mode, {result['residents']} residents x 9-10 turns per run (echo: {TURNS}); echo bot "
           f"(mean of first and last run) {result['echo_updates_per_s']} upd/s; {result['cpus']} CPUs")
-    print(f"{'':>15} {'upd/s':>8} {'x echo':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/upd':>10} {'service':>8} "
+    print(f"{'':>24} {'upd/s':>8} {'x echo':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/upd':>10} {'service':>8} "
           f"{'db':>6} {'load':>6} {'failed':>6} {'requests':>9}  load average")
     for name, row in result["runs"].items():
-        print(f"{name:>15} {row['updates_per_s']:>8} {row['ratio_to_echo']:>7} {row['p50_ms']!s:>7} "
+        print(f"{name:>24} {row['updates_per_s']:>8} {row['ratio_to_echo']:>7} {row['p50_ms']!s:>7} "
               f"{row['p99_ms']!s:>7} {row['cpu_ms_per_update']:>10} {row['service_cpu_ms_per_update']:>8} "
               f"{row.get('db_cpu_ms_per_update', '-'):>6} {row['load_cpu_ms_per_update']:>6} "
               f"{row['failed_users']:>6} {row.get('requests_stored', '-'):>9}  "
@@ -138,11 +142,13 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--instances", default="1,2,3", help="instance counts on PostgreSQL, e.g. 1,2,3")
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite run")
+    parser.add_argument("--baseline", type=Path, help="another checkout to run side by side (rows baseline_…)")
     parser.add_argument("--name", default="instances_throughput", help="results file name (bench/results/NAME.json)")
     args = parser.parse_args()
     from main import run
 
-    result = run(bench(args.residents, [int(x) for x in args.instances.split(",") if x], not args.no_sqlite))
+    result = run(bench(args.residents, [int(x) for x in args.instances.split(",") if x], not args.no_sqlite,
+                       args.baseline))
     written = write_results(args.name, result)
     report(result)
     print(f"figures written to {written}")

@@ -12,8 +12,9 @@ from aiogram import Bot
 from aiogram.methods import SetWebhook
 from aiohttp import web
 
-from bot.intake import IntakeQueue
-from bot.telegram.polling import ALLOWED_UPDATES, arrivals
+from bot.intake import Arrival, IntakeQueue
+from bot.telegram.parse import routing_key
+from bot.telegram.polling import ALLOWED_UPDATES
 from storage.enums import Channel
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,13 @@ def add_webhook_routes(app: web.Application, bots: dict[int, Bot], intake: Intak
             log.warning("refused a webhook call to %s from %s: bad secret or unknown bot", request.path, request.remote)
             return web.Response(status=403)
         try:
-            update = Update.model_validate(await request.json(), context={"bot": bot})
+            payload = await request.json()
+            update = Update.model_validate(payload, context={"bot": bot})
         except ValueError:
             return web.Response(status=400)
-        await intake.record(Channel.TELEGRAM, arrivals(bot.id, [update]))
+        # Stored as it came (not dumped again from the parsed update): the update is parsed once.
+        arrival = Arrival(f"{bot.id}:{update.update_id}", routing_key(bot.id, payload), payload, update)
+        await intake.record(Channel.TELEGRAM, [arrival])
         return web.Response(status=200)
 
     app.router.add_post("/telegram/{bot_id:\\d+}", receive)
