@@ -61,7 +61,8 @@ async def explain(db: Database) -> None:
         statements = []
 
         def note(_conn, _cursor, statement, parameters, _context, _many) -> None:
-            statements.append((statement, parameters))
+            if statement.lstrip().upper().startswith("SELECT") and " GROUP BY " in statement.upper():
+                statements.append((statement, parameters))  # the page's two counts, not the scheduler's
 
         sa.event.listen(db.engine.sync_engine, "before_cursor_execute", note)
         try:
