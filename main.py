@@ -7,7 +7,6 @@
     python main.py legal export|import F  the legal answer base as CSV
     python main.py backup FILE            a copy of the SQLite database, taken while the service runs
     python main.py restore FILE [--force] the SQLite database from such a copy (the service stopped)
-    python main.py intake-worker …        started by `serve` when INTAKE_WORKERS > 0 (bot/workers.py)
 """
 
 import argparse
@@ -31,7 +30,6 @@ from bot.intake import IntakeQueue
 from bot.ops.logs import configure_logging
 from bot.ops.metrics import Metrics
 from bot.ops.routes import add_operations_routes
-from bot.workers import IntakeWorkers, ParentPipe, die_with_parent, owned_by
 from handlers.conversation import ConversationCore
 from handlers.demo import DEMO_LOGIN, do_add_demo_login, do_load_demo, has_demo_login
 from handlers.engine.feature import JobContext
@@ -90,52 +88,48 @@ def office_address(settings: Settings) -> str:
     return (settings.public_url or f"http://{settings.http_host}:{settings.http_port}").rstrip("/")
 
 
-async def build_service(settings: Settings, *, worker_of: tuple[int, int] | None = None) -> "Service":
-    """The service; or, with ``worker_of``, one of its intake worker processes (see bot/workers.py)."""
+async def build_service(settings: Settings) -> "Service":
+    """The service: one instance of a deployment (several share one PostgreSQL, see README)."""
     # The channels (aiogram's thousands of types) are imported here, not at the top: the command
     # line's other commands (admin, db, backup…) start without them, in a fraction of the time.
     from bot.channels import plug_in_channels
     from bot.core_config import core_config
     from bot.service import Service, health
 
-    db = await open_database(settings) if worker_of is None else Database(settings.database_url)
-    worker = DeliveryWorker(db, {}, share_lanes=db.dialect == "postgresql")  # on SQLite, one process
+    if settings.intake_workers:
+        log.warning("INTAKE_WORKERS is no longer used and is ignored: for more CPU cores run more instances "
+                    "(`main.py serve` with another HTTP_PORT) on one PostgreSQL; they share the work")
+    db = await open_database(settings)
+    shared = db.dialect == "postgresql"  # several instances may share it; SQLite runs one process
+    worker = DeliveryWorker(db, {}, share_lanes=shared)
     core = ConversationCore(db, core_config(settings), on_outbox=worker.wake)
-    workers = None
-    if worker_of is not None:
-        intake = IntakeQueue(db, {}, apologize=core.apologize, owns=owned_by(*worker_of))
-    elif settings.intake_workers > 0:
-        workers = IntakeWorkers(settings.intake_workers, settings.as_json(), on_outbox=worker.wake)
-        intake = IntakeQueue(db, {}, apologize=core.apologize, owns=lambda _key: False, forward=workers.forward)
-    else:
-        intake = IntakeQueue(db, {}, apologize=core.apologize)
+    intake = IntakeQueue(db, {}, apologize=core.apologize, instance=worker.instance if shared else None)
     http = web.Application(client_max_size=MAX_UPLOAD_BYTES)  # the back office's scans of paper appeals
     http.router.add_get("/healthz", health)
-    service = Service(settings, db, core, worker, intake, http, workers=workers, worker_of=worker_of)
+    service = Service(settings, db, core, worker, intake, http)
     service.jobs = core.jobs() + FEATURE_SET.jobs(JobContext(db, core.config, worker.wake))
     service.desk = StaffDesk(db, core_config(settings), on_outbox=worker.wake)
     service.legal_desk = LegalDesk(db, core_config(settings), on_outbox=worker.wake)
     parts = Parts(settings, db, core, service.desk, service.legal_desk, intake, http, worker.wake, service.stop_event,
-                  serving=worker_of is None, instance=worker.instance)
+                  instance=worker.instance)
     service.channels = await plug_in_channels(parts, worker)
-    if worker_of is None:
-        metrics = Metrics()
-        metrics.watch(intake, worker)
-        token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-        add_operations_routes(http, service, metrics, token=token)
-        from backoffice.first_run import offer_first_run
-        from backoffice.mount import mount_office
+    metrics = Metrics()
+    metrics.watch(intake, worker)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    add_operations_routes(http, service, metrics, token=token)
+    from backoffice.first_run import offer_first_run
+    from backoffice.mount import mount_office
 
-        mount_office(http, db, service.desk, service.legal_desk, public_url=settings.public_url,
-                     files=service.channels.files, wake=worker.wake, invitation_ways=service.channels.invitation_ways)
-        service.on_started.append(lambda base: offer_first_run(db, base))
-        from public.limits import PublicLimits
-        from public.mount import mount_public
+    mount_office(http, db, service.desk, service.legal_desk, public_url=settings.public_url,
+                 files=service.channels.files, wake=worker.wake, invitation_ways=service.channels.invitation_ways)
+    service.on_started.append(lambda base: offer_first_run(db, base))
+    from public.limits import PublicLimits
+    from public.mount import mount_public
 
-        limits = PublicLimits(settings.public_reads_per_minute, settings.open311_posts_per_minute,
-                              settings.open311_posts_per_key_per_minute)
-        mount_public(http, db, service.desk.config, public_url=settings.public_url, wake=worker.wake, limits=limits,
-                     page_ttl=settings.public_page_seconds)
+    limits = PublicLimits(settings.public_reads_per_minute, settings.open311_posts_per_minute,
+                          settings.open311_posts_per_key_per_minute)
+    mount_public(http, db, service.desk.config, public_url=settings.public_url, wake=worker.wake, limits=limits,
+                 page_ttl=settings.public_page_seconds)
     return service
 
 
@@ -148,22 +142,6 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(signame, stop.set)
     await stop.wait()
     log.info("stopping")
-    await service.stop()
-
-
-async def intake_worker(index: int, count: int) -> None:
-    """One intake worker process: its settings and items come from the service on stdin."""
-    die_with_parent()
-    pipe = ParentPipe()
-    settings = Settings(_env_file=None, **await pipe.open())
-    service = await build_service(settings, worker_of=(index, count))
-    service.worker.also_wake.append(pipe.outbox_written)
-    await service.start()
-    pipe.ready()
-    feeding = asyncio.create_task(pipe.feed(service.intake))
-    terminated = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, terminated.set)
-    await asyncio.wait([feeding, asyncio.create_task(terminated.wait())], return_when=asyncio.FIRST_COMPLETED)
     await service.stop()
 
 
@@ -215,9 +193,6 @@ def main(argv: list[str] | None = None) -> None:
         copy_parser.add_argument("--force", action="store_true", help="replace an existing file")
     admin_parser = commands.add_parser("admin", help="set up municipalities, places, staff", add_help=False)
     admin_parser.add_argument("rest", nargs=argparse.REMAINDER)
-    worker_parser = commands.add_parser("intake-worker", help=argparse.SUPPRESS)
-    worker_parser.add_argument("--index", type=int, required=True)
-    worker_parser.add_argument("--of", type=int, required=True)
     args, unknown = parser.parse_known_args(argv)  # `admin --help` and `admin -x …` are the admin's own
     if unknown and args.command != "admin":
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
@@ -227,10 +202,6 @@ def main(argv: list[str] | None = None) -> None:
     level = {"chat": "ERROR", "admin": "WARNING", "backup": "WARNING", "restore": "WARNING"}.get(
         command, settings.log_level.upper())  # the console's dialog shows no log line but an error
     configure_logging(level, settings.log_format, settings.secrets())
-    if command == "intake-worker":  # Ctrl-C is for the service, which stops its workers
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        run(intake_worker(args.index, args.of))
-        return
     with contextlib.suppress(KeyboardInterrupt):
         if command == "serve":
             try:

@@ -1,6 +1,5 @@
 """Deployment settings, read from the environment or a ``.env`` file (only by main.py)."""
 
-import json
 from datetime import time
 from typing import Literal
 
@@ -74,16 +73,11 @@ class Settings(BaseSettings):
     """How long a municipality's public page (/p/<code>/) is kept before its figures are read again."""
 
     intake_workers: int = 0
-    """Processes that handle incoming messages (aiogram and the conversation core), each on its own
-    CPU core; 0: this process handles them. Each chat belongs to one worker (see bot/workers.py)."""
+    """No longer used (a start with it set says so and ignores it): for more CPU cores run more
+    instances (``main.py serve``) on one PostgreSQL, on this machine or others."""
 
     def secrets(self) -> list[str]:
         """Every secret these settings hold (never to be logged)."""
         values = [value.get_secret_value() for value in self.__dict__.values() if isinstance(value, SecretStr)]
         return values + list(self.telegram_bots.values())
 
-    def as_json(self) -> str:
-        """These settings, secrets included, for a worker process started by this one."""
-        values = {key: value.get_secret_value() if isinstance(value, SecretStr) else value
-                  for key, value in self.model_dump().items()}
-        return json.dumps(values, default=str)

@@ -1,7 +1,7 @@
 """Throughput of the full Telegram flow against a bare aiogram echo bot, on the fake Bot API.
 
     .venv/bin/python -m bench.telegram_flow [--residents N] [--db sqlite|postgresql] [--profile FILE]
-                                            [--intake-workers K] [--same-process]
+                                            [--same-process]
 
 As in production, the Bot API and the users are elsewhere: the FakeTelegramAPI (127.0.0.1, no
 rate limit) and the N simulated residents run in a separate process (bench/_telegram_load.py),
@@ -15,8 +15,8 @@ load process's. Peak RSS is this process's. PostgreSQL: KAIRYL_TEST_PG_URL (scri
 database is created and
 dropped (the server's own CPU is in neither figure).
 
-The full flow runs twice: the service alone (INTAKE_WORKERS=0), then with K intake worker
-processes (--intake-workers, default 2; 0 skips it), whose CPU is counted apart ("workers ms/upd").
+The full flow runs in one instance (INTAKE_WORKERS, the intake worker processes, is gone: more
+instances share one PostgreSQL instead; the "workers" columns stay empty).
 The event loop is the service's own (main.run: uvloop, the tuned collector), for the echo bot too.
 On PostgreSQL the server's CPU during each run is shown as "db ms/upd".
 --same-process runs the old arrangement instead (bot, fake server and residents on one event loop,
@@ -168,13 +168,13 @@ async def run_echo(load, base_url: str, n: int) -> dict:
 async def run_full(load, base_url: str, n: int, db_url: str, profile: str | None, workers: int = 0) -> dict:
     settings = Settings(_env_file=None, database_url=db_url, telegram_bot_token=FULL_TOKEN,
                         telegram_api_url=base_url, http_port=0, telegram_per_chat_interval=0.0,
-                        telegram_per_bot_per_second=PER_BOT_PER_SECOND, intake_workers=workers)
+                        telegram_per_bot_per_second=PER_BOT_PER_SECOND)
     service = await asyncio.wait_for(build_service(settings), 60)
     await service.start()
     try:
         with StatementCounter(service.db.engine.sync_engine) as statements:
             figures = await measured(load, FULL_TOKEN, "resident", n, profile,
-                                     service.workers.pids() if service.workers else [],
+                                     [],
                                      database_server_pids() if service.db.dialect == "postgresql" else [])
         if not workers:  # with workers, the turns' statements are sent by the worker processes
             updates = max(figures["updates"], 1)
@@ -275,10 +275,11 @@ def main() -> None:
     parser.add_argument("--profile", help="write cProfile stats of the bot process's full-flow phase to this file")
     parser.add_argument("--same-process", action="store_true",
                         help="the old mode: the fake Bot API and the residents in the bot's process")
-    parser.add_argument("--intake-workers", type=int, default=2,
-                        help="also run the full flow with this many intake worker processes (0: do not)")
+    parser.add_argument("--intake-workers", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, default=RESULTS, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.intake_workers:
+        parser.error("--intake-workers is gone with INTAKE_WORKERS: more instances share one PostgreSQL")
     if os.environ.get("KAIRYL_BENCH_PARENT"):  # run by another benchmark process: do not outlive it
         die_with_parent()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -43,8 +43,6 @@ class Parts:
     wake: Callable[[], None]
     """Tells the delivery worker that the outbox has something new."""
     stop: asyncio.Event
-    serving: bool = True
-    """False in an intake worker process: it processes what the service hands it, no routes, no polling."""
     instance: Instance | None = None
     """This process in the deployment: what only one instance may do (poll a bot) is leased with it."""
 

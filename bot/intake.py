@@ -6,29 +6,35 @@ channel's processing function. Items of one routing key (one chat) go in order a
 never two at a time; different chats go concurrently. A failing item is retried a few
 times, then marked failed (its payload kept for staff) and the person gets an apology.
 
-Items recorded by this process are queued in memory as well, so the hot path reads
-nothing back; the table is scanned at start (what a crash left) and every few seconds
-(what another process recorded).
+One process (SQLite, or one instance alone): items recorded by this process are queued in
+memory as well, so the hot path reads nothing back; the table is scanned at start (what a
+crash left) and every few seconds.
 
-With intake worker processes (``bot/workers.py``) each process owns the chats whose routing
-key hashes to it (``owns``): the process that records an item it does not own hands it to
-its owner (``forward``), and a scan only picks up owned items.
+Several instances on PostgreSQL (``instance`` given): any instance records any update, and
+chats are shared by claims (``bot/intake_claims.py``): a round claims the oldest pending item
+of chats no live instance holds, with the rest of those chats' pending items, when woken (an
+update recorded here, an item done here, a NOTIFY from another instance: ``bot/wakeups.py``)
+and at least every ``idle_poll`` seconds (a dead instance's chats are taken over once its
+heartbeat lapses).
 
 An album (photos sent together, each its own update) is processed as one item: the first part waits
-briefly for the others (``_gather_album``), its chat's other items behind it. All parts of one chat meet
-in the process that owns the chat, so intake worker processes do not split an album.
+briefly for the others (``_gather_album``), its chat's other items behind it. With several instances
+the parts recorded before the album's first was claimed come with it; a part another instance
+records later is handled as a step of its own, in order.
 """
 
 import asyncio
 import logging
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
+from bot.instance import Instance
+from bot.intake_claims import do_claim_heads
 from handlers.services.identities import insert_ignore
 from storage.db import Database
 from storage.enums import Channel, IntakeStatus
@@ -61,7 +67,9 @@ class Queued:
 
 
 Processor = Callable[[Queued], Awaitable[bool]]
-"""Processes one item (with its ``album``); returns false if nothing took it (then the queue closes it)."""
+"""Processes one item (with its ``album``); returns false if nothing took it (then the queue closes it).
+A processor that takes it marks it processed (``handlers/services/intake.py``) in the unit of work
+that acts on it: until then it stays pending, and in a shared intake the rest of its chat waits."""
 AlbumOf = Callable[[Queued], str | None]
 """Which album an item belongs to (a Telegram ``media_group_id``); ``None`` for an item on its own."""
 ALBUM_WAIT = 1.0
@@ -70,19 +78,21 @@ Telegram sends an album's photos as separate updates within a fraction of a seco
 getUpdates answer); something else of the same chat arriving ends the wait at once."""
 MAX_ALBUM = 10
 Apology = Callable[[Channel, str], Awaitable[None]]
+PARSED_KEPT = 10_000
+"""Shared intake: parsed updates recorded here kept for when this instance claims them (most are)."""
 
 
 class IntakeQueue:
     def __init__(self, db: Database, processors: dict[Channel, Processor], *, apologize: Apology,
                  concurrency: int = 64, max_attempts: int = 3, idle_poll: float = 1.0,
-                 scan_every: float = 5.0, owns: Callable[[str], bool] = lambda _key: True,
-                 forward: Callable[[Queued], None] | None = None, album_wait: float = ALBUM_WAIT) -> None:
+                 scan_every: float = 5.0, album_wait: float = ALBUM_WAIT, instance: Instance | None = None) -> None:
+        """``instance``: this process shares the intake with other instances (claims, see above)."""
         self.db, self.processors, self.apologize = db, processors, apologize
+        self.instance, self.concurrency = instance, concurrency
         self.albums: dict[Channel, AlbumOf] = {}
         """Per channel, how items sent together are told (an album is processed as one step)."""
         self.album_wait = album_wait
         self._arrivals: dict[str, asyncio.Event] = {}
-        self.owns, self.forward = owns, forward
         self.max_attempts, self.idle_poll, self.scan_every = max_attempts, idle_poll, scan_every
         self._slots = asyncio.Semaphore(concurrency)
         self._ready: dict[str, deque[Queued]] = {}
@@ -92,8 +102,11 @@ class IntakeQueue:
         self._wake = asyncio.Event()
         self._next_scan = 0.0
         self._stopping = False
+        self._parsed: OrderedDict[int, Any] = OrderedDict()
         self.on_recorded: list[Callable[[Channel, int, list[int]], None]] = []
         """Told of each batch recorded: how many arrived, the ids of those new (metrics)."""
+        self.also_wake: list[Callable[[], None]] = []
+        """Called when this process recorded new items: other instances are told (bot/wakeups.py)."""
 
     async def record(self, channel: Channel, arrivals: list[Arrival]) -> None:
         """Stores new updates durably and queues them; an update already recorded is ignored."""
@@ -111,17 +124,26 @@ class IntakeQueue:
         by_external_id = {a.external_id: a for a in arrivals}
         for item_id, external_id in sorted(stored):
             arrival = by_external_id[external_id]
-            item = Queued(item_id, channel, external_id, arrival.routing_key, arrival.payload, parsed=arrival.parsed)
-            if self.owns(item.routing_key):
-                self._enqueue(item)
-            elif self.forward is not None:
-                self.forward(item)
+            if self.instance is not None:  # queued when claimed, by this instance or another
+                self._keep_parsed(item_id, arrival.parsed)
+                continue
+            self._enqueue(Queued(item_id, channel, external_id, arrival.routing_key, arrival.payload,
+                                 parsed=arrival.parsed))
+        self._wake.set()
+        if stored:
+            for wake in self.also_wake:
+                wake()
+
+    def wake(self) -> None:
+        """Something may wait to be claimed (another instance recorded it)."""
         self._wake.set()
 
-    def feed(self, item: Queued) -> None:
-        """Queues an item another process recorded and handed over."""
-        self._enqueue(item)
-        self._wake.set()
+    def _keep_parsed(self, item_id: int, parsed: Any) -> None:
+        if parsed is None:
+            return
+        self._parsed[item_id] = parsed
+        while len(self._parsed) > PARSED_KEPT:
+            self._parsed.popitem(last=False)
 
     def _enqueue(self, item: Queued) -> None:
         if item.id not in self._known:
@@ -136,9 +158,9 @@ class IntakeQueue:
 
     async def run(self) -> None:
         while not self._stopping:
-            started = await self.start_due()
-            if not started:
-                self._wake.clear()
+            self._wake.clear()
+            await self.start_due()
+            if not self._wake.is_set() and not self._stopping:
                 try:
                     await asyncio.wait_for(self._wake.wait(), self.idle_poll)
                 except TimeoutError:
@@ -148,8 +170,13 @@ class IntakeQueue:
 
     async def start_due(self) -> int:
         """Starts the next item of every chat that is not busy; returns how many."""
-        if time.monotonic() >= self._next_scan:
-            await self._scan()
+        try:
+            if self.instance is not None:
+                await self._claim()
+            elif time.monotonic() >= self._next_scan:
+                await self._scan()
+        except Exception:
+            log.exception("looking for recorded updates failed; retrying shortly")
         started = 0
         for key in [k for k in self._ready if k not in self._busy_keys]:
             queue = self._ready[key]
@@ -163,15 +190,30 @@ class IntakeQueue:
             started += 1
         return started
 
+    async def _claim(self) -> None:
+        """Shared intake: claims chats free for this instance (their pending items, oldest first), up to
+        its spare capacity."""
+        instance = self.instance
+        assert instance is not None
+        room = self.concurrency - len(self._known)
+        if room <= 0 or not self.processors or not instance.holds():  # not known alive: claim nothing
+            return
+        async with self.db.transaction() as session:
+            claimed = await do_claim_heads(session, instance.id, list(self.processors), instance.clock(), room,
+                                           known=self._known)
+        for row in claimed:
+            self._enqueue(Queued(row.id, row.channel, row.external_id, row.routing_key, row.payload, row.attempts,
+                                 parsed=self._parsed.pop(row.id, None)))
+
     async def _scan(self) -> None:
         """Queues pending items this process does not know: left by a crash, or recorded elsewhere."""
         self._next_scan = time.monotonic() + self.scan_every
         async with self.db.reader() as session:
             pending = (await session.execute(
-                sa.select(IntakeItem.id, IntakeItem.routing_key).where(
+                sa.select(IntakeItem.id).where(
                     IntakeItem.status == IntakeStatus.PENDING, IntakeItem.channel.in_(list(self.processors)))
-                .order_by(IntakeItem.id).limit(1000))).all()
-            unknown = [item_id for item_id, key in pending if item_id not in self._known and self.owns(key)]
+                .order_by(IntakeItem.id).limit(1000))).scalars().all()
+            unknown = [item_id for item_id in pending if item_id not in self._known]
             if not unknown:
                 return
             items = (await session.scalars(sa.select(IntakeItem).where(IntakeItem.id.in_(unknown))
@@ -207,6 +249,11 @@ class IntakeQueue:
 
     async def _process(self, item: Queued) -> None:
         try:
+            if self.instance is not None and not self.instance.holds():
+                self._known.discard(item.id)  # our heartbeat may have lapsed: another may hold the chat
+                for queued in self._ready.pop(item.routing_key, ()):
+                    self._known.discard(queued.id)
+                return
             await self._gather_album(item)
             async with self._slots:
                 handled = await self.processors[item.channel](item)

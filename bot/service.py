@@ -1,10 +1,10 @@
 """The running service (`main.py serve`): its parts and their lifecycle, start and stop.
 
 main.py builds a ``Service`` from settings (``build_service``) and starts it; tests build it the
-same way. One process of a deployment runs the HTTP server (webhooks, the back office, /healthz),
-the delivery worker, the intake, the channels' background jobs (polling) and a scheduler host,
-which runs the scheduled jobs while it holds the scheduler lease. An intake worker process
-(``INTAKE_WORKERS``, bot/workers.py) runs the intake only.
+same way. Each instance of a deployment (one on SQLite; any number on one PostgreSQL) runs the
+HTTP server (webhooks, the back office, /healthz), the delivery worker, the intake, the channels'
+background jobs (polling) and a scheduler host, which runs the scheduled jobs while it holds the
+scheduler lease. On PostgreSQL the instances wake each other on new work (``bot/wakeups.py``).
 """
 
 import asyncio
@@ -17,7 +17,7 @@ from aiohttp import web
 from bot.channels import Channels
 from bot.delivery.worker import DeliveryWorker
 from bot.intake import IntakeQueue
-from bot.workers import IntakeWorkers
+from bot.wakeups import INTAKE, OUTBOX, Wakeups
 from handlers.conversation import ConversationCore
 from handlers.engine.feature import ScheduledJob
 from handlers.errors import ConfigurationError
@@ -44,10 +44,8 @@ class Service:
     """The scheduled jobs: the conversation core's and every feature's (run by the scheduler lease holder)."""
     desk: StaffDesk | None = None
     legal_desk: LegalDesk | None = None
-    workers: IntakeWorkers | None = None
-    """The intake worker processes this service started (INTAKE_WORKERS > 0)."""
-    worker_of: tuple[int, int] | None = None
-    """(index, count) when this process is itself an intake worker: it runs the intake only."""
+    wakeups: Wakeups | None = None
+    """PostgreSQL: the instances' wake-ups (LISTEN/NOTIFY)."""
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     started: bool = False
     """True once ``start`` has run (readiness, bot/ops/routes.py)."""
@@ -55,10 +53,6 @@ class Service:
     """Called with the service's base URL (PUBLIC_URL, or the address it listens on) once it listens."""
 
     async def start(self) -> None:
-        if self.worker_of is not None:
-            self._tasks = [asyncio.create_task(self.intake.run(), name="intake")]
-            self._tasks[0].add_done_callback(_report_crash)
-            return
         from scheduler.host import SchedulerHost
 
         self._runner = web.AppRunner(self.http)
@@ -78,11 +72,14 @@ class Service:
         self.scheduler = SchedulerHost(self.db, self.jobs, timezone=self.core.config.timezone, holder=instance.id,
                                        lease_ttl=instance.ttl, renew_every=instance.ttl / 4)
         await self.scheduler.start()
-        if self.workers is not None:
-            await self.workers.start()
-        self._tasks = [asyncio.create_task(self.worker.run(), name="delivery")]
-        if self.workers is None:  # with workers, this process only records and hands over
-            self._tasks.append(asyncio.create_task(self.intake.run(), name="intake"))
+        self._tasks = [asyncio.create_task(self.worker.run(), name="delivery"),
+                       asyncio.create_task(self.intake.run(), name="intake")]
+        if self.db.dialect == "postgresql":
+            wakeups = self.wakeups = Wakeups(self.settings.database_url,
+                                             {INTAKE: self.intake.wake, OUTBOX: self.worker.wake_here})
+            self.intake.also_wake.append(lambda: wakeups.notify(INTAKE))
+            self.worker.also_wake.append(lambda: wakeups.notify(OUTBOX))
+            self._tasks.append(asyncio.create_task(self.wakeups.run(), name="wakeups"))
         self._tasks += [asyncio.create_task(job(), name="channel") for job in self.channels.background]
         for task in self._tasks:
             task.add_done_callback(_report_crash)
@@ -106,15 +103,11 @@ class Service:
         self.stop_event.set()
         self.worker.stop()
         self.intake.stop()
-        if self.worker_of is None:
-            await self.scheduler.stop()
-        if self.workers is not None:
-            await self.workers.stop()
+        await self.scheduler.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.worker_of is None:
-            await self._runner.cleanup()
+        await self._runner.cleanup()
         await self.channels.close()
         await self.db.dispose()
 

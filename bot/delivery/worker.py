@@ -93,12 +93,17 @@ class DeliveryWorker:
         """The batch of outcomes being collected; the last batch recorded (with all before it)."""
         self._tasks: set[asyncio.Task] = set()
         self.also_wake: list[Callable[[], None]] = []
-        """Called on every wake: an intake worker process tells the service's delivery worker."""
+        """Called on every wake: other instances are told (bot/wakeups.py)."""
 
     def wake(self) -> None:
+        """The outbox has something new (written by this process)."""
         self._wake.set()
         for wake in self.also_wake:
             wake()
+
+    def wake_here(self) -> None:
+        """The outbox has something new, written by another instance."""
+        self._wake.set()
 
     def stop(self) -> None:
         self._stopping = True

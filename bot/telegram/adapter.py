@@ -76,8 +76,6 @@ class TelegramAdapter:
         plugged = Plugged(sender, processor(build_dispatcher(parts.core, staff_chat), bots),
                           closers=[bot.session.close for bot in bots.values()], fetch_file=file_fetcher(bots),
                           invitation=deep_link(bots, settings), album_of=lambda item: album_of(item.payload))
-        if not parts.serving:
-            return plugged  # the service polls, or hears the webhook, and hands the updates over
         if settings.telegram_mode == "polling":
             instance = parts.instance
             plugged.background += [

@@ -17,12 +17,17 @@ class IntakeItem(Base):
     ``(channel, external_id)`` is unique: a redelivered update is recognised and
     processed once. The raw payload is cleared once processed (it may hold
     personal data of someone who has not consented).
+
+    With several instances (PostgreSQL) a chat's oldest pending item names the instance handling
+    it (``claimed_by``, see bot/intake_claims.py): the chat is that instance's until the item is
+    done or the instance's heartbeat lapses.
     """
 
     __tablename__ = "intake"
     __table_args__ = (
         sa.UniqueConstraint("channel", "external_id"),
         sa.Index("ix_intake_pending", "status", "id"),
+        sa.Index("ix_intake_chat_order", "routing_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +40,7 @@ class IntakeItem(Base):
     received_at: Mapped[datetime] = created_at_column()
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(sa.Text)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(100))
 
 
 class InboundMessage(Base):

@@ -1,0 +1,48 @@
+"""Chats' intake shared by instances on PostgreSQL: each chat held by one instance at a time, in order.
+
+Any instance records any update (a webhook behind a load balancer). A chat's updates are handled
+one at a time in the order they were recorded (``intake.id``): only a chat's oldest pending item
+(its head) may be claimed, and claiming it (``claimed_by``, the instance's id) holds the chat
+until that item is done. The claim is tied to the instance's heartbeat (``bot.instance``): once
+the holder's row lapses (it died, or lost the database) the head is claimable again, so another
+instance takes the chat over within the heartbeat's time to live and a claim round.
+
+A round claims the heads of many chats in one statement, ``FOR UPDATE SKIP LOCKED``: two
+instances claiming at once never wait for each other nor take the same chat. Each item is still
+handled once however often it is claimed: the turn marks it done in its own unit of work, only if
+it was pending (``handlers/services/intake.py``).
+"""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.instance import alive
+from storage.enums import Channel, IntakeStatus
+from storage.models import IntakeItem
+
+
+async def do_claim_heads(session: AsyncSession, instance_id: str, channels: list[Channel], now: datetime,
+                         limit: int, *, known: set[int]) -> list[Row]:
+    """Claims up to ``limit`` chats' oldest pending items that no other live instance holds, oldest
+    first; returns their (id, channel, external_id, routing_key, payload, attempts). ``known``: the
+    items this instance has queued already (an item claimed by it and not known, it forgot: its
+    heartbeat had lapsed, and it may take the item again)."""
+    older = aliased(IntakeItem)
+    heads = (sa.select(IntakeItem.id)
+             .where(IntakeItem.status == IntakeStatus.PENDING, IntakeItem.channel.in_(channels),
+                    IntakeItem.id.not_in(known),
+                    sa.or_(IntakeItem.claimed_by.is_(None), IntakeItem.claimed_by == instance_id,
+                           ~alive(IntakeItem.claimed_by, now)),
+                    ~sa.exists().where(older.routing_key == IntakeItem.routing_key,
+                                       older.status == IntakeStatus.PENDING, older.id < IntakeItem.id))
+             .order_by(IntakeItem.id).limit(limit).with_for_update(skip_locked=True))
+    claimed = await session.execute(
+        sa.update(IntakeItem).where(IntakeItem.id.in_(heads.scalar_subquery())).values(claimed_by=instance_id)
+        .returning(IntakeItem.id, IntakeItem.channel, IntakeItem.external_id, IntakeItem.routing_key,
+                   IntakeItem.payload, IntakeItem.attempts)
+        .execution_options(synchronize_session=False))
+    return sorted(claimed.all(), key=lambda row: row.id)
