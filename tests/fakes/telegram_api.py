@@ -182,8 +182,9 @@ class FakeBot(UpdateBuilders):
         await self._parked_signal.wait_until(lambda: self.parked_polls > 0, f"no long poll within {timeout}s",
                                              timeout=timeout)
 
-    async def deliver_webhook(self, update: dict) -> int:
-        """POST ``update`` to the webhook set by setWebhook; return the HTTP status."""
+    async def deliver_webhook(self, update: dict, *, url: str | None = None) -> int:
+        """POST ``update`` to the webhook set by setWebhook (or to ``url``: one instance behind a load
+        balancer that setWebhook named); return the HTTP status."""
         if not self.webhook_url:
             raise RuntimeError("no webhook is set for this bot")
         if "update_id" not in update:
@@ -192,7 +193,7 @@ class FakeBot(UpdateBuilders):
         headers = {"Content-Type": "application/json"}
         if self.webhook_secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
-        async with self._api.client().post(self.webhook_url, data=json.dumps(update), headers=headers) as resp:
+        async with self._api.client().post(url or self.webhook_url, data=json.dumps(update), headers=headers) as resp:
             await resp.read()
             return resp.status
 
