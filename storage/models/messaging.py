@@ -27,7 +27,8 @@ class IntakeItem(Base):
     __table_args__ = (
         sa.UniqueConstraint("channel", "external_id"),
         sa.Index("ix_intake_pending", "status", "id"),
-        sa.Index("ix_intake_chat_order", "routing_key", "id"),
+        sa.Index("ix_intake_chat_pending", "routing_key", "id", postgresql_where=sa.text("status = 'pending'"),
+                 sqlite_where=sa.text("status = 'pending'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

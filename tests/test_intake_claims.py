@@ -1,0 +1,157 @@
+"""The intake shared by instances on PostgreSQL (bot/intake.py with an instance, bot/intake_claims.py),
+two instances in one process on one database: updates of a chat recorded by either are handled one
+at a time, in the order recorded, each once; a chat held by an instance that dies is taken over
+when its heartbeat lapses. The wake-ups between instances (bot/wakeups.py): a NOTIFY is heard by
+the other instance, also after its connection dropped. And INTAKE_WORKERS, gone, is ignored with
+a clear line."""
+
+import asyncio
+import logging
+import time
+from datetime import timedelta
+
+import asyncpg
+import pytest
+
+from bot.instance import Instance
+from bot.intake import Arrival, IntakeQueue, Queued
+from bot.wakeups import INTAKE, OUTBOX, Wakeups, asyncpg_dsn
+from handlers.services.intake import do_claim_intake
+from main import build_service
+from storage.enums import Channel
+from storage.types import utcnow
+from tests.test_telegram_e2e import settings_for
+from tests.waiting import eventually, within
+
+TTL = timedelta(seconds=2)
+CHATS, PER_CHAT = 8, 6
+
+
+class Handling:
+    """What the instances' processors did: which item, by which instance; and any chat handled by two
+    at once. An item of a chat in ``stuck`` is taken and never finished (its instance is to die)."""
+
+    def __init__(self, db) -> None:
+        self.db, self.done, self.overlaps = db, [], []
+        self.busy: set[str] = set()
+        self.stuck: set[str] = set()
+        self.stuck_taken = asyncio.Event()
+
+    def processor(self, who: int):
+        async def process(item: Queued) -> bool:
+            if item.routing_key in self.busy:
+                self.overlaps.append(item.external_id)
+            self.busy.add(item.routing_key)
+            try:
+                if item.routing_key in self.stuck and who == 0:
+                    self.stuck_taken.set()
+                    await asyncio.Event().wait()  # holds the chat until this instance dies
+                async with self.db.transaction() as session:
+                    if await do_claim_intake(session, item.id, utcnow()):
+                        self.done.append((who, item.routing_key, item.external_id))
+            finally:
+                self.busy.discard(item.routing_key)
+            return True
+        return process
+
+    def order_of(self, chat: str) -> list[str]:
+        return [external_id for _, key, external_id in self.done if key == chat]
+
+
+def arrival(chat: int, n: int) -> Arrival:
+    return Arrival(f"{chat}:{n}", f"chat:{chat}", {"n": n})
+
+
+async def start(db, handling: Handling, who: int) -> tuple[Instance, IntakeQueue, list[asyncio.Task]]:
+    instance = Instance(db, ttl=TTL)
+    await instance.renew()
+    queue = IntakeQueue(db, {Channel.TELEGRAM: handling.processor(who)}, apologize=None, instance=instance,
+                        idle_poll=0.2)
+    return instance, queue, [asyncio.create_task(instance.keep_alive()), asyncio.create_task(queue.run())]
+
+
+async def stop(tasks: list[asyncio.Task], queue: IntakeQueue | None = None) -> None:
+    """Cancels the tasks (and what ``queue`` is processing): an instance dying, or the test's end."""
+    tasks = tasks + list(queue._tasks if queue is not None else ())
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite runs one process and keeps its own queue
+async def test_a_chats_updates_recorded_by_two_instances_are_handled_one_at_a_time_in_order_once(db):
+    handling = Handling(db)
+    (_, first, first_tasks), (_, second, second_tasks) = [await start(db, handling, who) for who in (0, 1)]
+    try:
+        for n in range(PER_CHAT):  # each update of a chat to the other instance than the one before
+            for chat in range(CHATS):
+                await (first, second)[(chat + n) % 2].record(Channel.TELEGRAM, [arrival(chat, n)])
+        await eventually(lambda: len(handling.done) == CHATS * PER_CHAT, "not every update was handled")
+    finally:
+        await stop(first_tasks + second_tasks)
+    assert handling.overlaps == []
+    for chat in range(CHATS):
+        assert handling.order_of(f"chat:{chat}") == [f"{chat}:{n}" for n in range(PER_CHAT)]
+    assert {who for who, _, _ in handling.done} == {0, 1}  # both instances took chats
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_dead_instances_chat_is_taken_over_when_its_heartbeat_lapses_and_stays_in_order(db):
+    handling = Handling(db)
+    handling.stuck.add("chat:0")
+    doomed, doomed_queue, doomed_tasks = await start(db, handling, 0)
+    await doomed_queue.record(Channel.TELEGRAM, [arrival(0, 0)])
+    await within(handling.stuck_taken.wait(), "the doomed instance did not take the chat")
+    _, survivor_queue, survivor_tasks = await start(db, handling, 1)
+    try:
+        for n in range(1, 4):
+            await survivor_queue.record(Channel.TELEGRAM, [arrival(0, n)])
+        await survivor_queue.record(Channel.TELEGRAM, [arrival(1, 0)])
+        await eventually(lambda: handling.order_of("chat:1") == ["1:0"], "another chat waited too")
+        assert handling.order_of("chat:0") == []  # held by the doomed instance, alive yet
+        await stop(doomed_tasks, doomed_queue)  # dies: its heartbeat stops, the chat's first update unfinished
+        died = time.monotonic()
+        await eventually(lambda: len(handling.order_of("chat:0")) == 4, "the chat was not taken over")
+        takeover = time.monotonic() - died
+    finally:
+        await stop(survivor_tasks + doomed_tasks, doomed_queue)
+    print(f"in-process takeover of a dead instance's chat: {takeover:.1f} s (heartbeat time to live {TTL})")
+    assert handling.order_of("chat:0") == ["0:0", "0:1", "0:2", "0:3"]
+    assert takeover <= TTL.total_seconds() + 2
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_an_instance_hears_anothers_notify_also_after_its_connection_dropped(db_url):
+    heard: dict[str, asyncio.Event] = {INTAKE: asyncio.Event(), OUTBOX: asyncio.Event()}
+    listening = Wakeups(db_url, {channel: event.set for channel, event in heard.items()})
+    telling = Wakeups(db_url, {})
+    tasks = [asyncio.create_task(listening.run()), asyncio.create_task(telling.run())]
+    try:
+        await within(heard[INTAKE].wait(), "a new listener did not look for what it missed")  # once, on connecting
+        heard[INTAKE].clear()
+        await eventually(lambda: telling._connection is not None, "no connection to notify on")
+        telling.notify(INTAKE)
+        await within(heard[INTAKE].wait(), "the notify was not heard")
+        admin = await asyncpg.connect(asyncpg_dsn(db_url))
+        try:  # the listener's connection is cut, as a restarted server or a network fault would
+            await admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND query LIKE 'LISTEN%'")
+        finally:
+            await admin.close()
+        heard[OUTBOX].clear()
+        await within(heard[OUTBOX].wait(), "the listener did not connect again")
+        heard[INTAKE].clear()
+        telling.notify(INTAKE)
+        await within(heard[INTAKE].wait(), "a notify after the reconnection was not heard")
+    finally:
+        await stop(tasks)
+
+
+async def test_intake_workers_set_is_ignored_with_a_clear_line(db_url, fake_api, caplog):
+    with caplog.at_level(logging.WARNING, logger="kairyl"):
+        service = await build_service(settings_for(db_url, fake_api.base_url, intake_workers=2))
+    try:
+        assert any("INTAKE_WORKERS is no longer used" in record.getMessage() for record in caplog.records)
+    finally:
+        await service.db.dispose()
+        await service.channels.close()
