@@ -29,7 +29,7 @@ def asyncpg_dsn(database_url: str) -> str:
 
 class Wakeups:
     def __init__(self, database_url: str, on: dict[str, Callable[[], None]]) -> None:
-        """``on``: what to call when a channel is notified (by any instance, this one included)."""
+        """``on``: what to call when another instance notifies a channel."""
         self.dsn, self.on = asyncpg_dsn(database_url), on
         self._connection = None
         self._due: set[str] = set()
@@ -37,9 +37,12 @@ class Wakeups:
         self._lost = asyncio.Event()
 
     def notify(self, channel: str) -> None:
-        """Tells every instance (soon, coalesced) that ``channel`` has something new."""
+        """Tells the other instances (soon, coalesced) that ``channel`` has something new."""
         self._due.add(channel)
-        if self._connection is not None and (self._sending is None or self._sending.done()):
+        self._kick()
+
+    def _kick(self) -> None:
+        if self._due and self._connection is not None and (self._sending is None or self._sending.done()):
             self._sending = asyncio.create_task(self._send(), name="notify")
 
     async def _send(self) -> None:
@@ -52,8 +55,9 @@ class Wakeups:
                 log.warning("could not notify other instances: %r", error)
                 return
 
-    def _heard(self, _connection: object, _pid: int, channel: str, _payload: str) -> None:
-        if (wake := self.on.get(channel)) is not None:
+    def _heard(self, connection: object, pid: int, channel: str, _payload: str) -> None:
+        own = getattr(connection, "get_server_pid", lambda: None)()
+        if pid != own and (wake := self.on.get(channel)) is not None:  # this instance knows its own news
             wake()
 
     async def run(self) -> None:
@@ -78,6 +82,7 @@ class Wakeups:
             self._connection = connection
             for wake in self.on.values():  # what was notified while nobody listened
                 wake()
+            self._kick()  # what this instance had to tell meanwhile
             try:
                 await self._lost.wait()
                 log.warning("the wake-up connection dropped; listening again")
