@@ -2,7 +2,7 @@
 
 On PostgreSQL the number is taken in a short transaction of its own: the counter row would
 otherwise stay locked until the unit of work that took it commits, and every other unit of
-work submitting a request (a group commit of many turns, another intake worker) would queue
+work submitting a request (a group commit of many turns, another instance) would queue
 behind it (measured: most lock waits of the request flow with two intake workers). The price
 is a gap in the numbering when a submission is rolled back; numbers stay unique. The first
 number of a year (the counter row is created then, maybe for a municipality the same unit of
