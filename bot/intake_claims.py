@@ -7,7 +7,9 @@ until that item is done. The claim is tied to the instance's heartbeat (``bot.in
 the holder's row lapses (it died, or lost the database) the head is claimable again, so another
 instance takes the chat over within the heartbeat's time to live and a claim round.
 
-A round claims the heads of many chats in one statement, ``FOR UPDATE SKIP LOCKED``: two
+The chat's other pending items are claimed with its head (an album's parts are handled with its
+first), so they stay with the instance as they become the head. A round claims the heads of many
+chats in one statement, ``FOR UPDATE SKIP LOCKED``: two
 instances claiming at once never wait for each other nor take the same chat. Each item is still
 handled once however often it is claimed: the turn marks it done in its own unit of work, only if
 it was pending (``handlers/services/intake.py``).
@@ -31,10 +33,10 @@ of pending items per chat (``ix_intake_chat_pending``), whatever the chat's hist
 
 async def do_claim_heads(session: AsyncSession, instance_id: str, channels: list[Channel], now: datetime,
                          limit: int, *, known: set[int]) -> list[Row]:
-    """Claims up to ``limit`` chats' oldest pending items that no other live instance holds, oldest
-    first; returns their (id, channel, external_id, routing_key, payload, attempts). ``known``: the
-    items this instance has queued already (an item claimed by it and not known, it forgot: its
-    heartbeat had lapsed, and it may take the item again)."""
+    """Claims up to ``limit`` chats' oldest pending items that no other live instance holds, with the
+    rest of those chats' pending items, oldest first; returns their (id, channel, external_id,
+    routing_key, payload, attempts). ``known``: the items this instance has queued already (an item
+    claimed by it and not known, it forgot: its heartbeat had lapsed, and it may take it again)."""
     older = aliased(IntakeItem)
     heads = (sa.select(IntakeItem.id)
              .where(IntakeItem.status == IntakeStatus.PENDING, IntakeItem.channel.in_(channels),
@@ -44,9 +46,19 @@ async def do_claim_heads(session: AsyncSession, instance_id: str, channels: list
                     ~sa.exists().where(older.routing_key == IntakeItem.routing_key, older.status == PENDING,
                                        older.id < IntakeItem.id))
              .order_by(IntakeItem.id).limit(limit).with_for_update(skip_locked=True))
-    claimed = await session.execute(
-        sa.update(IntakeItem).where(IntakeItem.id.in_(heads.scalar_subquery())).values(claimed_by=instance_id)
-        .returning(IntakeItem.id, IntakeItem.channel, IntakeItem.external_id, IntakeItem.routing_key,
-                   IntakeItem.payload, IntakeItem.attempts)
-        .execution_options(synchronize_session=False))
-    return sorted(claimed.all(), key=lambda row: row.id)
+    claimed = (await session.execute(_claiming(IntakeItem.id.in_(heads.scalar_subquery()), instance_id))).all()
+    if claimed:
+        followers = sa.and_(IntakeItem.routing_key.in_({row.routing_key for row in claimed}),
+                            IntakeItem.status == IntakeStatus.PENDING,
+                            IntakeItem.id.not_in([row.id for row in claimed] + list(known)),
+                            sa.or_(IntakeItem.claimed_by.is_(None), IntakeItem.claimed_by == instance_id,
+                                   ~alive(IntakeItem.claimed_by, now)))
+        claimed += (await session.execute(_claiming(followers, instance_id))).all()
+    return sorted(claimed, key=lambda row: row.id)
+
+
+def _claiming(where: sa.ColumnElement[bool], instance_id: str):
+    return (sa.update(IntakeItem).where(where).values(claimed_by=instance_id)
+            .returning(IntakeItem.id, IntakeItem.channel, IntakeItem.external_id, IntakeItem.routing_key,
+                       IntakeItem.payload, IntakeItem.attempts)
+            .execution_options(synchronize_session=False))
