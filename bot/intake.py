@@ -200,7 +200,7 @@ class IntakeQueue:
             return
         async with self.db.transaction() as session:
             claimed = await do_claim_heads(session, instance.id, list(self.processors), instance.clock(), room,
-                                           known=self._known)
+                                           known=self._known, held=set(self._busy_keys) | set(self._ready))
         for row in claimed:
             self._enqueue(Queued(row.id, row.channel, row.external_id, row.routing_key, row.payload, row.attempts,
                                  parsed=self._parsed.pop(row.id, None)))

@@ -32,11 +32,12 @@ of pending items per chat (``ix_intake_chat_pending``), whatever the chat's hist
 
 
 async def do_claim_heads(session: AsyncSession, instance_id: str, channels: list[Channel], now: datetime,
-                         limit: int, *, known: set[int]) -> list[Row]:
+                         limit: int, *, known: set[int], held: set[str] = frozenset()) -> list[Row]:
     """Claims up to ``limit`` chats' oldest pending items that no other live instance holds, with the
     rest of those chats' pending items, oldest first; returns their (id, channel, external_id,
     routing_key, payload, attempts). ``known``: the items this instance has queued already (an item
-    claimed by it and not known, it forgot: its heartbeat had lapsed, and it may take it again)."""
+    claimed by it and not known, it forgot: its heartbeat had lapsed, and it may take it again);
+    ``held``: the chats it holds, whose new items it takes too (an album's next part)."""
     older = aliased(IntakeItem)
     heads = (sa.select(IntakeItem.id)
              .where(IntakeItem.status == IntakeStatus.PENDING, IntakeItem.channel.in_(channels),
@@ -47,8 +48,9 @@ async def do_claim_heads(session: AsyncSession, instance_id: str, channels: list
                                        older.id < IntakeItem.id))
              .order_by(IntakeItem.id).limit(limit).with_for_update(skip_locked=True))
     claimed = (await session.execute(_claiming(IntakeItem.id.in_(heads.scalar_subquery()), instance_id))).all()
-    if claimed:
-        followers = sa.and_(IntakeItem.routing_key.in_({row.routing_key for row in claimed}),
+    chats = {row.routing_key for row in claimed} | set(held)
+    if chats:
+        followers = sa.and_(IntakeItem.routing_key.in_(chats),
                             IntakeItem.status == IntakeStatus.PENDING,
                             IntakeItem.id.not_in([row.id for row in claimed] + list(known)),
                             sa.or_(IntakeItem.claimed_by.is_(None), IntakeItem.claimed_by == instance_id,
