@@ -19,7 +19,7 @@ from pathlib import Path
 import aiohttp
 import sqlalchemy as sa
 
-from storage.models import ChannelIdentity, InboundMessage
+from storage.models import ChannelIdentity, InboundMessage, IntakeItem, OutboxMessage
 from tests.fakes.telegram_api import FakeBot, FakeTelegramAPI
 from tests.service_process import command_env
 from tests.test_broadcast_delivery import BOT_ID, TOKEN
@@ -166,9 +166,31 @@ async def inbound_intake_ids(db, chats: list[int]) -> dict[int, list[int | None]
     return found
 
 
+async def where_they_stand(db, bot: FakeBot, chats: list[int]) -> str:
+    """For the chats not answered whole: the answers they got, their intake items (status, holder,
+    attempts, error) and their outbox rows by status; what a failed wait shows."""
+    lines = []
+    for chat_id in [c for c in chats if set(answers_of(bot, c)) != set(range(len(ANSWERS)))][:5]:
+        address = f"telegram:{BOT_ID}:{chat_id}"
+        async with db.reader() as session:
+            items = (await session.execute(
+                sa.select(IntakeItem.id, IntakeItem.status, IntakeItem.claimed_by, IntakeItem.attempts,
+                          IntakeItem.error).where(IntakeItem.routing_key == address).order_by(IntakeItem.id))).all()
+            outbox = (await session.execute(
+                sa.select(OutboxMessage.status, sa.func.count()).join(
+                    ChannelIdentity, ChannelIdentity.id == OutboxMessage.identity_id)
+                .where(ChannelIdentity.address == address).group_by(OutboxMessage.status))).all()
+        lines.append(f"{chat_id}: answers {answers_of(bot, chat_id)}; intake {[tuple(i) for i in items]}; "
+                     f"outbox {dict(outbox)}")
+    return "\n".join(lines)
+
+
 async def check_dialogs(db, bot: FakeBot, chats: list[int]) -> Dialogs:
-    await eventually(lambda: all_answered(bot, chats), "some residents did not get all their answers",
-                     timeout=len(chats) * len(DIALOG) / 30 + 2 * PATIENCE, interval=0.1)
+    try:
+        await eventually(lambda: all_answered(bot, chats), "some residents did not get all their answers",
+                         timeout=len(chats) * len(DIALOG) / 30 + 2 * PATIENCE, interval=0.1)
+    except TimeoutError as error:
+        raise AssertionError(f"{error}\n{await where_they_stand(db, bot, chats)}") from None
     result = Dialogs()
     for chat_id in chats:
         answers = answers_of(bot, chat_id)
