@@ -1,9 +1,14 @@
 """Fixtures of a whole service started for one test: on the fake Telegram Bot API, or on the fake
-Twilio with WhatsApp choices as numbered lines."""
+Twilio with WhatsApp choices as numbered lines; and the fake Bot API holding a bot to Telegram's
+30 messages a second (429 beyond), for the tests of several instances."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
 from main import build_service
+from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.test_telegram_e2e import settings_for
 from tests.test_whatsapp_e2e import start_service, twilio  # noqa: F401 - a fixture
 
@@ -23,3 +28,14 @@ async def whatsapp_service(db_url, twilio, unused_tcp_port):  # noqa: F811
     running.port = unused_tcp_port
     yield running
     await running.stop()
+
+
+@asynccontextmanager
+async def bot_api_at_30_per_second(token: str) -> AsyncIterator[FakeTelegramAPI]:
+    api = FakeTelegramAPI(rate_limit_per_second=30)
+    await api.start()
+    api.add_bot(token)
+    try:
+        yield api
+    finally:
+        await api.stop()

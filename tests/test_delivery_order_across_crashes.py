@@ -23,6 +23,7 @@ from storage.models import ChannelIdentity, OutboxMessage
 from storage.types import utcnow
 from tests.broadcast_world import add_residents, demo_quarters
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.running import bot_api_at_30_per_second
 from tests.waiting import PATIENCE, eventually
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,11 +37,8 @@ PER_CHAT_INTERVAL = 0.25  # slower than the states are written: the process hold
 
 @pytest.fixture
 async def api():
-    api = FakeTelegramAPI(rate_limit_per_second=30)
-    await api.start()
-    api.add_bot(TOKEN)
-    yield api
-    await api.stop()
+    async with bot_api_at_30_per_second(TOKEN) as api:
+        yield api
 
 
 class ProgressWriter:

@@ -7,8 +7,8 @@ recorded when it died). bench/instances_kill.py runs the same at 20 kill points.
 
 import pytest
 
-from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.instances_world import broadcast_with_a_kill
+from tests.running import bot_api_at_30_per_second
 from tests.test_broadcast_delivery import HEAD_CHAT, TOKEN
 
 DUPLICATE_BOUND = 12  # what is sent in a record interval (0.2 s at 30/s) and the flush after it, and a margin
@@ -16,11 +16,8 @@ DUPLICATE_BOUND = 12  # what is sent in a record interval (0.2 s at 30/s) and th
 
 @pytest.fixture
 async def api():
-    api = FakeTelegramAPI(rate_limit_per_second=30)
-    await api.start()
-    api.add_bot(TOKEN)
-    yield api
-    await api.stop()
+    async with bot_api_at_30_per_second(TOKEN) as api:
+        yield api
 
 
 @pytest.mark.parametrize("instances, kill_after", [(2, 90), (3, 180)], ids=["two", "three"])

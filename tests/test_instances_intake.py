@@ -19,7 +19,7 @@ from storage.enums import IntakeStatus
 from storage.models import IntakeItem
 from storage.types import utcnow
 from tests.broadcast_world import add_residents, demo_quarters
-from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.running import bot_api_at_30_per_second
 from tests.test_broadcast_delivery import BOT_ID, HEAD_CHAT, TOKEN, broadcast_done, copies, order_for_everybody
 from tests.test_limiter import busiest_window
 from tests.waiting import PATIENCE, eventually
@@ -33,11 +33,8 @@ TEXT = "Суу өчүрүлөт / Воду отключат"
 
 @pytest.fixture
 async def api():
-    api = FakeTelegramAPI(rate_limit_per_second=30)
-    await api.start()
-    api.add_bot(TOKEN)
-    yield api
-    await api.stop()
+    async with bot_api_at_30_per_second(TOKEN) as api:
+        yield api
 
 
 async def holding_chats(db, instances: list[Instance], at_least: int) -> Instance | None:

@@ -18,7 +18,6 @@ from handlers.services.merge import do_merge_request
 from handlers.services.requests import request_by_ticket
 from handlers.services.same_problem import affected_counts
 from handlers.transparency.figures import public_figures
-from main import build_service
 from storage.enums import RequestEventKind, RequestStatus, Role
 from storage.models import Request, RequestEvent, RequestFollower
 from storage.types import utcnow
@@ -26,19 +25,11 @@ from tests.backoffice_world import add_request, add_staff
 from tests.conftest import TELEGRAM_TOKEN as TOKEN
 from tests.telegram_user import TelegramUser
 from tests.test_same_problem_e2e import _onboard
-from tests.test_telegram_e2e import settings_for
+from tests.test_telegram_e2e import service  # noqa: F401 - a fixture
 from tests.test_whatsapp_e2e import start_service, submit_request, to_description, twilio, user_of  # noqa: F401
 
 RU = ("Русский", "Да, согласен", "Кара-Джигач", "Питьевая вода")
 KY = ("Кыргызча", "Макулмун", "Кара-Жыгач", "Ичүүчү суу")
-
-
-@pytest.fixture
-async def service(db_url, fake_api):
-    running = await build_service(settings_for(db_url, fake_api.base_url))
-    await running.start()
-    yield running
-    await running.stop()
 
 
 def ticket_in(text: str) -> str:

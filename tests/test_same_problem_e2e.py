@@ -4,28 +4,18 @@ its answer) in their own language and counts as affected; with nothing similar t
 
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from handlers.services.requests import do_answer_request, do_change_request_status, request_by_ticket
 from handlers.services.same_problem import affected_counts, do_follow
 from handlers.staff.cards import card_reply
-from main import build_service
 from storage.enums import Language, RequestStatus
 from storage.models import Person, Request
 from storage.types import utcnow
 from tests.conftest import TELEGRAM_TOKEN as TOKEN
 from tests.telegram_user import TelegramUser
-from tests.test_telegram_e2e import settings_for
+from tests.test_telegram_e2e import service  # noqa: F401 - a fixture
 from tests.test_whatsapp_e2e import start_service, submit_request, to_description, twilio, user_of  # noqa: F401
-
-
-@pytest.fixture
-async def service(db_url, fake_api):
-    running = await build_service(settings_for(db_url, fake_api.base_url))
-    await running.start()
-    yield running
-    await running.stop()
 
 
 async def _onboard(user: TelegramUser, language: str, agree: str, village: str, water: str) -> None:
