@@ -27,7 +27,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,7 @@ import sqlalchemy as sa
 
 from bot.instance import Instance
 from bot.intake_claims import do_claim_heads
+from handlers.batches import Batcher
 from handlers.services.identities import insert_ignore
 from storage.db import Database
 from storage.enums import Channel, IntakeStatus
@@ -79,6 +80,8 @@ getUpdates answer); something else of the same chat arriving ends the wait at on
 MAX_ALBUM = 10
 Apology = Callable[[Channel, str], Awaitable[None]]
 PARSED_KEPT = 10_000
+RECORDED_TOGETHER = 256
+"""At most this many ``record`` calls share one INSERT (group commit of webhook calls)."""
 """Shared intake: parsed updates recorded here kept for when this instance claims them (most are)."""
 
 
@@ -103,22 +106,18 @@ class IntakeQueue:
         self._next_scan = 0.0
         self._stopping = False
         self._parsed: OrderedDict[int, Any] = OrderedDict()
+        self._recorder = Batcher(self._record_together, max_size=RECORDED_TOGETHER)
         self.on_recorded: list[Callable[[Channel, int, list[int]], None]] = []
         """Told of each batch recorded: how many arrived, the ids of those new (metrics)."""
         self.also_wake: list[Callable[[], None]] = []
         """Called when this process recorded new items: other instances are told (bot/wakeups.py)."""
 
     async def record(self, channel: Channel, arrivals: list[Arrival]) -> None:
-        """Stores new updates durably and queues them; an update already recorded is ignored."""
+        """Stores new updates durably and queues them; an update already recorded is ignored.
+        Updates arriving at the same moment (webhook calls, one each) share one unit of work."""
         if not arrivals:
             return
-        now = utcnow()
-        rows = [{"channel": channel, "external_id": a.external_id, "routing_key": a.routing_key,
-                 "payload": a.payload, "status": IntakeStatus.PENDING, "attempts": 0, "received_at": now}
-                for a in arrivals]
-        async with self.db.transaction() as session:
-            stored = (await session.execute(
-                insert_ignore(session, IntakeItem).returning(IntakeItem.id, IntakeItem.external_id), rows)).all()
+        stored = await self._recorder.submit((channel, arrivals))
         for hook in self.on_recorded:
             hook(channel, len(arrivals), [item_id for item_id, _ in stored])
         by_external_id = {a.external_id: a for a in arrivals}
@@ -133,6 +132,22 @@ class IntakeQueue:
         if stored:
             for wake in self.also_wake:
                 wake()
+
+    async def _record_together(self, batches: Sequence[tuple[Channel, list[Arrival]]]) -> list[list[tuple[int, str]]]:
+        """One INSERT for the updates of every waiting ``record`` call; per call, the (id, external id)
+        of those new. Core, not the ORM: nothing here is read back as an object."""
+        now = utcnow()
+        rows = [{"channel": channel, "external_id": a.external_id, "routing_key": a.routing_key,
+                 "payload": a.payload, "status": IntakeStatus.PENDING, "attempts": 0, "received_at": now}
+                for channel, arrivals in batches for a in arrivals]
+        table = IntakeItem.__table__
+        async with self.db.transaction() as session:
+            stored = (await session.execute(insert_ignore(session, table).returning(
+                table.c.id, table.c.channel, table.c.external_id), rows)).all()
+        new = {(channel, external_id): item_id for item_id, channel, external_id in stored}
+        return [[(item_id, a.external_id) for a in arrivals
+                 if (item_id := new.pop((channel, a.external_id), None)) is not None]  # the same update twice: once
+                for channel, arrivals in batches]
 
     def wake(self) -> None:
         """Something may wait to be claimed (another instance recorded it)."""

@@ -100,7 +100,7 @@ async def reachable_identity(session: AsyncSession, person_id: int) -> ChannelId
     return (await session.execute(query)).scalar_one_or_none()
 
 
-def insert_ignore(executor: AsyncSession | AsyncConnection, table: type) -> sa.Insert:
+def insert_ignore(executor: AsyncSession | AsyncConnection, table: type | sa.Table) -> sa.Insert:
     """``INSERT … ON CONFLICT DO NOTHING`` in the dialect of a session or a connection."""
     dialect = executor.dialect if isinstance(executor, AsyncConnection) else executor.get_bind().dialect
     if dialect.name == "postgresql":
