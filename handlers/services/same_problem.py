@@ -18,6 +18,8 @@ from storage.models import Person, Request, RequestFollower
 RECENT = timedelta(days=30)
 NEAR_METRES = 300.0
 OFFERED = 3
+CANDIDATES = 30
+"""Newest near ones read to find the three: a pin in the box's corners is more than 300 m away."""
 OPEN = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW)
 _EARTH_METRES = 6_371_000.0
 
@@ -49,19 +51,34 @@ def _near(request: Request, where: Where) -> bool:
     return metres_between(where.latitude, where.longitude, request.latitude, request.longitude) <= NEAR_METRES
 
 
+def _near_in_sql(where: Where) -> sa.ColumnElement[bool] | None:
+    """The same quarter, or a pin inside the box around the resident's pin that holds its 300 m circle
+    (the exact distance is checked in Python, on these few): the database leaves out the rest."""
+    near = []
+    if where.quarter_id is not None:
+        near.append(Request.quarter_id == where.quarter_id)
+    if where.latitude is not None and where.longitude is not None:
+        dlat = math.degrees(NEAR_METRES / _EARTH_METRES) * 1.01
+        dlon = dlat / max(math.cos(math.radians(where.latitude)), 0.01)
+        near.append(sa.and_(Request.latitude.between(where.latitude - dlat, where.latitude + dlat),
+                            Request.longitude.between(where.longitude - dlon, where.longitude + dlon)))
+    return sa.or_(*near) if near else None
+
+
 async def similar_open_requests(session: AsyncSession, *, person: Person, category_id: int, where: Where,
                                 now: datetime, private_ids: sa.Select[tuple[int]] | None = None) -> list[Request]:
     """Up to three open requests of the category from the last 30 days in the same quarter or within
     ~300 m of the pin, newest first; none of the person's own, those they already follow, nor those
     their authors asked not to publish (``private_ids``)."""
-    if person.municipality_id is None:
+    near = _near_in_sql(where)
+    if person.municipality_id is None or near is None:
         return []
     followed = sa.select(RequestFollower.request_id).where(RequestFollower.person_id == person.id)
     query = (sa.select(Request)
              .where(Request.municipality_id == person.municipality_id, Request.category_id == category_id,
                     Request.status.in_(OPEN), Request.created_at >= now - RECENT,
-                    Request.person_id != person.id, Request.id.not_in(followed))
-             .order_by(Request.created_at.desc(), Request.id.desc()).limit(200))
+                    Request.person_id != person.id, Request.id.not_in(followed), near)
+             .order_by(Request.created_at.desc(), Request.id.desc()).limit(CANDIDATES))
     if private_ids is not None:
         query = query.where(Request.id.not_in(private_ids))
     candidates = (await session.scalars(query)).all()
