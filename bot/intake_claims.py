@@ -18,6 +18,7 @@ it was pending (``handlers/services/intake.py``).
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -31,6 +32,17 @@ PENDING = sa.literal_column(f"'{IntakeStatus.PENDING.value}'")
 of pending items per chat (``ix_intake_chat_pending``), whatever the chat's history."""
 
 
+def _none_of(column: sa.ColumnElement, values: list, item_type: sa.types.TypeEngine) -> sa.ColumnElement[bool]:
+    """``column <> ALL(:array)``: one parameter however many values, so the claim round stays one
+    prepared statement (``NOT IN (…)`` is a new statement for each length of the list)."""
+    return column != sa.all_(sa.bindparam(None, values, type_=ARRAY(item_type)))
+
+
+def _one_of(column: sa.ColumnElement, values: list, item_type: sa.types.TypeEngine) -> sa.ColumnElement[bool]:
+    """``column = ANY(:array)``, as above."""
+    return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(item_type)))
+
+
 async def do_claim_heads(session: AsyncSession, instance_id: str, channels: list[Channel], now: datetime,
                          limit: int, *, known: set[int], held: set[str] = frozenset()) -> list[Row]:
     """Claims up to ``limit`` chats' oldest pending items that no other live instance holds, with the
@@ -41,7 +53,7 @@ async def do_claim_heads(session: AsyncSession, instance_id: str, channels: list
     older = aliased(IntakeItem)
     heads = (sa.select(IntakeItem.id)
              .where(IntakeItem.status == IntakeStatus.PENDING, IntakeItem.channel.in_(channels),
-                    IntakeItem.id.not_in(known),
+                    _none_of(IntakeItem.id, sorted(known), sa.Integer()),
                     sa.or_(IntakeItem.claimed_by.is_(None), IntakeItem.claimed_by == instance_id,
                            ~alive(IntakeItem.claimed_by, now)),
                     ~sa.exists().where(older.routing_key == IntakeItem.routing_key, older.status == PENDING,
@@ -50,9 +62,9 @@ async def do_claim_heads(session: AsyncSession, instance_id: str, channels: list
     claimed = (await session.execute(_claiming(IntakeItem.id.in_(heads.scalar_subquery()), instance_id))).all()
     chats = {row.routing_key for row in claimed} | set(held)
     if chats:
-        followers = sa.and_(IntakeItem.routing_key.in_(chats),
+        followers = sa.and_(_one_of(IntakeItem.routing_key, sorted(chats), sa.String()),
                             IntakeItem.status == IntakeStatus.PENDING,
-                            IntakeItem.id.not_in([row.id for row in claimed] + list(known)),
+                            _none_of(IntakeItem.id, [row.id for row in claimed] + sorted(known), sa.Integer()),
                             sa.or_(IntakeItem.claimed_by.is_(None), IntakeItem.claimed_by == instance_id,
                                    ~alive(IntakeItem.claimed_by, now)))
         claimed += (await session.execute(_claiming(followers, instance_id))).all()
