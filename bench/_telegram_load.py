@@ -66,9 +66,9 @@ class Webhooks:
     next_update_id = itertools.count(1)
     """Update ids never repeat in this process (a repeated id is ignored by the bot, as Telegram's retries)."""
 
-    def __init__(self, targets: list[str], secret: str) -> None:
-        self.targets, self.headers = targets, {"Content-Type": "application/json",
-                                                "X-Telegram-Bot-Api-Secret-Token": secret}
+    def __init__(self, bot: FakeBot, targets: list[str], secret: str) -> None:
+        self.bot, self.targets, self.headers = bot, targets, {"Content-Type": "application/json",
+                                                              "X-Telegram-Bot-Api-Secret-Token": secret}
         self.turn = itertools.count()
         self.client: ClientSession | None = None
         self.refused = 0
@@ -79,7 +79,7 @@ class Webhooks:
         update.setdefault("update_id", next(self.next_update_id))
         target = self.targets[next(self.turn) % len(self.targets)]
         async with self.client.post(target, data=json.dumps(update), headers=self.headers) as response:
-            await response.read()
+            await self.bot.answered_webhook(await response.read(), response.content_type)
             if response.status != 200:
                 self.refused += 1
                 raise RuntimeError(f"the webhook {target} answered {response.status}")
@@ -213,7 +213,7 @@ class InProcessLoad:
 
     async def drive(self, token: str, script: str, n: int, webhooks: dict | None = None,
                     first_chat: int = 10_000) -> dict:
-        posting = Webhooks(**webhooks) if webhooks else None
+        posting = Webhooks(self.api.bot(token), **webhooks) if webhooks else None
         try:
             return await asyncio.wait_for(drive(self.api.bot(token), n, SCRIPTS[script], posting, first_chat),
                                           DRIVE_TIMEOUT)
@@ -225,7 +225,7 @@ class InProcessLoad:
                         webhooks: dict | None = None) -> dict:
         from bench._open_loop import open_loop
 
-        posting = Webhooks(**webhooks) if webhooks else None
+        posting = Webhooks(self.api.bot(token), **webhooks) if webhooks else None
         try:
             return await asyncio.wait_for(open_loop(self.api.bot(token), rate, seconds, first_chat, posting),
                                           seconds + DRIVE_TIMEOUT)

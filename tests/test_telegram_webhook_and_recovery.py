@@ -58,6 +58,29 @@ async def test_webhook_answers_a_signed_update_and_refuses_a_forged_one(db_url, 
         await service.stop()
 
 
+async def test_a_press_is_answered_in_the_webhooks_answer_and_not_again(db_url, fake_api, unused_tcp_port):
+    """The spinner of a resident's press stops with the answer to its webhook call, once: the turn
+    sends no answerCallbackQuery of its own."""
+    settings = settings_for(db_url, fake_api.base_url, telegram_mode="webhook", http_port=unused_tcp_port,
+                            public_url=f"http://127.0.0.1:{unused_tcp_port}", telegram_webhook_secret=SECRET)
+    service = await build_service(settings)
+    await service.start()
+    try:
+        bot = fake_api.bot(TOKEN)
+        assert await bot.deliver_webhook(bot.message_update(6201, "/start")) == 200
+        choose = (await bot.wait_sent(6201, 1))[0]
+        russian = next(row[0] for row in choose.reply_markup["inline_keyboard"] if "Русский" in row[0]["text"])
+        press = bot.callback_update(6201, russian["callback_data"], message_id=choose.message_id)
+        assert await bot.deliver_webhook(press) == 200
+        answers = [params for method, params in bot.calls if method == "answerCallbackQuery"]
+        assert answers == [{"callback_query_id": press["callback_query"]["id"]}]  # before its turn is done
+        assert "Прежде чем начать" in (await bot.wait_sent(6201, 2))[1].text
+        await eventually(lambda: _all_handled_and_sent(service.db), "updates or replies still under way")
+        assert [params for method, params in bot.calls if method == "answerCallbackQuery"] == answers
+    finally:
+        await service.stop()
+
+
 async def _all_handled_and_sent(db: Database) -> bool:
     async with db.reader() as session:
         unhandled = await session.scalar(sa.select(sa.func.count()).select_from(IntakeItem).where(

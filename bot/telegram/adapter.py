@@ -73,7 +73,9 @@ class TelegramAdapter:
                               language=parts.core.config.lawyers_chat_language, on_outbox=parts.wake)]
                    if settings.lawyers_chat else [])
         staff_chat = StaffChat(parts.db, parts.desk, on_outbox=parts.wake, others=lawyers)
-        plugged = Plugged(sender, processor(build_dispatcher(parts.core, staff_chat), bots),
+        dispatcher = build_dispatcher(parts.core, staff_chat,
+                                      spinners_stopped_on_arrival=settings.telegram_mode == "webhook")
+        plugged = Plugged(sender, processor(dispatcher, bots),
                           closers=[bot.session.close for bot in bots.values()], fetch_file=file_fetcher(bots),
                           invitation=deep_link(bots, settings), album_of=lambda item: album_of(item.payload))
         if settings.telegram_mode == "polling":

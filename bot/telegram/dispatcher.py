@@ -53,7 +53,10 @@ async def replies_to_a_bot_in_text(message: Message) -> bool:
     return bool(message.text) and replied is not None and replied.from_user is not None and replied.from_user.is_bot
 
 
-def build_dispatcher(core: ConversationCore, staff_chat: StaffChat | None = None) -> Dispatcher:
+def build_dispatcher(core: ConversationCore, staff_chat: StaffChat | None = None, *,
+                     spinners_stopped_on_arrival: bool = False) -> Dispatcher:
+    """``spinners_stopped_on_arrival``: webhook mode, where a resident's press was answered in the
+    answer to its webhook call (``bot/telegram/webhook.py``), so its turn sends no answer of its own."""
     spinners: set[asyncio.Task] = set()
     router = Router(name="residents")
 
@@ -66,6 +69,8 @@ def build_dispatcher(core: ConversationCore, staff_chat: StaffChat | None = None
     @router.callback_query(pressed_in_private_chat)
     async def on_button(query: CallbackQuery, bot: Bot, intake_id: int | None = None) -> None:
         await core.handle(callback_to_incoming(query, bot.id, intake_id))
+        if spinners_stopped_on_arrival:
+            return
         task = asyncio.create_task(_stop_spinner(query))  # not awaited: the reply need not wait for it
         spinners.add(task)
         task.add_done_callback(spinners.discard)

@@ -2,11 +2,13 @@
 
 The ``X-Telegram-Bot-Api-Secret-Token`` header must match the configured secret (a
 forged request gets 403 and nothing is stored). If recording fails we answer 500 and
-Telegram delivers the update again later (same ``update_id``, processed once).
+Telegram delivers the update again later (same ``update_id``, processed once). A resident's press
+is answered in the response (``spinner_stop``).
 """
 
 import hmac
 import logging
+from typing import Any
 
 from aiogram import Bot
 from aiogram.methods import SetWebhook
@@ -42,9 +44,20 @@ def add_webhook_routes(app: web.Application, bots: dict[int, Bot], intake: Intak
         # Stored as it came (not dumped again from the parsed update): the update is parsed once.
         arrival = Arrival(f"{bot.id}:{update.update_id}", routing_key(bot.id, payload), payload, update)
         await intake.record(Channel.TELEGRAM, [arrival])
-        return web.Response(status=200)
+        stop_spinner = spinner_stop(update)
+        return web.json_response(stop_spinner) if stop_spinner else web.Response(status=200)
 
     app.router.add_post("/telegram/{bot_id:\\d+}", receive)
+
+
+def spinner_stop(update: Any) -> dict[str, str] | None:
+    """A resident's press of a button: the method that stops its spinner, given in the answer to the
+    webhook call (Telegram runs a method named there): at once, not after the turn, and without a
+    request of its own. A press in a staff group is answered by its handler, with a short text."""
+    query = update.callback_query
+    if query is None or query.message is None or query.message.chat.type != "private":
+        return None
+    return {"method": "answerCallbackQuery", "callback_query_id": query.id}
 
 
 async def register_webhook(bot: Bot, public_url: str, secret: str) -> None:

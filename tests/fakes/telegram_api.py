@@ -194,8 +194,18 @@ class FakeBot(UpdateBuilders):
         if self.webhook_secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
         async with self._api.client().post(url or self.webhook_url, data=json.dumps(update), headers=headers) as resp:
-            await resp.read()
+            await self.answered_webhook(await resp.read(), resp.content_type)
             return resp.status
+
+    async def answered_webhook(self, body: bytes, content_type: str) -> None:
+        """Telegram runs a method named in the JSON answer to a webhook call (its result goes nowhere);
+        recorded in ``calls`` as a request would be."""
+        if content_type != "application/json" or not body:
+            return
+        params = json.loads(body)
+        name = params.pop("method", None)
+        if name:
+            await self._api.call(self, name, params, {})
 
     # -- bookkeeping used by the method handlers --------------------------------
     def _record(self, method: str, chat_id: int | None, params: dict, result: Any) -> None:
@@ -299,6 +309,10 @@ class FakeTelegramAPI:
         except ApiError as e:
             bot.calls.append((name, {}))
             return _error(e.code, e.description)
+        return await self.call(bot, name, params, uploads)
+
+    async def call(self, bot: FakeBot, name: str, params: dict, uploads: dict[str, bytes]) -> web.Response:
+        """Runs one Bot API method for ``bot`` (a request, or a method given in a webhook's answer)."""
         bot.calls.append((name, params))
         key = name.lower()
         handler = getattr(self, f"_m_{key}", None)
