@@ -21,11 +21,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-PREPARED_STATEMENTS = 1000
-"""asyncpg's prepared statements kept per connection (its default is 100). A statement with ``IN``
-over a list is a new statement for each length of the list, and the hot path has a few of them
-(a batch of turns, a claim round): with 100, they pushed each other out and were prepared again,
-a round trip and a parse each time."""
 
 _Row = TypeVar("_Row")
 
@@ -58,8 +53,6 @@ class Database:
         options: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
             options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-            if make_url(url).get_driver_name() == "asyncpg" and "prepared_statement_cache_size" not in url:
-                options["connect_args"] = {"prepared_statement_cache_size": PREPARED_STATEMENTS}
         self.engine = create_async_engine(url, **options)
         self.read_engine = create_async_engine(url, **options) if self.is_sqlite else self.engine
         if self.is_sqlite:
