@@ -15,9 +15,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import aiohttp
-
 from bench._common import die_with_parent, free_port
+from tests.service_process import healthy
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "bench-webhook-secret"
@@ -83,14 +82,6 @@ class CpuMeter:
 
 def _child_dies_with_us() -> None:
     die_with_parent("")
-
-
-async def healthy(port: int) -> bool:
-    try:
-        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as answer:
-            return answer.status == 200
-    except aiohttp.ClientError:
-        return False
 
 
 async def wait_healthy(process: asyncio.subprocess.Process, port: int, what: str) -> None:

@@ -1,24 +1,14 @@
-"""Fixtures of a whole service started for one test: on the fake Telegram Bot API, or on the fake
-Twilio with WhatsApp choices as numbered lines; and the fake Bot API holding a bot to Telegram's
-30 messages a second (429 beyond), for the tests of several instances."""
+"""A whole service started for one test on the fake Twilio, with WhatsApp choices as numbered lines
+(on the fake Telegram Bot API: ``tests/test_telegram_e2e.py::service``); and the fake Bot API holding
+a bot to Telegram's 30 messages a second (429 beyond), for the tests of several instances."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
 
-from main import build_service
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.test_telegram_e2e import settings_for
 from tests.test_whatsapp_e2e import start_service, twilio  # noqa: F401 - a fixture
-
-
-@pytest.fixture
-async def telegram_service(db_url, fake_api):
-    running = await build_service(settings_for(db_url, fake_api.base_url))
-    await running.start()
-    yield running
-    await running.stop()
 
 
 @pytest.fixture

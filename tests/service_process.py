@@ -37,6 +37,15 @@ class ServiceProcess:
         return False
 
 
+async def healthy(port: int) -> bool:
+    """Whether a `serve` on this port answers /healthz (it has started)."""
+    try:
+        async with ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as answer:
+            return answer.status == 200
+    except ClientError:
+        return False
+
+
 def command_env(database_url: str, **settings: str) -> dict[str, str]:
     """The environment of a `main.py` command: this one's, the database and the given settings."""
     env = {key: value for key, value in os.environ.items() if not key.isupper() or not key.startswith(

@@ -11,13 +11,13 @@ import sys
 import time
 from pathlib import Path
 
-import aiohttp
 import pytest
 import sqlalchemy as sa
 
 from storage.enums import OutboxStatus
 from storage.models import OutboxMessage, SchedulerLease
 from tests.conftest import TELEGRAM_TOKEN as TOKEN
+from tests.service_process import healthy
 from tests.telegram_user import TelegramUser
 from tests.waiting import PATIENCE, eventually
 
@@ -30,14 +30,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-async def healthy(port: int) -> bool:
-    try:
-        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as answer:
-            return answer.status == 200
-    except aiohttp.ClientError:
-        return False
 
 
 async def poller(db) -> str | None:

@@ -20,8 +20,9 @@ from tests.conftest import TELEGRAM_TOKEN
 from tests.core_config import core_config
 from tests.harness import Chat, onboard
 from tests.public_world import build_public_world
-from tests.running import telegram_service, twilio, whatsapp_service  # noqa: F401 - fixtures
+from tests.running import twilio, whatsapp_service  # noqa: F401 - fixtures
 from tests.telegram_user import TelegramUser
+from tests.test_telegram_e2e import service  # noqa: F401 - a fixture
 from tests.test_whatsapp_e2e import user_of
 
 WORLD_NOW = datetime(2026, 11, 29, 12, 0, tzinfo=BISHKEK)
@@ -97,8 +98,8 @@ async def test_the_monday_digest_reaches_who_asked_in_their_language_and_the_cha
     assert await kyrgyz.receive() == []
 
 
-async def test_opt_in_and_out_on_telegram_and_the_digest_arrives(telegram_service, fake_api):
-    await build_public_world(telegram_service.db, WORLD_NOW)
+async def test_opt_in_and_out_on_telegram_and_the_digest_arrives(service, fake_api):
+    await build_public_world(service.db, WORLD_NOW)
     bot = fake_api.bot(TELEGRAM_TOKEN)
     user = TelegramUser(bot, chat_id=5401)
     await user.say("/start")
@@ -114,11 +115,11 @@ async def test_opt_in_and_out_on_telegram_and_the_digest_arrives(telegram_servic
     assert [b["text"] for b in user.buttons()] == ["Получать", "◀ Главное меню"]
     await user.press("Получать")
     assert "Готово: итоги недели будут приходить по понедельникам утром." in user.last.text
-    assert await subscribed(telegram_service.db) == 1
+    assert await subscribed(service.db) == 1
 
     before = len(bot.sent_to(5401))
-    digest = WeeklyDigest(telegram_service.db, telegram_service.core.config, clock=lambda: MONDAY,
-                          on_outbox=telegram_service.worker.wake)
+    digest = WeeklyDigest(service.db, service.core.config, clock=lambda: MONDAY,
+                          on_outbox=service.worker.wake)
     assert await digest.send() == 1
     arrived = await bot.wait_sent(5401, before + 1)
     assert arrived[-1].text == expected(Language.RU)
@@ -127,7 +128,7 @@ async def test_opt_in_and_out_on_telegram_and_the_digest_arrives(telegram_servic
     assert "Сейчас Вы его получаете." in user.last.text
     await user.press("Не получать")
     assert "Готово: итоги недели больше не будут приходить." in user.last.text
-    assert await subscribed(telegram_service.db) == 0
+    assert await subscribed(service.db) == 0
 
 
 async def test_opt_in_and_out_on_whatsapp_in_kyrgyz(whatsapp_service, twilio):  # noqa: F811

@@ -14,9 +14,10 @@ from storage.db import Database
 from tests.conftest import TELEGRAM_TOKEN
 from tests.core_config import core_config
 from tests.harness import Chat, onboard
-from tests.running import telegram_service, twilio, whatsapp_service  # noqa: F401 - fixtures
+from tests.running import twilio, whatsapp_service  # noqa: F401 - fixtures
 from tests.telegram_user import TelegramUser
 from tests.test_admin_and_console import admin  # noqa: F401  (a fixture: runs `main.py admin …` in-process)
+from tests.test_telegram_e2e import service  # noqa: F401 - a fixture
 from tests.test_whatsapp_e2e import user_of
 
 RECEPTION = NumberInput("Айыл өкмөтүнүн кабыл алуу бөлмөсү", "Приёмная айыл окмоту", "+996 312 60 12 34",
@@ -121,8 +122,8 @@ async def test_anything_else_gets_a_hint_and_the_numbers_again(db):
 
 
 # -- end to end on the messengers ---------------------------------------------------------------
-async def test_on_telegram_in_russian(telegram_service, fake_api):
-    await add_alamudun_numbers(telegram_service.db)
+async def test_on_telegram_in_russian(service, fake_api):
+    await add_alamudun_numbers(service.db)
     user = TelegramUser(fake_api.bot(TELEGRAM_TOKEN), chat_id=5301)
     await user.say("/start")
     await user.press("Русский")
