@@ -8,22 +8,17 @@ nothing: the chats it held are taken over within seconds (its heartbeat lapses),
 One deployment serves the phases in turn (three instances; one killed; the two left), since
 starting instances is what costs most here."""
 
-import asyncio
-import signal
 import time
+from math import nan
 
 import pytest
-import sqlalchemy as sa
 
-from storage.enums import IntakeStatus
-from storage.models import IntakeItem
-from storage.types import utcnow
 from tests.broadcast_world import add_residents, demo_quarters
 from tests.running import bot_api_at_30_per_second
 from tests.test_broadcast_delivery import BOT_ID, HEAD_CHAT, TOKEN, broadcast_done, copies, order_for_everybody
 from tests.test_limiter import busiest_window
 from tests.waiting import PATIENCE, eventually
-from tests.webhook_instances_world import Instance, LoadBalancer, check_dialogs, deployment
+from tests.webhook_instances_world import LoadBalancer, check_dialogs, deployment, dialogs_with_a_kill
 
 CHATS = 30
 DUPLICATE_BOUND = 12  # replies sent and not yet recorded when an instance dies (as tests/test_instances_delivery.py)
@@ -35,29 +30,6 @@ TEXT = "Суу өчүрүлөт / Воду отключат"
 async def api():
     async with bot_api_at_30_per_second(TOKEN) as api:
         yield api
-
-
-async def holding_chats(db, instances: list[Instance], at_least: int) -> Instance | None:
-    """An instance holding at least ``at_least`` chats (their oldest pending updates claimed by it)."""
-    async with db.reader() as session:
-        held = (await session.execute(
-            sa.select(IntakeItem.claimed_by, sa.func.count()).where(IntakeItem.status == IntakeStatus.PENDING,
-                                                                   IntakeItem.claimed_by.is_not(None))
-            .group_by(IntakeItem.claimed_by))).all()
-    return next((i for i in instances for holder, count in held if i.named_in(holder) and count >= at_least), None)
-
-
-async def held_by(db, instance: Instance) -> list[int]:
-    async with db.reader() as session:
-        return list((await session.scalars(sa.select(IntakeItem.id).where(
-            IntakeItem.status == IntakeStatus.PENDING,
-            IntakeItem.claimed_by.like(f"%:{instance.process.pid}:%")))).all())
-
-
-async def processed_at(db, item_ids: list[int]) -> list:
-    async with db.reader() as session:
-        return list((await session.scalars(sa.select(IntakeItem.processed_at).where(
-            IntakeItem.id.in_(item_ids)))).all())
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])  # several instances share a server; SQLite runs one
@@ -84,17 +56,7 @@ async def test_instances_keep_each_chat_in_order_within_the_bots_limit_and_take_
         broadcast_seconds = time.monotonic() - started
 
         # One killed under a busy dialog load: the two left take its chats over.
-        chats = list(range(61_000, 61_000 + CHATS))
-        load = asyncio.create_task(balancer.dialogs(chats))
-        victim = await eventually(lambda: holding_chats(db, instances, 3), "no instance held chats",
-                                  interval=0.005)
-        victim.process.send_signal(signal.SIGKILL)  # in the middle of its chats' turns
-        await victim.process.wait()
-        killed_at, killed = utcnow(), time.monotonic()
-        stranded = await held_by(db, victim)
-        await load
-        killed_one = await check_dialogs(db, bot, chats)
-        done_at = await processed_at(db, stranded)
+        killed = await dialogs_with_a_kill(db, balancer, list(range(61_000, 61_000 + CHATS)), holding=3)
 
         # The two left, in turn.
         survivors = [instance for instance in instances if instance.alive]
@@ -104,22 +66,22 @@ async def test_instances_keep_each_chat_in_order_within_the_bots_limit_and_take_
         await balancer.dialogs(chats)
         two = await check_dialogs(db, bot, chats)
         two_seconds = time.monotonic() - started
-    takeover = (max(done_at) - killed_at).total_seconds()
-    first_reply = min(m.at for m in bot.sent if m.at > killed) - killed
     got = copies(api, TEXT)
     sends = [m.at for m in bot.sent]
     busiest = busiest_window(sends, 1.0)
     print(f"three instances: {CHATS} dialogs x 7 answered in {three_seconds:.1f} s, the broadcast to {RESIDENTS} "
-          f"done in {broadcast_seconds:.1f} s; killed one holding {len(stranded)} chats: taken over in "
-          f"{takeover:.1f} s, first reply after the kill in {first_reply:.1f} s, {killed_one.repeated} replies "
-          f"repeated; two instances: {CHATS} dialogs in {two_seconds:.1f} s; {len(sends)} messages, busiest "
-          f"second {busiest}")
+          f"done in {broadcast_seconds:.1f} s; killed one holding {killed.chats_held} chats ({killed.stranded} "
+          f"updates): taken over in {killed.takeover or nan:.1f} s, first reply after the kill in "
+          f"{killed.first_reply or nan:.1f} s, "
+          f"{killed.dialogs.repeated} replies repeated; two instances: {CHATS} dialogs in {two_seconds:.1f} s; "
+          f"{len(sends)} messages, busiest second {busiest}")
     assert set(range(RESIDENTS)) | {HEAD_CHAT} <= set(got) and set(got.values()) == {1}  # each once
-    assert stranded  # the kill did strand chats, which the others took over
-    assert all(killed_one.in_order.values()), {chat: ok for chat, ok in killed_one.in_order.items() if not ok}
-    assert all(killed_one.handled_once_in_order.values())  # nothing lost, nothing handled twice, in order
-    assert killed_one.repeated <= DUPLICATE_BOUND
-    assert takeover <= 10
+    assert killed.stranded  # the kill did strand chats, which the others took over
+    assert not killed.dialogs.unanswered, killed.dialogs.unanswered
+    assert all(killed.dialogs.in_order.values()), [chat for chat, ok in killed.dialogs.in_order.items() if not ok]
+    assert all(killed.dialogs.handled_once_in_order.values())  # nothing lost, nothing handled twice, in order
+    assert killed.dialogs.repeated <= DUPLICATE_BOUND
+    assert killed.takeover is not None and killed.takeover <= 10
     assert all(instance.took - before >= CHATS for instance, before in zip(survivors, took_before, strict=True))
     assert all(two.in_order.values()) and two.repeated == 0
     assert all(two.handled_once_in_order.values())

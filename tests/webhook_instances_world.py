@@ -12,17 +12,22 @@ import contextlib
 import signal
 import socket
 import sys
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
 import sqlalchemy as sa
 
+from storage.enums import IntakeStatus
 from storage.models import ChannelIdentity, InboundMessage, IntakeItem, OutboxMessage
+from storage.types import utcnow
 from tests.fakes.telegram_api import FakeBot, FakeTelegramAPI
 from tests.service_process import command_env
 from tests.test_broadcast_delivery import BOT_ID, TOKEN
+from tests.test_limiter import busiest_window
 from tests.waiting import PATIENCE, eventually
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +51,7 @@ class Instance:
     process: asyncio.subprocess.Process
     port: int
     log: Path
+    env: dict[str, str]
     took: int = 0
     """Updates the load balancer handed to it (acknowledged)."""
 
@@ -70,6 +76,15 @@ class Instance:
             return False
 
 
+async def _serve(env: dict[str, str], port: int, log: Path) -> asyncio.subprocess.Process:
+    """`main.py serve` on ``port``, its log appended to ``log``."""
+    with log.open("ab") as stderr:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, str(ROOT / "main.py"), "serve", cwd=log.parent,
+            env={**env, "HTTP_PORT": str(port), "PUBLIC_URL": f"http://127.0.0.1:{port}"},
+            stdout=asyncio.subprocess.DEVNULL, stderr=stderr)
+
+
 @contextlib.asynccontextmanager
 async def deployment(db_url: str, api: FakeTelegramAPI, count: int, logs: Path) -> AsyncIterator[list[Instance]]:
     """``count`` instances started side by side (each registers the webhook with its own address);
@@ -80,12 +95,7 @@ async def deployment(db_url: str, api: FakeTelegramAPI, count: int, logs: Path) 
     instances = []
     for index in range(count):
         port, log = free_port(), logs / f"instance-{index}.log"
-        with log.open("wb") as stderr:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, str(ROOT / "main.py"), "serve", cwd=logs,
-                env={**env, "HTTP_PORT": str(port), "PUBLIC_URL": f"http://127.0.0.1:{port}"},
-                stdout=asyncio.subprocess.DEVNULL, stderr=stderr)
-        instances.append(Instance(process, port, log))
+        instances.append(Instance(await _serve(env, port, log), port, log, env))
     try:
         for instance in instances:
             await eventually(instance.ready, "an instance did not become ready", timeout=STARTUP, interval=0.2)
@@ -95,6 +105,12 @@ async def deployment(db_url: str, api: FakeTelegramAPI, count: int, logs: Path) 
             if instance.alive:
                 instance.process.send_signal(signal.SIGTERM)
         await asyncio.gather(*(asyncio.wait_for(i.process.wait(), STARTUP) for i in instances))
+
+
+async def restart(instance: Instance) -> None:
+    """Starts a killed instance again, on its port (its log goes on), and waits until it is ready."""
+    instance.process = await _serve(instance.env, instance.port, instance.log)
+    await eventually(instance.ready, "a restarted instance did not become ready", timeout=STARTUP, interval=0.2)
 
 
 class LoadBalancer:
@@ -136,6 +152,12 @@ class Dialogs:
     """Answers that came more than once (a reply sent again after a crash)."""
     handled_once_in_order: dict[int, bool] = field(default_factory=dict)
     """Per chat: its inbound log names each of its DIALOG updates once, in the order received."""
+    never_handled: int = 0
+    """Updates of the chats their inbound logs do not name (lost)."""
+    handled_twice: int = 0
+    """Inbound log rows naming an update named before."""
+    unanswered: str = ""
+    """Where the chats not answered whole stand, when the wait for their answers ran out."""
 
 
 def answers_of(bot: FakeBot, chat_id: int) -> list[int]:
@@ -185,12 +207,17 @@ async def where_they_stand(db, bot: FakeBot, chats: list[int]) -> str:
     return "\n".join(lines)
 
 
-async def check_dialogs(db, bot: FakeBot, chats: list[int]) -> Dialogs:
+async def answered(db, bot: FakeBot, chats: list[int]) -> str:
+    """Waits until every resident of ``chats`` got all the answers; "" then, else where the others stand."""
     try:
-        await eventually(lambda: all_answered(bot, chats), "some residents did not get all their answers",
-                         timeout=len(chats) * len(DIALOG) / 30 + 2 * PATIENCE, interval=0.1)
+        await bot.sent_signal.wait_until(lambda: all_answered(bot, chats), "some residents did not get all their answers",
+                                         timeout=len(chats) * len(DIALOG) / 30 + 2 * PATIENCE)
     except TimeoutError as error:
-        raise AssertionError(f"{error}\n{await where_they_stand(db, bot, chats)}") from None
+        return f"{error}\n{await where_they_stand(db, bot, chats)}"
+    return ""
+
+
+async def dialogs_of(db, bot: FakeBot, chats: list[int]) -> Dialogs:
     result = Dialogs()
     for chat_id in chats:
         answers = answers_of(bot, chat_id)
@@ -198,6 +225,95 @@ async def check_dialogs(db, bot: FakeBot, chats: list[int]) -> Dialogs:
         result.in_order[chat_id] = distinct == list(range(len(ANSWERS)))
         result.repeated += len(answers) - len(distinct)
     for chat_id, intake_ids in (await inbound_intake_ids(db, chats)).items():
-        result.handled_once_in_order[chat_id] = (len(intake_ids) == len(DIALOG) and None not in intake_ids
-                                                 and intake_ids == sorted(set(intake_ids)))
+        named = [item_id for item_id in intake_ids if item_id is not None]
+        result.handled_once_in_order[chat_id] = (len(intake_ids) == len(DIALOG) and len(named) == len(intake_ids)
+                                                 and intake_ids == sorted(set(named)))
+        result.never_handled += max(len(DIALOG) - len(set(named)), 0)
+        result.handled_twice += len(named) - len(set(named))
     return result
+
+
+async def check_dialogs(db, bot: FakeBot, chats: list[int]) -> Dialogs:
+    """Once every resident got all the answers (failing if they do not), what they got and what was handled."""
+    if unanswered := await answered(db, bot, chats):
+        raise AssertionError(unanswered)
+    return await dialogs_of(db, bot, chats)
+
+
+async def busiest_holder(db, instances: list[Instance], at_least: int) -> tuple[Instance, int] | None:
+    """The live instance holding the most chats (their oldest pending updates claimed by it) and how
+    many, if at least ``at_least``."""
+    async with db.reader() as session:
+        held = (await session.execute(
+            sa.select(IntakeItem.claimed_by, sa.func.count(sa.distinct(IntakeItem.routing_key)))
+            .where(IntakeItem.status == IntakeStatus.PENDING, IntakeItem.claimed_by.is_not(None))
+            .group_by(IntakeItem.claimed_by))).all()
+    found = [(count, index) for index, instance in enumerate(instances) if instance.alive
+             for holder, count in held if instance.named_in(holder) and count >= at_least]
+    if not found:
+        return None
+    count, index = max(found)
+    return instances[index], count
+
+
+async def held_by(db, instance: Instance) -> list[int]:
+    """The pending updates ``instance`` has claimed."""
+    async with db.reader() as session:
+        return list((await session.scalars(sa.select(IntakeItem.id).where(
+            IntakeItem.status == IntakeStatus.PENDING,
+            IntakeItem.claimed_by.like(f"%:{instance.process.pid}:%")))).all())
+
+
+async def processed_at(db, item_ids: list[int]) -> list[datetime | None]:
+    async with db.reader() as session:
+        return list((await session.scalars(sa.select(IntakeItem.processed_at).where(
+            IntakeItem.id.in_(item_ids)))).all())
+
+
+@dataclass
+class KilledOne:
+    """A dialog load during which one instance was SIGKILLed, and what came of it."""
+
+    victim: Instance
+    chats_held: int
+    """Chats the victim held when it was picked."""
+    stranded: int
+    """Updates it held (claimed, not done) when it died."""
+    dialogs: Dialogs
+    takeover: float | None
+    """Seconds from the kill until the last of them was done (None: it held none, or one was never done)."""
+    first_reply: float | None
+    """Seconds from the kill to the next message at the Bot API."""
+    busiest_second: int
+    too_many_requests: int
+    """Over the load: the bot's busiest one-second window at the Bot API, and the 429s it answered."""
+
+
+async def dialogs_with_a_kill(db, balancer: LoadBalancer, chats: list[int], *, holding: int = 1,
+                             after_sends: int = 0) -> KilledOne:
+    """The residents of ``chats`` send their dialogs in a burst; once ``after_sends`` messages reached
+    the Bot API and an instance holds at least ``holding`` chats, the one holding most is SIGKILLed
+    (in the middle of its chats' turns) and the others take its chats over and finish the load."""
+    bot = balancer.bot
+    sent_before, refused_before = len(bot.sent), bot.too_many_requests
+    load = asyncio.create_task(balancer.dialogs(chats))
+    await bot.sent_signal.wait_until(lambda: len(bot.sent) - sent_before >= after_sends,
+                                     f"{after_sends} messages did not reach the Bot API",
+                                     timeout=after_sends / 30 + 2 * PATIENCE)
+    victim, chats_held = await eventually(lambda: busiest_holder(db, balancer.instances, holding),
+                                          "no instance held chats", interval=0.005)
+    victim.process.send_signal(signal.SIGKILL)
+    await victim.process.wait()
+    killed_at, killed = utcnow(), time.monotonic()
+    stranded = await held_by(db, victim)
+    await load
+    unanswered = await answered(db, bot, chats)
+    dialogs = await dialogs_of(db, bot, chats)
+    dialogs.unanswered = unanswered
+    done_at = await processed_at(db, stranded)
+    done = [at for at in done_at if at is not None]
+    sends = [message.at for message in bot.sent[sent_before:]]
+    return KilledOne(victim, chats_held, len(stranded), dialogs,
+                     (max(done) - killed_at).total_seconds() if done and len(done) == len(done_at) else None,
+                     min((at - killed for at in sends if at > killed), default=None), busiest_window(sends, 1.0),
+                     bot.too_many_requests - refused_before)
