@@ -1,7 +1,7 @@
 """Instances killed at many points of a broadcast or of a busy dialog load: loss, order, takeover, duplicates.
 
     .venv/bin/python -m bench.instances_kill [--load broadcast|dialog] [--points 20] [--instances N]
-        [--residents 400] [--chats 40] [--db postgresql|sqlite]
+        [--residents 400] [--chats 40] [--db postgresql|sqlite] [--logs DIR]
 
 ``--load broadcast`` (the default): for each of POINTS kill points spread at random over the
 broadcast (seeded), INSTANCES delivery processes (tests/broadcast_child.py, one heartbeat each,
@@ -14,13 +14,14 @@ line ever went backwards. Writes bench/results/instances_kill.json.
 
 ``--load dialog`` (PostgreSQL): INSTANCES real `main.py serve` processes (3 by default) in webhook
 mode behind a round-robin load balancer, started once; at each point CHATS new residents send
-the seven-text request dialog in a burst, and once the point's number of messages reached the
-Bot API the instance holding most chats is SIGKILLed, the others finish the load, and the killed
-one is started again for the next point (tests/webhook_instances_world.py, the same scenario as
-tests/test_instances_intake.py). Figures per point and over all: updates never handled, handled
-twice, chats whose replies came out of order, replies repeated at the Bot API, takeover (kill to
-the last of the victim's updates done), the first reply after the kill, the busiest one-second
-window, 429s. Writes bench/results/instances_kill_dialog.json. Neither asserts anything.
+the seven-text request dialog in a burst; once the point's number of their updates were handled
+(seeded, 5 to 80 % of them) the instance holding most chats is SIGKILLed, the others finish the
+load, and the killed one is started again for the next point (tests/webhook_instances_world.py,
+the same scenario as tests/test_instances_intake.py). Figures per point and over all: updates
+never handled, handled twice, chats whose replies came out of order, replies repeated at the
+Bot API, takeover (kill to the last of the victim's updates done), the first reply after the
+kill, the busiest one-second window, 429s, the load average.
+Writes bench/results/instances_kill_dialog.json. Neither asserts anything.
 """
 
 import argparse
@@ -38,7 +39,14 @@ from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.instances_world import broadcast_with_a_kill
 from tests.running import bot_api_at_30_per_second
 from tests.test_broadcast_delivery import HEAD_CHAT, TOKEN
-from tests.webhook_instances_world import DIALOG, LoadBalancer, deployment, dialogs_with_a_kill, restart
+from tests.webhook_instances_world import (
+    DIALOG,
+    LoadBalancer,
+    deployment,
+    dialogs_with_a_kill,
+    restart,
+    where_they_stand,
+)
 
 
 async def one_point(backend: str, instances: int, residents: int, kill_after: int) -> dict:
@@ -84,14 +92,15 @@ def rounded(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds, 2)
 
 
-COLUMNS = ("point", "kill_after", "chats_held", "stranded", "lost", "handled_twice", "out_of_order", "repeated",
+COLUMNS = ("point", "kill_after", "chats_held", "stranded", "lost", "handled_twice", "handled_out_of_order",
+           "replies_out_of_order", "repeated",
            "takeover_s", "first_reply_s", "busiest_second", "too_many_requests", "load_1m")
 
 
-async def dialog(points: int, instances: int, chats: int) -> None:
+async def dialog(points: int, instances: int, chats: int, logs: str | None) -> None:
     rng = random.Random(18)
-    sends = chats * len(DIALOG)
-    kill_points = sorted(rng.randrange(sends // 20, sends * 4 // 5) for _ in range(points))
+    updates = chats * len(DIALOG)
+    kill_points = sorted(rng.randrange(updates // 20, updates * 4 // 5) for _ in range(points))
     runs = []
     print("  ".join(COLUMNS))
     async with fresh_database("postgresql") as url, bot_api_at_30_per_second(TOKEN) as api:
@@ -100,35 +109,42 @@ async def dialog(points: int, instances: int, chats: int) -> None:
             await migrate(db)
             async with db.transaction() as session:
                 await do_load_demo(session)
-            with tempfile.TemporaryDirectory(prefix="kairyl-kill-") as logs:
-                async with deployment(url, api, instances, Path(logs)) as started:
+            with tempfile.TemporaryDirectory(prefix="kairyl-kill-") as temporary:
+                async with deployment(url, api, instances, Path(logs or temporary)) as started:
                     balancer = LoadBalancer(api.bot(TOKEN), started)
-                    for point, after_sends in enumerate(kill_points):
+                    for point, after_handled in enumerate(kill_points):
                         first = 100_000 + point * chats
                         run = await dialogs_with_a_kill(db, balancer, list(range(first, first + chats)),
-                                                        after_sends=after_sends)
-                        figures = {"point": point + 1, "kill_after": after_sends, "chats_held": run.chats_held,
+                                                        after_handled=after_handled)
+                        figures = {"point": point + 1, "kill_after": after_handled, "chats_held": run.chats_held,
                                    "stranded": run.stranded, "lost": run.dialogs.never_handled,
                                    "handled_twice": run.dialogs.handled_twice,
-                                   "out_of_order": sum(not ok for ok in run.dialogs.in_order.values()),
+                                   "handled_out_of_order": len(run.dialogs.handled_out_of_order),
+                                   "replies_out_of_order": sum(not ok for ok in run.dialogs.in_order.values()),
                                    "repeated": run.dialogs.repeated, "takeover_s": rounded(run.takeover),
                                    "first_reply_s": rounded(run.first_reply), "busiest_second": run.busiest_second,
-                                   "too_many_requests": run.too_many_requests, "load_1m": os.getloadavg()[0],
+                                   "too_many_requests": run.too_many_requests, "load_1m": round(os.getloadavg()[0], 2),
                                    "unanswered": run.dialogs.unanswered}
+                        disordered = sorted(set(run.dialogs.handled_out_of_order)
+                                            | {chat for chat, ok in run.dialogs.in_order.items() if not ok})
+                        if disordered:
+                            figures["out_of_order_chats"] = await where_they_stand(db, api.bot(TOKEN), disordered)
                         runs.append(figures)
                         print("  ".join(f"{figures[column]!s:>{len(column)}}" for column in COLUMNS), flush=True)
-                        if figures["unanswered"]:
-                            print(figures["unanswered"], flush=True)
+                        for detail in ("unanswered", "out_of_order_chats"):
+                            if figures.get(detail):
+                                print(figures[detail], flush=True)
                         if point + 1 < points:
                             await restart(run.victim)
         finally:
             await db.dispose()
     takeovers = [run["takeover_s"] for run in runs if run["takeover_s"] is not None]
     first_replies = [run["first_reply_s"] for run in runs if run["first_reply_s"] is not None]
-    summary = {"db": "postgresql", "instances": instances, "chats": chats, "updates_per_point": sends,
+    summary = {"db": "postgresql", "instances": instances, "chats": chats, "updates_per_point": updates,
                "points": points, "load_1m_mean": round(sum(run["load_1m"] for run in runs) / points, 2),
                "lost": sum(run["lost"] for run in runs), "handled_twice": sum(run["handled_twice"] for run in runs),
-               "out_of_order": sum(run["out_of_order"] for run in runs),
+               "handled_out_of_order": sum(run["handled_out_of_order"] for run in runs),
+               "replies_out_of_order": sum(run["replies_out_of_order"] for run in runs),
                "unanswered_points": sum(bool(run["unanswered"]) for run in runs),
                "repeated_max": max(run["repeated"] for run in runs),
                "repeated_mean": round(sum(run["repeated"] for run in runs) / points, 1),
@@ -150,10 +166,11 @@ if __name__ == "__main__":
     parser.add_argument("--residents", type=int, default=400, help="a broadcast's recipients")
     parser.add_argument("--chats", type=int, default=40, help="residents sending a dialog at each point")
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--logs", help="a dialog load: keep the instances' logs in this folder")
     args = parser.parse_args()
     if args.load == "dialog":
         if args.db != "postgresql":
             parser.error("--load dialog runs several instances, which share a PostgreSQL")
-        asyncio.run(dialog(args.points, args.instances or 3, args.chats))
+        asyncio.run(dialog(args.points, args.instances or 3, args.chats, args.logs))
     else:
         asyncio.run(broadcast(args.points, args.instances or 2, args.residents, args.db))

@@ -156,6 +156,8 @@ class Dialogs:
     """Updates of the chats their inbound logs do not name (lost)."""
     handled_twice: int = 0
     """Inbound log rows naming an update named before."""
+    handled_out_of_order: list[int] = field(default_factory=list)
+    """Chats whose inbound log names their updates in another order than they were recorded."""
     unanswered: str = ""
     """Where the chats not answered whole stand, when the wait for their answers ran out."""
 
@@ -188,22 +190,31 @@ async def inbound_intake_ids(db, chats: list[int]) -> dict[int, list[int | None]
     return found
 
 
+def unanswered(bot: FakeBot, chats: list[int]) -> list[int]:
+    return [chat_id for chat_id in chats if set(answers_of(bot, chat_id)) != set(range(len(ANSWERS)))]
+
+
 async def where_they_stand(db, bot: FakeBot, chats: list[int]) -> str:
-    """For the chats not answered whole: the answers they got, their intake items (status, holder,
-    attempts, error) and their outbox rows by status; what a failed wait shows."""
+    """For (the first five of) ``chats``: the answers they got, their intake items (status, holder,
+    attempts, error, when done), the order their inbound log handled them in, and their outbox
+    rows by status; what a failed wait shows."""
     lines = []
-    for chat_id in [c for c in chats if set(answers_of(bot, c)) != set(range(len(ANSWERS)))][:5]:
+    handled = await inbound_intake_ids(db, chats[:5])
+    for chat_id in chats[:5]:
         address = f"telegram:{BOT_ID}:{chat_id}"
         async with db.reader() as session:
             items = (await session.execute(
                 sa.select(IntakeItem.id, IntakeItem.status, IntakeItem.claimed_by, IntakeItem.attempts,
-                          IntakeItem.error).where(IntakeItem.routing_key == address).order_by(IntakeItem.id))).all()
+                          IntakeItem.error, IntakeItem.processed_at)
+                .where(IntakeItem.routing_key == address).order_by(IntakeItem.id))).all()
             outbox = (await session.execute(
                 sa.select(OutboxMessage.status, sa.func.count()).join(
                     ChannelIdentity, ChannelIdentity.id == OutboxMessage.identity_id)
                 .where(ChannelIdentity.address == address).group_by(OutboxMessage.status))).all()
-        lines.append(f"{chat_id}: answers {answers_of(bot, chat_id)}; intake {[tuple(i) for i in items]}; "
-                     f"outbox {dict(outbox)}")
+        described = [(i.id, i.status.value, i.claimed_by, i.attempts, i.error,
+                      i.processed_at.strftime("%H:%M:%S.%f") if i.processed_at else None) for i in items]
+        lines.append(f"{chat_id}: answers {answers_of(bot, chat_id)}; intake {described}; handled in the order "
+                     f"{handled[chat_id]}; outbox {dict(outbox)}")
     return "\n".join(lines)
 
 
@@ -213,7 +224,7 @@ async def answered(db, bot: FakeBot, chats: list[int]) -> str:
         await bot.sent_signal.wait_until(lambda: all_answered(bot, chats), "some residents did not get all their answers",
                                          timeout=len(chats) * len(DIALOG) / 30 + 2 * PATIENCE)
     except TimeoutError as error:
-        return f"{error}\n{await where_they_stand(db, bot, chats)}"
+        return f"{error}\n{await where_they_stand(db, bot, unanswered(bot, chats))}"
     return ""
 
 
@@ -230,6 +241,8 @@ async def dialogs_of(db, bot: FakeBot, chats: list[int]) -> Dialogs:
                                                  and intake_ids == sorted(set(named)))
         result.never_handled += max(len(DIALOG) - len(set(named)), 0)
         result.handled_twice += len(named) - len(set(named))
+        if named != sorted(named):
+            result.handled_out_of_order.append(chat_id)
     return result
 
 
@@ -289,17 +302,26 @@ class KilledOne:
     """Over the load: the bot's busiest one-second window at the Bot API, and the 429s it answered."""
 
 
+async def handled_since(db, last_id: int, at_least: int) -> bool:
+    """Whether ``at_least`` updates recorded after intake item ``last_id`` are no longer pending."""
+    async with db.reader() as session:
+        return (await session.scalar(sa.select(sa.func.count()).where(
+            IntakeItem.id > last_id, IntakeItem.status != IntakeStatus.PENDING)) or 0) >= at_least
+
+
 async def dialogs_with_a_kill(db, balancer: LoadBalancer, chats: list[int], *, holding: int = 1,
-                             after_sends: int = 0) -> KilledOne:
-    """The residents of ``chats`` send their dialogs in a burst; once ``after_sends`` messages reached
-    the Bot API and an instance holds at least ``holding`` chats, the one holding most is SIGKILLed
+                             after_handled: int = 0) -> KilledOne:
+    """The residents of ``chats`` send their dialogs in a burst; once ``after_handled`` of their updates
+    were handled and an instance holds at least ``holding`` chats, the one holding most is SIGKILLed
     (in the middle of its chats' turns) and the others take its chats over and finish the load."""
     bot = balancer.bot
     sent_before, refused_before = len(bot.sent), bot.too_many_requests
+    async with db.reader() as session:
+        last_id = await session.scalar(sa.select(sa.func.max(IntakeItem.id))) or 0
     load = asyncio.create_task(balancer.dialogs(chats))
-    await bot.sent_signal.wait_until(lambda: len(bot.sent) - sent_before >= after_sends,
-                                     f"{after_sends} messages did not reach the Bot API",
-                                     timeout=after_sends / 30 + 2 * PATIENCE)
+    if after_handled:
+        await eventually(lambda: handled_since(db, last_id, after_handled),
+                         f"{after_handled} updates were not handled", timeout=STARTUP, interval=0.01)
     victim, chats_held = await eventually(lambda: busiest_holder(db, balancer.instances, holding),
                                           "no instance held chats", interval=0.005)
     victim.process.send_signal(signal.SIGKILL)
