@@ -8,9 +8,10 @@ the holder's row lapses (it died, or lost the database) the head is claimable ag
 instance takes the chat over within the heartbeat's time to live and a claim round.
 
 The chat's other pending items are claimed with its head (an album's parts are handled with its
-first), so they stay with the instance as they become the head. A round claims the heads of many
-chats in one statement, ``FOR UPDATE SKIP LOCKED``: two
-instances claiming at once never wait for each other nor take the same chat. Each item is still
+first), so they stay with the instance as they become the head; a chat's newer items are claimed
+only by the instance holding its head (never beside another holder's turn). A
+round claims the heads of many chats in one statement, ``FOR UPDATE SKIP LOCKED``: two instances
+claiming at once never wait for each other nor take the same chat. Each item is still
 handled once however often it is claimed: the turn marks it done in its own unit of work, only if
 it was pending (``handlers/services/intake.py``).
 """
@@ -56,19 +57,28 @@ async def do_claim_heads(session: AsyncSession, instance_id: str, channels: list
                     _none_of(IntakeItem.id, sorted(known), sa.Integer()),
                     sa.or_(IntakeItem.claimed_by.is_(None), IntakeItem.claimed_by == instance_id,
                            ~alive(IntakeItem.claimed_by, now)),
-                    ~sa.exists().where(older.routing_key == IntakeItem.routing_key, older.status == PENDING,
-                                       older.id < IntakeItem.id))
+                    _oldest_pending(IntakeItem))
              .order_by(IntakeItem.id).limit(limit).with_for_update(skip_locked=True))
     claimed = (await session.execute(_claiming(IntakeItem.id.in_(heads.scalar_subquery()), instance_id))).all()
     chats = {row.routing_key for row in claimed} | set(held)
     if chats:
+        # Only where the chat's head is ours: ``held`` may be out of date (noted before this round, while a
+        # turn here ended and another instance claimed the chat's next update).
         followers = sa.and_(_one_of(IntakeItem.routing_key, sorted(chats), sa.String()),
                             IntakeItem.status == IntakeStatus.PENDING,
                             _none_of(IntakeItem.id, [row.id for row in claimed] + sorted(known), sa.Integer()),
                             sa.or_(IntakeItem.claimed_by.is_(None), IntakeItem.claimed_by == instance_id,
-                                   ~alive(IntakeItem.claimed_by, now)))
+                                   ~alive(IntakeItem.claimed_by, now)),
+                            sa.exists().where(older.routing_key == IntakeItem.routing_key, older.status == PENDING,
+                                              older.claimed_by == instance_id, _oldest_pending(older)))
         claimed += (await session.execute(_claiming(followers, instance_id))).all()
     return sorted(claimed, key=lambda row: row.id)
+
+
+def _oldest_pending(item) -> sa.ColumnElement[bool]:
+    """``item`` (an alias of the table) is its chat's head: no pending item of the chat is older."""
+    older = aliased(IntakeItem)
+    return ~sa.exists().where(older.routing_key == item.routing_key, older.status == PENDING, older.id < item.id)
 
 
 def _claiming(where: sa.ColumnElement[bool], instance_id: str):

@@ -12,13 +12,16 @@ from datetime import timedelta
 
 import asyncpg
 import pytest
+import sqlalchemy as sa
 
 from bot.instance import Instance
 from bot.intake import Arrival, IntakeQueue, Queued
+from bot.intake_claims import do_claim_heads
 from bot.wakeups import INTAKE, OUTBOX, Wakeups, asyncpg_dsn
 from handlers.services.intake import do_claim_intake
 from main import build_service
 from storage.enums import Channel
+from storage.models import IntakeItem
 from storage.types import utcnow
 from tests.test_telegram_e2e import settings_for
 from tests.waiting import eventually, within
@@ -118,6 +121,31 @@ async def test_a_dead_instances_chat_is_taken_over_when_its_heartbeat_lapses_and
     print(f"in-process takeover of a dead instance's chat: {takeover:.1f} s (heartbeat time to live {TTL})")
     assert handling.order_of("chat:0") == ["0:0", "0:1", "0:2", "0:3"]
     assert takeover <= TTL.total_seconds() + 2
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_chats_new_updates_go_to_the_instance_holding_its_oldest_not_to_one_that_held_it_before(db):
+    """What an instance believes it holds may be out of date: it notes its chats, then claims, and a
+    chat whose turn it just finished may meanwhile have gone to another instance (its next update
+    claimed there). That chat's newer updates stay with the instance holding its oldest pending one;
+    taken by the first, they were handled beside it, out of order (bench/instances_kill.py, dialog)."""
+    before, holder = Instance(db, ttl=TTL), Instance(db, ttl=TTL)
+    for instance in (before, holder):
+        await instance.renew()
+    recorder = IntakeQueue(db, {}, apologize=None, instance=before)
+
+    async def claim(instance: Instance, **chats) -> list[str]:
+        async with db.transaction() as session:
+            rows = await do_claim_heads(session, instance.id, [Channel.TELEGRAM], utcnow(), 10, **chats)
+        return [row.external_id for row in rows]
+
+    await recorder.record(Channel.TELEGRAM, [arrival(0, 0)])
+    assert await claim(holder, known=set()) == ["0:0"]
+    await recorder.record(Channel.TELEGRAM, [arrival(0, 1)])
+    assert await claim(before, known=set(), held={"chat:0"}) == []
+    async with db.reader() as session:
+        head = await session.scalar(sa.select(IntakeItem.id).where(IntakeItem.external_id == "0:0"))
+    assert await claim(holder, known={head}, held={"chat:0"}) == ["0:1"]
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
