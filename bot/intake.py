@@ -296,10 +296,15 @@ class IntakeQueue:
         item.attempts += 1
         final = item.attempts >= self.max_attempts
         async with self.db.transaction() as session:
-            await session.execute(sa.update(IntakeItem).where(IntakeItem.id == item.id).values(
+            noted = (await session.execute(sa.update(IntakeItem).where(
+                IntakeItem.id == item.id, IntakeItem.status == IntakeStatus.PENDING).values(
                 attempts=item.attempts, error=repr(error)[:2000],
-                status=IntakeStatus.FAILED if final else IntakeStatus.PENDING))
+                status=IntakeStatus.FAILED if final else IntakeStatus.PENDING).returning(IntakeItem.id))).first()
         parts, item.album = item.album, []
+        if noted is None:  # another instance handled it meanwhile (it took the chat over): not ours to retry
+            for each in (item, *parts):
+                self._known.discard(each.id)
+            return
         if final:
             self._known.discard(item.id)
             self._ready.setdefault(item.routing_key, deque()).extendleft(reversed(parts))  # each on its own

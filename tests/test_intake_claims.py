@@ -20,7 +20,7 @@ from bot.intake_claims import do_claim_heads
 from bot.wakeups import INTAKE, OUTBOX, Wakeups, asyncpg_dsn
 from handlers.services.intake import do_claim_intake
 from main import build_service
-from storage.enums import Channel
+from storage.enums import Channel, IntakeStatus
 from storage.models import IntakeItem
 from storage.types import utcnow
 from tests.test_telegram_e2e import settings_for
@@ -146,6 +146,34 @@ async def test_a_chats_new_updates_go_to_the_instance_holding_its_oldest_not_to_
     async with db.reader() as session:
         head = await session.scalar(sa.select(IntakeItem.id).where(IntakeItem.external_id == "0:0"))
     assert await claim(holder, known={head}, held={"chat:0"}) == ["0:1"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_failed_attempt_at_an_update_another_instance_handled_leaves_it_handled(db):
+    """Two instances may try one update (the first's heartbeat lapsed, the second took the chat over):
+    when the one that fails notes its failure, the update the other handled stays handled, once."""
+    instance = Instance(db, ttl=TTL)
+    await instance.renew()
+    attempts: list[int] = []
+
+    async def fails_after_another_handled_it(item: Queued) -> bool:
+        attempts.append(item.id)
+        async with db.transaction() as session:  # the other instance's turn, done meanwhile
+            await do_claim_intake(session, item.id, utcnow())
+        raise RuntimeError("this instance's turn failed")
+
+    queue = IntakeQueue(db, {Channel.TELEGRAM: fails_after_another_handled_it}, apologize=None, instance=instance,
+                        idle_poll=0.2)
+    await queue.record(Channel.TELEGRAM, [arrival(0, 0)])
+    tasks = [asyncio.create_task(instance.keep_alive()), asyncio.create_task(queue.run())]
+    try:
+        await eventually(lambda: attempts and not queue._known and not queue._busy_keys, "the update was not tried")
+    finally:
+        await stop(tasks, queue)
+    async with db.reader() as session:
+        status, failures = (await session.execute(sa.select(IntakeItem.status, IntakeItem.attempts))).one()
+    assert (status, failures) == (IntakeStatus.DONE, 0)
+    assert len(attempts) == 1
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
