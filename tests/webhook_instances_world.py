@@ -172,8 +172,9 @@ def answers_of(bot: FakeBot, chat_id: int) -> list[int]:
     return found
 
 
-def all_answered(bot: FakeBot, chats: list[int]) -> bool:
-    return all(set(answers_of(bot, chat_id)) == set(range(len(ANSWERS))) for chat_id in chats)
+def unanswered(bot: FakeBot, chats: list[int]) -> list[int]:
+    """The chats that have not had each of ANSWERS yet."""
+    return [chat_id for chat_id in chats if set(answers_of(bot, chat_id)) != set(range(len(ANSWERS)))]
 
 
 async def inbound_intake_ids(db, chats: list[int]) -> dict[int, list[int | None]]:
@@ -188,10 +189,6 @@ async def inbound_intake_ids(db, chats: list[int]) -> dict[int, list[int | None]
     for address, intake_id in rows:
         found[addresses[address]].append(intake_id)
     return found
-
-
-def unanswered(bot: FakeBot, chats: list[int]) -> list[int]:
-    return [chat_id for chat_id in chats if set(answers_of(bot, chat_id)) != set(range(len(ANSWERS)))]
 
 
 async def where_they_stand(db, bot: FakeBot, chats: list[int]) -> str:
@@ -221,7 +218,7 @@ async def where_they_stand(db, bot: FakeBot, chats: list[int]) -> str:
 async def answered(db, bot: FakeBot, chats: list[int]) -> str:
     """Waits until every resident of ``chats`` got all the answers; "" then, else where the others stand."""
     try:
-        await bot.sent_signal.wait_until(lambda: all_answered(bot, chats), "some residents did not get all their answers",
+        await bot.sent_signal.wait_until(lambda: not unanswered(bot, chats), "some residents did not get all their answers",
                                          timeout=len(chats) * len(DIALOG) / 30 + 2 * PATIENCE)
     except TimeoutError as error:
         return f"{error}\n{await where_they_stand(db, bot, unanswered(bot, chats))}"
