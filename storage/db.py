@@ -39,11 +39,7 @@ def _tune_sqlite(engine: AsyncEngine, begin_statement: str) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        # Straight to the driver: a statement through ``exec_driver_sql`` costs an execution
-        # context and its events, once per unit of work.
-        cursor = connection.connection.cursor()
-        cursor.execute(begin_statement)
-        cursor.close()
+        connection.exec_driver_sql(begin_statement)
 
 
 class Database:
