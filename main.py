@@ -101,7 +101,7 @@ async def build_service(settings: Settings) -> "Service":
                     "(`main.py serve` with another HTTP_PORT) on one PostgreSQL; they share the work")
     db = await open_database(settings)
     shared = db.dialect == "postgresql"  # several instances may share it; SQLite runs one process
-    worker = DeliveryWorker(db, {}, share_lanes=shared)
+    worker = DeliveryWorker(db, {}, shared=shared)
     core = ConversationCore(db, core_config(settings), on_outbox=worker.wake)
     intake = IntakeQueue(db, {}, apologize=core.apologize, instance=worker.instance if shared else None)
     http = web.Application(client_max_size=MAX_UPLOAD_BYTES)  # the back office's scans of paper appeals

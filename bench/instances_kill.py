@@ -6,11 +6,13 @@
 ``--load broadcast`` (the default): for each of POINTS kill points spread at random over the
 broadcast (seeded), INSTANCES delivery processes (tests/broadcast_child.py, one heartbeat each,
 time to live 3 s; 2 by default) share a fresh database and the fake Bot API (30 messages a
-second per bot, 429 beyond); the one holding the bot's lane is SIGKILLed once that many copies
-have arrived (tests/instances_world.py, the same scenario as tests/test_instances_delivery.py).
-Figures per point and over all: recipients lost, extra copies, seconds from the kill to the
-next message at the API, the busiest one-second window, 429s, and whether the head's progress
-line ever went backwards. Writes bench/results/instances_kill.json.
+second per bot, 429 beyond), all sending the bot's messages (its send slots handed out by the
+database); the one holding the most claimed messages is SIGKILLed once that many copies have
+arrived (tests/instances_world.py, the same scenario as tests/test_instances_delivery.py).
+Figures per point and over all: recipients lost, extra copies, how many messages the killed
+instance held, seconds from the kill until every one of them had arrived (the takeover), the
+busiest one-second window, 429s, each instance's share of the sends, and whether the head's
+progress line ever went backwards. Writes bench/results/instances_kill.json.
 
 ``--load dialog`` (PostgreSQL): INSTANCES real `main.py serve` processes (3 by default) in webhook
 mode behind a round-robin load balancer, started once; at each point CHATS new residents send
@@ -36,7 +38,7 @@ from handlers.demo import do_load_demo
 from storage.db import Database
 from storage.migrate import migrate
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.instances_world import broadcast_with_a_kill
+from tests.instances_world import broadcast_over_instances
 from tests.running import bot_api_at_30_per_second
 from tests.test_broadcast_delivery import HEAD_CHAT, TOKEN
 from tests.webhook_instances_world import (
@@ -59,13 +61,14 @@ async def one_point(backend: str, instances: int, residents: int, kill_after: in
             await migrate(db)
             async with db.transaction() as session:
                 await do_load_demo(session)
-            run = await broadcast_with_a_kill(url, db, api, instances=instances, residents=residents,
-                                              kill_after=kill_after)
+            run = await broadcast_over_instances(url, db, api, instances=instances, residents=residents,
+                                                 kill_after=kill_after)
         finally:
             await api.stop()
             await db.dispose()
     figures = {"kill_after": kill_after, "lost": len((set(range(residents)) | {HEAD_CHAT}) - run.reached),
-               "duplicates": run.duplicates, "takeover_s": round(run.takeover, 2),
+               "duplicates": run.duplicates, "held_at_kill": run.held_at_kill,
+               "takeover_s": round(run.takeover or 0, 2), "shares": run.shares,
                "busiest_second": run.busiest_second, "too_many_requests": run.too_many_requests,
                "progress_backwards": run.progress != sorted(run.progress)}
     print(figures, flush=True)

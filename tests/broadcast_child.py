@@ -4,7 +4,7 @@ against a (fake) Bot API until it is killed.
     python -m tests.broadcast_child DB_URL API_URL TOKEN [LEASE_SECONDS [PER_CHAT_INTERVAL]]
 
 LEASE_SECONDS is the time to live of the process's heartbeat (its claims are taken over once it lapses).
-Several may run at once, as instances of a deployment: they share the bot's lane (one sends at a time).
+Several may run at once, as instances of a deployment: all send on the bot's lane, its slots shared.
 """
 
 import asyncio
@@ -27,7 +27,7 @@ async def main(db_url: str, api_url: str, token: str, lease: float, per_chat_int
     db = Database(db_url)
     bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
     sender = TelegramSender({bot.id: bot}, per_bot_per_second=30, per_chat_interval=per_chat_interval)
-    worker = DeliveryWorker(db, {Channel.TELEGRAM: sender}, lease=timedelta(seconds=lease), share_lanes=True)
+    worker = DeliveryWorker(db, {Channel.TELEGRAM: sender}, lease=timedelta(seconds=lease), shared=True)
     runner = BroadcastRunner(db, core_config(quiet_hours=None), on_outbox=worker.wake)
     delivery = asyncio.create_task(worker.run())
     print("ready", flush=True)

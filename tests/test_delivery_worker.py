@@ -2,6 +2,7 @@
 order per chat, retries, blocked people, permanent failures."""
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from storage.db import Database
 from storage.enums import Channel, OutboxStatus
 from storage.models import ChannelIdentity, OutboxMessage
 from tests.core_config import core_config
+from tests.test_limiter import busiest_window
 from tests.waiting import eventually
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -135,10 +137,12 @@ class LimitedSender(ScriptedSender):
         self.limiter = SlidingWindowLimiter(limit, window)
         self.open = asyncio.Event()
         self.open.set()
+        self.starts: list[float] = []
 
     async def send(self, message):
         await self.open.wait()
         async with self.limiter.slot(message.priority, message.settled):
+            self.starts.append(time.monotonic())
             return await super().send(message)
 
 
@@ -194,27 +198,29 @@ async def _all_are(db, status: str) -> bool:
     return bool(found) and set(found) == {status}
 
 
-class TwoLaneSender(ScriptedSender):
-    """Two lanes, as two bots would be: the addresses under console:a… and under console:b…."""
+class LaneLimitedSender(LimitedSender):
+    """One lane with its limit, as one Telegram bot has: its limiter takes the database's slots."""
 
-    def lanes(self) -> dict[str, int]:
-        return {"console:a": 50, "console:b": 50}
+    def limiters_by_lane(self) -> dict[str, SlidingWindowLimiter]:
+        return {"console:": self.limiter}
 
 
-async def test_instances_sharing_lanes_each_send_for_their_own_and_a_new_one_gets_its_share(db):
+async def test_instances_sharing_a_lane_each_send_a_share_within_its_one_limit(db):
     core = ConversationCore(db, core_config())
-    senders = [TwoLaneSender(), TwoLaneSender()]
-    first, second = (DeliveryWorker(db, {Channel.CONSOLE: sender}, share_lanes=True) for sender in senders)
-    await say(core, "console:a1")
-    await say(core, "console:b1")
-    assert await first.deliver_due() == 2  # alone, it holds both lanes
-    await say(core, "console:a2")
-    await say(core, "console:b2")
-    assert await second.deliver_due() == 0  # both lanes are held by the first
-    assert await first.deliver_due() == 1  # it sees a second instance: keeps its share, gives the other back
-    assert await second.deliver_due() == 1  # which the second takes
-    lanes = [{address[:9] for address, _ in sender.sent[-1:]} for sender in senders]
-    assert lanes[0] != lanes[1] and lanes[0] | lanes[1] == {"console:a", "console:b"}
-    await say(core, "console:a3")
-    await say(core, "console:b3")
-    assert await first.deliver_due() == 1 and await second.deliver_due() == 1  # each its own lane from now on
+    for person in range(24):
+        await say(core, f"console:{person}")
+    limit, window = 4, 0.2
+    senders = [LaneLimitedSender(limit, window), LaneLimitedSender(limit, window)]
+    workers = [DeliveryWorker(db, {Channel.CONSOLE: sender}, shared=True, batch=6) for sender in senders]  # 6 ahead
+    deliveries = [asyncio.create_task(worker.run()) for worker in workers]
+    try:
+        await eventually(lambda: _all_are(db, "sent"), "not all were sent")
+    finally:
+        for worker in workers:
+            worker.stop()
+        await asyncio.gather(*deliveries)
+    sent = [address for sender in senders for address, _ in sender.sent]
+    assert sorted(sent) == sorted(f"console:{person}" for person in range(24))  # each once
+    assert all(sender.sent for sender in senders)  # both sent some
+    starts = [at for sender in senders for at in sender.starts]
+    assert busiest_window(starts, window) <= limit  # one limit for both

@@ -13,6 +13,10 @@ after a burst has far fewer unrecorded sends behind it.
 Waiting requests leave by priority (lower first), then in arrival order: a reply in a
 conversation overtakes the notices of a broadcast queued before it.
 
+Several instances sending on one lane share its slots through the database
+(``bot.delivery.slots``, ``share``): a request then also waits for one of this process's
+slots there, and the even spacing is the slots' (the sliding window still holds here).
+
 A request may also name a future that settles when its outcome is recorded (``settled``):
 until then it keeps its place among the N, so no more than N requests are ever sent and
 not yet recorded. That is what a process killed mid-send can send twice after a restart.
@@ -25,6 +29,8 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+
+from bot.delivery.slots import SharedSlots, Slot
 
 
 class Cancelled(Exception):
@@ -52,6 +58,10 @@ class PriorityLock:
                 self.release()
             raise
 
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
     def release(self) -> None:
         while self._waiters:
             _priority, _order, future = heapq.heappop(self._waiters)
@@ -74,13 +84,19 @@ class SlidingWindowLimiter:
         self._last_start = float("-inf")
         self._turn = PriorityLock()
         self._freed = asyncio.Event()
+        self.slots: SharedSlots | None = None
+
+    def share(self, slots: SharedSlots) -> None:
+        """From now on requests also wait for their slot among all the instances (``slots``)."""
+        self.slots = slots
 
     def delay(self) -> float | None:
         """Seconds to wait before the next request may leave: 0 now, None until one in flight ends."""
         now = self.clock()
         while self._done and self._done[0] <= now - self.window:
             self._done.popleft()
-        wait = max(0.0, self._paused_until - now, self._last_start + self.spacing - now)
+        spaced = self._last_start + self.spacing if self.slots is None else now  # shared slots are spaced
+        wait = max(0.0, self._paused_until - now, spaced - now)
         if self._in_flight + self._unsettled >= self.limit:
             return None
         if len(self._done) + self._in_flight >= self.limit:
@@ -96,13 +112,20 @@ class SlidingWindowLimiter:
         until that future is done). With ``go``, asked once the slot is free: false, and the
         request does not go (``Cancelled`` is raised, the slot stays free)."""
         await self._turn.acquire(priority)
+        shared: Slot | None = None
         try:
-            while (wait := self.delay()) != 0:
-                self._freed.clear()
-                if wait is None:
-                    await self._freed.wait()
-                else:
-                    await asyncio.sleep(wait)
+            while True:
+                while (wait := self.delay()) != 0:
+                    self._freed.clear()
+                    if wait is None:
+                        await self._freed.wait()
+                    else:
+                        await asyncio.sleep(wait)
+                if self.slots is None:
+                    break
+                shared = await self.slots.wait(self._turn.waiting + 1)
+                if self.delay() == 0:  # not paused meanwhile
+                    break
             if go is not None and not go():
                 raise Cancelled
             self._in_flight += 1
@@ -114,6 +137,8 @@ class SlidingWindowLimiter:
         finally:
             self._in_flight -= 1
             self._done.append(self.clock())
+            if shared is not None and self.slots is not None:
+                self.slots.done(shared, time.monotonic())
             if settled is not None and not settled.done():
                 self._unsettled += 1
                 settled.add_done_callback(self._settle)
@@ -124,4 +149,7 @@ class SlidingWindowLimiter:
         self._freed.set()
 
     def pause(self, seconds: float) -> None:
+        """Holds every request back (a 429's ``retry_after``); with shared slots, in every instance."""
         self._paused_until = max(self._paused_until, self.clock() + seconds)
+        if self.slots is not None:
+            self.slots.pause(seconds)

@@ -81,7 +81,10 @@ class Sender(Protocol):
 
     def lanes(self) -> dict[str, int]:
         """Address prefixes that have a limit of their own (one per Telegram bot), each with how many
-        messages the worker keeps claimed ahead for it. Optional: without it, one lane per channel."""
+        messages the worker keeps claimed ahead for it. Optional: without it, one lane per channel.
+        A sender whose lanes have limits says which limiter is each lane's (``limiters_by_lane``):
+        with several instances the worker gives them the slots the database hands out
+        (``bot.delivery.slots``)."""
         ...
 
     async def send(self, message: Outgoing) -> str | None:

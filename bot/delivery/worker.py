@@ -15,7 +15,10 @@
 - ``run`` is a pipeline: each lane (one per Telegram bot, one per other channel) keeps
   about two seconds of messages claimed ahead, so every bot sends at its own limit and
   a broadcast on one bot does not hold up another; the senders' limiters let replies
-  (priority 0) overtake queued broadcast messages. ``deliver_due`` is one round of the
+  (priority 0) overtake queued broadcast messages.
+- Several instances on one database (``shared``) all send on every lane: each sender's
+  limiter takes its send slots from the database (``bot.delivery.slots``), so a bot's limit
+  holds across the instances together while a broadcast is split over them. ``deliver_due`` is one round of the
   same, for tests and the console.
 - Messages to one address go one at a time and in order, paced per chat; different
   addresses go concurrently, within each sender's per-bot limit.
@@ -39,8 +42,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from bot.delivery.lanes import LaneLeases
 from bot.delivery.sender import ClaimLost, NeedsTemplate, Outgoing, PermanentFailure, RetryLater, Sender, Unreachable
+from bot.delivery.slots import SharedSlots
 from bot.instance import Instance, alive
 from handlers.outbox_payload import decode_reply
 from handlers.services.outbox import do_mark_unreachable
@@ -67,17 +70,18 @@ class DeliveryWorker:
     def __init__(self, db: Database, senders: dict[Channel, Sender], *, clock: Callable[[], datetime] = utcnow,
                  batch: int = 50, lease: timedelta = timedelta(seconds=5), max_attempts: int = 8,
                  idle_poll: float = 1.0, record_every: float = 0.2, instance: Instance | None = None,
-                 share_lanes: bool = False) -> None:
+                 shared: bool = False) -> None:
         """``instance`` is the process's (its heartbeat kept by the service); without one the worker
         has its own, with ``lease`` as its time to live, and keeps it alive while it runs.
-        ``share_lanes``: several instances deliver from one database, each lane (a bot) by one
-        instance at a time (``bot.delivery.lanes``), so its per-bot limit holds across them all."""
+        ``shared``: several instances deliver from one database, every one on every lane, the
+        lanes' send slots handed out by the database (``bot.delivery.slots``), so each per-bot
+        limit holds across them all."""
         self.db, self.senders, self.clock = db, senders, clock
         self.instance = instance or Instance(db, ttl=lease, clock=clock)
         self._own_instance = instance is None
         self.lease = self.instance.ttl
         self.batch, self.max_attempts, self.idle_poll = batch, max_attempts, idle_poll
-        self.lanes = LaneLeases(self.instance) if share_lanes else None
+        self.shared = shared
         self.record_every = record_every
         self._wake = asyncio.Event()
         self._stopping = False
@@ -158,7 +162,16 @@ class DeliveryWorker:
         for channel, sender in self.senders.items():
             own = getattr(sender, "lanes", None)
             lanes.update(own() if own is not None else {f"{channel.value}:": self.batch})
+            if self.shared:
+                self._share_slots(sender)
         return lanes
+
+    def _share_slots(self, sender: Sender) -> None:
+        """The sender's limiters (one per lane) take their send slots from the database."""
+        limiters = getattr(sender, "limiters_by_lane", None)
+        for lane, limiter in (limiters() if limiters is not None else {}).items():
+            if limiter.slots is None:
+                limiter.share(SharedSlots(self.db, lane, limit=limiter.limit, window=limiter.window))
 
     def _wanted(self) -> dict[str, int]:
         """How many more rows each lane should have claimed (it is topped up when half empty)."""
@@ -289,10 +302,6 @@ class DeliveryWorker:
         rows = []
         async with self.db.transaction() as session:
             renewed = await self.instance.beat(session)
-            if self.lanes is not None:
-                mine = await self.lanes.hold(session, list(self._lane_sizes or self._lanes()), renewed,
-                                             busy={prefix for prefix, count in self._claimed.items() if count > 0})
-                wanted = {prefix: limit for prefix, limit in wanted.items() if prefix in mine}
             for prefix, limit in wanted.items():
                 query = (sa.select(OutboxMessage.id, OutboxMessage.identity_id, OutboxMessage.channel,
                                    OutboxMessage.address, OutboxMessage.payload, OutboxMessage.attempts,
@@ -384,7 +393,7 @@ class DeliveryWorker:
             if sent:  # one executemany for the common case
                 await session.execute(sa.update(OutboxMessage), [
                     {"id": o.row_id, "status": OutboxStatus.SENT, "sent_at": now, "external_id": o.external_id,
-                     "attempts": o.attempts + 1, "lease_until": None, "claimed_by": None} for o in sent])
+                     "attempts": o.attempts + 1, "lease_until": None, "claimed_by": self.instance.id} for o in sent])
             for outcome in outcomes:
                 if outcome.status == OutboxStatus.SENT:
                     continue

@@ -40,6 +40,9 @@ class TelegramSender:
     def lanes(self) -> dict[str, int]:
         return {f"telegram:{bot_id}:": PREFETCH_SECONDS * self.per_bot_per_second for bot_id in self.bots}
 
+    def limiters_by_lane(self) -> dict[str, SlidingWindowLimiter]:
+        return {f"telegram:{bot_id}:": limiter for bot_id, limiter in self.limiters.items()}
+
     async def send(self, message: Outgoing) -> str | None:
         bot_id, chat_id = parse_address(message.address)
         bot = self.bots.get(bot_id)

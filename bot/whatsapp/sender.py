@@ -44,6 +44,9 @@ class WhatsAppSender:
         self.status_callback, self.templates, self.clock = status_callback, templates, clock
         self.limiter = SlidingWindowLimiter(messages_per_second, 1.0)
 
+    def limiters_by_lane(self) -> dict[str, SlidingWindowLimiter]:
+        return {f"{self.channel.value}:": self.limiter}
+
     def in_window(self, message: Outgoing) -> bool:
         last = message.last_inbound_at
         return last is not None and self.clock() - last < SERVICE_WINDOW

@@ -21,7 +21,7 @@ from storage.models.initiatives import (
                                        Proposal,
 )
 from storage.models.legal import LegalAnswer, LegalAnswerUse, LegalEvent, LegalQuestion, LegalTerm
-from storage.models.messaging import InboundMessage, Instance, IntakeItem, OutboxMessage, WhatsAppContent
+from storage.models.messaging import DeliverySlot, InboundMessage, Instance, IntakeItem, OutboxMessage, WhatsAppContent
 from storage.models.people import ChannelIdentity, Conversation, Person, RoleGrant
 from storage.models.places import Category, CategoryRoute, Department, Holiday, Municipality, Quarter, Village
 from storage.models.requests import (
@@ -36,7 +36,7 @@ from storage.models.setup import OneTimeCode
 
 __all__ = [
     "AuditEntry", "Base", "Broadcast", "BroadcastMute", "BroadcastRecipient", "Category", "CategoryRoute",
-    "ChannelIdentity", "Conversation", "Department", "GroupMember", "Hearing", "HearingRegistration",
+    "ChannelIdentity", "Conversation", "DeliverySlot", "Department", "GroupMember", "Hearing", "HearingRegistration",
     "Holiday", "InboundMessage", "InitiativeGroup", "Instance", "IntakeItem", "JobRun", "LegalAnswer", "LegalAnswerUse",
     "LegalEvent", "LegalQuestion", "LegalTerm", "Municipality", "OneTimeCode", "OutboxMessage", "ParticipantProfile",
     "Person", "Proposal", "Quarter", "ReplyTemplate", "Request", "RequestAttachment", "RequestEvent",

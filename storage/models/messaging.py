@@ -78,7 +78,8 @@ class OutboxMessage(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """Rows claimed before instances named their claims: taken over once this time has passed."""
     claimed_by: Mapped[str | None] = mapped_column(sa.String(100))
-    """The instance sending it ('sending'); another takes it over once that instance's row lapses."""
+    """The instance sending it ('sending'; another takes it over once that instance's row lapses), or
+    that sent it ('sent')."""
     created_at: Mapped[datetime] = created_at_column()
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     external_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
@@ -97,6 +98,20 @@ class Instance(Base):
     id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     alive_until: Mapped[datetime] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DeliverySlot(Base):
+    """A delivery lane's send slots, shared by instances (bot/delivery/slots.py): the next free
+    moment a message may leave on the lane (a Telegram bot, WhatsApp), in seconds since the epoch
+    on the database's clock, and the number of the slot there. A 429's ``retry_after`` moves it
+    forward for every instance."""
+
+    __tablename__ = "delivery_slots"
+
+    lane: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    next_at: Mapped[float] = mapped_column(sa.Double)
+    seq: Mapped[int] = mapped_column(sa.BigInteger)
+    """How many slots were handed out so far."""
 
 
 class WhatsAppContent(Base):
