@@ -14,11 +14,14 @@ async def do_record_delivery_report(session: AsyncSession, channel: Channel, ext
                                     error_code: int | None = None, outcome: OutboxStatus | None = None) -> bool:
     """Notes what the platform says about a message; false if we do not know the message.
 
-    Reports can arrive out of order: a 'sent' after a 'delivered' does not move it back.
+    Reports can arrive out of order: a 'sent' after a 'delivered' does not move it back. Two reports
+    of one message can arrive at the same moment: the row is locked while it is compared (on
+    PostgreSQL each would otherwise compare with the state before the other and the later commit win).
     ``outcome`` changes the outbox status too (e.g. failed, or needs a template).
     """
     message = (await session.execute(sa.select(OutboxMessage).where(
-        OutboxMessage.channel == channel, OutboxMessage.external_id == external_id))).scalar_one_or_none()
+        OutboxMessage.channel == channel, OutboxMessage.external_id == external_id).with_for_update())
+               ).scalar_one_or_none()
     if message is None:
         return False
     if PROGRESS.get(report, 0) >= PROGRESS.get(message.delivery_status or "", 0):
