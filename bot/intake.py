@@ -37,6 +37,7 @@ from bot.instance import Instance
 from bot.intake_claims import do_claim_heads
 from handlers.batches import Batcher
 from handlers.services.identities import insert_ignore
+from handlers.woken import woken_within
 from storage.db import Database
 from storage.enums import Channel, IntakeStatus
 from storage.models import IntakeItem
@@ -176,10 +177,7 @@ class IntakeQueue:
             self._wake.clear()
             await self.start_due()
             if not self._wake.is_set() and not self._stopping:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.idle_poll)
-                except TimeoutError:
-                    pass
+                await woken_within(self._wake, self.idle_poll)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
@@ -256,9 +254,8 @@ class IntakeQueue:
                 continue
             arrived = self._arrivals[key] = asyncio.Event()
             try:
-                await asyncio.wait_for(arrived.wait(), self.album_wait)
-            except TimeoutError:
-                return
+                if not await woken_within(arrived, self.album_wait):
+                    return
             finally:
                 self._arrivals.pop(key, None)
 

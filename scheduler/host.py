@@ -18,7 +18,6 @@ transactions would block the loop that transaction needs to finish.
 """
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -43,6 +42,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, make_url
 
 from handlers.engine.feature import ScheduledJob
+from handlers.woken import woken_within
 from scheduler import jobs as stored_jobs
 from scheduler.lease import LeaseState, do_hold_lease, do_release_lease
 from storage.db import Database
@@ -149,8 +149,7 @@ class SchedulerHost:
 
     async def _keep_lease(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.renew_every.total_seconds())
+            await woken_within(self._stopping, self.renew_every.total_seconds())
             if self._stopping.is_set():
                 return
             try:

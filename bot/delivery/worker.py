@@ -47,6 +47,7 @@ from bot.delivery.slots import SharedSlots
 from bot.instance import Instance, alive
 from handlers.outbox_payload import decode_reply
 from handlers.services.outbox import do_mark_unreachable
+from handlers.woken import woken_within
 from storage.db import Database
 from storage.enums import Channel, OutboxStatus
 from storage.models import ChannelIdentity, OutboxMessage
@@ -131,10 +132,7 @@ class DeliveryWorker:
                     self._dispatch(message, seen)
                 if not claimed and not self._stopping:
                     self._wake.clear()
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), self.idle_poll)
-                    except TimeoutError:
-                        pass
+                    await woken_within(self._wake, self.idle_poll)
                 elif claimed:
                     await asyncio.sleep(0.05)  # let the lanes drain a little before topping up
         finally:

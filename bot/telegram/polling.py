@@ -10,7 +10,6 @@ heartbeat's time to live, so a dead poller is replaced within seconds.
 """
 
 import asyncio
-import contextlib
 import logging
 
 from aiogram import Bot
@@ -26,6 +25,7 @@ from aiogram.methods import DeleteWebhook, GetUpdates
 from bot.instance import HeldLease
 from bot.intake import Arrival, IntakeQueue
 from bot.telegram.parse import routing_key
+from handlers.woken import woken_within
 from storage.enums import Channel
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,7 @@ async def poll(bot: Bot, intake: IntakeQueue, *, timeout: int = 25, stop: asynci
             if polling:
                 log.warning("telegram bot %s: another instance polls it now; standing by", bot.id)
             polling = False
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), lease.instance.ttl.total_seconds() / 4)
+            await woken_within(stop, lease.instance.ttl.total_seconds() / 4)
             continue
         if not polling:
             await bot(DeleteWebhook(drop_pending_updates=False))
