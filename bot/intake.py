@@ -82,6 +82,8 @@ MAX_ALBUM = 10
 Apology = Callable[[Channel, str], Awaitable[None]]
 PARSED_KEPT = 10_000
 RECORDED_TOGETHER = 256
+CLAIM_EVERY = 0.02
+"""Shared intake: seconds between claim rounds at most (``_claim_when_due``)."""
 """At most this many ``record`` calls share one INSERT (group commit of webhook calls)."""
 """Shared intake: parsed updates recorded here kept for when this instance claims them (most are)."""
 
@@ -105,6 +107,8 @@ class IntakeQueue:
         self._tasks: set[asyncio.Task] = set()
         self._wake = asyncio.Event()
         self._next_scan = 0.0
+        self._next_claim = 0.0
+        self._claim_later: asyncio.TimerHandle | None = None
         self._stopping = False
         self._parsed: OrderedDict[int, Any] = OrderedDict()
         self._recorder = Batcher(self._record_together, max_size=RECORDED_TOGETHER)
@@ -170,6 +174,8 @@ class IntakeQueue:
 
     def stop(self) -> None:
         self._stopping = True
+        if self._claim_later is not None:
+            self._claim_later.cancel()
         self._wake.set()
 
     async def run(self) -> None:
@@ -185,7 +191,7 @@ class IntakeQueue:
         """Starts the next item of every chat that is not busy; returns how many."""
         try:
             if self.instance is not None:
-                await self._claim()
+                await self._claim_when_due()
             elif time.monotonic() >= self._next_scan:
                 await self._scan()
         except Exception:
@@ -202,6 +208,22 @@ class IntakeQueue:
             task.add_done_callback(self._tasks.discard)
             started += 1
         return started
+
+    async def _claim_when_due(self) -> None:
+        """A claim round, at most one every ``CLAIM_EVERY`` s: each update recorded or done wakes the
+        queue (its chat's next item, already here, starts at once), and a round per wake cost more CPU
+        than the turns. A wake within the interval gets its round when the interval ends."""
+        now = time.monotonic()
+        if now < self._next_claim:
+            if self._claim_later is None:
+                self._claim_later = asyncio.get_running_loop().call_later(self._next_claim - now, self._claim_due)
+            return
+        self._next_claim = now + CLAIM_EVERY
+        await self._claim()
+
+    def _claim_due(self) -> None:
+        self._claim_later = None
+        self._wake.set()
 
     async def _claim(self) -> None:
         """Shared intake: claims chats free for this instance (their pending items, oldest first), up to

@@ -411,9 +411,13 @@ class DeliveryWorker:
                 log.info("identities %s blocked the bot; their queued messages are dropped", sorted(blocked))
 
 
+_OLDER_TO_THE_ADDRESS = aliased(OutboxMessage)
+"""Made once (a new alias per claim round costs the ORM's adaptation of its columns each time)."""
+
+
 def _in_order(me: str) -> sa.ColumnElement[bool]:
     """No older row to the same address is pending, or under way anywhere but here."""
-    older = aliased(OutboxMessage)
+    older = _OLDER_TO_THE_ADDRESS
     return ~sa.exists().where(
         older.address == OutboxMessage.address, older.id < OutboxMessage.id,
         sa.or_(older.status == OutboxStatus.PENDING,
