@@ -81,11 +81,11 @@ getUpdates answer); something else of the same chat arriving ends the wait at on
 MAX_ALBUM = 10
 Apology = Callable[[Channel, str], Awaitable[None]]
 PARSED_KEPT = 10_000
+"""Shared intake: parsed updates recorded here kept for when this instance claims them (most are)."""
 RECORDED_TOGETHER = 256
+"""At most this many ``record`` calls share one INSERT (group commit of webhook calls)."""
 CLAIM_EVERY = 0.02
 """Shared intake: seconds between claim rounds at most (``_claim_when_due``)."""
-"""At most this many ``record`` calls share one INSERT (group commit of webhook calls)."""
-"""Shared intake: parsed updates recorded here kept for when this instance claims them (most are)."""
 
 
 class IntakeQueue:
