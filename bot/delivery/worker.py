@@ -40,6 +40,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.delivery.sender import ClaimLost, NeedsTemplate, Outgoing, PermanentFailure, RetryLater, Sender, Unreachable
@@ -51,6 +52,7 @@ from handlers.woken import woken_within
 from storage.db import Database
 from storage.enums import Channel, OutboxStatus
 from storage.models import ChannelIdentity, OutboxMessage
+from storage.models import Instance as InstanceRow
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -303,13 +305,14 @@ class DeliveryWorker:
             for prefix, limit in wanted.items():
                 query = (sa.select(OutboxMessage.id, OutboxMessage.identity_id, OutboxMessage.channel,
                                    OutboxMessage.address, OutboxMessage.payload, OutboxMessage.attempts,
-                                   OutboxMessage.priority, ChannelIdentity.last_inbound_at)
+                                   OutboxMessage.priority, ChannelIdentity.last_inbound_at,
+                                   OutboxMessage.status, OutboxMessage.claimed_by)
                          .join(ChannelIdentity, ChannelIdentity.id == OutboxMessage.identity_id)
                          .where(due, _in_order(me), OutboxMessage.address.startswith(prefix, autoescape=True))
                          .order_by(OutboxMessage.priority, OutboxMessage.id).limit(limit))
                 if self.db.dialect == "postgresql":
                     query = query.with_for_update(of=OutboxMessage, skip_locked=True)
-                found = (await session.execute(query)).all()
+                found = await _not_held_by_the_living(session, (await session.execute(query)).all(), me, now)
                 self._claimed[prefix] = self._claimed.get(prefix, 0) + len(found)
                 rows += found
             if rows:
@@ -409,6 +412,21 @@ class DeliveryWorker:
             if blocked:
                 await do_mark_unreachable(session, blocked, now)
                 log.info("identities %s blocked the bot; their queued messages are dropped", sorted(blocked))
+
+
+async def _not_held_by_the_living(session: AsyncSession, rows: list[sa.Row], me: str, now: datetime) -> list[sa.Row]:
+    """The claimed rows without those under way in an instance alive after all. The claim judged
+    a holder dead on the statement's snapshot, but a row whose claim committed after that snapshot
+    is locked in its newest state, checked again only against the old snapshot (PostgreSQL's
+    READ COMMITTED): an instance that made its heartbeat and claimed in one transaction meanwhile
+    (its first claim round) looked dead, and its rows were sent twice. A new statement sees it."""
+    holders = {row.claimed_by for row in rows
+               if row.status == OutboxStatus.SENDING and row.claimed_by not in (None, me)}
+    if not holders:
+        return rows
+    living = set((await session.scalars(sa.select(InstanceRow.id).where(
+        InstanceRow.id.in_(holders), InstanceRow.alive_until > now))).all())
+    return [row for row in rows if row.status != OutboxStatus.SENDING or row.claimed_by not in living]
 
 
 _OLDER_TO_THE_ADDRESS = aliased(OutboxMessage)
