@@ -146,7 +146,7 @@ class IntakeQueue:
                  "payload": a.payload, "status": IntakeStatus.PENDING, "attempts": 0, "received_at": now}
                 for channel, arrivals in batches for a in arrivals]
         table = IntakeItem.__table__
-        async with self.db.transaction() as session:
+        async with self.db.autocommit() as session:
             stored = (await session.execute(insert_ignore(session, table).returning(
                 table.c.id, table.c.channel, table.c.external_id), rows)).all()
         new = {(channel, external_id): item_id for item_id, channel, external_id in stored}
@@ -233,7 +233,7 @@ class IntakeQueue:
         room = self.concurrency - len(self._known)
         if room <= 0 or not self.processors or not instance.holds():  # not known alive: claim nothing
             return
-        async with self.db.transaction() as session:
+        async with self.db.autocommit() as session:
             claimed = await do_claim_heads(session, instance.id, list(self.processors), instance.clock(), room,
                                            known=self._known, held=set(self._busy_keys) | set(self._ready))
         for row in claimed:
@@ -306,7 +306,7 @@ class IntakeQueue:
 
     async def _do_close_unclaimed(self, item_ids: list[int]) -> None:
         """Updates no handler took (a service message, a group chat): done, payload dropped."""
-        async with self.db.transaction() as session:
+        async with self.db.autocommit() as session:
             await session.execute(sa.update(IntakeItem).where(
                 IntakeItem.id.in_(item_ids), IntakeItem.status == IntakeStatus.PENDING)
                 .values(status=IntakeStatus.DONE, processed_at=utcnow(), payload=None))

@@ -9,18 +9,28 @@ read-then-write updates). Within one process writers also queue on an asyncio lo
 so they wait without SQLite's sleeping busy handler; other processes rely on
 ``busy_timeout``. Read-only units of work use a deferred ``BEGIN`` on a second
 engine so readers never block.
+
+PostgreSQL: the pool checks a connection before use only when it was idle for more than
+``PING_AFTER_IDLE`` seconds (the driver's check costs three round trips: a BEGIN, a query, a
+ROLLBACK; a connection in steady use is known to be fine, and one that broke meanwhile fails
+its unit of work, which the callers retry, and the pool replaces it). Units of work of one
+statement (``autocommit``: an INSERT … ON CONFLICT, an UPDATE … RETURNING, atomic alone) run
+without BEGIN and COMMIT, two round trips fewer.
 """
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, Result, event
+from sqlalchemy import CursorResult, Result, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PING_AFTER_IDLE = 5.0
+"""PostgreSQL: a connection idle in the pool longer than this (seconds) is checked before use."""
 
 _Row = TypeVar("_Row")
 
@@ -42,20 +52,43 @@ def _tune_sqlite(engine: AsyncEngine, begin_statement: str) -> None:
         connection.exec_driver_sql(begin_statement)
 
 
+def _ping_when_idle(engine: AsyncEngine, idle: float) -> None:
+    """Checks a pooled connection before use if it was idle for more than ``idle`` seconds."""
+    @event.listens_for(engine.sync_engine, "checkin")
+    def note_idle(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since <= idle:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool throws this one away and takes another
+            raise exc.DisconnectionError(f"a pooled connection broke while idle: {error}") from error
+
+
 class Database:
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10,
+                 ping_after_idle: float = PING_AFTER_IDLE) -> None:
         self.url = url
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         options: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
-            options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            options.update(pool_size=pool_size, max_overflow=pool_size)
         self.engine = create_async_engine(url, **options)
         self.read_engine = create_async_engine(url, **options) if self.is_sqlite else self.engine
         if self.is_sqlite:
             _tune_sqlite(self.engine, "BEGIN IMMEDIATE")
             _tune_sqlite(self.read_engine, "BEGIN")
+            autocommit_engine = self.engine
+        else:
+            _ping_when_idle(self.engine, ping_after_idle)
+            autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._write_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self._autocommit_sessions = async_sessionmaker(autocommit_engine, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @property
@@ -67,6 +100,15 @@ class Database:
         """A write unit of work: commits when the block ends, rolls back on error."""
         async with self._write_lock or nullcontext():
             async with self._write_sessions() as session, session.begin():
+                yield session
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncSession]:
+        """A write unit of work whose statements each commit on their own: for one statement (an
+        INSERT … ON CONFLICT, an UPDATE … RETURNING), which is atomic alone. On PostgreSQL it saves
+        the BEGIN and COMMIT round trips; on SQLite it is ``transaction``."""
+        async with self._write_lock or nullcontext():
+            async with self._autocommit_sessions() as session, session.begin():
                 yield session
 
     @asynccontextmanager

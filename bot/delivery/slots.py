@@ -46,7 +46,9 @@ AHEAD = 5
 OFFSET_TTL = 60.0
 """Seconds a clock offset is trusted before a slower round trip may replace it."""
 GOOD_RTT = 0.003
-"""While no round trip was this quick (seconds), the clock is read once more on each reservation."""
+"""While no round trip was this quick (seconds), the clock is read once more on a reservation…"""
+EXTRA_READ_EVERY = 1.0
+"""… at most this often (seconds; on a loaded machine few are that quick, and each reading is a round trip)."""
 log = logging.getLogger(__name__)
 TABLE = DeliverySlot.__table__
 
@@ -66,7 +68,7 @@ class SharedSlots:
         self._slots: deque[Slot] = deque()
         self._writes: set[asyncio.Task] = set()
         self._pausing = 0
-        self._offset = self._offset_rtt = self._offset_at = 0.0
+        self._offset = self._offset_rtt = self._offset_at = self._extra_read_at = 0.0
         """The database's clock minus this process's monotonic clock, the round trip it was read in, and when."""
         self.reserved = self.missed = self.pushed = 0
         """Slots reserved; given up because this process came too late for them; pushes after a late answer."""
@@ -116,7 +118,7 @@ class SharedSlots:
 
     async def _execute(self, statement: sa.Executable) -> None:
         try:
-            async with self.db.transaction() as session:
+            async with self.db.autocommit() as session:
                 await session.execute(statement)
         except Exception:
             log.exception("could not move the slots of lane %s", self.lane)
@@ -125,9 +127,11 @@ class SharedSlots:
         span, now = count * self.spacing, self._now()
         statement = self._upsert(now + span, count, self._greatest(TABLE.c.next_at, now) + span,
                                  also={"seq": TABLE.c.seq + count}).returning(TABLE.c.next_at, TABLE.c.seq, now)
-        async with self.db.transaction() as session:
-            if self._offset_rtt > GOOD_RTT or not self._offset_at:  # a better reading first (not the connecting)
-                started = time.monotonic()
+        async with self.db.autocommit() as session:
+            started = time.monotonic()
+            better_wanted = self._offset_rtt > GOOD_RTT and started - self._extra_read_at > EXTRA_READ_EVERY
+            if not self._offset_at or better_wanted:  # a better reading first (not the connecting)
+                self._extra_read_at = started
                 self._clock_read(await session.scalar(sa.select(now)), started, time.monotonic())
             started = time.monotonic()
             next_at, seq, db_now = (await session.execute(statement)).one()

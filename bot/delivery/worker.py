@@ -390,7 +390,7 @@ class DeliveryWorker:
     async def _record(self, outcomes: list[Outcome]) -> None:
         now = self.clock()
         sent = [o for o in outcomes if o.status == OutboxStatus.SENT]
-        async with self.db.transaction() as session:
+        async with self.db.autocommit() as session:
             if sent:  # one executemany for the common case
                 await session.execute(sa.update(OutboxMessage), [
                     {"id": o.row_id, "status": OutboxStatus.SENT, "sent_at": now, "external_id": o.external_id,
