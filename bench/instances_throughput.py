@@ -3,7 +3,7 @@ against the bare aiogram echo bot, side by side in one run; webhook mode, update
 instances in turn.
 
     .venv/bin/python -m bench.instances_throughput [--residents 200] [--instances 1,2,3] [--no-sqlite]
-                                                   [--baseline DIR]
+                                                   [--baseline DIR] [--rounds 3]
 
 As in production, everything is a process of its own: the fake Telegram Bot API and the simulated
 residents (bench/_telegram_load.py: each resident takes the 9 or 10 turns of the full request flow, a
@@ -22,7 +22,9 @@ backends) and of the load process. Goal (issue 18): two instances + PostgreSQL >
 2-core machine, SQLite in one process >= 0.25. The machine's load average is recorded with each run.
 --baseline DIR also runs every deployment from another checkout (e.g. `git archive main | tar -x -C DIR`,
 with its catalogs compiled), each right after this checkout's, rows named "baseline_…": before and after
-a change, side by side in one run. Writes bench/results/instances_throughput.json; asserts nothing.
+a change, side by side in one run; --rounds K runs each pair K times, the order alternating (the
+second of a pair runs on a warmer machine and often shows ~10 % less CPU), and prints the ranges.
+Writes bench/results/instances_throughput.json; asserts nothing.
 """
 
 import argparse
@@ -98,7 +100,7 @@ async def service_run(load: SubprocessLoad, base_url: str, n: int, backend: str,
     return figures
 
 
-async def bench(n: int, counts: list[int], sqlite: bool, baseline: Path | None = None) -> dict:
+async def bench(n: int, counts: list[int], sqlite: bool, baseline: Path | None = None, rounds: int = 1) -> dict:
     load = SubprocessLoad()
     runs: dict[str, dict] = {}
     chats = iter(range(100_000, 10_000_000, 100_000))  # fresh residents for every run
@@ -108,10 +110,11 @@ async def bench(n: int, counts: list[int], sqlite: bool, baseline: Path | None =
         base_url = await load.start()
         runs["echo_before"] = await echo_run(load, base_url, n, next(chats))
         for backend, count in deployments:
-            for prefix, repo in checkouts:
-                name = f"{prefix}{backend}_x{count}"
-                runs[name] = await service_run(load, base_url, n, backend, count, next(chats), repo)
-                print(f"  {name}: {runs[name]['updates_per_s']} upd/s", flush=True)
+            for round_ in range(rounds):  # the checkouts' order alternates: the second of a pair runs warmer
+                for prefix, repo in checkouts if round_ % 2 == 0 else checkouts[::-1]:
+                    name = f"{prefix}{backend}_x{count}" + (f"#{round_ + 1}" if rounds > 1 else "")
+                    runs[name] = await service_run(load, base_url, n, backend, count, next(chats), repo)
+                    print(f"  {name}: {runs[name]['updates_per_s']} upd/s", flush=True)
         runs["echo_after"] = await echo_run(load, base_url, n, next(chats))
     finally:
         await load.stop()
@@ -135,6 +138,25 @@ def report(result: dict) -> None:
               f"{', '.join(str(x) for x in row['load_average'])}")
     print("(CPU ms/upd = service processes + PostgreSQL server; load = the fake API and residents, apart; "
           "goal: postgresql_x2 >= 0.5 x echo, sqlite_x1 >= 0.25)")
+    ranges = ranges_of(result["runs"])
+    if any(len(row["runs"]) > 1 for row in ranges.values()):
+        print("\nRanges over the rounds (min-max):")
+        for name, row in ranges.items():
+            print(f"{name:>24}  x echo {row['ratio_to_echo'][0]}-{row['ratio_to_echo'][1]}  CPU ms/upd "
+                  f"{row['cpu_ms_per_update'][0]}-{row['cpu_ms_per_update'][1]}  ({len(row['runs'])} runs)")
+
+
+def ranges_of(runs: dict[str, dict]) -> dict[str, dict]:
+    """Per deployment and checkout, the lowest and highest of its rounds' ratio to echo and CPU per update."""
+    grouped: dict[str, list[dict]] = {}
+    for name, row in runs.items():
+        if not name.startswith("echo_"):
+            grouped.setdefault(name.split("#")[0], []).append(row)
+    return {name: {"runs": rows,
+                   "ratio_to_echo": (min(r["ratio_to_echo"] for r in rows), max(r["ratio_to_echo"] for r in rows)),
+                   "cpu_ms_per_update": (min(r["cpu_ms_per_update"] for r in rows),
+                                         max(r["cpu_ms_per_update"] for r in rows))}
+            for name, rows in grouped.items()}
 
 
 def main() -> None:
@@ -143,12 +165,14 @@ def main() -> None:
     parser.add_argument("--instances", default="1,2,3", help="instance counts on PostgreSQL, e.g. 1,2,3")
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite run")
     parser.add_argument("--baseline", type=Path, help="another checkout to run side by side (rows baseline_…)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="runs of each deployment (with --baseline: pairs, the order alternating)")
     parser.add_argument("--name", default="instances_throughput", help="results file name (bench/results/NAME.json)")
     args = parser.parse_args()
     from main import run
 
     result = run(bench(args.residents, [int(x) for x in args.instances.split(",") if x], not args.no_sqlite,
-                       args.baseline))
+                       args.baseline, args.rounds))
     written = write_results(args.name, result)
     report(result)
     print(f"figures written to {written}")
