@@ -56,6 +56,8 @@ from storage.models import Instance as InstanceRow
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+CLAIM_EVERY = 0.01
+"""Seconds between two claim rounds of the pipeline at least (``DeliveryWorker._round_due``)."""
 
 
 @dataclass
@@ -87,6 +89,7 @@ class DeliveryWorker:
         self.shared = shared
         self.record_every = record_every
         self._wake = asyncio.Event()
+        self._next_round = 0.0
         self._stopping = False
         self._last_sent_at: dict[str, float] = {}
         self._sent_ids: dict[int, str | None] = {}
@@ -125,18 +128,18 @@ class DeliveryWorker:
             while not self._stopping:
                 seen = self._recorded  # the claim sees the outcomes recorded so far, maybe more
                 self._stalled = {address: batch for address, batch in self._stalled.items() if batch > seen}
+                self._wake.clear()  # before the claim: a row written while it runs wakes the next round
+                await self._round_due()
+                wanted = self._wanted()
                 try:
-                    claimed = await self._claim(self._wanted())
+                    claimed = await self._claim(wanted)
                 except Exception:
                     log.exception("claiming from the outbox failed; retrying shortly")
                     claimed = []
                 for message in claimed:
                     self._dispatch(message, seen)
-                if not claimed and not self._stopping:
-                    self._wake.clear()
-                    await woken_within(self._wake, self.idle_poll)
-                elif claimed:
-                    await asyncio.sleep(0.05)  # let the lanes drain a little before topping up
+                if not self._stopping and not _a_lane_got_all(wanted, claimed, self._lane_of):
+                    await woken_within(self._wake, self.idle_poll)  # a new row, or a lane half empty
         finally:
             recorder.cancel()
             if heartbeat is not None:
@@ -165,6 +168,14 @@ class DeliveryWorker:
             if self.shared:
                 self._share_slots(sender)
         return lanes
+
+    async def _round_due(self) -> None:
+        """Claim rounds at most every ``CLAIM_EVERY`` s: each new row wakes the worker, and a round per
+        row would cost more than its sending; a row that comes after a quiet spell is claimed at once."""
+        wait = self._next_round - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._next_round = time.monotonic() + CLAIM_EVERY
 
     def _share_slots(self, sender: Sender) -> None:
         """The sender's limiters (one per lane) take their send slots from the database."""
@@ -412,6 +423,15 @@ class DeliveryWorker:
             if blocked:
                 await do_mark_unreachable(session, blocked, now)
                 log.info("identities %s blocked the bot; their queued messages are dropped", sorted(blocked))
+
+
+def _a_lane_got_all(wanted: dict[str, int], claimed: list[Outgoing], lane_of: Callable[[str], str]) -> bool:
+    """A lane got as many rows as it asked for: more may be due at once (a broadcast)."""
+    got: dict[str, int] = {}
+    for message in claimed:
+        lane = lane_of(message.address)
+        got[lane] = got.get(lane, 0) + 1
+    return any(got.get(lane, 0) >= count for lane, count in wanted.items())
 
 
 async def _not_held_by_the_living(session: AsyncSession, rows: list[sa.Row], me: str, now: datetime) -> list[sa.Row]:
