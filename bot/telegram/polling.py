@@ -11,6 +11,7 @@ heartbeat's time to live, so a dead poller is replaced within seconds.
 
 import asyncio
 import logging
+import time
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -52,13 +53,16 @@ async def poll(bot: Bot, intake: IntakeQueue, *, timeout: int = 25, stop: asynci
     offset: int | None = None
     backoff = 1.0
     polling = False
+    checked = 0.0
     while not stop.is_set():
-        if lease is not None and not await _holds(lease):
-            if polling:
-                log.warning("telegram bot %s: another instance polls it now; standing by", bot.id)
-            polling = False
-            await woken_within(stop, lease.instance.ttl.total_seconds() / 4)
-            continue
+        if lease is not None and not (polling and _still_ours(lease, checked)):
+            checked = time.monotonic()
+            if not await _holds(lease):
+                if polling:
+                    log.warning("telegram bot %s: another instance polls it now; standing by", bot.id)
+                polling = False
+                await woken_within(stop, lease.instance.ttl.total_seconds() / 4)
+                continue
         if not polling:
             await bot(DeleteWebhook(drop_pending_updates=False))
             log.info("telegram bot %s: long polling", bot.id)
@@ -96,6 +100,15 @@ async def poll(bot: Bot, intake: IntakeQueue, *, timeout: int = 25, stop: asynci
         if updates:
             await intake.record(Channel.TELEGRAM, arrivals(bot.id, updates))
             offset = updates[-1].update_id + 1
+
+
+def _still_ours(lease: HeldLease, checked: float) -> bool:
+    """A lease found ours less than a quarter of the heartbeat's time to live ago, with the heartbeat
+    alive since, is ours yet: the heartbeat renews it, and no one takes it before it lapses. Checked
+    in the database only then, not before every getUpdates (a transaction per poll, so per update
+    when they trickle). After a lapse another instance may poll for that quarter too: Telegram then
+    answers one of them 409 (retried), and an update recorded by both is stored once."""
+    return lease.instance.holds() and time.monotonic() - checked < lease.instance.ttl.total_seconds() / 4
 
 
 async def _holds(lease: HeldLease) -> bool:
