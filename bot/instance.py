@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from handlers.services.identities import insert_ignore
+from handlers.services.identities import insert_or_update
 from scheduler.lease import do_hold_lease
 from storage.db import Database
 from storage.models import Instance as InstanceRow
@@ -58,9 +58,9 @@ class Instance:
         """Renews the row in the caller's transaction; once that commits, the caller tells ``renewed``."""
         now = self.clock()
         until = now + self.ttl
-        await session.execute(insert_ignore(session, InstanceRow).values(id=self.id, alive_until=until,
-                                                                         started_at=now))
-        await session.execute(sa.update(InstanceRow).where(InstanceRow.id == self.id).values(alive_until=until))
+        await session.execute(insert_or_update(session, InstanceRow, {"id": self.id, "alive_until": until,
+                                                                      "started_at": now},
+                                               [InstanceRow.id], {"alive_until": until}))
         await session.execute(sa.update(SchedulerLease).where(SchedulerLease.holder == self.id,
                                                                SchedulerLease.expires_at > now)
                               .values(expires_at=until))

@@ -12,10 +12,12 @@ from bot.delivery.limiter import SlidingWindowLimiter
 from bot.delivery.sender import PermanentFailure, RetryLater, TransientFailure, Unreachable
 from bot.delivery.worker import DeliveryWorker
 from handlers.conversation import ConversationCore
-from handlers.envelope import Incoming, InputKind
+from handlers.envelope import Incoming, InputKind, Reply
+from handlers.services.outbox import do_enqueue
 from storage.db import Database
 from storage.enums import Channel, OutboxStatus
 from storage.models import ChannelIdentity, OutboxMessage
+from storage.types import utcnow
 from tests.core_config import core_config
 from tests.test_limiter import busiest_window
 from tests.waiting import eventually
@@ -224,3 +226,23 @@ async def test_instances_sharing_a_lane_each_send_a_share_within_its_one_limit(d
     assert all(sender.sent for sender in senders)  # both sent some
     starts = [at for sender in senders for at in sender.starts]
     assert busiest_window(starts, window) <= limit  # one limit for both
+
+
+async def test_a_chats_messages_written_together_all_go_at_once_without_waiting_for_the_idle_poll(db):
+    """A claim round takes one row per address (the next waits until its elder is under way here): the
+    round that took one with a newer behind it is followed by another at once, not by the idle poll."""
+    await say(ConversationCore(db, core_config()), "console:many")
+    async with db.transaction() as session:
+        identity = (await session.scalars(sa.select(ChannelIdentity).where(
+            ChannelIdentity.address == "console:many"))).one()
+        for n in range(3):
+            do_enqueue(session, identity, Reply(f"part {n}"), utcnow())
+    sender = ScriptedSender()
+    worker = DeliveryWorker(db, {Channel.CONSOLE: sender}, idle_poll=3600)  # an idle wait would never end
+    delivery = asyncio.create_task(worker.run())
+    try:
+        await eventually(lambda: len(sender.sent) == 4, "the chat's later messages waited")
+    finally:
+        worker.stop()
+        await delivery
+    assert [text for _, text in sender.sent][1:] == ["part 0", "part 1", "part 2"]

@@ -95,6 +95,10 @@ class DeliveryWorker:
         self._sent_ids: dict[int, str | None] = {}
         self._queues: dict[str, deque[Outgoing]] = {}
         self._claimed: dict[str, int] = {}
+        self._more_behind = False
+        """The last claim took a row with a newer one to its address pending (claimable next round)."""
+        self._filled: set[str] = set()
+        """Lanes whose last claim got all the rows they asked for: more may be due once they drain."""
         self._lane_sizes: dict[str, int] = {}
         self._outcomes: list[tuple[Outcome, asyncio.Future | None]] = []
         self._stalled: dict[str, int] = {}
@@ -138,8 +142,9 @@ class DeliveryWorker:
                     claimed = []
                 for message in claimed:
                     self._dispatch(message, seen)
-                if not self._stopping and not _a_lane_got_all(wanted, claimed, self._lane_of):
-                    await woken_within(self._wake, self.idle_poll)  # a new row, or a lane half empty
+                self._filled = (self._filled - wanted.keys()) | _lanes_that_got_all(wanted, claimed, self._lane_of)
+                if not self._stopping and not self._filled & wanted.keys() and not self._more_behind:
+                    await woken_within(self._wake, self.idle_poll)  # a new row, or a filled lane half empty
         finally:
             recorder.cancel()
             if heartbeat is not None:
@@ -235,8 +240,9 @@ class DeliveryWorker:
         self._outcomes.append((outcome, settled))
         prefix = self._lane_of(message.address)
         self._claimed[prefix] = self._claimed.get(prefix, 1) - 1
-        if self._claimed[prefix] <= self._lane_sizes.get(prefix, self.batch) // 2:
-            self._wake.set()  # time to top the lane up
+        if prefix in self._filled and self._claimed[prefix] <= self._lane_sizes.get(prefix, self.batch) // 2:
+            self._filled.discard(prefix)
+            self._wake.set()  # time to top the lane up (it got all it asked for: more may be due)
 
     def _lane_of(self, address: str) -> str:
         for prefix in self._lane_sizes:
@@ -298,6 +304,7 @@ class DeliveryWorker:
     async def _claim(self, wanted: dict[str, int]) -> list[Outgoing]:
         """Claims due rows for each lane, each only if no older row to its address waits or is
         under way elsewhere (``_in_order``)."""
+        self._more_behind = False
         if not wanted:
             return []
         now = self.clock()
@@ -317,7 +324,7 @@ class DeliveryWorker:
                 query = (sa.select(OutboxMessage.id, OutboxMessage.identity_id, OutboxMessage.channel,
                                    OutboxMessage.address, OutboxMessage.payload, OutboxMessage.attempts,
                                    OutboxMessage.priority, ChannelIdentity.last_inbound_at,
-                                   OutboxMessage.status, OutboxMessage.claimed_by)
+                                   OutboxMessage.status, OutboxMessage.claimed_by, _newer_pending())
                          .join(ChannelIdentity, ChannelIdentity.id == OutboxMessage.identity_id)
                          .where(due, _in_order(me), OutboxMessage.address.startswith(prefix, autoescape=True))
                          .order_by(OutboxMessage.priority, OutboxMessage.id).limit(limit))
@@ -326,6 +333,7 @@ class DeliveryWorker:
                 found = await _not_held_by_the_living(session, (await session.execute(query)).all(), me, now)
                 self._claimed[prefix] = self._claimed.get(prefix, 0) + len(found)
                 rows += found
+            self._more_behind = any(row.newer_pending for row in rows)
             if rows:
                 await session.execute(sa.update(OutboxMessage)
                                       .where(OutboxMessage.id.in_([r.id for r in rows]))
@@ -425,13 +433,13 @@ class DeliveryWorker:
                 log.info("identities %s blocked the bot; their queued messages are dropped", sorted(blocked))
 
 
-def _a_lane_got_all(wanted: dict[str, int], claimed: list[Outgoing], lane_of: Callable[[str], str]) -> bool:
-    """A lane got as many rows as it asked for: more may be due at once (a broadcast)."""
+def _lanes_that_got_all(wanted: dict[str, int], claimed: list[Outgoing], lane_of: Callable[[str], str]) -> set[str]:
+    """The lanes that got as many rows as they asked for: more may be due (a broadcast)."""
     got: dict[str, int] = {}
     for message in claimed:
         lane = lane_of(message.address)
         got[lane] = got.get(lane, 0) + 1
-    return any(got.get(lane, 0) >= count for lane, count in wanted.items())
+    return {lane for lane, count in wanted.items() if got.get(lane, 0) >= count}
 
 
 async def _not_held_by_the_living(session: AsyncSession, rows: list[sa.Row], me: str, now: datetime) -> list[sa.Row]:
@@ -451,6 +459,15 @@ async def _not_held_by_the_living(session: AsyncSession, rows: list[sa.Row], me:
 
 _OLDER_TO_THE_ADDRESS = aliased(OutboxMessage)
 """Made once (a new alias per claim round costs the ORM's adaptation of its columns each time)."""
+_NEWER_TO_THE_ADDRESS = aliased(OutboxMessage)
+
+
+def _newer_pending() -> sa.Label[bool]:
+    """A newer row to the same address is pending: a round claims one row per address (the next waits
+    for its elder to be under way here), so the next round should come at once."""
+    newer = _NEWER_TO_THE_ADDRESS
+    return sa.exists().where(newer.address == OutboxMessage.address, newer.id > OutboxMessage.id,
+                             newer.status == OutboxStatus.PENDING).label("newer_pending")
 
 
 def _in_order(me: str) -> sa.ColumnElement[bool]:

@@ -1,6 +1,7 @@
 """Channel identities and their conversations: found, created and locked per address."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -102,10 +103,20 @@ async def reachable_identity(session: AsyncSession, person_id: int) -> ChannelId
 
 def insert_ignore(executor: AsyncSession | AsyncConnection, table: type | sa.Table) -> sa.Insert:
     """``INSERT … ON CONFLICT DO NOTHING`` in the dialect of a session or a connection."""
+    return _dialect_insert(executor, table).on_conflict_do_nothing()
+
+
+def insert_or_update(executor: AsyncSession | AsyncConnection, table: type | sa.Table, values: dict[str, Any],
+                     key: list[Any], changes: dict[str, Any]) -> sa.Insert:
+    """``INSERT … VALUES (values) ON CONFLICT (key) DO UPDATE SET changes`` (one statement, atomic)."""
+    return _dialect_insert(executor, table).values(**values).on_conflict_do_update(index_elements=key, set_=changes)
+
+
+def _dialect_insert(executor: AsyncSession | AsyncConnection, table: type | sa.Table) -> Any:
     dialect = executor.dialect if isinstance(executor, AsyncConnection) else executor.get_bind().dialect
     if dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
-        return pg_insert(table).on_conflict_do_nothing()
+        return pg_insert(table)
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-    return sqlite_insert(table).on_conflict_do_nothing()
+    return sqlite_insert(table)
 
