@@ -4,9 +4,10 @@ import sqlalchemy as sa
 from aiohttp import ClientSession
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.ops.scrape import WAITING
 from main import build_service
 from storage.enums import Channel
-from storage.models import Request
+from storage.models import OutboxMessage, Request
 from storage.types import utcnow
 from tests.harness import Chat, onboard, submit_request
 from tests.test_telegram_e2e import TOKEN, settings_for
@@ -65,6 +66,13 @@ async def test_metrics_count_updates_turns_and_sends_and_read_the_backlog_leases
             assert "7001" not in text and "Ленина" not in text and "metrics-resident" not in text
             return samples(text)
 
+        async def telegram_outcomes_recorded() -> bool:  # a few tenths of a second after the sends
+            async with service.db.reader() as session:
+                return not await session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+                    OutboxMessage.channel == Channel.TELEGRAM, OutboxMessage.status.in_(WAITING)))
+
+        # The gauges are read from the database at the first scrape (then kept for 10 s): after that.
+        await eventually(telegram_outcomes_recorded, "the Telegram sends' outcomes were not recorded")
         metrics = await eventually(lambda: _when(page, lambda p: value(
             p, "kairyl_sends_total", channel="telegram", bot="123456", outcome="blocked") == 1), "no 403 counted")
         assert value(metrics, "kairyl_updates_received_total", channel="telegram") == 5
