@@ -27,10 +27,10 @@ from sqlalchemy.orm import aliased
 from bot.instance import alive
 from storage.enums import Channel, IntakeStatus
 from storage.models import IntakeItem
+from storage.plan_shapes import no_row, written_out
 
-PENDING = sa.literal_column(f"'{IntakeStatus.PENDING.value}'")
-"""Written out, not a parameter: a prepared statement's generic plan then still uses the partial index
-of pending items per chat (``ix_intake_chat_pending``), whatever the chat's history."""
+PENDING = written_out(IntakeStatus.PENDING)
+"""Written out: the generic plan uses the partial index of pending items per chat (``ix_intake_chat_pending``)."""
 
 
 def _none_of(column: sa.ColumnElement, values: list, item_type: sa.types.TypeEngine) -> sa.ColumnElement[bool]:
@@ -51,20 +51,13 @@ async def do_claim_heads(session: AsyncSession, instance_id: str, channels: list
     routing_key, payload, attempts). ``known``: the items this instance has queued already (an item
     claimed by it and not known, it forgot: its heartbeat had lapsed, and it may take it again);
     ``held``: the chats it holds, whose new items it takes too (an album's next part)."""
-    heads = (sa.select(IntakeItem.id)
-             .where(IntakeItem.status == IntakeStatus.PENDING, IntakeItem.channel.in_(channels),
-                    _none_of(IntakeItem.id, sorted(known), sa.Integer()),
-                    sa.or_(IntakeItem.claimed_by.is_(None), IntakeItem.claimed_by == instance_id,
-                           ~alive(IntakeItem.claimed_by, now)),
-                    _oldest_pending(IntakeItem, _OLDER_THAN_HEAD))
-             .order_by(IntakeItem.id).limit(limit).with_for_update(skip_locked=True))
-    claimed = (await session.execute(_claiming(IntakeItem.id.in_(heads.scalar_subquery()), instance_id))).all()
+    claimed = (await session.execute(claiming_heads(instance_id, channels, now, limit, known))).all()
     chats = {row.routing_key for row in claimed} | set(held)
     if chats:
         # Only where the chat's head is ours: ``held`` may be out of date (noted before this round, while a
         # turn here ended and another instance claimed the chat's next update).
         followers = sa.and_(_one_of(IntakeItem.routing_key, sorted(chats), sa.String()),
-                            IntakeItem.status == IntakeStatus.PENDING,
+                            IntakeItem.status == PENDING,
                             _none_of(IntakeItem.id, [row.id for row in claimed] + sorted(known), sa.Integer()),
                             sa.or_(IntakeItem.claimed_by.is_(None), IntakeItem.claimed_by == instance_id,
                                    ~alive(IntakeItem.claimed_by, now)),
@@ -73,6 +66,18 @@ async def do_claim_heads(session: AsyncSession, instance_id: str, channels: list
                                               _oldest_pending(_HEAD, _OLDER_THAN_HELD_HEAD)))
         claimed += (await session.execute(_claiming(followers, instance_id))).all()
     return sorted(claimed, key=lambda row: row.id)
+
+
+def claiming_heads(instance_id: str, channels: list[Channel], now: datetime, limit: int, known: set[int]) -> sa.Update:
+    """The first statement of ``do_claim_heads``: up to ``limit`` chats' heads, claimed."""
+    heads = (sa.select(IntakeItem.id)
+             .where(IntakeItem.status == PENDING, IntakeItem.channel.in_(channels),
+                    _none_of(IntakeItem.id, sorted(known), sa.Integer()),
+                    sa.or_(IntakeItem.claimed_by.is_(None), IntakeItem.claimed_by == instance_id,
+                           ~alive(IntakeItem.claimed_by, now)),
+                    _oldest_pending(IntakeItem, _OLDER_THAN_HEAD))
+             .order_by(IntakeItem.id).limit(limit).with_for_update(skip_locked=True))
+    return _claiming(IntakeItem.id.in_(heads.scalar_subquery()), instance_id)
 
 
 _OLDER_THAN_HEAD = aliased(IntakeItem)
@@ -85,7 +90,8 @@ of the round."""
 def _oldest_pending(item, older) -> sa.ColumnElement[bool]:
     """``item`` (the table or an alias) is its chat's head: no pending item of the chat (``older``, another
     alias) is older."""
-    return ~sa.exists().where(older.routing_key == item.routing_key, older.status == PENDING, older.id < item.id)
+    return no_row(sa.select(older.id).where(older.routing_key == item.routing_key, older.status == PENDING,
+                                            older.id < item.id))
 
 
 def _claiming(where: sa.ColumnElement[bool], instance_id: str):

@@ -53,6 +53,7 @@ from storage.db import Database
 from storage.enums import Channel, OutboxStatus
 from storage.models import ChannelIdentity, OutboxMessage
 from storage.models import Instance as InstanceRow
+from storage.plan_shapes import no_row, written_out
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -309,27 +310,11 @@ class DeliveryWorker:
             return []
         now = self.clock()
         me = self.instance.id
-        taken_over = sa.or_(
-            sa.and_(OutboxMessage.claimed_by.is_(None), OutboxMessage.lease_until < now),
-            sa.and_(OutboxMessage.claimed_by.is_not(None), ~alive(OutboxMessage.claimed_by, now)),
-        )
-        due = sa.or_(
-            sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now),
-            sa.and_(OutboxMessage.status == OutboxStatus.SENDING, taken_over),
-        )
         rows = []
         async with self.db.transaction() as session:
             renewed = await self.instance.beat(session)
             for prefix, limit in wanted.items():
-                query = (sa.select(OutboxMessage.id, OutboxMessage.identity_id, OutboxMessage.channel,
-                                   OutboxMessage.address, OutboxMessage.payload, OutboxMessage.attempts,
-                                   OutboxMessage.priority, ChannelIdentity.last_inbound_at,
-                                   OutboxMessage.status, OutboxMessage.claimed_by, _newer_pending())
-                         .join(ChannelIdentity, ChannelIdentity.id == OutboxMessage.identity_id)
-                         .where(due, _in_order(me), OutboxMessage.address.startswith(prefix, autoescape=True))
-                         .order_by(OutboxMessage.priority, OutboxMessage.id).limit(limit))
-                if self.db.dialect == "postgresql":
-                    query = query.with_for_update(of=OutboxMessage, skip_locked=True)
+                query = claimable(prefix, limit, me, now, locking=self.db.dialect == "postgresql")
                 found = await _not_held_by_the_living(session, (await session.execute(query)).all(), me, now)
                 self._claimed[prefix] = self._claimed.get(prefix, 0) + len(found)
                 rows += found
@@ -442,6 +427,28 @@ def _lanes_that_got_all(wanted: dict[str, int], claimed: list[Outgoing], lane_of
     return {lane for lane, count in wanted.items() if got.get(lane, 0) >= count}
 
 
+def claimable(prefix: str, limit: int, me: str, now: datetime, *, locking: bool) -> sa.Select:
+    """Up to ``limit`` rows of the lane ``prefix`` due now (waiting, or under way in an instance that
+    is gone), each only if no older row to its address waits or is under way elsewhere (``_in_order``);
+    ``locking``: those another claim holds are skipped (PostgreSQL)."""
+    taken_over = sa.or_(
+        sa.and_(OutboxMessage.claimed_by.is_(None), OutboxMessage.lease_until < now),
+        sa.and_(OutboxMessage.claimed_by.is_not(None), ~alive(OutboxMessage.claimed_by, now)),
+    )
+    due = sa.or_(
+        sa.and_(OutboxMessage.status == _PENDING, OutboxMessage.next_attempt_at <= now),
+        sa.and_(OutboxMessage.status == _SENDING, taken_over),
+    )
+    query = (sa.select(OutboxMessage.id, OutboxMessage.identity_id, OutboxMessage.channel,
+                       OutboxMessage.address, OutboxMessage.payload, OutboxMessage.attempts,
+                       OutboxMessage.priority, ChannelIdentity.last_inbound_at,
+                       OutboxMessage.status, OutboxMessage.claimed_by, _newer_pending())
+             .join(ChannelIdentity, ChannelIdentity.id == OutboxMessage.identity_id)
+             .where(due, _in_order(me), OutboxMessage.address.startswith(prefix, autoescape=True))
+             .order_by(OutboxMessage.priority, OutboxMessage.id).limit(limit))
+    return query.with_for_update(of=OutboxMessage, skip_locked=True) if locking else query
+
+
 async def _not_held_by_the_living(session: AsyncSession, rows: list[sa.Row], me: str, now: datetime) -> list[sa.Row]:
     """The claimed rows without those under way in an instance alive after all. The claim judged
     a holder dead on the statement's snapshot, but a row whose claim committed after that snapshot
@@ -457,6 +464,9 @@ async def _not_held_by_the_living(session: AsyncSession, rows: list[sa.Row], me:
     return [row for row in rows if row.status != OutboxStatus.SENDING or row.claimed_by not in living]
 
 
+_PENDING, _SENDING = written_out(OutboxStatus.PENDING), written_out(OutboxStatus.SENDING)
+"""The claim's statuses written out: its generic plan then uses ``ix_outbox_waiting`` (the rows that wait)
+to look for an address's older rows; with parameters it walked every row the outbox ever had."""
 _OLDER_TO_THE_ADDRESS = aliased(OutboxMessage)
 """Made once (a new alias per claim round costs the ORM's adaptation of its columns each time)."""
 _NEWER_TO_THE_ADDRESS = aliased(OutboxMessage)
@@ -467,14 +477,14 @@ def _newer_pending() -> sa.Label[bool]:
     for its elder to be under way here), so the next round should come at once."""
     newer = _NEWER_TO_THE_ADDRESS
     return sa.exists().where(newer.address == OutboxMessage.address, newer.id > OutboxMessage.id,
-                             newer.status == OutboxStatus.PENDING).label("newer_pending")
+                             newer.status == _PENDING).label("newer_pending")
 
 
 def _in_order(me: str) -> sa.ColumnElement[bool]:
     """No older row to the same address is pending, or under way anywhere but here."""
     older = _OLDER_TO_THE_ADDRESS
-    return ~sa.exists().where(
+    return no_row(sa.select(older.id).where(
         older.address == OutboxMessage.address, older.id < OutboxMessage.id,
-        sa.or_(older.status == OutboxStatus.PENDING,
-               sa.and_(older.status == OutboxStatus.SENDING,
-                       sa.or_(older.claimed_by.is_(None), older.claimed_by != me))))
+        sa.or_(older.status == _PENDING,
+               sa.and_(older.status == _SENDING,
+                       sa.or_(older.claimed_by.is_(None), older.claimed_by != me)))))

@@ -63,7 +63,10 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (sa.Index("ix_outbox_due", "status", "priority", "id"),
-                      sa.Index("ix_outbox_address_order", "address", "id"))
+                      sa.Index("ix_outbox_address_order", "address", "id"),
+                      sa.Index("ix_outbox_waiting", "address", "id",  # the delivery claim's (migration 0021)
+                               postgresql_where=sa.text("status IN ('pending', 'sending')"),
+                               sqlite_where=sa.text("status IN ('pending', 'sending')")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     identity_id: Mapped[int] = mapped_column(sa.ForeignKey("channel_identities.id"), index=True)

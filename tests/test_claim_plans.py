@@ -1,0 +1,94 @@
+"""The claim rounds' plans on PostgreSQL stay cheap whatever the statistics say.
+
+A claim round is a prepared statement: after a few runs PostgreSQL keeps one generic plan for it
+(no parameter values known), often made while the tables were small. These tests ask for that
+generic plan on tables nobody has analysed, the state of a new deployment, and check that a
+candidate's older rows (of its address, of its chat) are looked up row by row in the index of the
+rows that wait, not by an anti-join over everything the table ever held. On the earlier statements
+the outbox's plan could not use that index at all (statuses were parameters) and the intake's read
+the whole index for every candidate (bench figures in the commit that added this)."""
+
+from datetime import datetime
+from enum import StrEnum
+
+import asyncpg
+import pytest
+import sqlalchemy as sa
+
+from bot.delivery.worker import claimable
+from bot.intake_claims import claiming_heads
+from bot.wakeups import asyncpg_dsn
+from storage.db import Database
+from storage.enums import Channel, IntakeStatus, OutboxStatus
+from storage.models import ChannelIdentity, IntakeItem, OutboxMessage
+from storage.types import utcnow
+
+pytestmark = pytest.mark.parametrize("backend", ["postgresql"])  # SQLite plans every statement anew
+LANE = "telegram:123456:"
+
+
+def _literal(value: object) -> str:
+    """A parameter's value as a literal EXECUTE can take (the prepared statement's types apply)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, list):
+        value = "{" + ",".join(str(each) for each in value) + "}"
+    elif isinstance(value, datetime):
+        value = value.isoformat()
+    elif isinstance(value, StrEnum):
+        value = value.value
+    text = str(value)
+    return "'" + text.replace("'", "''") + "'"
+
+
+async def _generic_plan(db_url: str, statement: sa.Executable) -> str:
+    compiled = statement.compile(dialect=Database(db_url).engine.dialect,
+                                 compile_kwargs={"render_postcompile": True})
+    values = [_literal(compiled.params[name]) for name in compiled.positiontup]
+    connection = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:
+        await connection.execute("SET plan_cache_mode = force_generic_plan")
+        await connection.execute(f"PREPARE claim AS {compiled.string}")
+        rows = await connection.fetch(f"EXPLAIN EXECUTE claim({', '.join(values)})")
+    finally:
+        await connection.close()
+    return "\n".join(row[0] for row in rows)
+
+
+async def _a_lane_with_history(db: Database) -> None:
+    """Residents with sent messages and a few waiting, as after a while of use (not analysed)."""
+    now = utcnow()
+    async with db.transaction() as session:
+        for resident in range(40):
+            address = f"{LANE}{1000 + resident}"
+            identity = ChannelIdentity(address=address, channel=Channel.TELEGRAM)
+            session.add(identity)
+            await session.flush()
+            for index in range(12):
+                status = OutboxStatus.PENDING if index >= 10 else OutboxStatus.SENT
+                session.add(OutboxMessage(identity_id=identity.id, channel=Channel.TELEGRAM, address=address,
+                                          payload={"text": f"{index}"}, status=status, next_attempt_at=now))
+                session.add(IntakeItem(channel=Channel.TELEGRAM, external_id=f"{resident}-{index}",
+                                       routing_key=address, payload={"n": index},
+                                       status=IntakeStatus.PENDING if index >= 10 else IntakeStatus.DONE))
+
+
+def _older_rows_probed_by_index(plan: str, index: str, key: str) -> bool:
+    return (f"using {index}" in plan and f"Index Cond: (({key} = " in plan
+            and "Anti Join" not in plan)
+
+
+async def test_the_delivery_claims_generic_plan_probes_each_addresss_waiting_rows_by_index(db_url, db):
+    await _a_lane_with_history(db)
+    now = utcnow()
+    plan = await _generic_plan(db_url, claimable(LANE, 30, "vm:1:me", now, locking=True))
+    assert _older_rows_probed_by_index(plan, "ix_outbox_waiting", "(address)::text"), plan
+    assert "Seq Scan on outbox" not in plan, plan
+
+
+async def test_the_intake_claims_generic_plan_probes_each_chats_pending_items_by_index(db_url, db):
+    await _a_lane_with_history(db)
+    now = utcnow()
+    plan = await _generic_plan(db_url, claiming_heads("vm:1:me", [Channel.TELEGRAM], now, 64, known={1, 2}))
+    assert _older_rows_probed_by_index(plan, "ix_intake_chat_pending", "routing_key"), plan
+    assert "Seq Scan on intake" not in plan, plan
