@@ -84,6 +84,7 @@ PARSED_KEPT = 10_000
 """Shared intake: parsed updates recorded here kept for when this instance claims them (most are)."""
 RECORDED_TOGETHER = 256
 """At most this many ``record`` calls share one INSERT (group commit of webhook calls)."""
+CLAIMED_KEPT = 4096
 CLAIM_EVERY = 0.02
 """Shared intake: seconds between claim rounds at most (``_claim_when_due``)."""
 
@@ -115,7 +116,14 @@ class IntakeQueue:
         self.on_recorded: list[Callable[[Channel, int, list[int]], None]] = []
         """Told of each batch recorded: how many arrived, the ids of those new (metrics)."""
         self.also_wake: list[Callable[[], None]] = []
-        """Called when this process recorded new items: other instances are told (bot/wakeups.py)."""
+        """Called when items recorded here are left to other instances: other instances are told
+        (bot/wakeups.py). That is after a claim round that did not take them (their chat is held
+        elsewhere: an album's next part, an update during a turn there), or at once if this instance
+        cannot claim (no room, its heartbeat lapsed). The items it takes need nobody else woken."""
+        self._recorded_here: set[int] = set()
+        """Items recorded here since the last claim round (shared intake)."""
+        self._claimed_recently: OrderedDict[int, None] = OrderedDict()
+        """The last ``CLAIMED_KEPT`` items claimed here (a round may take an item before its ``record`` returns)."""
 
     async def record(self, channel: Channel, arrivals: list[Arrival]) -> None:
         """Stores new updates durably and queues them; an update already recorded is ignored.
@@ -134,9 +142,10 @@ class IntakeQueue:
             self._enqueue(Queued(item_id, channel, external_id, arrival.routing_key, arrival.payload,
                                  parsed=arrival.parsed))
         self._wake.set()
-        if stored:
-            for wake in self.also_wake:
-                wake()
+        if stored and self.instance is not None:  # not those a claim round racing this record took
+            self._recorded_here.update(item_id for item_id, _ in stored if item_id not in self._claimed_recently)
+            if not self._can_claim():
+                self._tell_others()
 
     async def _record_together(self, batches: Sequence[tuple[Channel, list[Arrival]]]) -> list[list[tuple[int, str]]]:
         """One INSERT for the updates of every waiting ``record`` call; per call, the (id, external id)
@@ -221,6 +230,11 @@ class IntakeQueue:
         self._next_claim = now + CLAIM_EVERY
         await self._claim()
 
+    def _can_claim(self) -> bool:
+        instance = self.instance
+        return instance is not None and self.concurrency > len(self._known) and bool(self.processors) \
+            and instance.holds()
+
     def _claim_due(self) -> None:
         self._claim_later = None
         self._wake.set()
@@ -230,15 +244,36 @@ class IntakeQueue:
         its spare capacity."""
         instance = self.instance
         assert instance is not None
-        room = self.concurrency - len(self._known)
-        if room <= 0 or not self.processors or not instance.holds():  # not known alive: claim nothing
+        if not self._can_claim():  # no room, or not known alive: claim nothing
+            self._tell_others()
             return
-        async with self.db.autocommit() as session:
-            claimed = await do_claim_heads(session, instance.id, list(self.processors), instance.clock(), room,
-                                           known=self._known, held=set(self._busy_keys) | set(self._ready))
+        recorded, self._recorded_here = self._recorded_here, set()
+        try:
+            async with self.db.autocommit() as session:
+                claimed = await do_claim_heads(session, instance.id, list(self.processors), instance.clock(),
+                                               self.concurrency - len(self._known),
+                                               known=self._known, held=set(self._busy_keys) | set(self._ready))
+        except BaseException:
+            self._recorded_here |= recorded
+            raise
         for row in claimed:
             self._enqueue(Queued(row.id, row.channel, row.external_id, row.routing_key, row.payload, row.attempts,
                                  parsed=self._parsed.pop(row.id, None)))
+            self._claimed_recently[row.id] = None
+        while len(self._claimed_recently) > CLAIMED_KEPT:
+            self._claimed_recently.popitem(last=False)
+        if recorded - self._claimed_recently.keys():
+            self._wake_others()
+
+    def _tell_others(self) -> None:
+        """Items recorded here wait for another instance (this one cannot claim now)."""
+        if self._recorded_here:
+            self._recorded_here.clear()
+            self._wake_others()
+
+    def _wake_others(self) -> None:
+        for wake in self.also_wake:
+            wake()
 
     async def _scan(self) -> None:
         """Queues pending items this process does not know: left by a crash, or recorded elsewhere."""

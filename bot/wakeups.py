@@ -1,8 +1,8 @@
 """Wake-ups between instances on PostgreSQL: LISTEN/NOTIFY, so no instance sleeps on new work.
 
-An instance that recorded an update or wrote to the outbox wakes the others at once
-(``NOTIFY kairyl_intake`` / ``kairyl_outbox``) instead of leaving them to find it at their next
-poll: the intake of the chat may be claimed elsewhere, the bot's delivery lane held elsewhere.
+An instance that wrote to the outbox wakes the others at once (``NOTIFY kairyl_outbox``) instead of
+leaving them to find it at their next poll; one that recorded updates it did not claim itself (their
+chat is held elsewhere, or it has no room) does so too (``kairyl_intake``, see ``bot/intake.py``).
 Notifications carry nothing (the tables are the record) and are coalesced: while one is being
 sent, any number of further requests make one more. One dedicated connection listens and sends;
 if it drops it is opened again, and meanwhile the instances' short polls (``idle_poll``) still

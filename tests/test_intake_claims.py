@@ -24,7 +24,7 @@ from storage.enums import Channel, IntakeStatus
 from storage.models import IntakeItem
 from storage.types import utcnow
 from tests.test_telegram_e2e import settings_for
-from tests.waiting import eventually, within
+from tests.waiting import PATIENCE, eventually, within
 
 TTL = timedelta(seconds=2)
 CHATS, PER_CHAT = 8, 6
@@ -146,6 +146,71 @@ async def test_a_chats_new_updates_go_to_the_instance_holding_its_oldest_not_to_
     async with db.reader() as session:
         head = await session.scalar(sa.select(IntakeItem.id).where(IntakeItem.external_id == "0:0"))
     assert await claim(holder, known={head}, held={"chat:0"}) == ["0:1"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_an_instance_wakes_the_others_only_for_what_it_leaves_to_them_an_albums_next_part_held_elsewhere(db):
+    """Updates an instance records and claims itself wake nobody else. An album's next part recorded
+    by another instance than the one gathering the album wakes that one (its claim round takes the
+    part into the album): without the wake it would wait for the idle poll (an hour here) and be a
+    step of its own. The chat's next update, recorded there too, ends the album."""
+    steps: list[list[str]] = []
+    gathering = asyncio.Event()
+
+    async def process(item: Queued) -> bool:
+        steps.append([each.external_id for each in (item, *item.album)])
+        async with db.transaction() as session:
+            for each in (item, *item.album):
+                await do_claim_intake(session, each.id, utcnow())
+        return True
+
+    queues, instances, tasks = [], [], []
+    for _ in range(2):
+        instance = Instance(db, ttl=TTL)
+        await instance.renew()
+        queue = IntakeQueue(db, {Channel.TELEGRAM: process}, apologize=None, instance=instance,
+                            idle_poll=3600, album_wait=PATIENCE)
+        queue.albums[Channel.TELEGRAM] = lambda item: item.payload.get("album")
+        queues.append(queue)
+        instances.append(instance)
+    gatherer, other = queues
+
+    def run(who: int) -> None:  # one at a time: the other's first claim round would take what it finds
+        tasks.extend([asyncio.create_task(instances[who].keep_alive()), asyncio.create_task(queues[who].run())])
+    told = {gatherer: 0, other: 0}
+
+    def wakes(queue: IntakeQueue, peer: IntakeQueue):
+        def wake() -> None:  # what bot/wakeups.py does between processes
+            told[queue] += 1
+            peer.wake()
+        return wake
+    gatherer.also_wake.append(wakes(gatherer, other))
+    other.also_wake.append(wakes(other, gatherer))
+    gather_album = gatherer._gather_album
+
+    async def gathers(item: Queued) -> None:
+        if item.payload.get("album"):
+            gathering.set()
+        await gather_album(item)
+    gatherer._gather_album = gathers
+    try:
+        run(0)
+        await gatherer.record(Channel.TELEGRAM, [Arrival("solo", "chat:9", {})])
+        await eventually(lambda: steps == [["solo"]], "the update was not handled")
+        assert told == {gatherer: 0, other: 0}  # claimed where it was recorded: nobody else woken
+
+        await gatherer.record(Channel.TELEGRAM, [Arrival("a:1", "chat:1", {"album": "A"})])
+        await within(gathering.wait(), "the album's first part was not taken")
+        run(1)
+        await other.record(Channel.TELEGRAM, [Arrival("a:2", "chat:1", {"album": "A"})])
+        await eventually(lambda: told[other] == 1, "the instance that recorded the part did not tell the other")
+        await other.record(Channel.TELEGRAM, [Arrival("after", "chat:1", {})])
+        await eventually(lambda: len(steps) == 3, "the album and the update after it were not handled")
+    finally:
+        await stop(tasks, gatherer)
+        await stop([], other)
+    assert steps == [["solo"], ["a:1", "a:2"], ["after"]]
+    assert told[gatherer] == 0 and told[other] >= 1  # the second told of "after", or "after" came with a:2
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
