@@ -54,6 +54,11 @@ class Instance:
     def holds(self) -> bool:
         return self.alive_until is not None and self.clock() < self.alive_until
 
+    def fresh(self) -> bool:
+        """The row has more than half its time to live ahead (the heartbeat renews it every quarter):
+        a claim made now needs no beat of its own to stay this instance's while it sends."""
+        return self.alive_until is not None and self.alive_until - self.clock() > self.ttl / 2
+
     async def beat(self, session: AsyncSession) -> datetime:
         """Renews the row in the caller's transaction; once that commits, the caller tells ``renewed``."""
         now = self.clock()

@@ -85,6 +85,7 @@ PARSED_KEPT = 10_000
 RECORDED_TOGETHER = 256
 """At most this many ``record`` calls share one INSERT (group commit of webhook calls)."""
 CLAIMED_KEPT = 4096
+"""Shared intake: the ids of this many items claimed here are kept (``_claimed_recently``)."""
 CLAIM_EVERY = 0.02
 """Shared intake: seconds between claim rounds at most (``_claim_when_due``)."""
 

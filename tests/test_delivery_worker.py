@@ -246,3 +246,26 @@ async def test_a_chats_messages_written_together_all_go_at_once_without_waiting_
         worker.stop()
         await delivery
     assert [text for _, text in sender.sent][1:] == ["part 0", "part 1", "part 2"]
+
+
+async def test_a_claim_round_beats_for_the_instance_only_when_its_heartbeat_is_late(db):
+    """The heartbeat task renews the instance's row every quarter of its time to live; a claim round
+    adds a beat of its own (two more statements in its transaction) only once half of it has gone."""
+    clock = Clock()
+    worker = DeliveryWorker(db, {Channel.CONSOLE: ScriptedSender()}, clock=clock)
+    beats: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args) -> None:
+        if "INTO instances" in statement:
+            beats.append(statement)
+    await worker.instance.renew()
+    sa.event.listen(db.engine.sync_engine, "before_cursor_execute", note)
+    try:
+        await worker.deliver_due()
+        assert beats == []
+        clock.now += worker.lease * 0.6  # the heartbeat task is late: the claim keeps the row alive
+        await worker.deliver_due()
+        assert len(beats) == 1
+        assert worker.instance.alive_until == clock.now + worker.lease
+    finally:
+        sa.event.remove(db.engine.sync_engine, "before_cursor_execute", note)

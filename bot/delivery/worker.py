@@ -312,7 +312,8 @@ class DeliveryWorker:
         me = self.instance.id
         rows = []
         async with self.db.transaction() as session:
-            renewed = await self.instance.beat(session)
+            # The heartbeat task keeps the row alive; a claim beats too only if that task is late.
+            renewed = None if self.instance.fresh() else await self.instance.beat(session)
             for prefix, limit in wanted.items():
                 query = claimable(prefix, limit, me, now, locking=self.db.dialect == "postgresql")
                 found = await _not_held_by_the_living(session, (await session.execute(query)).all(), me, now)
@@ -323,7 +324,8 @@ class DeliveryWorker:
                 await session.execute(sa.update(OutboxMessage)
                                       .where(OutboxMessage.id.in_([r.id for r in rows]))
                                       .values(status=OutboxStatus.SENDING, claimed_by=me, lease_until=None))
-        self.instance.renewed(renewed)
+        if renewed is not None:
+            self.instance.renewed(renewed)
         return [Outgoing(r.id, r.channel, r.address, decode_reply(r.payload), r.attempts, r.last_inbound_at,
                          identity_id=r.identity_id, priority=r.priority) for r in sorted(rows, key=lambda r: r.id)]
 
