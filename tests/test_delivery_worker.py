@@ -140,8 +140,10 @@ class LimitedSender(ScriptedSender):
         self.open = asyncio.Event()
         self.open.set()
         self.starts: list[float] = []
+        self.asked = 0
 
     async def send(self, message):
+        self.asked += 1
         await self.open.wait()
         async with self.limiter.slot(message.priority, message.settled):
             self.starts.append(time.monotonic())
@@ -214,8 +216,13 @@ async def test_instances_sharing_a_lane_each_send_a_share_within_its_one_limit(d
     limit, window = 4, 0.2
     senders = [LaneLimitedSender(limit, window), LaneLimitedSender(limit, window)]
     workers = [DeliveryWorker(db, {Channel.CONSOLE: sender}, shared=True, batch=6) for sender in senders]  # 6 ahead
+    for sender in senders:  # until both have claimed: on a loaded machine one could send all 24 alone first
+        sender.open.clear()
     deliveries = [asyncio.create_task(worker.run()) for worker in workers]
     try:
+        await eventually(lambda: all(sender.asked for sender in senders), "an instance claimed nothing")
+        for sender in senders:
+            sender.open.set()
         await eventually(lambda: _all_are(db, "sent"), "not all were sent")
     finally:
         for worker in workers:
