@@ -9,7 +9,6 @@ the outbox's plan could not use that index at all (statuses were parameters) and
 the whole index for every candidate (bench figures in the commit that added this)."""
 
 from datetime import datetime
-from enum import StrEnum
 
 import asyncpg
 import pytest
@@ -35,17 +34,14 @@ def _literal(value: object) -> str:
         value = "{" + ",".join(str(each) for each in value) + "}"
     elif isinstance(value, datetime):
         value = value.isoformat()
-    elif isinstance(value, StrEnum):
-        value = value.value
-    text = str(value)
+    text = str(value)  # a StrEnum's is its value
     return "'" + text.replace("'", "''") + "'"
 
 
-async def _generic_plan(db_url: str, statement: sa.Executable) -> str:
-    compiled = statement.compile(dialect=Database(db_url).engine.dialect,
-                                 compile_kwargs={"render_postcompile": True})
+async def _generic_plan(db: Database, statement: sa.Executable) -> str:
+    compiled = statement.compile(dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})
     values = [_literal(compiled.params[name]) for name in compiled.positiontup]
-    connection = await asyncpg.connect(asyncpg_dsn(db_url))
+    connection = await asyncpg.connect(asyncpg_dsn(db.url))
     try:
         await connection.execute("SET plan_cache_mode = force_generic_plan")
         await connection.execute(f"PREPARE claim AS {compiled.string}")
@@ -78,17 +74,17 @@ def _older_rows_probed_by_index(plan: str, index: str, key: str) -> bool:
             and "Anti Join" not in plan)
 
 
-async def test_the_delivery_claims_generic_plan_probes_each_addresss_waiting_rows_by_index(db_url, db):
+async def test_the_delivery_claims_generic_plan_probes_each_addresss_waiting_rows_by_index(db):
     await _a_lane_with_history(db)
     now = utcnow()
-    plan = await _generic_plan(db_url, claimable(LANE, 30, "vm:1:me", now, locking=True))
+    plan = await _generic_plan(db, claimable(LANE, 30, "vm:1:me", now, locking=True))
     assert _older_rows_probed_by_index(plan, "ix_outbox_waiting", "(address)::text"), plan
     assert "Seq Scan on outbox" not in plan, plan
 
 
-async def test_the_intake_claims_generic_plan_probes_each_chats_pending_items_by_index(db_url, db):
+async def test_the_intake_claims_generic_plan_probes_each_chats_pending_items_by_index(db):
     await _a_lane_with_history(db)
     now = utcnow()
-    plan = await _generic_plan(db_url, claiming_heads("vm:1:me", [Channel.TELEGRAM], now, 64, known={1, 2}))
+    plan = await _generic_plan(db, claiming_heads("vm:1:me", [Channel.TELEGRAM], now, 64, known={1, 2}))
     assert _older_rows_probed_by_index(plan, "ix_intake_chat_pending", "routing_key"), plan
     assert "Seq Scan on intake" not in plan, plan
