@@ -34,7 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.instance import Instance
-from bot.intake_claims import do_claim_heads
+from bot.intake_claims import do_claim_heads, do_find_unclaimed
 from handlers.batches import Batcher
 from handlers.services.identities import insert_ignore
 from handlers.woken import woken_within
@@ -112,6 +112,8 @@ class IntakeQueue:
         self._next_claim = 0.0
         self._claim_later: asyncio.TimerHandle | None = None
         self._stopping = False
+        self.idle = False
+        """The run loop waits to be woken: no claim round or scan under way."""
         self._parsed: OrderedDict[int, Any] = OrderedDict()
         self._recorder = Batcher(self._record_together, max_size=RECORDED_TOGETHER)
         self.on_recorded: list[Callable[[Channel, int, list[int]], None]] = []
@@ -119,8 +121,9 @@ class IntakeQueue:
         self.also_wake: list[Callable[[], None]] = []
         """Called when items recorded here are left to other instances: other instances are told
         (bot/wakeups.py). That is after a claim round that did not take them (their chat is held
-        elsewhere: an album's next part, an update during a turn there), or at once if this instance
-        cannot claim (no room, its heartbeat lapsed). The items it takes need nobody else woken."""
+        elsewhere: an album's next part, an update during a turn there) while they still wait, or at
+        once if this instance cannot claim (no room, its heartbeat lapsed). The items it takes, or
+        another instance took meanwhile, need nobody else woken."""
         self._recorded_here: set[int] = set()
         """Items recorded here since the last claim round (shared intake)."""
         self._claimed_recently: OrderedDict[int, None] = OrderedDict()
@@ -193,7 +196,11 @@ class IntakeQueue:
             self._wake.clear()
             await self.start_due()
             if not self._wake.is_set() and not self._stopping:
-                await woken_within(self._wake, self.idle_poll)
+                self.idle = True
+                try:
+                    await woken_within(self._wake, self.idle_poll)
+                finally:
+                    self.idle = False
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
@@ -263,7 +270,23 @@ class IntakeQueue:
             self._claimed_recently[row.id] = None
         while len(self._claimed_recently) > CLAIMED_KEPT:
             self._claimed_recently.popitem(last=False)
-        if recorded - self._claimed_recently.keys():
+        if left := recorded - self._claimed_recently.keys():
+            await self._wake_others_if_left(sorted(left))
+
+    async def _wake_others_if_left(self, item_ids: list[int]) -> None:
+        """Items recorded here that the round did not take: the others are told if one still waits for
+        a claim (its chat is held elsewhere: that instance takes it), not when another instance's round
+        took it meanwhile (with two instances claiming, about every other one), which would only wake
+        that instance for nothing."""
+        instance = self.instance
+        assert instance is not None
+        try:
+            async with self.db.autocommit() as session:
+                waiting = await do_find_unclaimed(session, item_ids, instance.clock())
+        except Exception:
+            log.exception("could not tell whether updates recorded here wait; waking the other instances")
+            waiting = True
+        if waiting:
             self._wake_others()
 
     def _tell_others(self) -> None:

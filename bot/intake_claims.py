@@ -68,6 +68,14 @@ async def do_claim_heads(session: AsyncSession, instance_id: str, channels: list
     return sorted(claimed, key=lambda row: row.id)
 
 
+async def do_find_unclaimed(session: AsyncSession, item_ids: list[int], now: datetime) -> bool:
+    """Whether one of these items is pending and held by no live instance (it waits for a claim round)."""
+    unclaimed = sa.select(IntakeItem.id).where(
+        _one_of(IntakeItem.id, item_ids, sa.Integer()), IntakeItem.status == PENDING,
+        sa.or_(IntakeItem.claimed_by.is_(None), ~alive(IntakeItem.claimed_by, now))).limit(1)
+    return (await session.execute(unclaimed)).first() is not None
+
+
 def claiming_heads(instance_id: str, channels: list[Channel], now: datetime, limit: int, known: set[int]) -> sa.Update:
     """The first statement of ``do_claim_heads``: up to ``limit`` chats' heads, claimed."""
     heads = (sa.select(IntakeItem.id)

@@ -192,7 +192,9 @@ async def test_an_instance_wakes_the_others_only_for_what_it_leaves_to_them_an_a
         assert told == {gatherer: 0, other: 0}  # claimed where it was recorded: nobody else woken
 
         await gatherer.record(Channel.TELEGRAM, [Arrival("a:1", "chat:1", {"album": "A"})])
-        await eventually(lambda: "chat:1" in gatherer._arrivals, "the album's first part does not wait for more")
+        # The album's first part waits for more, and the gatherer claims nothing until it is woken.
+        await eventually(lambda: "chat:1" in gatherer._arrivals and gatherer.idle and gatherer._claim_later is None
+                         and not gatherer._wake.is_set(), "the album's first part does not wait for more")
         run(1)
         await other.record(Channel.TELEGRAM, [Arrival("a:2", "chat:1", {"album": "A"})])
         await eventually(lambda: told[other] == 1, "the instance that recorded the part did not tell the other")
@@ -203,6 +205,41 @@ async def test_an_instance_wakes_the_others_only_for_what_it_leaves_to_them_an_a
         await stop([], other)
     assert steps == [["solo"], ["a:1", "a:2"], ["after"]]
     assert told[gatherer] == 0 and told[other] >= 1  # the second told of "after", or "after" came with a:2
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_an_update_another_instance_took_before_the_recording_ones_round_wakes_nobody(db):
+    """With two instances claiming, the other one's round often takes an update before the round of the
+    one that recorded it: that round then finds nothing of its own, and tells nobody (the other has
+    it). An update left waiting, its chat's older update held by the other instance, is told."""
+    handling = Handling(db)
+    recorder_instance, taker_instance = Instance(db, ttl=TTL), Instance(db, ttl=TTL)
+    for instance in (recorder_instance, taker_instance):
+        await instance.renew()
+    recorder = IntakeQueue(db, {Channel.TELEGRAM: handling.processor(1)}, apologize=None,
+                           instance=recorder_instance, idle_poll=3600)
+    taker = IntakeQueue(db, {Channel.TELEGRAM: handling.processor(0)}, apologize=None,
+                        instance=taker_instance, idle_poll=3600)
+    told: list[str] = []
+    recorder.also_wake.append(lambda: told.append("taker"))
+    tasks = [asyncio.create_task(instance.keep_alive()) for instance in (recorder_instance, taker_instance)]
+    tasks.append(asyncio.create_task(taker.run()))
+    try:
+        await recorder.record(Channel.TELEGRAM, [arrival(1, 0)])  # the recorder's own round has not run
+        taker.wake()
+        await eventually(lambda: handling.done == [(0, "chat:1", "1:0")], "the other instance did not take it")
+        await recorder._claim()
+        assert told == []  # nothing left that waits: nobody woken
+
+        handling.stuck.add("chat:2")
+        await taker.record(Channel.TELEGRAM, [arrival(2, 0)])
+        await within(handling.stuck_taken.wait(), "the taker did not take chat 2")  # and holds it: its turn hangs
+        await recorder.record(Channel.TELEGRAM, [arrival(2, 1)])
+        await recorder._claim()
+        assert told == ["taker"]  # chat 2's next update waits for the taker: told
+    finally:
+        await stop(tasks, taker)
+        await stop([], recorder)
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
