@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from bot.delivery.limiter import SlidingWindowLimiter
 from bot.delivery.sender import PermanentFailure, RetryLater, TransientFailure, Unreachable
 from bot.delivery.worker import DeliveryWorker
+from bot.instance import Instance
 from handlers.conversation import ConversationCore
 from handlers.envelope import Incoming, InputKind, Reply
 from handlers.services.outbox import do_enqueue
@@ -276,3 +277,38 @@ async def test_a_claim_round_beats_for_the_instance_only_when_its_heartbeat_is_l
         assert worker.instance.alive_until == clock.now + worker.lease
     finally:
         sa.event.remove(db.engine.sync_engine, "before_cursor_execute", note)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # instances share a database only there
+async def test_replies_written_here_wake_the_other_instances_only_if_left_waiting(db):
+    """A turn's replies are claimed by the instance that wrote them: the others are not woken for them
+    (each would run a claim round that finds nothing). A reply left waiting behind an older message to
+    its chat, under way in another instance, wakes the others at once: that instance takes it."""
+    core = ConversationCore(db, core_config())
+    sender = ScriptedSender()
+    worker = DeliveryWorker(db, {Channel.CONSOLE: sender}, idle_poll=3600)
+    told: list[str] = []
+    worker.also_wake.append(lambda: told.append("others"))
+    elsewhere = Instance(db)
+    await elsewhere.renew()
+    delivery = asyncio.create_task(worker.run())
+    try:
+        await say(core, "console:here")
+        worker.wake_for_replies()
+        await eventually(lambda: [address for address, _ in sender.sent] == ["console:here"], "the reply was not sent")
+        await eventually(lambda: worker._wake.is_set() is False and not worker._written_here, "the round did not end")
+        assert told == []
+
+        await say(core, "console:there")
+        async with db.transaction() as session:  # its first reply is under way in the other instance
+            await session.execute(sa.update(OutboxMessage).where(OutboxMessage.address == "console:there")
+                                  .values(status=OutboxStatus.SENDING, claimed_by=elsewhere.id))
+            identity = (await session.scalars(sa.select(ChannelIdentity).where(
+                ChannelIdentity.address == "console:there"))).one()
+            do_enqueue(session, identity, Reply("the next"), utcnow())
+        worker.wake_for_replies()
+        await eventually(lambda: told == ["others"], "the other instances were not told of the reply left waiting")
+    finally:
+        worker.stop()
+        await delivery
+    assert [address for address, _ in sender.sent] == ["console:here"]  # the next waits for the other instance

@@ -73,6 +73,11 @@ async def start(db, handling: Handling, who: int) -> tuple[Instance, IntakeQueue
     return instance, queue, [asyncio.create_task(instance.keep_alive()), asyncio.create_task(queue.run())]
 
 
+def idle(queue: IntakeQueue) -> bool:
+    """The queue's run loop waits to be woken, no claim round due: it claims nothing until woken."""
+    return queue.idle and queue._claim_later is None and not queue._wake.is_set()
+
+
 async def stop(tasks: list[asyncio.Task], queue: IntakeQueue | None = None) -> None:
     """Cancels the tasks (and what ``queue`` is processing): an instance dying, or the test's end."""
     tasks = tasks + list(queue._tasks if queue is not None else ())
@@ -193,8 +198,8 @@ async def test_an_instance_wakes_the_others_only_for_what_it_leaves_to_them_an_a
 
         await gatherer.record(Channel.TELEGRAM, [Arrival("a:1", "chat:1", {"album": "A"})])
         # The album's first part waits for more, and the gatherer claims nothing until it is woken.
-        await eventually(lambda: "chat:1" in gatherer._arrivals and gatherer.idle and gatherer._claim_later is None
-                         and not gatherer._wake.is_set(), "the album's first part does not wait for more")
+        await eventually(lambda: "chat:1" in gatherer._arrivals and idle(gatherer),
+                         "the album's first part does not wait for more")
         run(1)
         await other.record(Channel.TELEGRAM, [Arrival("a:2", "chat:1", {"album": "A"})])
         await eventually(lambda: told[other] == 1, "the instance that recorded the part did not tell the other")
@@ -234,6 +239,7 @@ async def test_an_update_another_instance_took_before_the_recording_ones_round_w
         handling.stuck.add("chat:2")
         await taker.record(Channel.TELEGRAM, [arrival(2, 0)])
         await within(handling.stuck_taken.wait(), "the taker did not take chat 2")  # and holds it: its turn hangs
+        await eventually(lambda: idle(taker), "the taker's claim rounds did not end")  # it would take chat 2's next
         await recorder.record(Channel.TELEGRAM, [arrival(2, 1)])
         await recorder._claim()
         assert told == ["taker"]  # chat 2's next update waits for the taker: told

@@ -108,13 +108,25 @@ class DeliveryWorker:
         """The batch of outcomes being collected; the last batch recorded (with all before it)."""
         self._tasks: set[asyncio.Task] = set()
         self.also_wake: list[Callable[[], None]] = []
-        """Called on every wake: other instances are told (bot/wakeups.py)."""
+        """Called to tell other instances (bot/wakeups.py): on ``wake``, and after ``wake_for_replies``
+        if what was written is left waiting."""
+        self._written_here = False
+        """Replies were written here since the last claim round (``wake_for_replies``)."""
 
     def wake(self) -> None:
-        """The outbox has something new (written by this process)."""
+        """The outbox has something new (written by this process): the other instances are told at once
+        (a broadcast, a staff answer: all help)."""
         self._wake.set()
         for wake in self.also_wake:
             wake()
+
+    def wake_for_replies(self) -> None:
+        """A turn here wrote replies: this instance's next round claims them, and the other instances are
+        told only if that round leaves one waiting (``_tell_others_if_left``), e.g. behind an older
+        message to the chat under way in another instance. Told at once, they ran a claim round for
+        every turn that mostly found nothing."""
+        self._written_here = True
+        self._wake.set()
 
     def wake_here(self) -> None:
         """The outbox has something new, written by another instance."""
@@ -136,11 +148,16 @@ class DeliveryWorker:
                 self._wake.clear()  # before the claim: a row written while it runs wakes the next round
                 await self._round_due()
                 wanted = self._wanted()
+                written, self._written_here = self._written_here, False
                 try:
                     claimed = await self._claim(wanted)
                 except Exception:
                     log.exception("claiming from the outbox failed; retrying shortly")
                     claimed = []
+                if written and self._more_behind:
+                    self._written_here = True  # judged after the next round, at once (the chat's next row)
+                elif written:
+                    await self._tell_others_if_left()
                 for message in claimed:
                     self._dispatch(message, seen)
                 self._filled = (self._filled - wanted.keys()) | _lanes_that_got_all(wanted, claimed, self._lane_of)
@@ -157,6 +174,24 @@ class DeliveryWorker:
             await self._give_back()
             if self._own_instance:
                 await self.instance.retire()
+
+    async def _tell_others_if_left(self) -> None:
+        """After a round that followed replies written here: the other instances are told if a due row
+        still waits (this round could not take it: an older row to its chat is under way elsewhere, or
+        the lane took its fill)."""
+        if not self.also_wake:
+            return
+        try:
+            async with self.db.autocommit() as session:
+                waiting = (await session.execute(sa.select(OutboxMessage.id).where(
+                    OutboxMessage.status == _PENDING, OutboxMessage.next_attempt_at <= self.clock()).limit(1))
+                ).first() is not None
+        except Exception:
+            log.exception("could not tell whether replies written here wait; waking the other instances")
+            waiting = True
+        if waiting:
+            for wake in self.also_wake:
+                wake()
 
     async def _give_back(self) -> None:
         """What this instance claimed and did not send goes back to the queue (a clean stop)."""
