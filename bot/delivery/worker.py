@@ -154,13 +154,13 @@ class DeliveryWorker:
                 except Exception:
                     log.exception("claiming from the outbox failed; retrying shortly")
                     claimed = []
-                if written and self._more_behind:
-                    self._written_here = True  # judged after the next round, at once (the chat's next row)
-                elif written:
-                    await self._tell_others_if_left()
                 for message in claimed:
                     self._dispatch(message, seen)
                 self._filled = (self._filled - wanted.keys()) | _lanes_that_got_all(wanted, claimed, self._lane_of)
+                if written and self._more_behind:
+                    self._written_here = True  # judged after the next round, at once (the chat's next row)
+                elif written:
+                    await self._tell_others_if_left(filled=bool(self._filled & wanted.keys()))
                 if not self._stopping and not self._filled & wanted.keys() and not self._more_behind:
                     await woken_within(self._wake, self.idle_poll)  # a new row, or a filled lane half empty
         finally:
@@ -175,20 +175,22 @@ class DeliveryWorker:
             if self._own_instance:
                 await self.instance.retire()
 
-    async def _tell_others_if_left(self) -> None:
-        """After a round that followed replies written here: the other instances are told if a due row
-        still waits (this round could not take it: an older row to its chat is under way elsewhere, or
-        the lane took its fill)."""
+    async def _tell_others_if_left(self, *, filled: bool) -> None:
+        """After a round that followed replies written here: the other instances are told if a lane took
+        its fill (they help), or if a due row waits behind an older one to its chat under way in another
+        instance (that one takes it: its own rows under way do not hold it back). Not for rows that
+        merely wait for this instance's next round or for a retry."""
         if not self.also_wake:
             return
-        try:
-            async with self.db.autocommit() as session:
-                waiting = (await session.execute(sa.select(OutboxMessage.id).where(
-                    OutboxMessage.status == _PENDING, OutboxMessage.next_attempt_at <= self.clock()).limit(1))
-                ).first() is not None
-        except Exception:
-            log.exception("could not tell whether replies written here wait; waking the other instances")
-            waiting = True
+        waiting = filled
+        if not waiting:
+            try:
+                async with self.db.autocommit() as session:
+                    waiting = (await session.execute(_held_back_elsewhere(self.instance.id, self.clock()))
+                               ).first() is not None
+            except Exception:
+                log.exception("could not tell whether replies written here wait; waking the other instances")
+                waiting = True
         if waiting:
             for wake in self.also_wake:
                 wake()
@@ -515,6 +517,16 @@ def _newer_pending() -> sa.Label[bool]:
     newer = _NEWER_TO_THE_ADDRESS
     return sa.exists().where(newer.address == OutboxMessage.address, newer.id > OutboxMessage.id,
                              newer.status == _PENDING).label("newer_pending")
+
+
+def _held_back_elsewhere(me: str, now: datetime) -> sa.Select:
+    """A due row whose address has an older row under way in another instance (at most one)."""
+    older = _OLDER_TO_THE_ADDRESS
+    return sa.select(OutboxMessage.id).where(
+        OutboxMessage.status == _PENDING, OutboxMessage.next_attempt_at <= now,
+        ~no_row(sa.select(older.id).where(
+            older.address == OutboxMessage.address, older.id < OutboxMessage.id, older.status == _SENDING,
+            sa.or_(older.claimed_by.is_(None), older.claimed_by != me)))).limit(1)
 
 
 def _in_order(me: str) -> sa.ColumnElement[bool]:
