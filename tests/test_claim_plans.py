@@ -13,9 +13,10 @@ from datetime import datetime
 import asyncpg
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.sql import visitors
 
-from bot.delivery.worker import claimable
-from bot.intake_claims import claiming_heads
+from bot.delivery.worker import claim_parameters, claimable
+from bot.intake_claims import claiming_heads, heads_parameters
 from bot.wakeups import asyncpg_dsn
 from storage.db import Database
 from storage.enums import Channel, IntakeStatus, OutboxStatus
@@ -38,8 +39,18 @@ def _literal(value: object) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-async def _generic_plan(db: Database, statement: sa.Executable) -> str:
-    compiled = statement.compile(dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})
+def _with_values(statement: sa.Executable, parameters: dict) -> sa.Executable:
+    """The statement with its named parameters' values in it (``params()`` does not take an UPDATE)."""
+    def valued(element):
+        if isinstance(element, sa.BindParameter) and element.key in parameters:
+            return sa.bindparam(element.key, parameters[element.key], type_=element.type)
+        return None
+    return visitors.replacement_traverse(statement, {}, valued)
+
+
+async def _generic_plan(db: Database, statement: sa.Executable, parameters: dict) -> str:
+    compiled = _with_values(statement, parameters).compile(dialect=db.engine.dialect,
+                                                            compile_kwargs={"render_postcompile": True})
     values = [_literal(compiled.params[name]) for name in compiled.positiontup]
     connection = await asyncpg.connect(asyncpg_dsn(db.url))
     try:
@@ -77,7 +88,7 @@ def _older_rows_probed_by_index(plan: str, index: str, key: str) -> bool:
 async def test_the_delivery_claims_generic_plan_probes_each_addresss_waiting_rows_by_index(db):
     await _a_lane_with_history(db)
     now = utcnow()
-    plan = await _generic_plan(db, claimable(LANE, 30, "vm:1:me", now, locking=True))
+    plan = await _generic_plan(db, claimable(LANE, locking=True), claim_parameters(30, "vm:1:me", now))
     assert _older_rows_probed_by_index(plan, "ix_outbox_waiting", "(address)::text"), plan
     assert "Seq Scan on outbox" not in plan, plan
 
@@ -85,6 +96,6 @@ async def test_the_delivery_claims_generic_plan_probes_each_addresss_waiting_row
 async def test_the_intake_claims_generic_plan_probes_each_chats_pending_items_by_index(db):
     await _a_lane_with_history(db)
     now = utcnow()
-    plan = await _generic_plan(db, claiming_heads("vm:1:me", [Channel.TELEGRAM], now, 64, known={1, 2}))
+    plan = await _generic_plan(db, claiming_heads((Channel.TELEGRAM,)), heads_parameters("vm:1:me", now, 64, {1, 2}))
     assert _older_rows_probed_by_index(plan, "ix_intake_chat_pending", "routing_key"), plan
     assert "Seq Scan on intake" not in plan, plan

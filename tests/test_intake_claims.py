@@ -39,6 +39,9 @@ class Handling:
         self.busy: set[str] = set()
         self.stuck: set[str] = set()
         self.stuck_taken = asyncio.Event()
+        self.first_waits_for_second = False
+        """Instance 0's turns wait until instance 1 has begun one (so both are seen to take chats)."""
+        self.second_began = asyncio.Event()
 
     def processor(self, who: int):
         async def process(item: Queued) -> bool:
@@ -46,6 +49,10 @@ class Handling:
                 self.overlaps.append(item.external_id)
             self.busy.add(item.routing_key)
             try:
+                if who == 1:
+                    self.second_began.set()
+                elif self.first_waits_for_second:
+                    await self.second_began.wait()
                 if item.routing_key in self.stuck and who == 0:
                     self.stuck_taken.set()
                     await asyncio.Event().wait()  # holds the chat until this instance dies
@@ -65,11 +72,12 @@ def arrival(chat: int, n: int) -> Arrival:
     return Arrival(f"{chat}:{n}", f"chat:{chat}", {"n": n})
 
 
-async def start(db, handling: Handling, who: int) -> tuple[Instance, IntakeQueue, list[asyncio.Task]]:
+async def start(db, handling: Handling, who: int, concurrency: int = 64) -> tuple[Instance, IntakeQueue,
+                                                                                   list[asyncio.Task]]:
     instance = Instance(db, ttl=TTL)
     await instance.renew()
     queue = IntakeQueue(db, {Channel.TELEGRAM: handling.processor(who)}, apologize=None, instance=instance,
-                        idle_poll=0.2)
+                        idle_poll=0.2, concurrency=concurrency)
     return instance, queue, [asyncio.create_task(instance.keep_alive()), asyncio.create_task(queue.run())]
 
 
@@ -89,7 +97,11 @@ async def stop(tasks: list[asyncio.Task], queue: IntakeQueue | None = None) -> N
 @pytest.mark.parametrize("backend", ["postgresql"])  # SQLite runs one process and keeps its own queue
 async def test_a_chats_updates_recorded_by_two_instances_are_handled_one_at_a_time_in_order_once(db):
     handling = Handling(db)
-    (_, first, first_tasks), (_, second, second_tasks) = [await start(db, handling, who) for who in (0, 1)]
+    # The first instance holds at most two chats and its turns wait until the second has begun one: however
+    # quick its claim rounds, the second takes chats too.
+    handling.first_waits_for_second = True
+    (_, first, first_tasks), (_, second, second_tasks) = [await start(db, handling, who, concurrency=(2, 64)[who])
+                                                          for who in (0, 1)]
     try:
         for n in range(PER_CHAT):  # each update of a chat to the other instance than the one before
             for chat in range(CHATS):

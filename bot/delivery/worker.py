@@ -32,6 +32,7 @@
 """
 
 import asyncio
+import functools
 import logging
 import time
 from collections import deque
@@ -54,7 +55,7 @@ from storage.enums import Channel, OutboxStatus
 from storage.models import ChannelIdentity, OutboxMessage
 from storage.models import Instance as InstanceRow
 from storage.plan_shapes import no_row, written_out
-from storage.types import utcnow
+from storage.types import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
 CLAIM_EVERY = 0.01
@@ -186,7 +187,8 @@ class DeliveryWorker:
         if not waiting:
             try:
                 async with self.db.autocommit() as session:
-                    waiting = (await session.execute(_held_back_elsewhere(self.instance.id, self.clock()))
+                    waiting = (await session.execute(_held_back_elsewhere(), {"me": self.instance.id,
+                                                                               "now": self.clock()})
                                ).first() is not None
             except Exception:
                 log.exception("could not tell whether replies written here wait; waking the other instances")
@@ -352,8 +354,9 @@ class DeliveryWorker:
             # The heartbeat task keeps the row alive; a claim beats too only if that task is late.
             renewed = None if self.instance.fresh() else await self.instance.beat(session)
             for prefix, limit in wanted.items():
-                query = claimable(prefix, limit, me, now, locking=self.db.dialect == "postgresql")
-                found = await _not_held_by_the_living(session, (await session.execute(query)).all(), me, now)
+                query = claimable(prefix, locking=self.db.dialect == "postgresql")
+                due = (await session.execute(query, claim_parameters(limit, me, now))).all()
+                found = await _not_held_by_the_living(session, due, me, now)
                 self._claimed[prefix] = self._claimed.get(prefix, 0) + len(found)
                 rows += found
             self._more_behind = any(row.newer_pending for row in rows)
@@ -466,16 +469,26 @@ def _lanes_that_got_all(wanted: dict[str, int], claimed: list[Outgoing], lane_of
     return {lane for lane, count in wanted.items() if got.get(lane, 0) >= count}
 
 
-def claimable(prefix: str, limit: int, me: str, now: datetime, *, locking: bool) -> sa.Select:
-    """Up to ``limit`` rows of the lane ``prefix`` due now (waiting, or under way in an instance that
-    is gone), each only if no older row to its address waits or is under way elsewhere (``_in_order``);
-    ``locking``: those another claim holds are skipped (PostgreSQL)."""
+_ME = sa.bindparam("me", type_=sa.String())
+_NOW = sa.bindparam("now", type_=UTCDateTime())
+
+
+def claim_parameters(limit: int, me: str, now: datetime) -> dict:
+    return {"limit": limit, "me": me, "now": now}
+
+
+@functools.cache
+def claimable(prefix: str, *, locking: bool) -> sa.Select:
+    """Up to ``limit`` rows of the lane ``prefix`` due ``now`` (waiting, or under way in an instance that
+    is gone), each only if no older row to its address waits or is under way elsewhere than ``me``
+    (``_in_order``); ``locking``: those another claim holds are skipped (PostgreSQL). Built once per
+    lane, its values given as parameters (``claim_parameters``): building it cost more CPU than the round."""
     taken_over = sa.or_(
-        sa.and_(OutboxMessage.claimed_by.is_(None), OutboxMessage.lease_until < now),
-        sa.and_(OutboxMessage.claimed_by.is_not(None), ~alive(OutboxMessage.claimed_by, now)),
+        sa.and_(OutboxMessage.claimed_by.is_(None), OutboxMessage.lease_until < _NOW),
+        sa.and_(OutboxMessage.claimed_by.is_not(None), ~alive(OutboxMessage.claimed_by, _NOW)),
     )
     due = sa.or_(
-        sa.and_(OutboxMessage.status == _PENDING, OutboxMessage.next_attempt_at <= now),
+        sa.and_(OutboxMessage.status == _PENDING, OutboxMessage.next_attempt_at <= _NOW),
         sa.and_(OutboxMessage.status == _SENDING, taken_over),
     )
     query = (sa.select(OutboxMessage.id, OutboxMessage.identity_id, OutboxMessage.channel,
@@ -483,8 +496,8 @@ def claimable(prefix: str, limit: int, me: str, now: datetime, *, locking: bool)
                        OutboxMessage.priority, ChannelIdentity.last_inbound_at,
                        OutboxMessage.status, OutboxMessage.claimed_by, _newer_pending())
              .join(ChannelIdentity, ChannelIdentity.id == OutboxMessage.identity_id)
-             .where(due, _in_order(me), OutboxMessage.address.startswith(prefix, autoescape=True))
-             .order_by(OutboxMessage.priority, OutboxMessage.id).limit(limit))
+             .where(due, _in_order(_ME), OutboxMessage.address.startswith(prefix, autoescape=True))
+             .order_by(OutboxMessage.priority, OutboxMessage.id).limit(sa.bindparam("limit", type_=sa.Integer())))
     return query.with_for_update(of=OutboxMessage, skip_locked=True) if locking else query
 
 
@@ -519,17 +532,19 @@ def _newer_pending() -> sa.Label[bool]:
                              newer.status == _PENDING).label("newer_pending")
 
 
-def _held_back_elsewhere(me: str, now: datetime) -> sa.Select:
-    """A due row whose address has an older row under way in another instance (at most one)."""
+@functools.cache
+def _held_back_elsewhere() -> sa.Select:
+    """A row due at ``now`` whose address has an older row under way in another instance than ``me`` (at
+    most one)."""
     older = _OLDER_TO_THE_ADDRESS
     return sa.select(OutboxMessage.id).where(
-        OutboxMessage.status == _PENDING, OutboxMessage.next_attempt_at <= now,
+        OutboxMessage.status == _PENDING, OutboxMessage.next_attempt_at <= _NOW,
         ~no_row(sa.select(older.id).where(
             older.address == OutboxMessage.address, older.id < OutboxMessage.id, older.status == _SENDING,
-            sa.or_(older.claimed_by.is_(None), older.claimed_by != me)))).limit(1)
+            sa.or_(older.claimed_by.is_(None), older.claimed_by != _ME)))).limit(1)
 
 
-def _in_order(me: str) -> sa.ColumnElement[bool]:
+def _in_order(me: sa.BindParameter[str]) -> sa.ColumnElement[bool]:
     """No older row to the same address is pending, or under way anywhere but here."""
     older = _OLDER_TO_THE_ADDRESS
     return no_row(sa.select(older.id).where(
