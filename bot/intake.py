@@ -124,8 +124,12 @@ class IntakeQueue:
         elsewhere: an album's next part, an update during a turn there) while they still wait, or at
         once if this instance cannot claim (no room, its heartbeat lapsed). The items it takes, or
         another instance took meanwhile, need nobody else woken."""
-        self._recorded_here: set[int] = set()
-        """Items recorded here since the last claim round (shared intake)."""
+        self._recorded_here: dict[int, str] = {}
+        """Items recorded here since the last claim round, with their chats (shared intake)."""
+        self._held_news = False
+        """Another instance told of updates it left (maybe of a chat held here): the next round looks at
+        the held chats' new items."""
+        self._next_held_look = 0.0
         self._claimed_recently: OrderedDict[int, None] = OrderedDict()
         """The last ``CLAIMED_KEPT`` items claimed here (a round may take an item before its ``record`` returns)."""
 
@@ -147,7 +151,8 @@ class IntakeQueue:
                                  parsed=arrival.parsed))
         self._wake.set()
         if stored and self.instance is not None:  # not those a claim round racing this record took
-            self._recorded_here.update(item_id for item_id, _ in stored if item_id not in self._claimed_recently)
+            self._recorded_here.update((item_id, by_external_id[external_id].routing_key)
+                                       for item_id, external_id in stored if item_id not in self._claimed_recently)
             if not self._can_claim():
                 self._tell_others()
 
@@ -169,6 +174,7 @@ class IntakeQueue:
 
     def wake(self) -> None:
         """Something may wait to be claimed (another instance recorded it)."""
+        self._held_news = True
         self._wake.set()
 
     def _keep_parsed(self, item_id: int, parsed: Any) -> None:
@@ -255,14 +261,16 @@ class IntakeQueue:
         if not self._can_claim():  # no room, or not known alive: claim nothing
             self._tell_others()
             return
-        recorded, self._recorded_here = self._recorded_here, set()
+        recorded, self._recorded_here = self._recorded_here, {}
+        held = self._held_chats_with_news(recorded)
         try:
             async with self.db.autocommit() as session:
                 claimed = await do_claim_heads(session, instance.id, list(self.processors), instance.clock(),
                                                self.concurrency - len(self._known),
-                                               known=self._known, held=set(self._busy_keys) | set(self._ready))
+                                               known=self._known, held=held)
         except BaseException:
             self._recorded_here |= recorded
+            self._held_news = self._held_news or bool(held)
             raise
         for row in claimed:
             self._enqueue(Queued(row.id, row.channel, row.external_id, row.routing_key, row.payload, row.attempts,
@@ -270,8 +278,19 @@ class IntakeQueue:
             self._claimed_recently[row.id] = None
         while len(self._claimed_recently) > CLAIMED_KEPT:
             self._claimed_recently.popitem(last=False)
-        if left := recorded - self._claimed_recently.keys():
+        if left := [item_id for item_id in recorded if item_id not in self._claimed_recently]:
             await self._wake_others_if_left(sorted(left))
+
+    def _held_chats_with_news(self, recorded: dict[int, str]) -> set[str]:
+        """The chats held here whose new items the round should look for: those of updates recorded here,
+        all of them when another instance told of updates it left, or every ``idle_poll`` (a lost
+        wake-up). Looking for them in every round cost a statement a round that mostly found nothing."""
+        held = self._busy_keys | self._ready.keys()
+        now = time.monotonic()
+        if self._held_news or now >= self._next_held_look:
+            self._held_news, self._next_held_look = False, now + self.idle_poll
+            return set(held)
+        return held & set(recorded.values())
 
     async def _wake_others_if_left(self, item_ids: list[int]) -> None:
         """Items recorded here that the round did not take: the others are told if one still waits for

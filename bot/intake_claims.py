@@ -63,10 +63,11 @@ async def do_claim_heads(session: AsyncSession, instance_id: str, channels: list
     rest of those chats' pending items, oldest first; returns their (id, channel, external_id,
     routing_key, payload, attempts). ``known``: the items this instance has queued already (an item
     claimed by it and not known, it forgot: its heartbeat had lapsed, and it may take it again);
-    ``held``: the chats it holds, whose new items it takes too (an album's next part)."""
+    ``held``: chats it holds whose new items it takes too (an album's next part). The followers of the
+    chats claimed now are looked for only where the heads' statement saw some."""
     claimed = (await session.execute(claiming_heads(tuple(channels)),
                                      heads_parameters(instance_id, now, limit, known))).all()
-    chats = {row.routing_key for row in claimed} | set(held)
+    chats = {row.routing_key for row in claimed if row.more} | set(held)
     if chats:
         claimed += (await session.execute(_CLAIMING_FOLLOWERS, {
             "me": instance_id, "now": now, "chats": sorted(chats),
@@ -92,12 +93,13 @@ def claiming_heads(channels: tuple[Channel, ...]) -> sa.Update:
                     _free_or_mine(IntakeItem), _oldest_pending(IntakeItem, _OLDER_THAN_HEAD))
              .order_by(IntakeItem.id).limit(sa.bindparam("limit", type_=sa.Integer()))
              .with_for_update(skip_locked=True))
-    return _claiming(IntakeItem.id.in_(heads.scalar_subquery()))
+    return _claiming(IntakeItem.id.in_(heads.scalar_subquery()), _more_pending())
 
 
 _OLDER_THAN_HEAD = aliased(IntakeItem)
 _HEAD = aliased(IntakeItem)
 _OLDER_THAN_HELD_HEAD = aliased(IntakeItem)
+_NEWER_THAN_HEAD = aliased(IntakeItem)
 """Made once: a new alias in every claim round cost more CPU (the ORM adapting its columns) than the rest
 of the round."""
 
@@ -109,10 +111,17 @@ def _oldest_pending(item, older) -> sa.ColumnElement[bool]:
                                             older.id < item.id))
 
 
-def _claiming(where: sa.ColumnElement[bool]):
+def _more_pending() -> sa.Label[bool]:
+    """The chat has a pending item newer than this one (its followers are to be claimed with it)."""
+    newer = _NEWER_THAN_HEAD
+    return (~no_row(sa.select(newer.id).where(newer.routing_key == IntakeItem.routing_key, newer.status == PENDING,
+                                              newer.id > IntakeItem.id))).label("more")
+
+
+def _claiming(where: sa.ColumnElement[bool], *also: sa.ColumnElement):
     return (sa.update(IntakeItem).where(where).values(claimed_by=_ME)
             .returning(IntakeItem.id, IntakeItem.channel, IntakeItem.external_id, IntakeItem.routing_key,
-                       IntakeItem.payload, IntakeItem.attempts)
+                       IntakeItem.payload, IntakeItem.attempts, *also)
             .execution_options(synchronize_session=False))
 
 

@@ -325,3 +325,39 @@ async def test_intake_workers_set_is_ignored_with_a_clear_line(db_url, fake_api,
     finally:
         await service.db.dispose()
         await service.channels.close()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_claim_round_looks_for_a_held_chats_new_updates_only_when_there_may_be_some(db):
+    """A round claims the chats' oldest updates in one statement; the held chats' newer ones take a second,
+    run only when one may be there: an update of a held chat recorded here, or another instance's word.
+    In every round it cost a statement that mostly found nothing."""
+    handling = Handling(db)
+    handling.stuck.add("chat:1")
+    instance, queue, tasks = await start(db, handling, 0)
+    queue.idle_poll = 3600  # no look for a lost wake-up meanwhile
+    followers: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args) -> None:
+        if "routing_key = ANY" in statement:
+            followers.append(statement)
+    sa.event.listen(db.engine.sync_engine, "before_cursor_execute", note)
+    try:
+        await queue.record(Channel.TELEGRAM, [arrival(1, 0)])
+        await within(handling.stuck_taken.wait(), "chat 1 was not taken")  # held: its turn hangs
+        await eventually(lambda: idle(queue), "the claim rounds did not end")
+        followers.clear()
+        await queue.record(Channel.TELEGRAM, [arrival(2, 0)])
+        await eventually(lambda: handling.order_of("chat:2") == ["2:0"], "another chat's update was not handled")
+        assert followers == []  # chat 1 held, nothing new of it: not looked for
+
+        await queue.record(Channel.TELEGRAM, [arrival(1, 1)])
+        await eventually(lambda: any(item.external_id == "1:1" for item in queue._ready.get("chat:1", ())),
+                         "the held chat's new update was not claimed")
+        assert len(followers) == 1
+
+        queue.wake()  # another instance told of an update it left
+        await eventually(lambda: len(followers) == 2, "the held chats were not looked at after another's word")
+    finally:
+        sa.event.remove(db.engine.sync_engine, "before_cursor_execute", note)
+        await stop(tasks, queue)
