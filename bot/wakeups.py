@@ -1,8 +1,11 @@
 """Wake-ups between instances on PostgreSQL: LISTEN/NOTIFY, so no instance sleeps on new work.
 
-An instance that wrote to the outbox wakes the others at once (``NOTIFY kairyl_outbox``) instead of
-leaving them to find it at their next poll; one that recorded updates it did not claim itself (their
-chat is held elsewhere, or it has no room) does so too (``kairyl_intake``, see ``bot/intake.py``).
+An instance tells the others of work it leaves to them instead of leaving them to find it at their
+next poll: new outbox rows (``NOTIFY kairyl_outbox``) at once when a broadcast, staff or the scheduler
+wrote them, and a turn's replies only if its own claim round left one waiting
+(``DeliveryWorker.wake_for_replies``); updates it recorded that still wait for a claim after its own
+round (their chat is held elsewhere) or that it cannot claim (no room) (``kairyl_intake``, see
+``bot/intake.py``).
 Notifications carry nothing (the tables are the record) and are coalesced: while one is being
 sent, any number of further requests make one more. One dedicated connection listens and sends;
 if it drops it is opened again, and meanwhile the instances' short polls (``idle_poll``) still
