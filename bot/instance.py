@@ -38,7 +38,7 @@ def new_instance_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def alive(holder: ColumnElement, now: datetime) -> ColumnElement[bool]:
+def alive(holder: ColumnElement, now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """True where ``holder`` names an instance whose row has not lapsed at ``now``."""
     return sa.exists().where(InstanceRow.id == holder, InstanceRow.alive_until > now)
 

@@ -210,8 +210,9 @@ class IntakeQueue:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def start_due(self) -> int:
-        """Starts the next item of every chat that is not busy; returns how many."""
+    async def start_due(self) -> None:
+        """Looks for recorded updates (a claim round, or a scan), and starts the next item of every chat
+        that is not busy."""
         try:
             if self.instance is not None:
                 await self._claim_when_due()
@@ -219,7 +220,10 @@ class IntakeQueue:
                 await self._scan()
         except Exception:
             log.exception("looking for recorded updates failed; retrying shortly")
-        started = 0
+        self._start_ready()
+
+    def _start_ready(self) -> None:
+        """Starts the next item of every chat that is not busy."""
         for key in [k for k in self._ready if k not in self._busy_keys]:
             queue = self._ready[key]
             item = queue.popleft()
@@ -229,8 +233,6 @@ class IntakeQueue:
             task = asyncio.create_task(self._process(item))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-            started += 1
-        return started
 
     async def _claim_when_due(self) -> None:
         """A claim round, at most one every ``CLAIM_EVERY`` s: each update recorded or done wakes the
@@ -279,6 +281,7 @@ class IntakeQueue:
         while len(self._claimed_recently) > CLAIMED_KEPT:
             self._claimed_recently.popitem(last=False)
         if left := [item_id for item_id in recorded if item_id not in self._claimed_recently]:
+            self._start_ready()  # what it took first: the look below is a round trip
             await self._wake_others_if_left(sorted(left))
 
     def _held_chats_with_news(self, recorded: dict[int, str]) -> set[str]:
