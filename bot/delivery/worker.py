@@ -555,9 +555,8 @@ def _held_back_elsewhere() -> sa.Select:
     older = _OLDER_TO_THE_ADDRESS
     return sa.select(OutboxMessage.id).where(
         OutboxMessage.status == _PENDING, OutboxMessage.next_attempt_at <= _NOW,
-        ~no_row(sa.select(older.id).where(
-            older.address == OutboxMessage.address, older.id < OutboxMessage.id, older.status == _SENDING,
-            sa.or_(older.claimed_by.is_(None), older.claimed_by != _ME)))).limit(1)
+        ~no_row(sa.select(older.id).where(older.address == OutboxMessage.address, older.id < OutboxMessage.id,
+                                          _under_way_elsewhere(older, _ME)))).limit(1)
 
 
 def _in_order(me: sa.BindParameter[str]) -> sa.ColumnElement[bool]:
@@ -565,6 +564,9 @@ def _in_order(me: sa.BindParameter[str]) -> sa.ColumnElement[bool]:
     older = _OLDER_TO_THE_ADDRESS
     return no_row(sa.select(older.id).where(
         older.address == OutboxMessage.address, older.id < OutboxMessage.id,
-        sa.or_(older.status == _PENDING,
-               sa.and_(older.status == _SENDING,
-                       sa.or_(older.claimed_by.is_(None), older.claimed_by != me)))))
+        sa.or_(older.status == _PENDING, _under_way_elsewhere(older, me))))
+
+
+def _under_way_elsewhere(row, me: sa.BindParameter[str]) -> sa.ColumnElement[bool]:
+    """``row`` (an alias of the outbox) is being sent by another instance than ``me`` (or by a lease)."""
+    return sa.and_(row.status == _SENDING, sa.or_(row.claimed_by.is_(None), row.claimed_by != me))
