@@ -296,8 +296,7 @@ async def test_replies_written_here_wake_the_other_instances_only_if_left_waitin
         await say(core, "console:here")
         worker.wake_for_replies()
         await eventually(lambda: [address for address, _ in sender.sent] == ["console:here"], "the reply was not sent")
-        await eventually(lambda: worker._wake.is_set() is False and not worker._written_here, "the round did not end")
-        assert told == []
+        assert told == []  # the round looks whether anything is left before it sends what it claimed
 
         await say(core, "console:there")
         async with db.transaction() as session:  # its first reply is under way in the other instance
