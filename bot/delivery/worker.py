@@ -41,7 +41,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -55,7 +54,7 @@ from storage.db import Database
 from storage.enums import Channel, OutboxStatus
 from storage.models import ChannelIdentity, OutboxMessage
 from storage.models import Instance as InstanceRow
-from storage.plan_shapes import no_row, written_out
+from storage.plan_shapes import no_row, one_of, written_out
 from storage.types import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
@@ -536,9 +535,8 @@ def _marking_sending(dialect: str) -> sa.Update:
     """The claimed rows (``ids``) under way in ``me``: Core, one statement for any number of rows on
     PostgreSQL (``= ANY``; ``IN (…)`` is a new prepared statement for each count)."""
     table = OutboxMessage.__table__
-    ids = (table.c.id == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.Integer()))) if dialect == "postgresql"
-           else table.c.id.in_(sa.bindparam("ids", expanding=True)))
-    return sa.update(table).where(ids).values(status=OutboxStatus.SENDING, claimed_by=_ME, lease_until=None)
+    return (sa.update(table).where(one_of(table.c.id, "ids", sa.Integer(), dialect))
+            .values(status=OutboxStatus.SENDING, claimed_by=_ME, lease_until=None))
 
 
 _TABLE = OutboxMessage.__table__

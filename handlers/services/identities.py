@@ -1,5 +1,6 @@
 """Channel identities and their conversations: found, created and locked per address."""
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from handlers.envelope import Incoming
 from storage.enums import Channel
 from storage.models import ChannelIdentity, Conversation, Person
+from storage.plan_shapes import dialect_of, one_of
 
 
 async def lock_identity(session: AsyncSession, channel: Channel, address: str, now: datetime) -> ChannelIdentity:
@@ -24,17 +26,35 @@ async def lock_identities(session: AsyncSession, addresses: dict[str, Channel],
                           now: datetime) -> dict[str, ChannelIdentity]:
     """The identities of many addresses at once, created if new, locked in a fixed order (by
     id, so that two units of work locking overlapping sets wait instead of deadlocking)."""
-    def locking(wanted):
-        return (sa.select(ChannelIdentity).where(ChannelIdentity.address.in_(wanted))
-                .order_by(ChannelIdentity.id).with_for_update())
-
-    found = {identity.address: identity for identity in (await session.scalars(locking(list(addresses))))}
+    locking = _locking(dialect_of(session))
+    found = {identity.address: identity
+             for identity in (await session.scalars(locking, {"addresses": list(addresses)}))}
     missing = [address for address in addresses if address not in found]
     if missing:
         await session.execute(insert_ignore(session, ChannelIdentity),
                               [{"address": a, "channel": addresses[a], "created_at": now} for a in missing])
-        found.update((identity.address, identity) for identity in (await session.scalars(locking(missing))))
+        found.update((identity.address, identity)
+                     for identity in (await session.scalars(locking, {"addresses": missing})))
     return found
+
+
+@functools.cache
+def _locking(dialect: str) -> sa.Select:
+    """The identities of ``addresses``, locked by id. The turn's statements are built once (their values
+    parameters): building one and its cache key cost about as much CPU as running it."""
+    return (sa.select(ChannelIdentity).where(one_of(ChannelIdentity.address, "addresses", sa.String(), dialect))
+            .order_by(ChannelIdentity.id).with_for_update())
+
+
+@functools.cache
+def _reading_dialogs(dialect: str) -> sa.Select:
+    """The conversation and the person of each identity (``ids``), read afresh (``populate_existing``)."""
+    return (sa.select(ChannelIdentity.id, Conversation, Person)
+            .select_from(ChannelIdentity)
+            .outerjoin(Conversation, Conversation.identity_id == ChannelIdentity.id)
+            .outerjoin(Person, Person.id == ChannelIdentity.person_id)
+            .where(one_of(ChannelIdentity.id, "ids", sa.Integer(), dialect))
+            .execution_options(populate_existing=True))
 
 
 async def load_dialogs(session: AsyncSession, addresses: dict[str, Channel],
@@ -47,13 +67,7 @@ async def load_dialogs(session: AsyncSession, addresses: dict[str, Channel],
     """
     identities = await lock_identities(session, addresses, now)
     by_id = {identity.id: identity for identity in identities.values()}
-    rows = (await session.execute(
-        sa.select(ChannelIdentity.id, Conversation, Person)
-        .select_from(ChannelIdentity)
-        .outerjoin(Conversation, Conversation.identity_id == ChannelIdentity.id)
-        .outerjoin(Person, Person.id == ChannelIdentity.person_id)
-        .where(ChannelIdentity.id.in_(list(by_id)))
-        .execution_options(populate_existing=True))).all()
+    rows = (await session.execute(_reading_dialogs(dialect_of(session)), {"ids": list(by_id)})).all()
     dialogs: dict[str, tuple[ChannelIdentity, Conversation, Person | None]] = {}
     for identity_id, conversation, person in rows:
         identity = by_id[identity_id]

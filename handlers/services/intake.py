@@ -1,6 +1,8 @@
 """Claiming a recorded update for processing, exactly once."""
 
+import functools
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.envelope import Incoming, InputKind
 from storage.enums import IntakeStatus
 from storage.models import ChannelIdentity, IntakeItem
+from storage.plan_shapes import dialect_of, one_of
+from storage.types import UTCDateTime
 
 
 async def do_claim_intake(session: AsyncSession, intake_id: int, now: datetime) -> bool:
@@ -19,12 +23,18 @@ async def do_claim_intakes(session: AsyncSession, intake_ids: list[int], now: da
     """Marks these updates processed in the caller's unit of work; returns those that were not yet."""
     if not intake_ids:
         return set()
-    claimed = await session.execute(
-        sa.update(IntakeItem)
-        .where(IntakeItem.id.in_(intake_ids), IntakeItem.status == IntakeStatus.PENDING)
-        .values(status=IntakeStatus.DONE, processed_at=now, payload=None)
-        .returning(IntakeItem.id))
+    claimed = await session.execute(_marking_done(dialect_of(session)), {"ids": intake_ids, "now": now})
     return set(claimed.scalars())
+
+
+@functools.cache
+def _marking_done(dialect: str) -> sa.Update:
+    """Built once (its values parameters), in Core: the turn's first statement, in every batch."""
+    table = cast(sa.Table, IntakeItem.__table__)
+    return (sa.update(table).where(one_of(table.c.id, "ids", sa.Integer(), dialect),
+                                   table.c.status == IntakeStatus.PENDING)
+            .values(status=IntakeStatus.DONE, processed_at=sa.bindparam("now", type_=UTCDateTime()), payload=None)
+            .returning(table.c.id))
 
 
 def inbound_row(identity: ChannelIdentity, incoming: Incoming, *, consented: bool, now: datetime) -> dict[str, object]:
