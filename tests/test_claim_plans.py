@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.sql import visitors
 
-from bot.delivery.worker import claim_parameters, claimable
+from bot.delivery.worker import claim_parameters, claimable, claiming_waiting
 from bot.intake_claims import claiming_heads, heads_parameters
 from bot.wakeups import asyncpg_dsn
 from storage.db import Database
@@ -89,6 +89,13 @@ async def test_the_delivery_claims_generic_plan_probes_each_addresss_waiting_row
     await _a_lane_with_history(db)
     now = utcnow()
     plan = await _generic_plan(db, claimable(LANE, locking=True), claim_parameters(30, "vm:1:me", now))
+    assert _older_rows_probed_by_index(plan, "ix_outbox_waiting", "(address)::text"), plan
+    assert "Seq Scan on outbox" not in plan, plan
+
+
+async def test_the_claim_of_waiting_rows_probes_each_addresss_waiting_rows_by_index(db):
+    await _a_lane_with_history(db)
+    plan = await _generic_plan(db, claiming_waiting(LANE), claim_parameters(30, "vm:1:me", utcnow()))
     assert _older_rows_probed_by_index(plan, "ix_outbox_waiting", "(address)::text"), plan
     assert "Seq Scan on outbox" not in plan, plan
 

@@ -311,3 +311,34 @@ async def test_replies_written_here_wake_the_other_instances_only_if_left_waitin
         worker.stop()
         await delivery
     assert [address for address, _ in sender.sent] == ["console:here"]  # the next waits for the other instance
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite always takes the full claim
+async def test_between_takeovers_a_claim_round_is_one_statement_outside_a_transaction_and_takes_only_waiting_rows(db):
+    """Most rounds claim rows that wait in one statement, committed alone (no BEGIN, no COMMIT, no second
+    statement marking them). A row under way in a dead instance is left to the full claim, which takes it
+    over (its holder checked again on a new snapshot)."""
+    core = ConversationCore(db, core_config())
+    await say(core, "console:waiting")
+    await say(core, "console:orphaned")
+    async with db.transaction() as session:  # under way in an instance that died (no heartbeat row)
+        await session.execute(sa.update(OutboxMessage).where(OutboxMessage.address == "console:orphaned")
+                              .values(status=OutboxStatus.SENDING, claimed_by="vm:1:dead"))
+    worker = DeliveryWorker(db, {Channel.CONSOLE: ScriptedSender()})
+    await worker.instance.renew()
+    statements: list[tuple[str, object]] = []
+
+    def note(connection, _cursor, statement, *_args) -> None:
+        statements.append((statement.split()[0], connection.get_execution_options().get("isolation_level")))
+    sa.event.listen(db.engine.sync_engine, "before_cursor_execute", note)
+    try:
+        claimed = await worker._claim({"console:": 10}, full=False)
+        assert [message.address for message in claimed] == ["console:waiting"]
+        assert statements == [("UPDATE", "AUTOCOMMIT")]
+        statements.clear()
+        taken_over = await worker._claim({"console:": 10}, full=True)
+        assert [message.address for message in taken_over] == ["console:orphaned"]
+        assert [kind for kind, _ in statements] == ["SELECT", "SELECT", "UPDATE"]  # with its holder's second look
+    finally:
+        sa.event.remove(db.engine.sync_engine, "before_cursor_execute", note)
+    assert await statuses(db) == [OutboxStatus.SENDING, OutboxStatus.SENDING]

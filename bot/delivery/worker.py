@@ -12,6 +12,10 @@
   row older and still pending (a retry's back-off) or under way elsewhere (even in a dead
   instance, until it is taken over and sent) holds the newer ones back, so an edit never
   overwrites a newer state and replies arrive in the order they were written.
+- On PostgreSQL most claim rounds take only rows that wait (pending and due), in one statement that
+  marks them under way (``claiming_waiting``): no transaction around it. Rows under way in a dead instance
+  are taken over by the full claim (a transaction: its holders checked again on a new snapshot),
+  every ``TAKEOVER_EVERY`` s and whenever the instance's own heartbeat is late.
 - ``run`` is a pipeline: each lane (one per Telegram bot, one per other channel) keeps
   about two seconds of messages claimed ahead, so every bot sends at its own limit and
   a broadcast on one bot does not hold up another; the senders' limiters let replies
@@ -60,6 +64,10 @@ from storage.types import UTCDateTime, utcnow
 log = logging.getLogger(__name__)
 CLAIM_EVERY = 0.01
 """Seconds between two claim rounds of the pipeline at least (``DeliveryWorker._round_due``)."""
+TAKEOVER_EVERY = 1.0
+"""Seconds between two full claims (rows under way in a dead instance taken over too): a takeover comes
+within the heartbeat's time to live and this. The rounds between claim only rows that wait, in one
+statement (the full claim is a transaction of four: BEGIN, the claim, the marking, COMMIT)."""
 
 
 @dataclass
@@ -91,7 +99,7 @@ class DeliveryWorker:
         self.shared = shared
         self.record_every = record_every
         self._wake = asyncio.Event()
-        self._next_round = 0.0
+        self._next_round = self._next_takeover = 0.0
         self._stopping = False
         self._last_sent_at: dict[str, float] = {}
         self._sent_ids: dict[int, str | None] = {}
@@ -151,7 +159,7 @@ class DeliveryWorker:
                 wanted = self._wanted()
                 written, self._written_here = self._written_here, False
                 try:
-                    claimed = await self._claim(wanted)
+                    claimed = await self._claim(wanted, full=self._takeover_due())
                 except Exception:
                     log.exception("claiming from the outbox failed; retrying shortly")
                     claimed = []
@@ -221,6 +229,14 @@ class DeliveryWorker:
         if wait > 0:
             await asyncio.sleep(wait)
         self._next_round = time.monotonic() + CLAIM_EVERY
+
+    def _takeover_due(self) -> bool:
+        """A full claim (rows under way in a dead instance taken over too) every ``TAKEOVER_EVERY`` s."""
+        now = time.monotonic()
+        if now < self._next_takeover:
+            return False
+        self._next_takeover = now + TAKEOVER_EVERY
+        return True
 
     def _share_slots(self, sender: Sender) -> None:
         """The sender's limiters (one per lane) take their send slots from the database."""
@@ -341,12 +357,37 @@ class DeliveryWorker:
         return outcomes
 
     # -- claiming, sending, recording ---------------------------------------------------------
-    async def _claim(self, wanted: dict[str, int]) -> list[Outgoing]:
+    async def _claim(self, wanted: dict[str, int], *, full: bool = True) -> list[Outgoing]:
         """Claims due rows for each lane, each only if no older row to its address waits or is
-        under way elsewhere (``_in_order``)."""
+        under way elsewhere (``_in_order``). ``full``: rows under way in a dead instance too
+        (otherwise only rows that wait, unless this instance's heartbeat is late). SQLite always takes
+        the full claim (its statements are local calls; its RETURNING drops the table names that the
+        one-statement claim's correlated subqueries need)."""
         self._more_behind = False
         if not wanted:
             return []
+        if full or not self.instance.fresh() or self.db.dialect != "postgresql":
+            rows = await self._claim_with_takeover(wanted)
+        else:
+            rows = await self._claim_waiting(wanted)
+        self._more_behind = any(row.newer_pending for row in rows)
+        return [Outgoing(r.id, r.channel, r.address, decode_reply(r.payload), r.attempts, r.last_inbound_at,
+                         identity_id=r.identity_id, priority=r.priority) for r in sorted(rows, key=lambda r: r.id)]
+
+    async def _claim_waiting(self, wanted: dict[str, int]) -> list[sa.Row]:
+        """Rows that wait, claimed and marked under way in one statement per lane (atomic alone)."""
+        rows: list[sa.Row] = []
+        parameters = claim_parameters(0, self.instance.id, self.clock())
+        async with self.db.autocommit() as session:
+            for prefix, limit in wanted.items():
+                found = (await session.execute(claiming_waiting(prefix), {**parameters, "limit": limit})).all()
+                self._claimed[prefix] = self._claimed.get(prefix, 0) + len(found)
+                rows += found
+        return rows
+
+    async def _claim_with_takeover(self, wanted: dict[str, int]) -> list[sa.Row]:
+        """Rows that wait and rows under way in a dead instance, in a transaction: those are checked
+        again on a new snapshot (``_not_held_by_the_living``) before they are marked under way here."""
         now = self.clock()
         me = self.instance.id
         rows = []
@@ -359,13 +400,11 @@ class DeliveryWorker:
                 found = await _not_held_by_the_living(session, due, me, now)
                 self._claimed[prefix] = self._claimed.get(prefix, 0) + len(found)
                 rows += found
-            self._more_behind = any(row.newer_pending for row in rows)
             if rows:
                 await session.execute(_marking_sending(self.db.dialect), {"ids": [r.id for r in rows], "me": me})
         if renewed is not None:
             self.instance.renewed(renewed)
-        return [Outgoing(r.id, r.channel, r.address, decode_reply(r.payload), r.attempts, r.last_inbound_at,
-                         identity_id=r.identity_id, priority=r.priority) for r in sorted(rows, key=lambda r: r.id)]
+        return rows
 
     async def _resolve(self, message: Outgoing) -> Outgoing:
         """Fills in the platform ids of the rows the reply points at (``edit_of``, ``reply_to``)."""
@@ -497,6 +536,27 @@ def claimable(prefix: str, *, locking: bool) -> sa.Select:
              .where(due, _in_order(_ME), OutboxMessage.address.startswith(prefix, autoescape=True))
              .order_by(OutboxMessage.priority, OutboxMessage.id).limit(sa.bindparam("limit", type_=sa.Integer())))
     return query.with_for_update(of=OutboxMessage, skip_locked=True) if locking else query
+
+
+@functools.cache
+def claiming_waiting(prefix: str) -> sa.Update:
+    """Up to ``limit`` rows of the lane ``prefix`` that wait (pending, due ``now``), each only if no older
+    row to its address waits or is under way elsewhere than ``me`` (``_in_order``), marked under way in
+    ``me``; rows another claim holds are skipped (PostgreSQL). Returns what ``claimable`` selects.
+    One statement, atomic alone: a row changed by a claim that committed meanwhile is checked again
+    in its new state (no longer pending: skipped), so no takeover's second look is needed here."""
+    table = OutboxMessage.__table__
+    waiting = (sa.select(OutboxMessage.id)
+               .where(OutboxMessage.status == _PENDING, OutboxMessage.next_attempt_at <= _NOW, _in_order(_ME),
+                      OutboxMessage.address.startswith(prefix, autoescape=True))
+               .order_by(OutboxMessage.priority, OutboxMessage.id).limit(sa.bindparam("limit", type_=sa.Integer()))
+               .with_for_update(skip_locked=True))
+    last_inbound = (sa.select(ChannelIdentity.last_inbound_at)
+                    .where(ChannelIdentity.id == OutboxMessage.identity_id).scalar_subquery())
+    return (sa.update(table).where(table.c.id.in_(waiting.scalar_subquery()))
+            .values(status=OutboxStatus.SENDING, claimed_by=_ME, lease_until=None)
+            .returning(table.c.id, table.c.identity_id, table.c.channel, table.c.address, table.c.payload,
+                       table.c.attempts, table.c.priority, last_inbound.label("last_inbound_at"), _newer_pending()))
 
 
 async def _not_held_by_the_living(session: AsyncSession, rows: list[sa.Row], me: str, now: datetime) -> list[sa.Row]:
