@@ -128,7 +128,12 @@ def insert_or_update(executor: AsyncSession | AsyncConnection, table: type | sa.
 
 def _dialect_insert(executor: AsyncSession | AsyncConnection, table: type | sa.Table) -> Any:
     dialect = executor.dialect if isinstance(executor, AsyncConnection) else executor.get_bind().dialect
-    if dialect.name == "postgresql":
+    return dialect_insert(dialect.name, table)
+
+
+def dialect_insert(dialect: str, table: type | sa.Table) -> Any:
+    """``INSERT`` in the dialect named (PostgreSQL's or SQLite's: both have ``ON CONFLICT``)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
         return pg_insert(table)
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
