@@ -342,3 +342,30 @@ async def test_between_takeovers_a_claim_round_is_one_statement_outside_a_transa
     finally:
         sa.event.remove(db.engine.sync_engine, "before_cursor_execute", note)
     assert await statuses(db) == [OutboxStatus.SENDING, OutboxStatus.SENDING]
+
+
+async def test_a_stop_lets_a_recording_under_way_finish_instead_of_cancelling_it(db):
+    """Outcomes are recorded in a transaction of their own every few tenths of a second. A stop waits for
+    a recording under way: a cancel landing inside its SQLite transaction could leave the connection
+    holding the write lock, and the scheduler's lease release at stop then failed after 30 s."""
+    await say(ConversationCore(db, core_config()), "console:recorded")
+    worker = DeliveryWorker(db, {Channel.CONSOLE: ScriptedSender()}, record_every=0.01)
+    recording, go_on, cancelled = asyncio.Event(), asyncio.Event(), []
+    record = worker._record
+
+    async def slow_record(outcomes):
+        recording.set()
+        try:
+            await go_on.wait()
+        except asyncio.CancelledError:
+            cancelled.append(outcomes)
+            raise
+        await record(outcomes)
+    worker._record = slow_record
+    delivery = asyncio.create_task(worker.run())
+    await asyncio.wait_for(recording.wait(), 30)
+    worker.stop()
+    asyncio.get_running_loop().call_later(0.05, go_on.set)
+    await asyncio.wait_for(delivery, 30)
+    assert cancelled == []
+    assert await statuses(db) == [OutboxStatus.SENT]

@@ -116,6 +116,7 @@ class DeliveryWorker:
         self._batch, self._recorded = 1, 0
         """The batch of outcomes being collected; the last batch recorded (with all before it)."""
         self._tasks: set[asyncio.Task] = set()
+        self._recording_ends = asyncio.Event()
         self.also_wake: list[Callable[[], None]] = []
         """Called to tell other instances (bot/wakeups.py): on ``wake``, and after ``wake_for_replies``
         if what was written is left waiting."""
@@ -148,6 +149,7 @@ class DeliveryWorker:
     # -- the pipeline ------------------------------------------------------------------------
     async def run(self) -> None:
         log.info("delivery worker started for %s", ", ".join(sorted(self.senders)) or "no channel")
+        self._recording_ends.clear()
         recorder = asyncio.create_task(self._record_continuously(), name="delivery-recorder")
         heartbeat = asyncio.create_task(self.instance.keep_alive(), name="heartbeat") if self._own_instance else None
         try:
@@ -173,12 +175,16 @@ class DeliveryWorker:
                 if not self._stopping and not self._filled & wanted.keys() and not self._more_behind:
                     await woken_within(self._wake, self.idle_poll)  # a new row, or a filled lane half empty
         finally:
-            recorder.cancel()
+            # Told, not cancelled: a cancel landing inside its SQLite transaction could leave the
+            # connection holding the write lock (the scheduler's lease release at stop then waited
+            # 30 s and failed with «database is locked», once in a loaded run).
+            self._recording_ends.set()
+            await asyncio.gather(recorder, return_exceptions=True)
             if heartbeat is not None:
                 heartbeat.cancel()
             for task in list(self._tasks):
                 task.cancel()
-            await asyncio.gather(recorder, *([heartbeat] if heartbeat else []), *self._tasks, return_exceptions=True)
+            await asyncio.gather(*([heartbeat] if heartbeat else []), *self._tasks, return_exceptions=True)
             await self._flush()
             await self._give_back()
             if self._own_instance:
@@ -307,8 +313,7 @@ class DeliveryWorker:
         return address.split(":", 1)[0] + ":"
 
     async def _record_continuously(self) -> None:
-        while True:
-            await asyncio.sleep(self.record_every)
+        while not await woken_within(self._recording_ends, self.record_every):
             try:
                 await self._flush()
             except Exception:
