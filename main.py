@@ -102,7 +102,8 @@ async def build_service(settings: Settings) -> "Service":
     db = await open_database(settings)
     shared = db.dialect == "postgresql"  # several instances may share it; SQLite runs one process
     worker = DeliveryWorker(db, {}, shared=shared)
-    core = ConversationCore(db, core_config(settings), on_outbox=worker.wake_for_replies)
+    core = ConversationCore(db, core_config(settings), on_outbox=worker.wake_for_replies,
+                            on_replies=worker.wake_for_replies)
     intake = IntakeQueue(db, {}, apologize=core.apologize, instance=worker.instance if shared else None)
     http = web.Application(client_max_size=MAX_UPLOAD_BYTES)  # the back office's scans of paper appeals
     http.router.add_get("/healthz", health)

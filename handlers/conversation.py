@@ -30,7 +30,7 @@ from handlers.locks import KeyedLocks
 from handlers.services.identities import load_conversation, load_dialogs, load_person, lock_identity, note_inbound
 from handlers.services.intake import do_claim_intakes, inbound_row
 from handlers.services.later import InsertLater
-from handlers.services.outbox import do_enqueue, do_mark_unreachable
+from handlers.services.outbox import do_enqueue, do_mark_unreachable, written_to
 from handlers.services.people import do_link_phone, person_by_phone
 from storage.db import Database
 from storage.enums import Channel
@@ -52,8 +52,12 @@ statements per update, which is what the CPU goes on."""
 
 class ConversationCore:
     def __init__(self, db: Database, config: CoreConfig, *, clock: Callable[[], datetime] = utcnow,
-                 on_outbox: Callable[[], None] = lambda: None, max_batch: int = MAX_BATCH) -> None:
+                 on_outbox: Callable[[], None] = lambda: None, max_batch: int = MAX_BATCH,
+                 on_replies: Callable[[set[str]], None] | None = None) -> None:
+        """``on_outbox``: messages were written; ``on_replies`` (if given, instead, after the turns): to
+        these addresses."""
         self.db, self.config, self.clock, self.on_outbox = db, config, clock, on_outbox
+        self.on_replies = on_replies
         self._locks = KeyedLocks()
         self._batches = Batcher(self._handle_together, max_size=max_batch,
                                 concurrency=CONCURRENT_BATCHES)
@@ -79,7 +83,10 @@ class ConversationCore:
             for incoming in todo:
                 await self._turn(session, incoming, *dialogs[incoming.address], now, later)
             await later.do_insert(session)
-        if todo:
+            addresses = written_to(session)
+        if todo and self.on_replies is not None:
+            self.on_replies(addresses)
+        elif todo:
             self.on_outbox()
         return handled
 

@@ -369,3 +369,42 @@ async def test_a_stop_lets_a_recording_under_way_finish_instead_of_cancelling_it
     await asyncio.wait_for(delivery, 30)
     assert cancelled == []
     assert await statuses(db) == [OutboxStatus.SENT]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # instances share a database only there
+async def test_a_turn_names_the_chats_it_wrote_to_and_only_a_chat_the_round_left_is_looked_for_elsewhere(db):
+    """The turn tells the worker which chats it wrote to. When the round after it claimed a message to each
+    of them, none can wait behind a message under way in another instance, and no statement looks for
+    one (that look ran after nearly every round at 100 updates/s and found nothing); a chat the round left
+    is looked for, and the other instances are told."""
+    sender = ScriptedSender()
+    worker = DeliveryWorker(db, {Channel.CONSOLE: sender}, idle_poll=3600)
+    core = ConversationCore(db, core_config(), on_replies=worker.wake_for_replies)
+    told: list[str] = []
+    worker.also_wake.append(lambda: told.append("others"))
+    elsewhere = Instance(db)
+    await elsewhere.renew()
+    await say(ConversationCore(db, core_config()), "console:there")  # written, nobody woken
+    async with db.transaction() as session:  # its first reply is under way in the other instance
+        await session.execute(sa.update(OutboxMessage).where(OutboxMessage.address == "console:there")
+                              .values(status=OutboxStatus.SENDING, claimed_by=elsewhere.id))
+    looks: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args) -> None:
+        if statement.startswith("SELECT outbox.id \nFROM outbox"):
+            looks.append(statement)
+    sa.event.listen(db.engine.sync_engine, "before_cursor_execute", note)
+    delivery = asyncio.create_task(worker.run())
+    try:
+        await say(core, "console:here")
+        await eventually(lambda: [address for address, _ in sender.sent] == ["console:here"], "the reply was not sent")
+        assert looks == [] and told == []
+
+        await say(core, "console:there", "/help")
+        await eventually(lambda: told == ["others"], "the other instances were not told of the reply left waiting")
+        assert len(looks) == 1
+    finally:
+        worker.stop()
+        await delivery
+        sa.event.remove(db.engine.sync_engine, "before_cursor_execute", note)
+    assert [address for address, _ in sender.sent] == ["console:here"]  # the next waits for the other instance

@@ -40,7 +40,7 @@ import functools
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -121,7 +121,9 @@ class DeliveryWorker:
         """Called to tell other instances (bot/wakeups.py): on ``wake``, and after ``wake_for_replies``
         if what was written is left waiting."""
         self._written_here = False
-        """Replies were written here since the last claim round (``wake_for_replies``)."""
+        """Replies were written here since the last claim round (``wake_for_replies``)…"""
+        self._written_to: set[str] | None = set()
+        """… to these addresses (None: not known)."""
 
     def wake(self) -> None:
         """The outbox has something new (written by this process): the other instances are told at once
@@ -130,12 +132,16 @@ class DeliveryWorker:
         for wake in self.also_wake:
             wake()
 
-    def wake_for_replies(self) -> None:
-        """A turn here wrote replies: this instance's next round claims them, and the other instances are
-        told only if that round leaves one waiting (``_tell_others_if_left``), e.g. behind an older
-        message to the chat under way in another instance. Told at once, they ran a claim round for
-        every turn that mostly found nothing."""
+    def wake_for_replies(self, addresses: Collection[str] | None = None) -> None:
+        """A turn here wrote replies (to ``addresses``, if known): this instance's next round claims them,
+        and the other instances are told only if that round leaves one waiting (``_tell_others_if_left``),
+        e.g. behind an older message to the chat under way in another instance. Told at once, they ran a
+        claim round for every turn that mostly found nothing."""
         self._written_here = True
+        if addresses is None or self._written_to is None:
+            self._written_to = None
+        else:
+            self._written_to.update(addresses)
         self._wake.set()
 
     def wake_here(self) -> None:
@@ -160,6 +166,7 @@ class DeliveryWorker:
                 await self._round_due()
                 wanted = self._wanted()
                 written, self._written_here = self._written_here, False
+                written_to, self._written_to = self._written_to, set()
                 try:
                     claimed = await self._claim(wanted, full=self._takeover_due())
                 except Exception:
@@ -168,10 +175,11 @@ class DeliveryWorker:
                 for message in claimed:
                     self._dispatch(message, seen)
                 self._filled = (self._filled - wanted.keys()) | _lanes_that_got_all(wanted, claimed, self._lane_of)
-                if written and self._more_behind:
-                    self._written_here = True  # judged after the next round, at once (the chat's next row)
+                if written and self._more_behind:  # judged after the next round, at once (the chat's next row)
+                    self.wake_for_replies(written_to)
                 elif written:
-                    await self._tell_others_if_left(filled=bool(self._filled & wanted.keys()))
+                    await self._tell_others_if_left(filled=bool(self._filled & wanted.keys()),
+                                                    maybe_held=self._maybe_held_elsewhere(written_to, claimed))
                 if not self._stopping and not self._filled & wanted.keys() and not self._more_behind:
                     await woken_within(self._wake, self.idle_poll)  # a new row, or a filled lane half empty
         finally:
@@ -190,15 +198,24 @@ class DeliveryWorker:
             if self._own_instance:
                 await self.instance.retire()
 
-    async def _tell_others_if_left(self, *, filled: bool) -> None:
+    def _maybe_held_elsewhere(self, written_to: set[str] | None, claimed: list[Outgoing]) -> bool:
+        """Whether a reply written here may wait behind an older message to its chat under way in another
+        instance: not if this round claimed a message to each of their chats, or one is under way here
+        (a message is claimed only while no older one to its chat is under way elsewhere, and while one
+        is under way here no other instance claims a newer one)."""
+        if written_to is None:
+            return True
+        return not written_to <= self._queues.keys() | {message.address for message in claimed}
+
+    async def _tell_others_if_left(self, *, filled: bool, maybe_held: bool = True) -> None:
         """After a round that followed replies written here: the other instances are told if a lane took
         its fill (they help), or if a due row waits behind an older one to its chat under way in another
-        instance (that one takes it: its own rows under way do not hold it back). Not for rows that
-        merely wait for this instance's next round or for a retry."""
+        instance (that one takes it: its own rows under way do not hold it back; looked for only if
+        ``maybe_held``). Not for rows that merely wait for this instance's next round or for a retry."""
         if not self.also_wake:
             return
         waiting = filled
-        if not waiting:
+        if not waiting and maybe_held:
             try:
                 async with self.db.autocommit() as session:
                     waiting = (await session.execute(_held_back_elsewhere(), {"me": self.instance.id,

@@ -15,7 +15,7 @@ from handlers.engine.flow import Flow, UnknownStep
 from handlers.engine.turn import Turn
 from handlers.services.identities import load_conversation, lock_identity, reachable_identity
 from handlers.services.later import InsertLater
-from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue, outbox_row
+from handlers.services.outbox import PRIORITY_NOTIFICATION, do_enqueue, note_written_to, outbox_row
 from storage.db import get_referenced
 from storage.models import OutboxMessage, Person
 
@@ -61,6 +61,7 @@ def finish(turn: Turn, *, priority: int = 0, later: InsertLater | None = None) -
             do_enqueue(turn.session, turn.identity, reply, turn.now, priority=priority)
         else:
             later.add(OutboxMessage, outbox_row(turn.identity, reply, turn.now, priority=priority))
+            note_written_to(turn.session, turn.identity.address)
 
 
 async def do_prompt_resident(session: AsyncSession, config: CoreConfig, person_id: int, text: str,

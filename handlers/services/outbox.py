@@ -15,11 +15,26 @@ PRIORITY_NOTIFICATION = 5
 PRIORITY_BROADCAST = 9
 
 
+_WRITTEN_TO = "outbox_written_to"
+
+
 def do_enqueue(session: AsyncSession, identity: ChannelIdentity, reply: Reply, now: datetime,
                *, priority: int = PRIORITY_REPLY) -> OutboxMessage:
     message = OutboxMessage(**outbox_row(identity, reply, now, priority=priority))
     session.add(message)
+    note_written_to(session, identity.address)
     return message
+
+
+def note_written_to(session: AsyncSession, address: str) -> None:
+    """Remembers, for the unit of work, that a message to ``address`` was written (``written_to``)."""
+    session.info.setdefault(_WRITTEN_TO, set()).add(address)
+
+
+def written_to(session: AsyncSession) -> set[str]:
+    """The addresses the unit of work wrote messages to (through ``do_enqueue`` or ``note_written_to``):
+    the delivery worker tells the other instances about them only if it leaves one waiting."""
+    return session.info.get(_WRITTEN_TO, set())
 
 
 def outbox_row(identity: ChannelIdentity, reply: Reply, now: datetime, *,
