@@ -266,9 +266,9 @@ class IntakeQueue:
         held = self._held_chats_with_news(recorded)
         try:
             async with self.db.autocommit() as session:
-                claimed = await do_claim_heads(session, instance.id, list(self.processors), instance.clock(),
-                                               self.concurrency - len(self._known),
-                                               known=self._known, held=held)
+                claimed, recorded_waiting = await do_claim_heads(
+                    session, instance.id, list(self.processors), instance.clock(), self.concurrency - len(self._known),
+                    known=self._known, held=held, recorded=sorted(recorded))
         except BaseException:
             self._recorded_here |= recorded
             self._held_news = self._held_news or bool(held)
@@ -279,9 +279,12 @@ class IntakeQueue:
             self._claimed_recently[row.id] = None
         while len(self._claimed_recently) > CLAIMED_KEPT:
             self._claimed_recently.popitem(last=False)
-        if left := [item_id for item_id in recorded if item_id not in self._claimed_recently]:
+        left = [item_id for item_id in recorded if item_id not in self._claimed_recently]
+        if left and recorded_waiting is None:  # not known from the claim
             self._start_ready()  # what it took first: the look below is a round trip
             await self._wake_others_if_left(sorted(left))
+        elif left and recorded_waiting:
+            self._wake_others()
 
     def _held_chats_with_news(self, recorded: dict[int, str]) -> set[str]:
         """The chats held here whose new items the round should look for: those of updates recorded here,

@@ -17,7 +17,9 @@ it was pending (``handlers/services/intake.py``).
 """
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -57,22 +59,34 @@ def _free_or_mine(item) -> sa.ColumnElement[bool]:
     return sa.or_(item.claimed_by.is_(None), item.claimed_by == _ME, ~alive(item.claimed_by, _NOW))
 
 
+class Claimed(NamedTuple):
+    rows: list[Row]
+    """(id, channel, external_id, routing_key, payload, attempts) of the items claimed, oldest first."""
+    recorded_waiting: bool | None
+    """Whether one of the items ``recorded`` waits for a claim after this one; None: not known (the
+    chats' followers were claimed after the look: ``do_find_unclaimed`` tells)."""
+
+
 async def do_claim_heads(session: AsyncSession, instance_id: str, channels: list[Channel], now: datetime,
-                         limit: int, *, known: set[int], held: set[str] = frozenset()) -> list[Row]:
+                         limit: int, *, known: set[int], held: set[str] = frozenset(),
+                         recorded: Sequence[int] = ()) -> Claimed:
     """Claims up to ``limit`` chats' oldest pending items that no other live instance holds, with the
-    rest of those chats' pending items, oldest first; returns their (id, channel, external_id,
-    routing_key, payload, attempts). ``known``: the items this instance has queued already (an item
-    claimed by it and not known, it forgot: its heartbeat had lapsed, and it may take it again);
-    ``held``: chats it holds whose new items it takes too (an album's next part). The followers of the
-    chats claimed now are looked for only where the heads' statement saw some."""
-    claimed = (await session.execute(claiming_heads(tuple(channels)),
-                                     heads_parameters(instance_id, now, limit, known))).all()
+    rest of those chats' pending items, oldest first. ``known``: the items this instance has queued
+    already (an item claimed by it and not known, it forgot: its heartbeat had lapsed, and it may take
+    it again); ``held``: chats it holds whose new items it takes too (an album's next part);
+    ``recorded``: items recorded here, looked at in the same statement (do they still wait?). The
+    followers of the chats claimed now are looked for only where the heads' statement saw some."""
+    rows = (await session.execute(claiming_heads(tuple(channels)),
+                                  heads_parameters(instance_id, now, limit, known, recorded))).all()
+    waiting: bool | None = any(row.recorded_waiting for row in rows)  # the same on every row
+    claimed = [row for row in rows if row.id is not None]  # none claimed: one row, of the look alone
     chats = {row.routing_key for row in claimed if row.more} | set(held)
     if chats:
         claimed += (await session.execute(_CLAIMING_FOLLOWERS, {
             "me": instance_id, "now": now, "chats": sorted(chats),
             "known": [row.id for row in claimed] + sorted(known)})).all()
-    return sorted(claimed, key=lambda row: row.id)
+        waiting = None
+    return Claimed(sorted(claimed, key=lambda row: row.id), waiting)
 
 
 async def do_find_unclaimed(session: AsyncSession, item_ids: list[int], now: datetime) -> bool:
@@ -80,20 +94,30 @@ async def do_find_unclaimed(session: AsyncSession, item_ids: list[int], now: dat
     return (await session.execute(_UNCLAIMED, {"ids": item_ids, "now": now})).first() is not None
 
 
-def heads_parameters(instance_id: str, now: datetime, limit: int, known: set[int]) -> dict:
-    return {"me": instance_id, "now": now, "limit": limit, "known": sorted(known)}
+def heads_parameters(instance_id: str, now: datetime, limit: int, known: set[int],
+                     recorded: Sequence[int] = ()) -> dict:
+    return {"me": instance_id, "now": now, "limit": limit, "known": sorted(known), "recorded": list(recorded)}
 
 
 @functools.cache
-def claiming_heads(channels: tuple[Channel, ...]) -> sa.Update:
+def claiming_heads(channels: tuple[Channel, ...]) -> sa.Select:
     """The first statement of ``do_claim_heads`` (its parameters: ``heads_parameters``): up to ``limit``
-    chats' heads, claimed."""
+    chats' heads, claimed; with each (or alone, in a row of NULLs, if none), whether one of the items
+    ``recorded`` here waits for a claim after it (``recorded_waiting``). That look was a statement of its
+    own after half the rounds at 100 updates/s (another instance's round had taken the update)."""
     heads = (sa.select(IntakeItem.id)
              .where(IntakeItem.status == PENDING, IntakeItem.channel.in_(channels), _none_of(IntakeItem.id, _KNOWN),
                     _free_or_mine(IntakeItem), _oldest_pending(IntakeItem, _OLDER_THAN_HEAD))
              .order_by(IntakeItem.id).limit(sa.bindparam("limit", type_=sa.Integer()))
              .with_for_update(skip_locked=True))
-    return _claiming(IntakeItem.id.in_(heads.scalar_subquery()), _more_pending())
+    claimed = _claiming(IntakeItem.id.in_(heads.scalar_subquery()), _more_pending()).cte("claimed")
+    # The look reads the rows as they were before the statement: those it claims are left out by id. Each
+    # recorded id is probed in the primary key (a generic plan made on a small table scanned all the pending).
+    recorded = sa.func.unnest(sa.bindparam("recorded", type_=ARRAY(sa.Integer()))).table_valued("id").render_derived()
+    waiting = sa.exists().select_from(recorded).where(~no_row(sa.select(IntakeItem.id).where(
+        IntakeItem.id == recorded.c.id, _waits_for_a_claim(), IntakeItem.id.not_in(sa.select(claimed.c.id)))))
+    one = sa.select(sa.literal(1).label("one")).subquery("one")
+    return sa.select(claimed, waiting.label("recorded_waiting")).select_from(one.outerjoin(claimed, sa.true()))
 
 
 _OLDER_THAN_HEAD = aliased(IntakeItem)
@@ -132,6 +156,13 @@ _CLAIMING_FOLLOWERS = _claiming(sa.and_(
     _none_of(IntakeItem.id, _KNOWN), _free_or_mine(IntakeItem),
     sa.exists().where(_HEAD.routing_key == IntakeItem.routing_key, _HEAD.status == PENDING, _HEAD.claimed_by == _ME,
                       _oldest_pending(_HEAD, _OLDER_THAN_HELD_HEAD))))
+def _waits_for_a_claim() -> sa.ColumnElement[bool]:
+    """The item is pending and held by no live instance. For items looked up by id: the status is a
+    parameter, so that the generic plan probes the primary key (with the status written out, it chose
+    the smaller partial index of the pending, whose id is its second column: all of it read per id)."""
+    return sa.and_(IntakeItem.status == IntakeStatus.PENDING,
+                   sa.or_(IntakeItem.claimed_by.is_(None), ~alive(IntakeItem.claimed_by, _NOW)))
+
+
 _UNCLAIMED = sa.select(IntakeItem.id).where(
-    _one_of(IntakeItem.id, sa.bindparam("ids", type_=ARRAY(sa.Integer()))), IntakeItem.status == PENDING,
-    sa.or_(IntakeItem.claimed_by.is_(None), ~alive(IntakeItem.claimed_by, _NOW))).limit(1)
+    _one_of(IntakeItem.id, sa.bindparam("ids", type_=ARRAY(sa.Integer()))), _waits_for_a_claim()).limit(1)

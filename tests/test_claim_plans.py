@@ -103,6 +103,10 @@ async def test_the_claim_of_waiting_rows_probes_each_addresss_waiting_rows_by_in
 async def test_the_intake_claims_generic_plan_probes_each_chats_pending_items_by_index(db):
     await _a_lane_with_history(db)
     now = utcnow()
-    plan = await _generic_plan(db, claiming_heads((Channel.TELEGRAM,)), heads_parameters("vm:1:me", now, 64, {1, 2}))
+    plan = await _generic_plan(db, claiming_heads((Channel.TELEGRAM,)),
+                               heads_parameters("vm:1:me", now, 64, {1, 2}, recorded=[3, 4]))
     assert _older_rows_probed_by_index(plan, "ix_intake_chat_pending", "routing_key"), plan
     assert "Seq Scan on intake" not in plan, plan
+    # Whether an update recorded here waits: each id probed in (status, id), not a scan of the pending per id.
+    look = plan[plan.index("Function Scan on unnest"):]
+    assert "Index Cond: (((status)::text = $" in look and "(id = anon_1.id))" in look, plan

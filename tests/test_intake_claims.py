@@ -153,7 +153,7 @@ async def test_a_chats_new_updates_go_to_the_instance_holding_its_oldest_not_to_
 
     async def claim(instance: Instance, **chats) -> list[str]:
         async with db.transaction() as session:
-            rows = await do_claim_heads(session, instance.id, [Channel.TELEGRAM], utcnow(), 10, **chats)
+            rows, _ = await do_claim_heads(session, instance.id, [Channel.TELEGRAM], utcnow(), 10, **chats)
         return [row.external_id for row in rows]
 
     await recorder.record(Channel.TELEGRAM, [arrival(0, 0)])
@@ -228,7 +228,8 @@ async def test_an_instance_wakes_the_others_only_for_what_it_leaves_to_them_an_a
 async def test_an_update_another_instance_took_before_the_recording_ones_round_wakes_nobody(db):
     """With two instances claiming, the other one's round often takes an update before the round of the
     one that recorded it: that round then finds nothing of its own, and tells nobody (the other has
-    it). An update left waiting, its chat's older update held by the other instance, is told."""
+    it). An update left waiting, its chat's older update held by the other instance, is told. The claim
+    statement itself looks whether what was recorded still waits: no second statement."""
     handling = Handling(db)
     recorder_instance, taker_instance = Instance(db, ttl=TTL), Instance(db, ttl=TTL)
     for instance in (recorder_instance, taker_instance):
@@ -241,11 +242,25 @@ async def test_an_update_another_instance_took_before_the_recording_ones_round_w
     recorder.also_wake.append(lambda: told.append("taker"))
     tasks = [asyncio.create_task(instance.keep_alive()) for instance in (recorder_instance, taker_instance)]
     tasks.append(asyncio.create_task(taker.run()))
+    statements: list[str] = []
+
+    async def recorders_round() -> int:
+        """The recorder's claim round; returns how many statements on the intake it ran."""
+        def note(_connection, _cursor, statement, *_args) -> None:
+            if "intake" in statement:
+                statements.append(statement)
+        statements.clear()
+        sa.event.listen(db.engine.sync_engine, "before_cursor_execute", note)
+        try:
+            await recorder._claim()
+        finally:
+            sa.event.remove(db.engine.sync_engine, "before_cursor_execute", note)
+        return len(statements)
     try:
         await recorder.record(Channel.TELEGRAM, [arrival(1, 0)])  # the recorder's own round has not run
         taker.wake()
         await eventually(lambda: handling.done == [(0, "chat:1", "1:0")], "the other instance did not take it")
-        await recorder._claim()
+        assert await recorders_round() == 1
         assert told == []  # nothing left that waits: nobody woken
 
         handling.stuck.add("chat:2")
@@ -253,7 +268,7 @@ async def test_an_update_another_instance_took_before_the_recording_ones_round_w
         await within(handling.stuck_taken.wait(), "the taker did not take chat 2")  # and holds it: its turn hangs
         await eventually(lambda: idle(taker), "the taker's claim rounds did not end")  # it would take chat 2's next
         await recorder.record(Channel.TELEGRAM, [arrival(2, 1)])
-        await recorder._claim()
+        assert await recorders_round() == 1
         assert told == ["taker"]  # chat 2's next update waits for the taker: told
     finally:
         await stop(tasks, taker)
