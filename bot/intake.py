@@ -110,8 +110,9 @@ class IntakeQueue:
         self._tasks: set[asyncio.Task] = set()
         self._wake = asyncio.Event()
         self._next_scan = 0.0
-        self._next_claim = 0.0
+        self._next_claim = self._next_tell = 0.0
         self._claim_later: asyncio.TimerHandle | None = None
+        self._tell_later: asyncio.TimerHandle | None = None
         self._stopping = False
         self.idle = False
         """The run loop waits to be woken: no claim round or scan under way."""
@@ -192,8 +193,9 @@ class IntakeQueue:
 
     def stop(self) -> None:
         self._stopping = True
-        if self._claim_later is not None:
-            self._claim_later.cancel()
+        for timer in (self._claim_later, self._tell_later):
+            if timer is not None:
+                timer.cancel()
         self._wake.set()
 
     async def run(self) -> None:
@@ -314,10 +316,29 @@ class IntakeQueue:
             self._wake_others()
 
     def _tell_others(self) -> None:
-        """Items recorded here wait for another instance (this one cannot claim now)."""
-        if self._recorded_here:
-            self._recorded_here.clear()
-            self._wake_others()
+        """Items recorded here wait for another instance (this one cannot claim now). While this one is
+        full (alive, no room), at most once per ``CLAIM_EVERY`` s: at full load it recorded an update every
+        few milliseconds and told the others of each (2,000 NOTIFYs for 10,000 updates), while the claim
+        round one wake-up starts takes whatever waits by then. What it did not tell of stays noted: its
+        own claim round takes it once there is room, or tells the others when the interval ends."""
+        if not self._recorded_here:
+            return
+        now = time.monotonic()
+        if self._alive_and_full() and now < self._next_tell:
+            if self._tell_later is None:
+                self._tell_later = asyncio.get_running_loop().call_later(self._next_tell - now, self._tell_due)
+            return
+        self._next_tell = now + CLAIM_EVERY
+        self._recorded_here.clear()
+        self._wake_others()
+
+    def _tell_due(self) -> None:
+        self._tell_later = None
+        self._wake.set()  # the run loop's round tells, if this instance is still full
+
+    def _alive_and_full(self) -> bool:
+        instance = self.instance
+        return instance is not None and self.concurrency <= len(self._known) and instance.holds()
 
     def _wake_others(self) -> None:
         for wake in self.also_wake:

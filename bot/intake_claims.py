@@ -156,6 +156,8 @@ _CLAIMING_FOLLOWERS = _claiming(sa.and_(
     _none_of(IntakeItem.id, _KNOWN), _free_or_mine(IntakeItem),
     sa.exists().where(_HEAD.routing_key == IntakeItem.routing_key, _HEAD.status == PENDING, _HEAD.claimed_by == _ME,
                       _oldest_pending(_HEAD, _OLDER_THAN_HELD_HEAD))))
+
+
 def _waits_for_a_claim() -> sa.ColumnElement[bool]:
     """The item is pending and held by no live instance. For items looked up by id: the status is a
     parameter, so that the generic plan probes the primary key (with the status written out, it chose

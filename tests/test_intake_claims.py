@@ -225,7 +225,7 @@ async def test_an_instance_wakes_the_others_only_for_what_it_leaves_to_them_an_a
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
-async def test_an_update_another_instance_took_before_the_recording_ones_round_wakes_nobody(db):
+async def test_an_update_another_instance_took_before_the_recording_ones_round_wakes_nobody(db, monkeypatch):
     """With two instances claiming, the other one's round often takes an update before the round of the
     one that recorded it: that round then finds nothing of its own, and tells nobody (the other has
     it). An update left waiting, its chat's older update held by the other instance, is told. The claim
@@ -242,25 +242,23 @@ async def test_an_update_another_instance_took_before_the_recording_ones_round_w
     recorder.also_wake.append(lambda: told.append("taker"))
     tasks = [asyncio.create_task(instance.keep_alive()) for instance in (recorder_instance, taker_instance)]
     tasks.append(asyncio.create_task(taker.run()))
-    statements: list[str] = []
+    looks: list[list[int]] = []
+
+    async def look_of_its_own(_session, item_ids, _now) -> bool:
+        looks.append(item_ids)
+        return True
+    monkeypatch.setattr("bot.intake.do_find_unclaimed", look_of_its_own)
 
     async def recorders_round() -> int:
-        """The recorder's claim round; returns how many statements on the intake it ran."""
-        def note(_connection, _cursor, statement, *_args) -> None:
-            if "intake" in statement:
-                statements.append(statement)
-        statements.clear()
-        sa.event.listen(db.engine.sync_engine, "before_cursor_execute", note)
-        try:
-            await recorder._claim()
-        finally:
-            sa.event.remove(db.engine.sync_engine, "before_cursor_execute", note)
-        return len(statements)
+        """The recorder's claim round; returns how many statements of their own looked for what it left."""
+        looks.clear()
+        await recorder._claim()
+        return len(looks)
     try:
         await recorder.record(Channel.TELEGRAM, [arrival(1, 0)])  # the recorder's own round has not run
         taker.wake()
         await eventually(lambda: handling.done == [(0, "chat:1", "1:0")], "the other instance did not take it")
-        assert await recorders_round() == 1
+        assert await recorders_round() == 0
         assert told == []  # nothing left that waits: nobody woken
 
         handling.stuck.add("chat:2")
@@ -268,7 +266,7 @@ async def test_an_update_another_instance_took_before_the_recording_ones_round_w
         await within(handling.stuck_taken.wait(), "the taker did not take chat 2")  # and holds it: its turn hangs
         await eventually(lambda: idle(taker), "the taker's claim rounds did not end")  # it would take chat 2's next
         await recorder.record(Channel.TELEGRAM, [arrival(2, 1)])
-        assert await recorders_round() == 1
+        assert await recorders_round() == 0
         assert told == ["taker"]  # chat 2's next update waits for the taker: told
     finally:
         await stop(tasks, taker)
@@ -375,4 +373,30 @@ async def test_a_claim_round_looks_for_a_held_chats_new_updates_only_when_there_
         await eventually(lambda: len(followers) == 2, "the held chats were not looked at after another's word")
     finally:
         sa.event.remove(db.engine.sync_engine, "before_cursor_execute", note)
+        await stop(tasks, queue)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_full_instance_tells_the_others_of_its_records_at_most_once_per_claim_interval(db, monkeypatch):
+    """An instance with no room left tells the others of an update it records (they may have room), but
+    at full load it recorded one every few milliseconds and told of each. It tells once per claim
+    interval (the round the first wake-up starts takes whatever waits by then), and of what it did not
+    tell of when the interval ends."""
+    monkeypatch.setattr("bot.intake.CLAIM_EVERY", 2.0)  # longer than three records take on a loaded machine
+    handling = Handling(db)
+    handling.stuck.add("chat:1")
+    instance, queue, tasks = await start(db, handling, 0, concurrency=1)
+    queue.idle_poll = 3600
+    told: list[float] = []
+    queue.also_wake.append(lambda: told.append(time.monotonic()))
+    try:
+        await queue.record(Channel.TELEGRAM, [arrival(1, 0)])
+        await within(handling.stuck_taken.wait(), "the instance did not take chat 1")  # now it is full
+        started = time.monotonic()
+        for chat in (2, 3, 4):
+            await queue.record(Channel.TELEGRAM, [arrival(chat, 0)])
+        assert len(told) == 1 and time.monotonic() - started < 2.0
+        await eventually(lambda: len(told) == 2, "the rest was not told when the interval ended")
+        assert told[1] - told[0] >= 2.0
+    finally:
         await stop(tasks, queue)

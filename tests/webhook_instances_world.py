@@ -310,7 +310,10 @@ async def dialogs_with_a_kill(db, balancer: LoadBalancer, chats: list[int], *, h
                              after_handled: int = 0) -> KilledOne:
     """The residents of ``chats`` send their dialogs in a burst; once ``after_handled`` of their updates
     were handled and an instance holds at least ``holding`` chats, the one holding most is SIGKILLed
-    (in the middle of its chats' turns) and the others take its chats over and finish the load."""
+    (in the middle of its chats' turns) and the others take its chats over and finish the load.
+    It is frozen first (SIGSTOP) and killed only if it still holds updates: one unit of work ends many
+    turns at once, and it could finish every one between the look and the kill (nothing stranded);
+    then it goes on (SIGCONT) and the look is made again."""
     bot = balancer.bot
     sent_before, refused_before = len(bot.sent), bot.too_many_requests
     async with db.reader() as session:
@@ -319,12 +322,16 @@ async def dialogs_with_a_kill(db, balancer: LoadBalancer, chats: list[int], *, h
     if after_handled:
         await eventually(lambda: handled_since(db, last_id, after_handled),
                          f"{after_handled} updates were not handled", timeout=STARTUP, interval=0.01)
-    victim, chats_held = await eventually(lambda: busiest_holder(db, balancer.instances, holding),
-                                          "no instance held chats", interval=0.005)
+    while True:
+        victim, chats_held = await eventually(lambda: busiest_holder(db, balancer.instances, holding),
+                                              "no instance held chats", interval=0.005)
+        victim.process.send_signal(signal.SIGSTOP)
+        if stranded := await held_by(db, victim):
+            break
+        victim.process.send_signal(signal.SIGCONT)
     victim.process.send_signal(signal.SIGKILL)
     await victim.process.wait()
     killed_at, killed = utcnow(), time.monotonic()
-    stranded = await held_by(db, victim)
     await load
     unanswered = await answered(db, bot, chats)
     dialogs = await dialogs_of(db, bot, chats)
