@@ -30,7 +30,7 @@ from sqlalchemy.orm import aliased
 from bot.instance import alive
 from storage.enums import Channel, IntakeStatus
 from storage.models import IntakeItem
-from storage.plan_shapes import no_row, written_out
+from storage.plan_shapes import no_row, one_of, written_out
 from storage.types import UTCDateTime
 
 PENDING = written_out(IntakeStatus.PENDING)
@@ -48,11 +48,6 @@ def _none_of(column: sa.ColumnElement, values: sa.BindParameter) -> sa.ColumnEle
     """``column <> ALL(:array)``: one parameter however many values, so the claim round stays one
     prepared statement (``NOT IN (…)`` is a new statement for each length of the list)."""
     return column != sa.all_(values)
-
-
-def _one_of(column: sa.ColumnElement, values: sa.BindParameter) -> sa.ColumnElement[bool]:
-    """``column = ANY(:array)``, as above."""
-    return column == sa.any_(values)
 
 
 def _free_or_mine(item) -> sa.ColumnElement[bool]:
@@ -152,7 +147,7 @@ def _claiming(where: sa.ColumnElement[bool], *also: sa.ColumnElement):
 # Only where the chat's head is ours: ``held`` may be out of date (noted before this round, while a turn here
 # ended and another instance claimed the chat's next update).
 _CLAIMING_FOLLOWERS = _claiming(sa.and_(
-    _one_of(IntakeItem.routing_key, sa.bindparam("chats", type_=ARRAY(sa.String()))), IntakeItem.status == PENDING,
+    one_of(IntakeItem.routing_key, "chats", sa.String(), "postgresql"), IntakeItem.status == PENDING,
     _none_of(IntakeItem.id, _KNOWN), _free_or_mine(IntakeItem),
     sa.exists().where(_HEAD.routing_key == IntakeItem.routing_key, _HEAD.status == PENDING, _HEAD.claimed_by == _ME,
                       _oldest_pending(_HEAD, _OLDER_THAN_HELD_HEAD))))
@@ -167,4 +162,4 @@ def _waits_for_a_claim() -> sa.ColumnElement[bool]:
 
 
 _UNCLAIMED = sa.select(IntakeItem.id).where(
-    _one_of(IntakeItem.id, sa.bindparam("ids", type_=ARRAY(sa.Integer()))), _waits_for_a_claim()).limit(1)
+    one_of(IntakeItem.id, "ids", sa.Integer(), "postgresql"), _waits_for_a_claim()).limit(1)
