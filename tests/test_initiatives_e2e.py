@@ -4,7 +4,8 @@ join, approval, a group notice, a hearing's announcement, registration ("I will 
 "+" on WhatsApp), the reminder, proposals (a photo for the group, a text in Kyrgyz), outcomes,
 and the report's figures checked against what happened."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -117,7 +118,7 @@ async def test_the_whole_cycle_on_telegram_and_whatsapp(service, fake_api, twili
     # the head announces a budget hearing for the whole municipality
     desk = HearingDesk(service.db, service.core.config, on_outbox=service.worker.wake)
     head = await staff_actor(service.db, desk)
-    starts = (utcnow() + timedelta(hours=20)).replace(second=0, microsecond=0)  # within the reminder's day
+    starts = tomorrow_within_a_day(utcnow(), service.core.config.timezone)
     hearing_id = await desk.announce(head, budget_hearing(starts_at=starts))
     invitation_tg, invitation_wa = next_to(bot, aigul), next_on_whatsapp(twilio, PHONE)
     await service.job("broadcasts").run()
@@ -171,3 +172,12 @@ async def test_the_whole_cycle_on_telegram_and_whatsapp(service, fake_api, twili
     assert (f.proposals, f.proposals_from_groups, f.accepted, f.partly, f.late) == (2, 2, 2, 1, 0)
     assert year.hearings == 1 and year.figures.proposals == 2
     assert photo_proposal.group_id == text_proposal.group_id == youth
+
+
+def tomorrow_within_a_day(now: datetime, zone: ZoneInfo) -> datetime:
+    """A start the day-before reminder calls «tomorrow» whatever the time of the run: on the next local
+    day (at 10:00, or as late as 23 hours from now allow, or at its midnight) and within 24 hours. Now +
+    20 h was «today» when the suite ran between midnight and 04:00 in Bishkek."""
+    midnight = (now.astimezone(zone) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    latest = (now + timedelta(hours=23)).replace(second=0, microsecond=0)
+    return max(midnight, min(midnight + timedelta(hours=10), latest))
