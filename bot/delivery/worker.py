@@ -399,10 +399,10 @@ class DeliveryWorker:
     async def _claim_waiting(self, wanted: dict[str, int]) -> list[sa.Row]:
         """Rows that wait, claimed and marked under way in one statement per lane (atomic alone)."""
         rows: list[sa.Row] = []
-        parameters = claim_parameters(0, self.instance.id, self.clock())
+        me, now = self.instance.id, self.clock()
         async with self.db.autocommit() as session:
             for prefix, limit in wanted.items():
-                found = (await session.execute(claiming_waiting(prefix), {**parameters, "limit": limit})).all()
+                found = (await session.execute(claiming_waiting(prefix), claim_parameters(limit, me, now))).all()
                 self._claimed[prefix] = self._claimed.get(prefix, 0) + len(found)
                 rows += found
         return rows
